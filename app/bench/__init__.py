@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): quality and speed figures, printed, never asserted."""

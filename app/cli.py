@@ -1,0 +1,201 @@
+"""The command line: `docqa index`, `docqa ask`, `docqa chat`, `docqa info`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from app.errors import DocQAError, QuestionError
+from app.indexing import IndexReport
+from app.schema import Answer
+from app.service import DocQA
+from app.settings import Settings
+
+app = typer.Typer(
+    help="Ask questions about a folder of articles; every answer cites its passages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+IndexDir = Annotated[
+    Path | None,
+    typer.Option("--index-dir", help="Index folder (default: DOCQA_INDEX_DIR or ./index)."),
+]
+
+
+def _service(index_dir: Path | None) -> DocQA:
+    try:
+        settings = Settings() if index_dir is None else Settings(index_dir=index_dir)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        raise DocQAError(f"Invalid settings ({problems}). Check your DOCQA_* variables.") from exc
+    return DocQA(settings)
+
+
+def _fail(exc: DocQAError, code: int = 1) -> typer.Exit:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def index(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Folders and files to index (default: seeds/).")
+    ] = None,
+    index_dir: IndexDir = None,
+    rebuild: Annotated[bool, typer.Option(help="Re-embed everything.")] = False,
+) -> None:
+    """Index folders (recursively) and files: .txt, .md, .html, .pdf."""
+    try:
+        report = _service(index_dir).index(paths or [Path("seeds")], rebuild=rebuild, progress=True)
+    except DocQAError as exc:
+        raise _fail(exc) from None
+    _print_report(report)
+
+
+def _print_report(report: IndexReport) -> None:
+    for skipped in report.skipped:
+        typer.echo(f"skipped {skipped.source}: {skipped.reason}", err=True)
+    if report.unchanged:
+        typer.echo(f"Index is up to date: {report.documents} documents, {report.chunks} chunks.")
+        return
+    typer.echo(
+        f"Indexed {report.documents} documents ({report.new_documents} new or changed, "
+        f"{report.reused_documents} unchanged, {report.removed_documents} removed), "
+        f"{report.chunks} chunks; skipped {len(report.skipped)} files."
+    )
+    if report.embedded_chunks:
+        typer.echo(
+            f"Embedded {report.embedded_chunks} chunks in {report.embed_seconds:.1f}s "
+            f"({report.chunks_per_second:.1f} chunks/s); total {report.total_seconds:.1f}s."
+        )
+
+
+def _read_questions(path: Path) -> Iterator[str]:
+    """One question per line: plain text, or JSON lines with a ``question`` field."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QuestionError(f"Cannot read the questions file {path}: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("{"):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise QuestionError(f"{path}:{number}: not valid JSON ({exc.msg}).") from exc
+            if not isinstance(record.get("question"), str):
+                raise QuestionError(f'{path}:{number}: a JSON line needs a "question" string.')
+            yield record["question"]
+        else:
+            yield line
+
+
+def _render(answer: Answer) -> str:
+    lines = [answer.answer, ""]
+    sources = answer.closest if answer.refused else answer.citations
+    if sources:
+        lines.append("Closest passages:" if answer.refused else "Sources:")
+    for c in sources:
+        heading = " — ".join(x for x in (c.title, c.date) if x)
+        label = f"[{c.id}]" if not answer.refused else "  -"
+        lines.append(f"{label} {c.source}" + (f" ({heading})" if heading else ""))
+        lines.append(f"    {' '.join(c.quote.split())}  (chars {c.start}–{c.end})")
+    return "\n".join(lines)
+
+
+def _error_record(question: str, exc: DocQAError) -> dict[str, object]:
+    return {"question": question, "error": str(exc)}
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    questions: Annotated[
+        Path | None,
+        typer.Option("--questions", help="File with one question per line (text or JSON lines)."),
+    ] = None,
+    index_dir: IndexDir = None,
+) -> None:
+    """Answer a question (or a file of questions) from the index, with citations."""
+    if (question is None) == (questions is None):
+        raise _fail(QuestionError("Give either a question or --questions FILE."), 2)
+    service = _service(index_dir)
+    if questions is None:
+        assert question is not None
+        try:
+            answer = service.ask(question)
+        except QuestionError as exc:
+            raise _fail(exc, 2) from None
+        except DocQAError as exc:
+            raise _fail(exc) from None
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else _render(answer))
+        return
+    try:
+        for item in _read_questions(questions):
+            try:
+                result = service.ask(item).to_dict()
+            except QuestionError as exc:  # one bad line must not lose the others
+                result = _error_record(item[:200], exc)
+            if as_json:
+                typer.echo(json.dumps(result, ensure_ascii=False))
+            else:
+                typer.echo(result.get("error") or _render(service.ask(item)))
+                typer.echo("")
+    except DocQAError as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+def chat(index_dir: IndexDir = None) -> None:
+    """Ask questions one after another in the terminal (empty line or Ctrl-D to quit)."""
+    service = _service(index_dir)
+    try:
+        service.warm()
+    except DocQAError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"Ready: {service.store.stats()['documents']} documents. Ask a question.")
+    while True:
+        try:
+            question = input("\n? ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question.strip():
+            break
+        try:
+            typer.echo(_render(service.ask(question)))
+        except DocQAError as exc:
+            typer.secho(str(exc), fg=typer.colors.YELLOW)
+
+
+@app.command()
+def info(index_dir: IndexDir = None) -> None:
+    """Show what the index holds and what it was built with."""
+    try:
+        stats = _service(index_dir).store.stats()
+    except DocQAError as exc:
+        raise _fail(exc) from None
+    for key, value in stats.items():
+        typer.echo(f"{key}: {value}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("transformers", "torch", "onnxruntime", "root", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    app()

@@ -1,0 +1,39 @@
+"""Embeddings behind LangChain's ``Embeddings`` interface; the one place runtimes are named."""
+
+from __future__ import annotations
+
+from app.embeddings.base import ArrayEmbeddings, embed_matrix, embed_question
+from app.embeddings.packaged import MODEL_DIMENSION, MODEL_NAME
+from app.settings import EmbeddingSettings
+
+__all__ = [
+    "ArrayEmbeddings",
+    "embed_matrix",
+    "embed_question",
+    "embedder_id",
+    "make_embeddings",
+]
+
+
+def embedder_id(settings: EmbeddingSettings) -> str:
+    """The name an index records: vectors from different runtimes must never mix."""
+    return f"{MODEL_NAME}/{settings.runtime}/{MODEL_DIMENSION}"
+
+
+def make_embeddings(settings: EmbeddingSettings) -> ArrayEmbeddings:
+    """Build (cheaply; the model loads on first use or ``warm()``) the configured embedder."""
+    if settings.runtime == "torch":
+        from app.embeddings.torch_st import SentenceTransformerEmbeddings
+
+        return SentenceTransformerEmbeddings(
+            batch_size=settings.batch_size, threads=settings.threads
+        )
+    from app.embeddings.onnx import OnnxEmbeddings
+
+    precision = "int8" if settings.runtime == "onnx-int8" else "fp32"
+    return OnnxEmbeddings(
+        settings.cache_dir / "models",
+        precision=precision,
+        batch_size=settings.batch_size,
+        threads=settings.threads,
+    )

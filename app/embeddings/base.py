@@ -1,0 +1,54 @@
+"""A LangChain ``Embeddings`` that also hands out NumPy matrices, which indexing needs."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+
+class ArrayEmbeddings(Embeddings):
+    """Embeddings computed as a float32 matrix; the list API is derived from it."""
+
+    @abstractmethod
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Return an (n, dim) float32 matrix of L2-normalised vectors."""
+
+    def warm(self) -> None:
+        """Load heavy resources now rather than on first use."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages (LangChain interface)."""
+        return self.encode(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one question (LangChain interface)."""
+        return self.encode([text])[0].tolist()  # type: ignore[no-any-return]
+
+
+def embed_matrix(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
+    """Embed ``texts`` with any LangChain embeddings into a normalised float32 matrix."""
+    if isinstance(embeddings, ArrayEmbeddings):
+        matrix = embeddings.encode(texts)
+    elif texts:
+        matrix = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+    else:
+        return np.zeros((0, 0), dtype=np.float32)
+    return normalise(matrix)
+
+
+def embed_question(embeddings: Embeddings, text: str) -> np.ndarray:
+    """Embed one question into a normalised float32 vector."""
+    if isinstance(embeddings, ArrayEmbeddings):
+        vector = embeddings.encode([text])[0]
+    else:
+        vector = np.asarray(embeddings.embed_query(text), dtype=np.float32)
+    return normalise(vector[None, :])[0]
+
+
+def normalise(matrix: np.ndarray) -> np.ndarray:
+    """L2-normalise rows, leaving zero rows at zero."""
+    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)

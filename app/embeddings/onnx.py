@@ -1,0 +1,172 @@
+"""MiniLM through ONNX Runtime, fp32 or dynamically quantised to int8.
+
+The ONNX graph is exported once from the packaged PyTorch weights (no download)
+and cached on disk; mean pooling and L2 normalisation live inside the graph so
+the fp32 export matches sentence-transformers. Runtime needs only
+``onnxruntime``, ``tokenizers`` and ``numpy``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from app.embeddings.base import ArrayEmbeddings
+from app.embeddings.packaged import MAX_SEQ_LENGTH, MODEL_NAME, packaged_model_path
+from app.errors import ModelUnavailableError
+
+logger = logging.getLogger(__name__)
+
+Precision = Literal["fp32", "int8"]
+EXPORT_VERSION = "1"  # bump when the export recipe changes, so caches rebuild
+
+
+def _fingerprint(model_dir: Path) -> str:
+    weights = (model_dir / "model.safetensors").stat()
+    key = f"{MODEL_NAME}:{weights.st_size}:{int(weights.st_mtime)}:{EXPORT_VERSION}"
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def _export_fp32(model_dir: Path, target: Path) -> None:
+    """Export the packaged model with pooling and normalisation to ONNX (opset 17)."""
+    import torch
+    from transformers import AutoModel
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2, dim=1)
+
+    model = Pooled(AutoModel.from_pretrained(str(model_dir), local_files_only=True)).eval()
+    dummy = torch.ones((2, 8), dtype=torch.long)
+    axes = {0: "batch", 1: "sequence"}
+    with torch.no_grad():
+        torch.onnx.export(
+            model,
+            (dummy, dummy, torch.zeros_like(dummy)),
+            str(target),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["embedding"],
+            dynamic_axes={
+                "input_ids": axes,
+                "attention_mask": axes,
+                "token_type_ids": axes,
+                "embedding": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def ensure_onnx_model(cache_dir: Path, precision: Precision) -> Path:
+    """Return the cached ONNX model for ``precision``, building it from the packaged weights."""
+    model_dir = packaged_model_path()
+    folder = cache_dir / f"minilm-{_fingerprint(model_dir)}"
+    fp32, int8 = folder / "model-fp32.onnx", folder / "model-int8.onnx"
+    wanted = fp32 if precision == "fp32" else int8
+    if wanted.is_file():
+        return wanted
+    try:
+        import onnxruntime.quantization  # noqa: F401
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            "The ONNX runtime is not installed; install it with `pip install onnxruntime onnx`, "
+            "or set DOCQA_EMBEDDING__RUNTIME=torch."
+        ) from exc
+    folder.mkdir(parents=True, exist_ok=True)
+    # Build into temporary files and rename, so a crash or a concurrent build never
+    # leaves a half-written model where a later run would trust it.
+    if not fp32.is_file():
+        logger.info("exporting %s to ONNX in %s (once)", MODEL_NAME, folder)
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            staged = Path(tmp) / fp32.name
+            _export_fp32(model_dir, staged)
+            os.replace(staged, fp32)
+    if precision == "int8" and not int8.is_file():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        logger.info("quantising %s to int8 (once)", MODEL_NAME)
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            staged = Path(tmp) / int8.name
+            # Signed int8 with per-channel weight scales keeps cosine >= 0.98 to fp32;
+            # per-tensor scales or unsigned weights lose noticeably more.
+            quantize_dynamic(fp32, staged, weight_type=QuantType.QInt8, per_channel=True)
+            os.replace(staged, int8)
+    return wanted
+
+
+class OnnxEmbeddings(ArrayEmbeddings):
+    """The packaged MiniLM run by ONNX Runtime; the model is built and loaded on first use."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        precision: Precision = "int8",
+        batch_size: int = 16,
+        threads: int | None = None,
+    ) -> None:
+        self.cache_dir = cache_dir
+        self.precision = precision
+        self.batch_size = batch_size
+        self.threads = threads
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    def warm(self) -> None:
+        """Build (once) and load the ONNX model and tokenizer."""
+        if self._session is not None:
+            return
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = ensure_onnx_model(self.cache_dir, self.precision)
+        tokenizer = Tokenizer.from_file(str(packaged_model_path() / "tokenizer.json"))
+        # The shipped tokenizer.json pads and truncates at 128; sentence-transformers uses 256.
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads or min(os.cpu_count() or 1, 4)
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = tokenizer
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed texts into L2-normalised vectors, batching texts of similar length."""
+        self.warm()
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(texts)
+        # Sorting by length and padding each batch only to its own longest item
+        # roughly doubles throughput over padding everything to one length.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for begin in range(0, len(order), self.batch_size):
+            batch = order[begin : begin + self.batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            (vectors,) = self._session.run(
+                None,
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )
+            out[batch] = vectors
+        return out

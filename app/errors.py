@@ -1,0 +1,71 @@
+"""The one error tree of docqa.
+
+Every error the core raises is a ``DocQAError``; each edge (CLI, API, UI)
+translates it once into its own kind of message::
+
+    DocQAError
+    ├── ConfigError            settings that cannot work (unknown mode, bad value)
+    ├── ModelUnavailableError  an embedding model or runtime is not installed
+    ├── IndexStoreError        the on-disk index
+    │   ├── IndexNotFoundError     no index has been built yet
+    │   ├── IndexMismatchError     built with another model or chunking settings
+    │   └── IndexCorruptError      files missing or unreadable
+    ├── SourceError            a file that cannot be indexed (skipped, never fatal)
+    ├── NoDocumentsError       nothing indexable under the given paths
+    └── QuestionError          an empty or over-long question, a bad questions file
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DocQAError",
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "IndexStoreError",
+    "ModelUnavailableError",
+    "NoDocumentsError",
+    "QuestionError",
+    "SourceError",
+]
+
+
+class DocQAError(Exception):
+    """Base class: the message is written for the person who will read it."""
+
+
+class ConfigError(DocQAError):
+    """Settings that cannot work."""
+
+
+class ModelUnavailableError(DocQAError):
+    """A model or runtime the settings ask for is not installed."""
+
+
+class IndexStoreError(DocQAError):
+    """Something about the on-disk index."""
+
+
+class IndexNotFoundError(IndexStoreError):
+    """No index has been built at the configured location."""
+
+
+class IndexMismatchError(IndexStoreError):
+    """The index was built with other settings than the ones in force."""
+
+
+class IndexCorruptError(IndexStoreError):
+    """The index files are missing or unreadable."""
+
+
+class SourceError(DocQAError):
+    """A file that cannot be indexed; the reason is one short line."""
+
+
+class NoDocumentsError(DocQAError):
+    """Nothing indexable was found."""
+
+
+class QuestionError(DocQAError):
+    """The question cannot be asked as given."""

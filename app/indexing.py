@@ -1,0 +1,228 @@
+"""Build or update the index from folders and files; unchanged documents are never re-embedded."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from tqdm import tqdm
+
+from app.chunks import chunk_text
+from app.embeddings import embed_matrix
+from app.errors import DocQAError, NoDocumentsError, SourceError
+from app.schema import Chunk, Skipped, SourceDocument
+from app.settings import ChunkingSettings
+from app.sources import Candidate, discover, load_document
+from app.store import IndexStore, Manifest, StoredDocument, build_lock, read_manifest, write_index
+
+__all__ = ["IndexReport", "build_index"]
+
+logger = logging.getLogger(__name__)
+
+EMBED_BATCH = 256  # texts per progress step; the embedder batches further inside
+
+
+@dataclass
+class IndexReport:
+    """What a build did, for the end-of-run summary."""
+
+    documents: int = 0
+    chunks: int = 0
+    embedded_chunks: int = 0
+    reused_documents: int = 0
+    new_documents: int = 0
+    removed_documents: int = 0
+    duplicates: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    embed_seconds: float = 0.0
+    total_seconds: float = 0.0
+    unchanged: bool = False
+    folder: Path | None = None
+
+    @property
+    def chunks_per_second(self) -> float:
+        """Embedding throughput over the chunks embedded in this run."""
+        return self.embedded_chunks / self.embed_seconds if self.embed_seconds else 0.0
+
+    @property
+    def documents_per_second(self) -> float:
+        """Whole-build throughput."""
+        return self.documents / self.total_seconds if self.total_seconds else 0.0
+
+
+@dataclass
+class _Collected:
+    documents: list[SourceDocument] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def _collect(paths: list[Path], progress: bool) -> _Collected:
+    """Load every candidate file; duplicates by content hash are skipped with a reason."""
+    found = list(discover(paths))
+    out = _Collected(skipped=[f for f in found if isinstance(f, Skipped)])
+    first_by_hash: dict[str, str] = {}
+    candidates = [f for f in found if isinstance(f, Candidate)]
+    for candidate in tqdm(candidates, desc="reading", unit="file", disable=not progress):
+        try:
+            document = load_document(candidate)
+        except SourceError as exc:
+            out.skipped.append(Skipped(candidate.source, str(exc)))
+            continue
+        if document.sha256 in first_by_hash:
+            out.duplicates += 1
+            out.skipped.append(
+                Skipped(document.source, f"duplicate of {first_by_hash[document.sha256]}")
+            )
+            continue
+        first_by_hash[document.sha256] = document.source
+        out.documents.append(document)
+    return out
+
+
+def _previous(root: Path, embedder: str, chunking: ChunkingSettings) -> IndexStore | None:
+    """The live index if its vectors and chunks can be reused under the current settings."""
+    try:
+        manifest = read_manifest(root)
+        if manifest.embedder != embedder or manifest.chunking != chunking.model_dump():
+            logger.info("settings changed since the last build: everything is re-embedded")
+            return None
+        return IndexStore.open(root, embedder)
+    except DocQAError as exc:
+        logger.info("no reusable index in %s (%s)", root, exc)
+        return None
+
+
+def build_index(
+    paths: list[Path],
+    root: Path,
+    embeddings: Embeddings,
+    embedder: str,
+    dimension: int,
+    chunking: ChunkingSettings,
+    *,
+    rebuild: bool = False,
+    progress: bool = False,
+    on_loaded: Callable[[int], None] | None = None,
+) -> IndexReport:
+    """Index exactly the documents under ``paths`` into ``root``, reusing unchanged ones.
+
+    Raises ``NoDocumentsError`` (leaving any existing index untouched) when nothing under
+    ``paths`` can be indexed.
+    """
+    started = time.perf_counter()
+    collected = _collect(paths, progress)
+    report = IndexReport(skipped=collected.skipped, duplicates=collected.duplicates)
+    if not collected.documents:
+        where = ", ".join(str(p) for p in paths)
+        raise NoDocumentsError(
+            f"Nothing to index under {where}: no readable .txt, .md, .html or .pdf files"
+            + (f" ({len(collected.skipped)} skipped)." if collected.skipped else ".")
+        )
+    if on_loaded:
+        on_loaded(len(collected.documents))
+    with build_lock(root):
+        previous = None if rebuild else _previous(root, embedder, chunking)
+        reusable = previous.reusable() if previous else {}
+        old_sources = {d.source for d, _, _ in reusable.values()}
+        if previous:
+            previous.close()
+        if reusable and _same_documents(collected.documents, reusable):
+            report.unchanged = True
+            report.documents = len(collected.documents)
+            report.reused_documents = report.documents
+            report.chunks = sum(len(c) for _, c, _ in reusable.values())
+            report.total_seconds = time.perf_counter() - started
+            return report
+        documents, chunks, vectors = _assemble(
+            collected.documents, reusable, embeddings, chunking, report, progress
+        )
+        report.removed_documents = len(old_sources - {d.source for d in documents})
+        manifest = Manifest(
+            embedder=embedder,
+            dimension=dimension,
+            chunking=chunking.model_dump(),
+            documents=[
+                StoredDocument(d.source, d.sha256, d.title, d.date, n)
+                for d, n in zip(documents, _chunk_counts(documents, chunks), strict=True)
+            ],
+            chunks=len(chunks),
+        )
+        report.folder = write_index(root, manifest, documents, chunks, vectors)
+    report.documents, report.chunks = len(documents), len(chunks)
+    report.total_seconds = time.perf_counter() - started
+    return report
+
+
+def _same_documents(
+    documents: list[SourceDocument],
+    reusable: dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]],
+) -> bool:
+    stored = {(d.source, d.sha256) for d, _, _ in reusable.values()}
+    return stored == {(d.source, d.sha256) for d in documents}
+
+
+def _chunk_counts(documents: list[SourceDocument], chunks: list[Chunk]) -> list[int]:
+    counts = [0] * len(documents)
+    for chunk in chunks:
+        counts[chunk.doc_id] += 1
+    return counts
+
+
+def _assemble(
+    documents: list[SourceDocument],
+    reusable: dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]],
+    embeddings: Embeddings,
+    chunking: ChunkingSettings,
+    report: IndexReport,
+    progress: bool,
+) -> tuple[list[SourceDocument], list[Chunk], np.ndarray]:
+    """Number documents and chunks afresh, copying reusable vectors and embedding the rest."""
+    chunks: list[Chunk] = []
+    parts: list[np.ndarray | None] = []
+    to_embed: list[int] = []
+    for doc_id, document in enumerate(documents):
+        if document.sha256 in reusable:
+            _, old_chunks, old_vectors = reusable[document.sha256]
+            report.reused_documents += 1
+            for old, vector in zip(old_chunks, old_vectors, strict=True):
+                chunks.append(
+                    Chunk(len(chunks), doc_id, old.start, old.end, old.text, old.sentences)
+                )
+                parts.append(vector)
+            continue
+        report.new_documents += 1
+        for span in chunk_text(document.text, chunking.max_chars, chunking.overlap_sentences):
+            to_embed.append(len(chunks))
+            text = document.text[span.start : span.end]
+            chunks.append(Chunk(len(chunks), doc_id, span.start, span.end, text, span.sentences))
+            parts.append(None)
+    embedded = _embed([chunks[i].text for i in to_embed], embeddings, report, progress)
+    for row, chunk_id in enumerate(to_embed):
+        parts[chunk_id] = embedded[row]
+    vectors = np.stack(parts) if parts else np.zeros((0, 0), np.float32)  # type: ignore[arg-type]
+    return documents, chunks, vectors
+
+
+def _embed(
+    texts: list[str], embeddings: Embeddings, report: IndexReport, progress: bool
+) -> np.ndarray:
+    started = time.perf_counter()
+    blocks = []
+    with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not progress) as bar:
+        for begin in range(0, len(texts), EMBED_BATCH):
+            block = embed_matrix(embeddings, texts[begin : begin + EMBED_BATCH])
+            blocks.append(block)
+            bar.update(len(block))
+    report.embed_seconds = time.perf_counter() - started
+    report.embedded_chunks = len(texts)
+    logger.info(
+        "embedded %d chunks in %.1fs (%.1f chunks/s)",
+        len(texts), report.embed_seconds, report.chunks_per_second,
+    )  # fmt: skip
+    return np.concatenate(blocks) if blocks else np.zeros((0, 0), np.float32)

@@ -1,0 +1,122 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates fused by weighted reciprocal rank."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from app.embeddings import embed_question
+from app.lexical import analyse
+from app.schema import Chunk
+from app.settings import RetrievalSettings
+from app.store import IndexStore
+
+__all__ = ["Hit", "HybridRetriever", "QuestionEncoder", "hit_from_document"]
+
+
+class QuestionEncoder:
+    """Embeds questions, remembering recent ones: retrieval and answering share one encode."""
+
+    def __init__(self, embeddings: Embeddings, size: int = 512) -> None:
+        self.embeddings = embeddings
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = Lock()
+
+    def __call__(self, text: str) -> np.ndarray:
+        """The normalised vector of ``text``."""
+        with self._lock:
+            if text in self._cache:
+                self._cache.move_to_end(text)
+                return self._cache[text]
+        vector = embed_question(self.embeddings, text)
+        with self._lock:
+            self._cache[text] = vector
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return vector
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the two scores it came from."""
+
+    chunk: Chunk
+    score: float
+    dense: float
+    lexical: float
+
+    def to_document(self) -> Document:
+        """The LangChain form, for the runnable chain."""
+        c = self.chunk
+        return Document(
+            page_content=c.text,
+            metadata={
+                "chunk_id": c.id,
+                "doc_id": c.doc_id,
+                "start": c.start,
+                "end": c.end,
+                "sentences": c.sentences,
+                "score": self.score,
+                "dense": self.dense,
+                "lexical": self.lexical,
+            },
+        )
+
+
+def hit_from_document(document: Document) -> Hit:
+    """Back from the LangChain form to ours."""
+    m = document.metadata
+    chunk = Chunk(
+        m["chunk_id"], m["doc_id"], m["start"], m["end"], document.page_content,
+        tuple(tuple(s) for s in m["sentences"]),
+    )  # fmt: skip
+    return Hit(chunk, m["score"], m["dense"], m["lexical"])
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 retrieval over one loaded index, as a LangChain retriever."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: IndexStore
+    encoder: QuestionEncoder
+    settings: RetrievalSettings
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        """The best ``k`` chunks for ``question``, best first."""
+        k = k or self.settings.top_k
+        n, weight = self.settings.candidates, self.settings.dense_weight
+        q = self.encoder(question)
+        dense = dict(self.store.dense_search(q, n))
+        scores = self.store.lexical.scores(analyse([question])[0])
+        pool = set(dense)
+        lexical: dict[int, float] = {}
+        if scores is not None and (scale := float(scores.max())) > 0:
+            top = np.argpartition(-scores, min(n, len(scores)) - 1)[:n]
+            pool.update(int(i) for i in top if scores[i] > 0)
+            # BM25 is scaled by this question's best score so both sides live in [0, 1].
+            lexical = {i: float(scores[i]) / scale for i in pool}
+        missing = [i for i in pool if i not in dense]
+        for chunk_id, vector in zip(missing, self.store.vectors(missing), strict=True):
+            dense[chunk_id] = float(vector @ q)
+        fused = {i: weight * dense[i] + (1 - weight) * lexical.get(i, 0.0) for i in pool}
+        best = sorted(pool, key=fused.__getitem__, reverse=True)[:k]
+        return [
+            Hit(chunk, fused[chunk.id], dense[chunk.id], lexical.get(chunk.id, 0.0))
+            for chunk in self.store.chunks(best)
+        ]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[Document]:
+        return [hit.to_document() for hit in self.search(query, kwargs.get("k"))]

@@ -1,0 +1,84 @@
+"""Our own small types at every boundary; LangChain ``Document``s never leave the core."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Answer", "Chunk", "Citation", "Skipped", "SourceDocument"]
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """One article as loaded: ``text`` is what every offset refers to."""
+
+    source: str
+    text: str
+    title: str | None
+    date: str | None
+    sha256: str
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not indexed, with a one-line reason."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences of one document; offsets are into the document text."""
+
+    id: int
+    doc_id: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered, exact span of one document: ``document.text[start:end] == quote``."""
+
+    id: int
+    source: str
+    title: str | None
+    date: str | None
+    start: int
+    end: int
+    quote: str
+    doc_id: int = field(default=-1, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the output contract."""
+        data = asdict(self)
+        data.pop("doc_id")
+        return data
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A short answer whose every ``[n]`` refers to ``citations[n-1]``."""
+
+    question: str
+    answer: str
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    closest: tuple[Citation, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON contract shared by the CLI, the API and the UI."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "closest": [c.to_dict() for c in self.closest],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }

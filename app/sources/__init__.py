@@ -1,0 +1,124 @@
+"""Sources: find article files under the given paths and load them as documents."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.errors import SourceError
+from app.schema import Skipped, SourceDocument
+from app.sentences import first_sentence
+from app.sources.formats import SUFFIXES, extract
+
+__all__ = ["SUFFIXES", "Candidate", "discover", "load_document"]
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file to load and the name it is indexed under."""
+
+    path: Path
+    source: str
+
+
+def _source_name(path: Path, root: Path) -> str:
+    """Path relative to the given argument's parent: ``seeds/a.txt`` for ``docqa index seeds``."""
+    base = root.parent if root.name else root
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: list[Path]) -> Iterator[Candidate | Skipped]:
+    """Yield supported files under ``paths`` (recursive, symlinks followed once) in a stable order.
+
+    Problems are yielded as ``Skipped``; files of unsupported types are passed over silently
+    (with a debug log), hidden files and folders too.
+    """
+    seen_dirs: set[str] = set()
+    for root in paths:
+        root = Path(os.path.normpath(root))
+        if root.is_dir():
+            yield from _walk(root, root, seen_dirs)
+        elif root.is_file():
+            if root.suffix.lower() in SUFFIXES:
+                yield Candidate(root, _source_name(root, root))
+            else:
+                yield Skipped(root.as_posix(), f"unsupported file type {root.suffix or '(none)'}")
+        else:
+            yield Skipped(root.as_posix(), _missing_reason(root))
+
+
+def _missing_reason(path: Path) -> str:
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if exc.errno == errno.ENOENT:
+            return "symlink to nothing" if path.is_symlink() else "no such file or folder"
+        return f"cannot read ({exc.strerror})"
+    return "not a regular file"
+
+
+def _walk(folder: Path, root: Path, seen: set[str]) -> Iterator[Candidate | Skipped]:
+    real = os.path.realpath(folder)
+    if real in seen:
+        yield Skipped(_source_name(folder, root), "symlink loop (folder already visited)")
+        return
+    seen.add(real)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        yield Skipped(_source_name(folder, root), f"cannot list folder ({exc.strerror})")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir()
+            is_file = entry.is_file()
+        except OSError:
+            is_dir = is_file = False
+        if is_dir:
+            yield from _walk(path, root, seen)
+        elif not is_file:
+            if entry.is_symlink():
+                yield Skipped(_source_name(path, root), _missing_reason(path))
+        elif path.suffix.lower() in SUFFIXES:
+            yield Candidate(path, _source_name(path, root))
+        else:
+            logger.debug("ignoring %s: unsupported type", path)
+
+
+def load_document(candidate: Candidate) -> SourceDocument:
+    """Read and extract one file, or raise ``SourceError`` with a one-line reason."""
+    try:
+        size = candidate.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SourceError(f"too large ({size // (1024 * 1024)} MB; limit 50 MB)")
+        data = candidate.path.read_bytes()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SourceError("symlink loop") from exc
+        raise SourceError(f"cannot read ({exc.strerror})") from exc
+    extracted = extract(candidate.path, data)
+    return SourceDocument(
+        source=candidate.source,
+        text=extracted.text,
+        title=extracted.title or first_sentence(extracted.text),
+        date=extracted.date,
+        sha256=hashlib.sha256(data).hexdigest(),
+        path=candidate.path,
+    )

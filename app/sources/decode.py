@@ -1,0 +1,53 @@
+"""Bytes to text: BOMs, UTF-8, then a detected legacy encoding such as cp1252."""
+
+from __future__ import annotations
+
+import codecs
+
+from charset_normalizer import from_bytes
+
+from app.errors import SourceError
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_ALLOWED_CONTROLS = frozenset("\n\r\t\f\v")
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text file's bytes, or raise ``SourceError`` saying why it cannot be read."""
+    if not data.strip():
+        raise SourceError("empty file")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _checked(data.decode(encoding))
+            except UnicodeDecodeError as exc:
+                raise SourceError(
+                    f"invalid {encoding.upper()} despite its byte-order mark"
+                ) from exc
+    if b"\x00" in data:
+        raise SourceError("binary file (contains NUL bytes)")
+    try:
+        return _checked(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise SourceError("unreadable text encoding (not UTF-8, UTF-16 or a known legacy encoding)")
+    return _checked(str(best))
+
+
+def _checked(text: str) -> str:
+    """Reject text that decodes but is really binary (many control characters)."""
+    if not text.strip():
+        raise SourceError("empty file")
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ch < " " and ch not in _ALLOWED_CONTROLS)
+    if controls > max(2, len(sample) // 100):
+        raise SourceError("binary file (control characters in text)")
+    return text
