@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates fused by weighted reciprocal rank."""
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates, scores fused linearly."""
 
 from __future__ import annotations
 

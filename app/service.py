@@ -8,6 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from threading import Lock
 
+from langchain_core.embeddings import Embeddings
+
 from app.answer import make_chain
 from app.answer.extractive import ExtractiveAnswerer
 from app.embeddings import MODEL_DIMENSION, ArrayEmbeddings, embedder_id, make_embeddings
@@ -26,14 +28,14 @@ logger = logging.getLogger(__name__)
 class DocQA:
     """Index and ask; cheap to construct, heavy parts are loaded once on first use."""
 
-    def __init__(self, settings: Settings, embeddings: ArrayEmbeddings | None = None) -> None:
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None) -> None:
         self.settings = settings
         self._embeddings = embeddings
         self._store: IndexStore | None = None
         self._lock = Lock()
 
     @cached_property
-    def embeddings(self) -> ArrayEmbeddings:
+    def embeddings(self) -> Embeddings:
         """The configured embedder (model loaded on first use)."""
         return self._embeddings or make_embeddings(self.settings.embedding)
 
@@ -93,7 +95,8 @@ class DocQA:
 
     def warm(self) -> None:
         """Load the model and the index now, so the first question is as fast as the rest."""
-        self.embeddings.warm()
+        if isinstance(self.embeddings, ArrayEmbeddings):
+            self.embeddings.warm()
         self.ask("warm-up")
 
     def check_question(self, question: str) -> str:

@@ -65,7 +65,7 @@ class AnswerSettings(BaseModel):
         0.8, ge=0, le=1, description="Further sentences need this share of the best one's score"
     )
     min_score: float = Field(
-        0.59, description="Below this evidence score the answer is a refusal (calibrated)"
+        0.61, description="Below this evidence score the answer is a refusal (calibrated)"
     )
     closest: int = Field(3, ge=0, le=10, description="Passages shown with a refusal")
 

