@@ -30,10 +30,9 @@ def make_embeddings(settings: EmbeddingSettings) -> ArrayEmbeddings:
         )
     from app.embeddings.onnx import OnnxEmbeddings
 
-    precision = "int8" if settings.runtime == "onnx-int8" else "fp32"
     return OnnxEmbeddings(
         settings.cache_dir / "models",
-        precision=precision,
+        precision="int8" if settings.runtime == "onnx-int8" else "fp32",
         batch_size=settings.batch_size,
         threads=settings.threads,
     )

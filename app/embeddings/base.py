@@ -20,11 +20,11 @@ class ArrayEmbeddings(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages (LangChain interface)."""
-        return self.encode(texts).tolist()  # type: ignore[no-any-return]
+        return self.encode(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one question (LangChain interface)."""
-        return self.encode([text])[0].tolist()  # type: ignore[no-any-return]
+        return self.encode([text])[0].tolist()
 
 
 def embed_matrix(embeddings: Embeddings, texts: list[str]) -> np.ndarray:

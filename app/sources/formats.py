@@ -67,7 +67,8 @@ def _markdown(data: bytes) -> Extracted:
         meta, body = frontmatter.parse(raw)
     except Exception:  # a malformed front matter block is just text
         meta, body = {}, raw
-    title = meta.get("title") if isinstance(meta.get("title"), str) else None
+    raw_title = meta.get("title")
+    title = raw_title if isinstance(raw_title, str) else None
     if title is None and (heading := _MD_HEADING.search(body)):
         title = heading.group(1).strip()
     published = normalise_date(meta.get("date") or meta.get("published"))
