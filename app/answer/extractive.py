@@ -38,6 +38,7 @@ class Selection:
     sentences: tuple[Candidate, ...]
     evidence: float
     refused: bool
+    ranked: tuple[Candidate, ...] = ()
 
 
 class ExtractiveAnswerer:
@@ -105,7 +106,7 @@ class ExtractiveAnswerer:
         """Choose the lead sentences within the length budget, or refuse."""
         ranked = self.candidates(question, hits[: self.settings.passages])
         if not ranked or ranked[0].score < self.settings.min_score:
-            return Selection((), ranked[0].score if ranked else 0.0, True)
+            return Selection((), ranked[0].score if ranked else 0.0, True, tuple(ranked))
         chosen: list[Candidate] = []
         used = 0
         for candidate in ranked[: self.settings.max_sentences * 3]:
@@ -125,7 +126,7 @@ class ExtractiveAnswerer:
         """A short answer whose every sentence cites its exact span, or a refusal."""
         selection = self.select(question, hits)
         if selection.refused:
-            closest = self.candidates(question, hits)[: self.settings.closest]
+            closest = list(selection.ranked[: self.settings.closest])
             return Answer(
                 question=question,
                 answer="The documents do not answer this question. The closest passages are "
