@@ -146,13 +146,15 @@ def ask(
     try:
         for item in _read_questions(questions):
             try:
-                result = service.ask(item).to_dict()
+                answer = service.ask(item)
             except QuestionError as exc:  # one bad line must not lose the others
-                result = _error_record(item[:200], exc)
-            if as_json:
-                typer.echo(json.dumps(result, ensure_ascii=False))
-            else:
-                typer.echo(result.get("error") or _render(service.ask(item)))
+                record = _error_record(item[:200], exc)
+                typer.echo(json.dumps(record, ensure_ascii=False) if as_json else record["error"])
+                continue
+            typer.echo(
+                json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else _render(answer)
+            )
+            if not as_json:
                 typer.echo("")
     except DocQAError as exc:
         raise _fail(exc) from None

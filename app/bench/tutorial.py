@@ -20,6 +20,7 @@ class TutorialIndex:
     """The built reference pipeline and how long building it took."""
 
     store: Any
+    documents: int
     chunks: int
     seconds: float
 
@@ -40,4 +41,4 @@ def build_tutorial(folder: Path) -> TutorialIndex:
     )
     chunks = splitter.split_documents(documents)
     store = FAISS.from_documents(chunks, SentenceTransformerEmbeddings(batch_size=32))
-    return TutorialIndex(store, len(chunks), time.perf_counter() - started)
+    return TutorialIndex(store, len(documents), len(chunks), time.perf_counter() - started)
