@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = [
     "AnswerSettings",
@@ -83,13 +83,51 @@ class Settings(BaseSettings):
     index_dir: Path = Path("index")
     answerer: Literal["extractive"] = "extractive"
     max_question_chars: int = Field(2000, ge=10, le=100_000)
+    # The server (`docqa serve`).
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    embed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to frame /embed and call the API from a browser; "
+        "comma-separated. Empty: same origin only.",
+    )
+    api_token: SecretStr | None = Field(
+        None, description="When set, the API and the UI require this bearer token"
+    )
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+
+    @field_validator("embed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [_origin(str(part)) for part in value]
+        return value
+
+    @field_validator("api_token", mode="after")
+    @classmethod
+    def _blank_token_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
 
     @model_validator(mode="after")
     def _candidates_cover_top_k(self) -> Settings:
         if self.retrieval.candidates < self.retrieval.top_k:
             raise ValueError("retrieval.candidates must be at least retrieval.top_k")
         return self
+
+
+def _origin(value: str) -> str:
+    """``scheme://host[:port]`` exactly as browsers send it in ``Origin``; else ValueError."""
+    value = value.strip().rstrip("/")
+    scheme, sep, rest = value.partition("://")
+    if scheme not in ("http", "https") or not sep or not rest or "/" in rest or "*" in rest:
+        raise ValueError(
+            f"'{value}' is not an origin: write scheme://host[:port], for example "
+            "https://portal.example.org (no path, no wildcard)"
+        )
+    return f"{scheme}://{rest.lower()}"

@@ -17,7 +17,11 @@ __all__ = [
 
 def embedder_id(settings: EmbeddingSettings) -> str:
     """The name an index records: vectors from different runtimes must never mix."""
-    return f"{MODEL_NAME}/{settings.runtime}/{MODEL_DIMENSION}"
+    if settings.runtime == "torch":
+        return f"{MODEL_NAME}/torch/{MODEL_DIMENSION}"
+    from app.embeddings.onnx import EXPORT_VERSION
+
+    return f"{MODEL_NAME}/{settings.runtime}/{MODEL_DIMENSION}/graph-{EXPORT_VERSION}"
 
 
 def make_embeddings(settings: EmbeddingSettings) -> ArrayEmbeddings:
