@@ -24,7 +24,7 @@ index: $(VENV)/.installed-base
 	$(BIN)/docqa index seeds
 
 run: index
-	$(BIN)/docqa chat
+	$(BIN)/docqa serve
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -m "not slow" -q

@@ -1,4 +1,4 @@
-"""The command line: `docqa index`, `docqa ask`, `docqa chat`, `docqa info`."""
+"""The command line: `docqa index`, `docqa ask`, `docqa chat`, `docqa serve`, `docqa info`."""
 
 from __future__ import annotations
 
@@ -31,9 +31,10 @@ IndexDir = Annotated[
 ]
 
 
-def _service(index_dir: Path | None) -> DocQA:
+def _service(index_dir: Path | None, **overrides: object) -> DocQA:
+    values = {k: v for k, v in {"index_dir": index_dir, **overrides}.items() if v is not None}
     try:
-        settings = Settings() if index_dir is None else Settings(index_dir=index_dir)
+        settings = Settings(**values)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
@@ -169,6 +170,7 @@ def chat(index_dir: IndexDir = None) -> None:
     except DocQAError as exc:
         raise _fail(exc) from None
     typer.echo(f"Ready: {service.store.stats()['documents']} documents. Ask a question.")
+    history: list[dict[str, str]] = []
     while True:
         try:
             question = input("\n? ")
@@ -177,9 +179,27 @@ def chat(index_dir: IndexDir = None) -> None:
         if not question.strip():
             break
         try:
-            typer.echo(_render(service.ask(question)))
+            typer.echo(_render(service.ask(question, history)))
+            history.append({"role": "user", "content": question})
         except DocQAError as exc:
             typer.secho(str(exc), fg=typer.colors.YELLOW)
+
+
+@app.command()
+def serve(
+    index_dir: IndexDir = None,
+    host: Annotated[str | None, typer.Option(help="Listen address (DOCQA_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (DOCQA_PORT).")] = None,
+) -> None:
+    """Serve the chat UI at /, the API at /api and the embeddable chat at /embed."""
+    from app.server import serve as run_server
+
+    try:
+        service = _service(index_dir, host=host, port=port)
+    except DocQAError as exc:
+        raise _fail(exc) from None
+    logging.getLogger("app").setLevel(logging.INFO)
+    run_server(service.settings, service)
 
 
 @app.command()

@@ -52,6 +52,7 @@ class Citation:
     start: int
     end: int
     quote: str
+    document: str = ""  # public key of the document, for `GET /api/documents/{document}`
     doc_id: int = field(default=-1, compare=False)
 
     def to_dict(self) -> dict[str, Any]:

@@ -2,36 +2,58 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from threading import Lock
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.runnables import Runnable
 
 from app.answer import make_chain
 from app.answer.extractive import ExtractiveAnswerer
+from app.conversation import follow_up_query
 from app.embeddings import MODEL_DIMENSION, ArrayEmbeddings, embedder_id, make_embeddings
 from app.errors import QuestionError
 from app.indexing import IndexReport, build_index
 from app.retrieval import HybridRetriever, QuestionEncoder
-from app.schema import Answer
+from app.schema import Answer, SourceDocument
 from app.settings import Settings
-from app.store import IndexStore
+from app.store import IndexStore, live_version
 
 __all__ = ["DocQA"]
 
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class _Live:
+    """One loaded index version and the chain over it; replaced whole, never mutated."""
+
+    version: str
+    store: IndexStore
+    chain: Runnable[str, Answer]
+
+
 class DocQA:
-    """Index and ask; cheap to construct, heavy parts are loaded once on first use."""
+    """Index and ask; cheap to construct, heavy parts are loaded once on first use.
+
+    A rebuilt index is picked up by the next question: each question checks the
+    index's ``CURRENT`` pointer (one small file read) and, when it moved, opens the
+    new version. Questions already running finish on the version they started with.
+    """
 
     def __init__(self, settings: Settings, embeddings: Embeddings | None = None) -> None:
         self.settings = settings
         self._embeddings = embeddings
-        self._store: IndexStore | None = None
+        self._live: _Live | None = None
         self._lock = Lock()
 
     @cached_property
@@ -48,7 +70,7 @@ class DocQA:
         self, paths: list[Path], *, rebuild: bool = False, progress: bool = False
     ) -> IndexReport:
         """Index exactly the documents under ``paths``, re-embedding only what changed."""
-        report = build_index(
+        return build_index(
             paths,
             self.settings.index_dir,
             self.embeddings,
@@ -58,40 +80,44 @@ class DocQA:
             rebuild=rebuild,
             progress=progress,
         )
-        if not report.unchanged:
-            self.reload()
-        return report
+
+    def _current(self) -> _Live:
+        """The live index version, opened (or re-opened after a rebuild) as needed."""
+        version = live_version(self.settings.index_dir).name
+        live = self._live
+        if live is not None and live.version == version:
+            return live
+        with self._lock:
+            if self._live is None or self._live.version != version:
+                store = IndexStore.open(self.settings.index_dir, self.embedder)
+                retriever = HybridRetriever(
+                    store=store, encoder=self.encoder, settings=self.settings.retrieval
+                )
+                answerer = ExtractiveAnswerer(store, self.encoder, self.settings.answer)
+                # The old store is not closed: questions in flight may still read it.
+                self._live = _Live(store.folder.name, store, make_chain(retriever, answerer))
+                logger.info("index %s loaded (%d chunks)", store.folder, store.size)
+            return self._live
 
     @property
     def store(self) -> IndexStore:
-        """The loaded index (opened on first use)."""
-        with self._lock:
-            if self._store is None:
-                self._store = IndexStore.open(self.settings.index_dir, self.embedder)
-            return self._store
+        """The loaded live index."""
+        return self._current().store
+
+    @property
+    def chain(self) -> Runnable[str, Answer]:
+        """Retrieval then answering as one LangChain runnable, over the live index."""
+        return self._current().chain
 
     def reload(self) -> None:
         """Forget the loaded index; the next question opens the live version."""
         with self._lock:
-            if self._store is not None:
-                self._store.close()
-            self._store = None
-            self.__dict__.pop("chain", None)
+            self._live = None
 
     @cached_property
     def encoder(self) -> QuestionEncoder:
         """Question embeddings, shared by retrieval and answering."""
         return QuestionEncoder(self.embeddings)
-
-    @cached_property
-    def chain(self):  # type: ignore[no-untyped-def]  # Runnable[str, Answer]
-        """Retrieval then answering as one LangChain runnable."""
-        store = self.store
-        retriever = HybridRetriever(
-            store=store, encoder=self.encoder, settings=self.settings.retrieval
-        )
-        answerer = ExtractiveAnswerer(store, self.encoder, self.settings.answer)
-        return make_chain(retriever, answerer)
 
     def warm(self) -> None:
         """Load the model and the index now, so the first question is as fast as the rest."""
@@ -99,7 +125,7 @@ class DocQA:
             self.embeddings.warm()
         self.ask("warm-up")
 
-    def check_question(self, question: str) -> str:
+    def check_question(self, question: Any) -> str:
         """The question stripped, or ``QuestionError`` saying what is wrong with it."""
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("The question is empty. Type a question about the documents.")
@@ -111,10 +137,37 @@ class DocQA:
             )
         return " ".join(question.split())
 
-    def ask(self, question: str) -> Answer:
-        """Answer one question from the index, with citations."""
+    def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer:
+        """Answer one question from the index, with citations.
+
+        ``history`` holds earlier ``{"role": "user"|"assistant", "content": str}``
+        messages of the same chat; a follow-up borrows the previous question's topic.
+        """
         question = self.check_question(question)
         started = time.perf_counter()
-        answer: Answer = self.chain.invoke(question)
+        query = follow_up_query(question, history)
+        answer: Answer = self.chain.invoke(query)
+        if query != question:
+            answer = dataclasses.replace(answer, question=question)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
+
+    def document(self, key: str) -> SourceDocument | None:
+        """A document of the live index by its public key, or None."""
+        return self.store.document_by_key(key)
+
+    def examples(self, count: int = 4) -> list[str]:
+        """Questions that suit the loaded documents: what are their most named things?"""
+        names: Counter[str] = Counter()
+        for text in self.store.sample_texts(40):
+            seen = set(_NAMES.findall(text)) - _NOT_NAMES
+            names.update(seen)  # counted once per document: spread beats repetition
+        picked = [name for name, n in names.most_common(count) if n > 1] or [
+            name for name, _ in names.most_common(count)
+        ]
+        return [f"What do the documents say about {name}?" for name in picked]
+
+
+# Runs of capitalised words (optionally joined by "of"/"al-"), as a cheap named-thing finder.
+_NAMES = re.compile(r"(?<![.!?]\s)(?<![-\w])([A-Z][a-z]+(?: (?:of )?[A-Z][a-z]+)+)(?![-\w])")
+_NOT_NAMES = {"The", "In", "On", "At", "But", "And"}

@@ -20,6 +20,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -187,6 +188,14 @@ def live_version(root: Path) -> Path:
     return version
 
 
+KEY_LENGTH = 16
+
+
+def document_key(sha256: str) -> str:
+    """A document's public id: the start of its content hash, stable across rebuilds."""
+    return sha256[:KEY_LENGTH]
+
+
 def read_manifest(root: Path) -> Manifest:
     """The live version's manifest."""
     path = live_version(root) / "manifest.json"
@@ -209,6 +218,7 @@ class IndexStore:
             self.lexical = LexicalIndex.load(folder / "bm25")
             uri = f"file:{folder / 'docs.sqlite'}?mode=ro"
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._db_lock = threading.Lock()  # one handle, shared by the server's threads
         except (RuntimeError, OSError, ValueError, sqlite3.Error) as exc:
             raise IndexCorruptError(
                 f"The index in {folder} is damaged ({exc}). Rebuild it with `docqa index PATH`."
@@ -263,45 +273,65 @@ class IndexStore:
         if not chunk_ids:
             return []
         marks = ",".join("?" * len(chunk_ids))
-        rows = self._db.execute(
+        rows = self._query(
             f'SELECT c.id, c.doc_id, c.start, c."end", c.sentences, '
             f'substr(d.text, c.start + 1, c."end" - c.start) '
             f"FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
             list(map(int, chunk_ids)),
-        ).fetchall()
+        )
         found = {
             r[0]: Chunk(r[0], r[1], r[2], r[3], r[5], tuple(map(tuple, json.loads(r[4]))))
             for r in rows
         }
         return [found[i] for i in chunk_ids if i in found]
 
+    def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._db_lock:
+            return self._db.execute(sql, parameters).fetchall()
+
     def document(self, doc_id: int) -> SourceDocument | None:
         """A document with its full text, or None."""
-        row = self._db.execute(
+        rows = self._query(
             "SELECT source, text, title, date, sha256 FROM documents WHERE id = ?", (doc_id,)
-        ).fetchone()
-        return SourceDocument(*row) if row else None
+        )
+        return SourceDocument(*rows[0]) if rows else None
+
+    def document_by_key(self, key: str) -> SourceDocument | None:
+        """A document by its public key (see ``document_key``), or None."""
+        if len(key) != KEY_LENGTH or any(c not in "0123456789abcdef" for c in key):
+            return None
+        rows = self._query(
+            "SELECT source, text, title, date, sha256 FROM documents "
+            "WHERE substr(sha256, 1, ?) = ? LIMIT 1",
+            (KEY_LENGTH, key),
+        )
+        return SourceDocument(*rows[0]) if rows else None
 
     def document_meta(
         self, doc_ids: Sequence[int]
-    ) -> dict[int, tuple[str, str | None, str | None]]:
-        """``doc_id -> (source, title, date)`` without loading texts."""
+    ) -> dict[int, tuple[str, str | None, str | None, str]]:
+        """``doc_id -> (source, title, date, key)`` without loading texts."""
         if not doc_ids:
             return {}
         marks = ",".join("?" * len(doc_ids))
-        rows = self._db.execute(
-            f"SELECT id, source, title, date FROM documents WHERE id IN ({marks})",
+        rows = self._query(
+            f"SELECT id, source, title, date, sha256 FROM documents WHERE id IN ({marks})",
             list(map(int, doc_ids)),
         )
-        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+        return {r[0]: (r[1], r[2], r[3], document_key(r[4])) for r in rows}
+
+    def sample_texts(self, limit: int) -> list[str]:
+        """The texts of up to ``limit`` documents, newest first (for example questions)."""
+        rows = self._query("SELECT text FROM documents ORDER BY date DESC, id LIMIT ?", (limit,))
+        return [r[0] for r in rows]
 
     def reusable(self) -> dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]]:
         """Every stored document by content hash, with its chunks and vectors, for rebuilds."""
         out: dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]] = {}
-        for doc_id, source, title, date, sha, text in self._db.execute(
+        for doc_id, source, title, date, sha, text in self._query(
             "SELECT id, source, title, date, sha256, text FROM documents"
         ):
-            ids = [r[0] for r in self._db.execute(
+            ids = [r[0] for r in self._query(
                 "SELECT id FROM chunks WHERE doc_id = ? ORDER BY id", (doc_id,)
             )]  # fmt: skip
             document = SourceDocument(source, text, title, date, sha)

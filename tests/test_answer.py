@@ -61,5 +61,8 @@ def test_json_contract_shape(indexed: DocQA) -> None:
     data = indexed.ask("Who is the mayor of Marsby?").to_dict()
     assert set(data) >= {"question", "answer", "refused", "citations", "timings_ms"}
     citation = data["citations"][0]
-    assert set(citation) == {"id", "source", "title", "date", "start", "end", "quote"}
+    assert set(citation) == {
+        "id", "source", "title", "date", "start", "end", "quote", "document"
+    }  # fmt: skip
+    assert indexed.document(citation["document"]).source == citation["source"]
     assert data["timings_ms"]["total"] > 0

@@ -142,10 +142,13 @@ class ExtractiveAnswerer:
 
     def _citations(self, sentences: list[Candidate]) -> list[Citation]:
         meta = self.store.document_meta(sorted({s.doc_id for s in sentences}))
-        return [
-            Citation(n, *meta[s.doc_id], start=s.start, end=s.end, quote=s.text, doc_id=s.doc_id)
-            for n, s in enumerate(sentences, start=1)
-        ]
+        out = []
+        for n, s in enumerate(sentences, start=1):
+            source, title, date, key = meta[s.doc_id]
+            out.append(
+                Citation(n, source, title, date, s.start, s.end, s.text, key, doc_id=s.doc_id)
+            )
+        return out
 
 
 def _shorten(text: str, limit: int) -> str:

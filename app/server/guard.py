@@ -1,0 +1,172 @@
+"""One ASGI layer in front of everything: token, body size and security headers.
+
+Pure ASGI (no ``BaseHTTPMiddleware``) so streamed answers pass straight through.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Iterable
+from http.cookies import SimpleCookie
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["COOKIE", "Guard", "error_body"]
+
+COOKIE = "docqa_token"
+# Paths anyone may fetch: health for probes, the login form, the embed page and its
+# scripts (they hold no data; the embed page sends the token with each question),
+# and the API description.
+PUBLIC_PREFIXES = ("/api/health", "/login", "/embed", "/docs", "/openapi.json")
+UI_BODY_LIMIT = 2 * 1024 * 1024  # Gradio posts carry the chat history
+
+
+def error_body(code: str, message: str) -> bytes:
+    """The JSON every error has: a machine code and a sentence a person can act on."""
+    return json.dumps({"error": code, "message": message}).encode()
+
+
+class Guard:
+    """Bearer token or cookie (when configured), request body limit, security headers."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        token: str | None,
+        max_body_bytes: int,
+        frame_origins: Iterable[str],
+    ) -> None:
+        self.app = app
+        self.token = token
+        self.max_body_bytes = max_body_bytes
+        ancestors = " ".join(["'self'", *frame_origins])
+        self.headers = [
+            (b"content-security-policy", f"frame-ancestors {ancestors}".encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        headers = dict(scope["headers"])
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                existing = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    h for h in self.headers if h[0] not in existing
+                ]
+            await send(message)
+
+        if self.token and not path.startswith(PUBLIC_PREFIXES) and not self._authorised(headers):
+            await self._refuse(scope, send_with_headers)
+            return
+        limit = self.max_body_bytes if path.startswith("/api/") else UI_BODY_LIMIT
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send_with_headers, limit)
+            return
+        if scope["method"] in ("POST", "PUT", "PATCH"):
+            # Read the body up front (it is small by construction) so an oversized one
+            # gets a clean 413 instead of failing inside the application.
+            body, more = b"", True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > limit:
+                    await _too_large(send_with_headers, limit)
+                    return
+            receive = _replay(body, receive)
+        await self.app(scope, receive, send_with_headers)
+
+    def _authorised(self, headers: dict[bytes, bytes]) -> bool:
+        assert self.token is not None
+        offered = ""
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        if auth[:7].lower() == "bearer ":
+            offered = auth[7:].strip()
+        elif cookie := headers.get(b"cookie"):
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(cookie.decode("latin-1"))
+            except Exception:  # a malformed Cookie header is just not a token
+                jar = SimpleCookie()
+            if COOKIE in jar:
+                offered = jar[COOKIE].value
+        return bool(offered) and hmac.compare_digest(offered.encode(), self.token.encode())
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        wants_page = scope["method"] == "GET" and not scope["path"].startswith(
+            ("/api/", "/gradio_api/")
+        )
+        if wants_page:  # a person at a browser: send them to the login form
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 303,
+                    "headers": [(b"location", b"/login"), (b"content-length", b"0")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await _json(
+            send,
+            401,
+            error_body(
+                "unauthorized",
+                "This docqa server needs an API token: send `Authorization: Bearer <token>` "
+                "(the value of DOCQA_API_TOKEN on the server).",
+            ),
+            extra=[(b"www-authenticate", b"Bearer")],
+        )
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that yields ``body`` once, then whatever the client sends next."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    await _json(
+        send,
+        413,
+        error_body(
+            "body_too_large",
+            f"The request body is larger than {limit:,} bytes. Send the question alone, "
+            "with a shorter history.",
+        ),
+    )
+
+
+async def _json(
+    send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(extra or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

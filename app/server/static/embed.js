@@ -1,0 +1,127 @@
+// The compact chat for <iframe> embedding. Every piece of text from the server is
+// inserted with textContent: document text can never become markup here.
+"use strict";
+(() => {
+  const chat = document.getElementById("chat");
+  const form = document.getElementById("ask");
+  const input = document.getElementById("question");
+  const viewer = document.getElementById("viewer");
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  const history = [];
+
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = "Bearer " + token;
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function scrollDown() { chat.scrollTop = chat.scrollHeight; }
+
+  // "[n]" markers become buttons that open the cited passage.
+  function renderAnswer(box, text, cited) {
+    box.textContent = "";
+    const byId = new Map(cited.map((c) => [c.id, c]));
+    for (const part of text.split(/(\[\d+\])/)) {
+      const m = /^\[(\d+)\]$/.exec(part);
+      if (m && byId.has(Number(m[1]))) {
+        const b = el("button", "cite", part);
+        b.type = "button";
+        b.addEventListener("click", () => openCitation(byId.get(Number(m[1]))));
+        box.append(b);
+      } else {
+        box.append(document.createTextNode(part));
+      }
+    }
+  }
+
+  function renderSources(box, result) {
+    const cited = result.refused ? result.closest : result.citations;
+    if (!cited.length) return;
+    const list = el("ol", "sources");
+    for (const c of cited) {
+      const item = el("li");
+      const b = el("button", "cite", (c.title || c.source) + (c.date ? " · " + c.date : ""));
+      b.type = "button";
+      b.addEventListener("click", () => openCitation(c));
+      item.append(b, el("q", "", c.quote));
+      list.append(item);
+    }
+    box.append(list);
+  }
+
+  async function openCitation(c) {
+    const response = await fetch("/api/documents/" + encodeURIComponent(c.document), { headers });
+    const data = await response.json();
+    const text = document.getElementById("doc-text");
+    text.textContent = "";
+    if (!response.ok) {
+      text.textContent = data.message || "The article could not be loaded.";
+    } else {
+      document.getElementById("doc-title").textContent = data.title || data.source;
+      document.getElementById("doc-meta").textContent = [data.date, data.source].filter(Boolean).join(" · ");
+      const mark = el("mark", "", data.text.slice(c.start, c.end));
+      text.append(document.createTextNode(data.text.slice(0, c.start)), mark,
+        document.createTextNode(data.text.slice(c.end)));
+      viewer.hidden = false;
+      mark.scrollIntoView({ block: "center" });
+      return;
+    }
+    viewer.hidden = false;
+  }
+  document.getElementById("back").addEventListener("click", () => { viewer.hidden = true; });
+
+  async function ask(question) {
+    chat.append(el("div", "msg user", question));
+    const box = el("div", "msg bot", "…");
+    chat.append(box);
+    scrollDown();
+    let text = "";
+    try {
+      const response = await fetch("/api/ask/stream", {
+        method: "POST", headers, body: JSON.stringify({ question, history: history.slice(-20) }),
+      });
+      if (!response.ok) {
+        const data = await response.json().catch(() => ({}));
+        throw new Error(data.message || "The server answered " + response.status + ".");
+      }
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event = (/^event: (.*)$/m.exec(block) || [])[1];
+          const data = JSON.parse((/^data: (.*)$/m.exec(block) || [])[1] || "null");
+          if (event === "delta") { text += data.text; box.textContent = text; scrollDown(); }
+          if (event === "error") throw new Error(data.message);
+          if (event === "done") {
+            renderAnswer(box, data.answer, data.refused ? data.closest : data.citations);
+            renderSources(box, data);
+            history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
+            scrollDown();
+          }
+        }
+      }
+    } catch (error) {
+      box.className = "msg bot error";
+      box.textContent = error.message;
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const question = input.value.trim();
+    if (!question) return;
+    input.value = "";
+    ask(question);
+  });
+})();

@@ -1,0 +1,240 @@
+"""The Gradio chat at ``/``: streamed answers, clickable citations, the source beside the chat.
+
+Document text reaches the page two ways, and both keep it inert: inside chat messages
+every ASCII punctuation character is backslash-escaped, so Markdown renders it as
+literal text (no links, images or HTML); in the article panel it is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterator
+from html import escape
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI
+
+from app.errors import DocQAError
+from app.schema import Answer, Citation
+from app.server.api import stream_pieces
+from app.service import DocQA
+
+__all__ = ["answer_markdown", "article_html", "markdown_text", "mount_ui"]
+
+_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+_CITE = re.compile(r"\\\[(\d+)\\\]")
+
+# Citation links in messages are plain fragment links; this catches their clicks and
+# hands "turn:number" to the hidden bridge, which opens the source in the side panel.
+HEAD = """<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest('a[href^="#cite-"]');
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const box = document.querySelector("#docqa-cite-target textarea");
+  const go = document.querySelector("#docqa-cite-open");
+  if (!box || !go) return;
+  box.value = link.getAttribute("href").slice("#cite-".length);
+  box.dispatchEvent(new Event("input", { bubbles: true }));
+  setTimeout(() => go.click(), 0);
+}, true);
+</script>"""
+
+# Scroll the article panel (not the page) to the mark; on a phone the panel sits below
+# the chat, so bring the panel itself into view first.
+SCROLL_TO_MARK = """() => {
+  setTimeout(() => {
+    const box = document.querySelector("#docqa-article .docqa-scroll");
+    const mark = document.getElementById("docqa-mark");
+    if (!box || !mark) return;
+    if (window.innerWidth < 720) box.scrollIntoView({ block: "start" });
+    box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top
+      - box.clientHeight / 3;
+  }, 50);
+}"""
+
+CSS = """
+.docqa-scroll { max-height: 72vh; overflow-y: auto; padding-right: .5rem; }
+#docqa-article .doc-text { white-space: pre-wrap; line-height: 1.55; }
+#docqa-article mark { background: #fde68a; padding: 0 .1em; border-radius: 3px; }
+#docqa-article .doc-meta { color: var(--body-text-color-subdued); font-size: .9em; }
+.docqa-sources a, #docqa-chat a[href^="#cite-"] { text-decoration: none; font-weight: 600; }
+@media (max-width: 720px) { .docqa-scroll { max-height: 60vh; } }
+"""
+
+THEME = gr.themes.Soft(
+    # System fonts: the default theme would fetch web fonts from the internet.
+    font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+)
+
+EMPTY_PANEL = (
+    '<p class="doc-meta">Click a citation such as <b>[1]</b> in an answer to read the '
+    "passage in its article here.</p>"
+)
+
+
+def markdown_text(text: str) -> str:
+    """Text that Markdown shows exactly as written: every ASCII punctuation escaped."""
+    return _PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
+def _source_line(c: Citation, turn: int) -> str:
+    label = markdown_text(c.title or c.source)
+    meta = " · ".join(markdown_text(x) for x in (c.date, c.source) if x)
+    return f"[\\[{c.id}\\]](#cite-{turn}-{c.id}) {label} — {meta}"
+
+
+def answer_markdown(answer: Answer, turn: int) -> str:
+    """The chat message for ``answer``: escaped text, ``[n]`` linked to its source."""
+    body = _CITE.sub(lambda m: f"[\\[{m[1]}\\]](#cite-{turn}-{m[1]})", markdown_text(answer.answer))
+    cited = answer.closest if answer.refused else answer.citations
+    if not cited:
+        return body
+    heading = "Closest passages" if answer.refused else "Sources"
+    lines = [
+        f"{_source_line(c, turn)}  \n> {markdown_text(c.quote)}" if answer.refused else
+        _source_line(c, turn)
+        for c in cited
+    ]  # fmt: skip
+    return body + f"\n\n**{heading}**\n\n" + "\n\n".join(lines)
+
+
+def article_html(
+    title: str | None, date: str | None, source: str, text: str, start: int, end: int
+) -> str:
+    """The article with the cited span marked; every piece of it HTML-escaped."""
+    meta = " · ".join(escape(x) for x in (date, source) if x)
+    return (
+        f'<article><h3>{escape(title or source)}</h3><p class="doc-meta">{meta}</p>'
+        f'<div class="docqa-scroll"><div class="doc-text">{escape(text[:start])}'
+        f'<mark id="docqa-mark">{escape(text[start:end])}</mark>{escape(text[end:])}</div>'
+        "</div></article>"
+    )
+
+
+def build_blocks(service: DocQA) -> gr.Blocks:
+    """The chat page."""
+    try:
+        examples = service.examples()
+    except DocQAError:
+        examples = []
+
+    def respond(
+        message: str, history: list[dict[str, Any]], turns: list[dict[str, Any]]
+    ) -> Iterator[tuple[Any, ...]]:
+        history = list(history or [])
+        turns = list(turns or [])
+        question = (message or "").strip()
+        if not question:
+            yield history, turns, gr.update()
+            return
+        history.append({"role": "user", "content": markdown_text(question)})
+        earlier = [{"role": "user", "content": t["question"]} for t in turns if t.get("question")]
+        try:
+            answer = service.ask(question, earlier)
+        except DocQAError as exc:
+            history.append({"role": "assistant", "content": markdown_text(str(exc))})
+            yield history, turns, gr.update()
+            return
+        turn = len(turns)
+        turns.append(answer.to_dict())
+        # Stream the answer in as it is written, then the full message with its sources.
+        shown = ""
+        history.append({"role": "assistant", "content": ""})
+        for piece in stream_pieces(answer.answer):
+            shown += piece + " "
+            partial = Answer(question, shown.strip(), answer.refused)
+            history[-1] = {"role": "assistant", "content": answer_markdown(partial, turn)}
+            yield history, turns, gr.update()
+        history[-1] = {"role": "assistant", "content": answer_markdown(answer, turn)}
+        yield history, turns, gr.update()
+
+    def open_citation(target: str, turns: list[dict[str, Any]]) -> str:
+        try:
+            turn, number = (int(x) for x in target.split("-", 1))
+            result = turns[turn]
+            cited = result["closest"] if result["refused"] else result["citations"]
+            citation = next(c for c in cited if c["id"] == number)
+        except (ValueError, IndexError, StopIteration, KeyError, TypeError):
+            return EMPTY_PANEL
+        try:
+            document = service.document(citation["document"])
+        except DocQAError as exc:
+            return f'<p class="doc-meta">{escape(str(exc))}</p>'
+        if document is None:
+            return (
+                '<p class="doc-meta">This article is no longer in the index (it was rebuilt). '
+                "Ask again for fresh citations.</p>"
+            )
+        return article_html(
+            document.title,
+            document.date,
+            document.source,
+            document.text,
+            citation["start"],
+            citation["end"],
+        )
+
+    with gr.Blocks(title="docqa", analytics_enabled=False, fill_width=True) as blocks:
+        turns = gr.State([])
+        gr.Markdown("## docqa\nAsk about the documents. Every claim cites its passage.")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                chat = gr.Chatbot(
+                    elem_id="docqa-chat",
+                    height="65vh",
+                    feedback_options=None,
+                    sanitize_html=True,
+                    render_markdown=True,
+                    latex_delimiters=[],
+                    buttons=["copy"],
+                    placeholder="Ask a question about the documents.",
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        placeholder="Type a question and press Enter",
+                        show_label=False,
+                        scale=5,
+                        max_length=service.settings.max_question_chars,
+                        elem_id="docqa-question",
+                        autofocus=True,
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
+                if examples:
+                    gr.Examples(examples=examples, inputs=box, label="Examples")
+                clear = gr.Button("New chat", size="sm", variant="secondary")
+            with gr.Column(scale=2, min_width=300):
+                gr.Markdown("### Source")
+                article = gr.HTML(EMPTY_PANEL, elem_id="docqa-article")
+        target = gr.Textbox(visible="hidden", elem_id="docqa-cite-target")
+        opener = gr.Button(visible="hidden", elem_id="docqa-cite-open")
+
+        for trigger in (box.submit, send.click):
+            trigger(respond, [box, chat, turns], [chat, turns, article]).then(lambda: "", None, box)
+        opener.click(open_citation, [target, turns], article).then(
+            None, None, None, js=SCROLL_TO_MARK
+        )
+        clear.click(lambda: ([], [], EMPTY_PANEL), None, [chat, turns, article])
+    return blocks
+
+
+def mount_ui(app: FastAPI, service: DocQA) -> None:
+    """Mount the chat at ``/`` with monitoring off and no file serving."""
+    gr.mount_gradio_app(
+        app,
+        build_blocks(service),
+        path="/",
+        footer_links=[],
+        enable_monitoring=False,
+        allowed_paths=[],
+        show_error=False,
+        mcp_server=False,
+        pwa=False,
+        theme=THEME,
+        css=CSS,
+        head=HEAD,
+    )
