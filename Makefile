@@ -26,7 +26,13 @@ index: $(VENV)/.installed-base
 run: index
 	$(BIN)/docqa serve
 
-test: $(VENV)/.installed-dev
+# The browser tests drive Debian's Chromium; install it when missing (root or sudo).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests"
+	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get install -y -qq chromium || (apt-get update -qq && apt-get install -y -qq chromium)'
+
+test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(PY) -m pytest -m "not slow" -q
 
 test-slow: $(VENV)/.installed-dev

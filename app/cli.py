@@ -221,3 +221,7 @@ def main() -> None:
     for noisy in ("transformers", "torch", "onnxruntime", "root", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,14 @@ def settings(tmp_path: Path) -> Settings:
 def service(settings: Settings, fake_embeddings: CountingFakeEmbeddings) -> DocQA:
     """The core with fake embeddings."""
     return DocQA(settings, embeddings=fake_embeddings)
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> DocQA:
+    """The seeds indexed with the real packaged model (default ONNX int8), once per run."""
+    root = tmp_path_factory.mktemp("seeded")
+    shutil.copytree(SEEDS, root / "seeds")
+    service = DocQA(Settings(index_dir=root / "index", _env_file=None))  # type: ignore[call-arg]
+    report = service.index([root / "seeds"])
+    assert (report.documents, report.skipped) == (2, [])
+    return service

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,17 +14,6 @@ from app.settings import EmbeddingSettings, Settings
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> DocQA:
-    """The seeds indexed with the default (ONNX int8) embedder."""
-    root = tmp_path_factory.mktemp("seeded")
-    shutil.copytree(SEEDS, root / "seeds")
-    service = DocQA(Settings(index_dir=root / "index", _env_file=None))  # type: ignore[call-arg]
-    report = service.index([root / "seeds"])
-    assert (report.documents, report.skipped) == (2, [])
-    return service
 
 
 @pytest.mark.parametrize(

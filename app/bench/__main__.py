@@ -1,7 +1,7 @@
 """`make bench`: docqa against the LangChain tutorial pipeline on SQuAD, plus seed questions.
 
 Prints figures; asserts nothing. Options: ``--questions N`` (default 3000), ``--skip-tutorial``,
-``--skip-calibration``.
+``--skip-calibration``, ``--skip-load``, ``--only-load`` (the server load test alone).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from langchain_core.documents import Document
 
+from app.bench.load import run_load
+from app.bench.load import seed_questions as seed_load_questions
 from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
 from app.retrieval import HybridRetriever
 from app.schema import Chunk
@@ -177,10 +179,16 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=3000)
     parser.add_argument("--skip-tutorial", action="store_true")
     parser.add_argument("--skip-calibration", action="store_true")
+    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--only-load", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("transformers", "torch", "root", "bm25s", "onnxruntime"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    if args.only_load:
+        with tempfile.TemporaryDirectory() as tmp:
+            run_load(SEEDS, seed_load_questions(SEED_QA), Path(tmp))
+        return
     articles, questions = load_squad(SQUAD)
     tuning = {q.id for q in sample(questions, 1000, TUNING_SEED)}
     held_out = sample([q for q in questions if q.id not in tuning], args.questions, EVAL_SEED)
@@ -195,6 +203,8 @@ def main() -> None:
         seed_questions(work)
         if not args.skip_calibration:
             calibrate_refusal(articles, sample(held_out, 1200, 1), work)
+        if not args.skip_load:
+            run_load(SEEDS, seed_load_questions(SEED_QA), work)
 
 
 def _table(rows: dict[str, dict[str, object]]) -> None:

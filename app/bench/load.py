@@ -1,0 +1,106 @@
+"""Load benchmark: concurrent clients asking seed questions through ``POST /api/ask``.
+
+The server runs as its own process (``docqa serve``) on a free loopback port, on an
+index of the seed articles; the clients are threads of this process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+__all__ = ["run_load"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with code {server.returncode}")
+        try:
+            if httpx.get(url + "/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the server did not become ready")
+
+
+def run_load(
+    seeds: Path, questions: list[str], work: Path, clients: int = 16, seconds: float = 30
+) -> None:
+    """Index ``seeds``, serve them, and hammer ``/api/ask``; print the figures."""
+    port = _free_port()
+    env = dict(os.environ, DOCQA_INDEX_DIR=str(work / "load-index"), DOCQA_PORT=str(port))
+    docqa = [sys.executable, "-m", "app.cli"]
+    subprocess.run([*docqa, "index", str(seeds)], env=env, check=True, capture_output=True)
+    server = subprocess.Popen(
+        [*docqa, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    try:
+        _wait_ready(url, server)
+        stop = time.monotonic() + seconds
+
+        def client(offset: int) -> None:
+            with httpx.Client(base_url=url, timeout=30) as http:
+                n = offset
+                while time.monotonic() < stop:
+                    question = questions[n % len(questions)]
+                    n += 1
+                    started = time.perf_counter()
+                    try:
+                        response = http.post("/api/ask", json={"question": question})
+                        ok = response.status_code == 200
+                        problem = "" if ok else f"HTTP {response.status_code}"
+                    except httpx.HTTPError as exc:
+                        problem = type(exc).__name__
+                    elapsed = (time.perf_counter() - started) * 1000
+                    with lock:
+                        if problem:
+                            errors.append(problem)
+                        else:
+                            latencies.append(elapsed)
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        began = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        took = time.monotonic() - began
+    finally:
+        server.terminate()
+        server.wait(30)
+    ms = np.array(latencies or [float("nan")])
+    print(
+        f"\nLoad: {clients} clients for {seconds:.0f} s on loopback, POST /api/ask, seed questions"
+    )
+    print(
+        f"  {len(latencies) / took:.1f} requests/s  p50 {np.percentile(ms, 50):.0f} ms  "
+        f"p95 {np.percentile(ms, 95):.0f} ms  p99 {np.percentile(ms, 99):.0f} ms  "
+        f"errors {len(errors)}" + (f" ({sorted(set(errors))})" if errors else "")
+    )
+
+
+def seed_questions(path: Path) -> list[str]:
+    """The questions of a seed question file (JSON lines with a ``question`` field)."""
+    return [json.loads(line)["question"] for line in path.read_text().splitlines() if line.strip()]

@@ -1,0 +1,276 @@
+"""The chat, the citation viewer and the embed widget in real headless Chromium (marker: browser).
+
+Uses Debian's /usr/bin/chromium through Playwright (no browser download); `make test`
+installs it. Every request that leaves loopback is recorded and aborted: the pages
+must work offline and hostile documents must not make the browser fetch anything.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from app.server import create_app
+from app.service import DocQA
+from app.settings import Settings
+from tests.conftest import REPO, SEEDS
+
+pytestmark = [pytest.mark.model, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+HOSTILE_HTML = """<html><head><title>Veltport harbour notice</title></head><body>
+<p>The harbour of Veltport closed on Tuesday &lt;script&gt;window.__pwned=1&lt;/script&gt; for
+dredging works &lt;img src=x onerror="window.__pwned=2"&gt; that last a month
+![tracker](http://198.51.100.7/html-pixel.png).</p>
+<script>window.__pwned = 3</script>
+<img src="http://198.51.100.7/tag.png" onerror="window.__pwned=4">
+</body></html>"""
+
+HOSTILE_MD = """---
+title: Veltport ferry <img src=x onerror="window.__pwned=5">
+date: 2026-03-02
+---
+The Veltport ferry timetable changes in April [read this](javascript:window.__pwned=6)
+![pixel](http://198.51.100.7/md-pixel.png) <script>window.__pwned=7</script>
+<img src="http://198.51.100.7/raw.png" onerror="window.__pwned=8"> for the summer season.
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Server:
+    """uvicorn in a thread, on loopback."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> _Server:
+        self.thread.start()
+        deadline = time.monotonic() + 120
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def _portal(folder: Path, docqa: str) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """A page on another loopback origin that embeds the chat with the one-line snippet."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.html").write_text(
+        "<!doctype html><html><body><h1>Intranet portal</h1>"
+        f'<script src="{docqa}/embed/widget.js" defer></script></body></html>',
+        encoding="utf-8",
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, seeded: DocQA) -> Iterator[dict[str, str]]:
+    """docqa serving the seeds plus two hostile documents; an allowed and a foreign portal."""
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium).")
+    root = tmp_path_factory.mktemp("site")
+    corpus = root / "articles"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "hostile.html").write_text(HOSTILE_HTML, encoding="utf-8")
+    (corpus / "hostile.md").write_text(HOSTILE_MD, encoding="utf-8")
+    port = _free_port()
+    allowed, allowed_url = _portal(root / "allowed", f"http://127.0.0.1:{port}")
+    foreign, foreign_url = _portal(root / "foreign", f"http://127.0.0.1:{port}")
+    settings = Settings(
+        index_dir=root / "index",
+        embed_origins=allowed_url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    service = DocQA(settings, seeded.embeddings)
+    service.index([corpus])
+    with _Server(create_app(settings, service), port) as server:
+        yield {"docqa": server.url, "allowed": allowed_url, "foreign": foreign_url}
+    allowed.shutdown()
+    foreign.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class _Page:
+    """A fresh page whose requests off loopback are recorded and aborted."""
+
+    def __init__(self, browser: Any, width: int = 1280, height: int = 900) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.outside: list[str] = []
+        self.dialogs: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("dialog", self._dialog)
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _ask_in_chat(page: Any, question: str) -> Any:
+    page.locator("#docqa-question textarea").fill(question)
+    page.keyboard.press("Enter")
+    # The last answer is complete once its "Sources" list (with links) has rendered.
+    link = page.locator('#docqa-chat a[href^="#cite-"]').last
+    link.wait_for(timeout=30_000)
+    return link
+
+
+def test_chat_answers_with_a_citation_that_opens_the_highlighted_passage(
+    browser: Any, site: dict[str, str]
+) -> None:
+    tab = _Page(browser)
+    page = tab.page
+    page.goto(site["docqa"] + "/")
+    _ask_in_chat(page, "How many people did the Islamabad courthouse bombing kill?")
+    chat = page.locator("#docqa-chat").inner_text()
+    assert "around a dozen people" in chat
+    assert "[1]" in chat
+    page.locator('#docqa-chat a[href="#cite-0-1"]').first.click()
+    mark = page.locator("#docqa-article mark")
+    mark.wait_for(timeout=10_000)
+    assert "killed around a dozen people" in mark.inner_text()
+    assert "Pakistan" in page.locator("#docqa-article h3").inner_text()
+    assert "2026-02-28" in page.locator("#docqa-article").inner_text()
+    page.wait_for_timeout(300)  # the smooth scroll
+    box = page.locator("#docqa-article .docqa-scroll").bounding_box()
+    spot = mark.bounding_box()
+    assert box is not None
+    assert spot is not None
+    assert box["y"] <= spot["y"] <= box["y"] + box["height"], "the mark is scrolled into view"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-with-citation.png"))
+    # A follow-up in the same chat keeps the context.
+    _ask_in_chat(page, "Who claimed responsibility for it?")
+    page.wait_for_timeout(300)
+    assert page.locator("#docqa-chat").inner_text().count("TTP") >= 2
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "chat-phone.png"), full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, "no sideways scrolling at phone width"
+    assert tab.outside == []
+    tab.close()
+
+
+def test_hostile_documents_render_inert(browser: Any, site: dict[str, str]) -> None:
+    tab = _Page(browser)
+    page = tab.page
+    page.goto(site["docqa"] + "/")
+    for question, turn in (
+        ("When did the harbour of Veltport close?", 0),
+        ("When does the Veltport ferry timetable change?", 1),
+    ):
+        _ask_in_chat(page, question)
+        page.wait_for_timeout(300)
+        page.locator(f'#docqa-chat a[href="#cite-{turn}-1"]').first.click()
+        page.locator("#docqa-article mark").wait_for(timeout=10_000)
+        page.wait_for_timeout(300)
+    text = page.locator("#docqa-chat").inner_text() + page.locator("#docqa-article").inner_text()
+    assert "<script>" in text  # shown as text, not run
+    assert "onerror" in text
+    assert page.locator("#docqa-chat img, #docqa-article img").count() == 0
+    assert page.locator('#docqa-chat a[href^="javascript:"]').count() == 0
+    # The embed view shows the same documents.
+    page.goto(site["docqa"] + "/embed")
+    page.locator("#question").fill("When did the harbour of Veltport close?")
+    page.keyboard.press("Enter")
+    page.locator(".sources .cite").first.wait_for(timeout=30_000)
+    page.locator(".sources .cite").first.click()
+    page.locator("#doc-text mark").wait_for(timeout=10_000)
+    assert "<script>" in page.locator("#doc-text").inner_text()
+    assert page.locator("#chat img, #viewer img").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    assert tab.dialogs == []
+    assert tab.outside == [], f"requests left loopback: {tab.outside}"
+    tab.close()
+
+
+def test_embed_answers_on_an_allowed_portal(browser: Any, site: dict[str, str]) -> None:
+    tab = _Page(browser)
+    page = tab.page
+    page.goto(site["allowed"] + "/index.html")
+    page.locator("#docqa-bubble").click()
+    frame = page.frame_locator("#docqa-frame")
+    frame.locator("#question").fill("Who is Khalid Sultan?")
+    frame.locator("#question").press("Enter")
+    sources = frame.locator(".sources .cite").first
+    sources.wait_for(timeout=30_000)
+    assert "Islamabad-based analyst" in frame.locator("#chat").inner_text()
+    sources.click()
+    frame.locator("#doc-text mark").wait_for(timeout=10_000)
+    assert "Khalid Sultan" in frame.locator("#doc-text mark").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "embed-on-portal.png"))
+    assert tab.outside == []
+    tab.close()
+
+
+def test_embed_is_refused_on_a_foreign_portal(browser: Any, site: dict[str, str]) -> None:
+    tab = _Page(browser)
+    page = tab.page
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "frame-ancestors" in m.text else None)
+    page.goto(site["foreign"] + "/index.html")
+    page.locator("#docqa-bubble").click()
+    page.wait_for_timeout(1500)
+    frame = next(f for f in page.frames if f != page.main_frame)
+    assert frame.url.startswith("chrome-error://") or refused
+    assert page.frame_locator("#docqa-frame").locator("#question").count() == 0
+    tab.close()
