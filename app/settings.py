@@ -61,6 +61,9 @@ class AnswerSettings(BaseModel):
     max_chars: int = Field(300, ge=80, le=2000, description="Length budget of the answer lead")
     passages: int = Field(3, ge=1, le=20, description="Top passages whose sentences compete")
     max_sentences: int = Field(3, ge=1, le=10)
+    rerank_sentences: int = Field(
+        8, ge=1, le=200, description="Sentences (best by terms and rank) compared by meaning"
+    )
     min_relative_score: float = Field(
         0.8, ge=0, le=1, description="Further sentences need this share of the best one's score"
     )
