@@ -82,7 +82,7 @@ def _print_report(report: IndexReport) -> None:
         )
 
 
-def _read_questions(path: Path) -> Iterator[str]:
+def read_questions(path: Path) -> Iterator[str]:
     """One question per line: plain text, or JSON lines with a ``question`` field."""
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
@@ -145,7 +145,7 @@ def ask(
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else _render(answer))
         return
     try:
-        for item in _read_questions(questions):
+        for item in read_questions(questions):
             try:
                 answer = service.ask(item)
             except QuestionError as exc:  # one bad line must not lose the others

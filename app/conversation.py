@@ -9,12 +9,12 @@ retrieval query; the answer still shows the question as asked.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.lexical import analyse
 
-__all__ = ["follow_up_query", "user_turns"]
+__all__ = ["follow_up_query"]
 
 _ANAPHORA = re.compile(
     r"\b(it|its|they|them|their|theirs|he|him|his|she|her|hers|this|that|these|those|"
@@ -25,22 +25,13 @@ _OPENERS = re.compile(r"^\s*(and|also|but|so|what about|how about|and what about
 MAX_CONTENT_TERMS = 2  # a question with this few content words leans on what came before
 
 
-def user_turns(history: Sequence[Any] | None) -> list[str]:
-    """The user's earlier questions, oldest first, from ``{"role", "content"}`` messages."""
-    turns = []
-    for message in history or ():
-        role = message.get("role") if isinstance(message, dict) else getattr(message, "role", "")
-        content = (
-            message.get("content") if isinstance(message, dict) else getattr(message, "content", "")
-        )
-        if role == "user" and isinstance(content, str) and content.strip():
-            turns.append(" ".join(content.split()))
-    return turns
-
-
-def follow_up_query(question: str, history: Sequence[Any] | None) -> str:
-    """The retrieval query for ``question`` asked after ``history``."""
-    previous = user_turns(history)
+def follow_up_query(question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
+    """The retrieval query for ``question`` asked after ``{"role", "content"}`` messages."""
+    previous = [
+        " ".join(m["content"].split())
+        for m in history or ()
+        if m.get("role") == "user" and isinstance(m.get("content"), str) and m["content"].strip()
+    ]
     if not previous:
         return question
     terms = analyse([question])[0]

@@ -7,7 +7,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -109,11 +109,6 @@ class DocQA:
         """Retrieval then answering as one LangChain runnable, over the live index."""
         return self._current().chain
 
-    def reload(self) -> None:
-        """Forget the loaded index; the next question opens the live version."""
-        with self._lock:
-            self._live = None
-
     @cached_property
     def encoder(self) -> QuestionEncoder:
         """Question embeddings, shared by retrieval and answering."""
@@ -137,7 +132,7 @@ class DocQA:
             )
         return " ".join(question.split())
 
-    def ask(self, question: str, history: Sequence[Any] | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[Mapping[str, Any]] | None = None) -> Answer:
         """Answer one question from the index, with citations.
 
         ``history`` holds earlier ``{"role": "user"|"assistant", "content": str}``

@@ -289,23 +289,22 @@ class IndexStore:
         with self._db_lock:
             return self._db.execute(sql, parameters).fetchall()
 
-    def document(self, doc_id: int) -> SourceDocument | None:
-        """A document with its full text, or None."""
+    def _document_where(self, condition: str, parameters: Sequence[Any]) -> SourceDocument | None:
         rows = self._query(
-            "SELECT source, text, title, date, sha256 FROM documents WHERE id = ?", (doc_id,)
+            f"SELECT source, text, title, date, sha256 FROM documents WHERE {condition} LIMIT 1",
+            parameters,
         )
         return SourceDocument(*rows[0]) if rows else None
+
+    def document(self, doc_id: int) -> SourceDocument | None:
+        """A document with its full text, or None."""
+        return self._document_where("id = ?", (doc_id,))
 
     def document_by_key(self, key: str) -> SourceDocument | None:
         """A document by its public key (see ``document_key``), or None."""
         if len(key) != KEY_LENGTH or any(c not in "0123456789abcdef" for c in key):
             return None
-        rows = self._query(
-            "SELECT source, text, title, date, sha256 FROM documents "
-            "WHERE substr(sha256, 1, ?) = ? LIMIT 1",
-            (KEY_LENGTH, key),
-        )
-        return SourceDocument(*rows[0]) if rows else None
+        return self._document_where("substr(sha256, 1, ?) = ?", (KEY_LENGTH, key))
 
     def document_meta(
         self, doc_ids: Sequence[int]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import http.server
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from app.bench.load import free_port
 from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
@@ -56,12 +56,6 @@ The Veltport ferry timetable changes in April [read this](javascript:window.__pw
 ![pixel](http://198.51.100.7/md-pixel.png) <script>window.__pwned=7</script>
 <img src="http://198.51.100.7/raw.png" onerror="window.__pwned=8"> for the summer season.
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Server:
@@ -110,7 +104,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, seeded: DocQA) -> Iterator[di
     shutil.copytree(SEEDS, corpus)
     (corpus / "hostile.html").write_text(HOSTILE_HTML, encoding="utf-8")
     (corpus / "hostile.md").write_text(HOSTILE_MD, encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     allowed, allowed_url = _portal(root / "allowed", f"http://127.0.0.1:{port}")
     foreign, foreign_url = _portal(root / "foreign", f"http://127.0.0.1:{port}")
     settings = Settings(

@@ -70,9 +70,10 @@ class ExtractiveAnswerer:
             return []
         lexical = self._overlap(question, [s[3] for s in spans])
         top = max(h.score for h in hits) or 1.0
+        passage = [hit.score / top for hit, *_ in spans]
         cheap = [
-            self.W_LEXICAL * lex + self.W_PASSAGE * hit.score / top
-            for (hit, *_), lex in zip(spans, lexical, strict=True)
+            self.W_LEXICAL * lex + self.W_PASSAGE * rank
+            for lex, rank in zip(lexical, passage, strict=True)
         ]
         # Embedding sentences is most of an answer's cost; only the best by the cheap
         # part of the score compete on meaning (on SQuAD the best sentence is among the
@@ -88,10 +89,9 @@ class ExtractiveAnswerer:
             score = cheap[i] + self.W_DENSE * float(cos)
             out.append(
                 Candidate(
-                    hit.chunk.doc_id, start, end, text, score, lexical[i], float(cos),
-                    hit.score / top,
+                    hit.chunk.doc_id, start, end, text, score, lexical[i], float(cos), passage[i]
                 )
-            )  # fmt: skip
+            )
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 

@@ -18,8 +18,8 @@ import numpy as np
 from langchain_core.documents import Document
 
 from app.bench.load import run_load
-from app.bench.load import seed_questions as seed_load_questions
 from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
+from app.cli import read_questions
 from app.retrieval import HybridRetriever
 from app.schema import Chunk
 from app.service import DocQA
@@ -60,6 +60,26 @@ def _percentiles(ms: list[float]) -> str:
     return f"{np.percentile(ms, 50):.1f} / {np.percentile(ms, 95):.1f}"
 
 
+def _row(
+    first: list[int | None],
+    answer_hit: float,
+    lengths: list[int],
+    indexing: tuple[int, int, float],
+    latency: str,
+) -> dict[str, object]:
+    """One pipeline's line of the table; ``indexing`` is (chunks, documents, seconds)."""
+    chunks, documents, seconds = indexing
+    return {
+        "hit": _hits_at(first),
+        "answer_hit": answer_hit,
+        "answer_len": float(np.mean(lengths)),
+        "chunks": chunks,
+        "chunks_s": chunks / seconds,
+        "docs_s": documents / seconds,
+        "latency": latency,
+    }
+
+
 def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dict[str, object]:
     """Index the corpus from scratch and answer every question."""
     service = DocQA(Settings(index_dir=work / "docqa-index"))
@@ -85,15 +105,10 @@ def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dic
         latency.append((time.perf_counter() - started) * 1000)
         answers += _answer_hit(answer.answer, q)
         lengths.append(len(answer.answer))
-    return {
-        "hit": _hits_at(first),
-        "answer_hit": answers / len(questions),
-        "answer_len": float(np.mean(lengths)),
-        "chunks": report.chunks,
-        "chunks_s": report.chunks / report.total_seconds,
-        "docs_s": report.documents / report.total_seconds,
-        "latency": _percentiles(latency),
-    }
+    return _row(
+        first, answers / len(questions), lengths,
+        (report.chunks, report.documents, report.total_seconds), _percentiles(latency),
+    )  # fmt: skip
 
 
 def bench_tutorial(corpus: Path, questions: list[SquadQuestion]) -> dict[str, object]:
@@ -111,15 +126,10 @@ def bench_tutorial(corpus: Path, questions: list[SquadQuestion]) -> dict[str, ob
         lead = docs[0].page_content[:300] if docs else ""
         answers += _answer_hit(lead, q)
         lengths.append(len(lead))
-    return {
-        "hit": _hits_at(first),
-        "answer_hit": answers / len(questions),
-        "answer_len": float(np.mean(lengths)),
-        "chunks": built.chunks,
-        "chunks_s": built.chunks / built.seconds,
-        "docs_s": built.documents / built.seconds,
-        "latency": _percentiles(latency) + " (search only)",
-    }
+    return _row(
+        first, answers / len(questions), lengths,
+        (built.chunks, built.documents, built.seconds), _percentiles(latency) + " (search only)",
+    )  # fmt: skip
 
 
 def calibrate_refusal(articles: dict[str, str], questions: list[SquadQuestion], work: Path) -> None:
@@ -187,7 +197,7 @@ def main() -> None:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     if args.only_load:
         with tempfile.TemporaryDirectory() as tmp:
-            run_load(SEEDS, seed_load_questions(SEED_QA), Path(tmp))
+            run_load(SEEDS, list(read_questions(SEED_QA)), Path(tmp))
         return
     articles, questions = load_squad(SQUAD)
     tuning = {q.id for q in sample(questions, 1000, TUNING_SEED)}
@@ -204,7 +214,7 @@ def main() -> None:
         if not args.skip_calibration:
             calibrate_refusal(articles, sample(held_out, 1200, 1), work)
         if not args.skip_load:
-            run_load(SEEDS, seed_load_questions(SEED_QA), work)
+            run_load(SEEDS, list(read_questions(SEED_QA)), work)
 
 
 def _table(rows: dict[str, dict[str, object]]) -> None:

@@ -6,7 +6,6 @@ index of the seed articles; the clients are threads of this process.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -18,10 +17,10 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-__all__ = ["run_load"]
+__all__ = ["free_port", "run_load"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -45,7 +44,7 @@ def run_load(
     seeds: Path, questions: list[str], work: Path, clients: int = 16, seconds: float = 30
 ) -> None:
     """Index ``seeds``, serve them, and hammer ``/api/ask``; print the figures."""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, DOCQA_INDEX_DIR=str(work / "load-index"), DOCQA_PORT=str(port))
     docqa = [sys.executable, "-m", "app.cli"]
     subprocess.run([*docqa, "index", str(seeds)], env=env, check=True, capture_output=True)
@@ -99,8 +98,3 @@ def run_load(
         f"p95 {np.percentile(ms, 95):.0f} ms  p99 {np.percentile(ms, 99):.0f} ms  "
         f"errors {len(errors)}" + (f" ({sorted(set(errors))})" if errors else "")
     )
-
-
-def seed_questions(path: Path) -> list[str]:
-    """The questions of a seed question file (JSON lines with a ``question`` field)."""
-    return [json.loads(line)["question"] for line in path.read_text().splitlines() if line.strip()]

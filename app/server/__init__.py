@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,7 +22,7 @@ from starlette.types import ASGIApp
 
 from app.errors import DocQAError
 from app.server.api import api_error, make_router
-from app.server.guard import COOKIE, Guard
+from app.server.guard import COOKIE, Guard, token_matches
 from app.service import DocQA
 from app.settings import Settings
 
@@ -80,14 +79,14 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     async def http_error(_: Request, exc: HTTPException) -> Response:
         return api_error(exc.status_code, "http_error", str(exc.detail))
 
+    token = settings.api_token.get_secret_value() if settings.api_token else None
     app.include_router(make_router(service))
     _add_embed_routes(app)
-    _add_login(app, settings)
+    _add_login(app, token)
     if ui:
         from app.server.ui import mount_ui
 
         mount_ui(app, service)
-    token = settings.api_token.get_secret_value() if settings.api_token else None
     return Guard(
         app,
         token=token,
@@ -122,19 +121,18 @@ autocomplete="current-password">{error}<button type="submit">Sign in</button></f
 </body></html>"""
 
 
-def _add_login(app: FastAPI, settings: Settings) -> None:
+def _add_login(app: FastAPI, token: str | None) -> None:
     @app.get("/login", include_in_schema=False)
     async def login_form() -> HTMLResponse:
         return HTMLResponse(_LOGIN.format(error=""))
 
     @app.post("/login", include_in_schema=False)
     async def login(request: Request) -> Response:
-        token = settings.api_token.get_secret_value() if settings.api_token else ""
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         offered = (form.get("token") or [""])[0]
         if not token:
             return RedirectResponse("/", status_code=303)
-        if not hmac.compare_digest(offered.encode(), token.encode()):
+        if not token_matches(offered, token):
             message = '<p class="err">That token is not right. Ask whoever runs this server.</p>'
             return HTMLResponse(_LOGIN.format(error=message), status_code=401)
         response = RedirectResponse("/", status_code=303)

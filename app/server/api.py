@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from app.errors import DocQAError, IndexStoreError, QuestionError
 from app.schema import Answer
-from app.server.guard import error_body
+from app.server.guard import error_payload
 from app.service import DocQA
 
 __all__ = ["api_error", "make_router", "stream_pieces"]
@@ -89,7 +89,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 def api_error(status: int, code: str, message: str) -> JSONResponse:
     """An error response in the API's one format."""
-    return JSONResponse(json.loads(error_body(code, message)), status_code=status)
+    return JSONResponse(error_payload(code, message), status_code=status)
 
 
 def from_exception(exc: DocQAError) -> JSONResponse:

@@ -12,7 +12,7 @@ from http.cookies import SimpleCookie
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["COOKIE", "Guard", "error_body"]
+__all__ = ["COOKIE", "Guard", "error_payload", "token_matches"]
 
 COOKIE = "docqa_token"
 # Paths anyone may fetch: health for probes, the login form, the embed page and its
@@ -22,9 +22,14 @@ PUBLIC_PREFIXES = ("/api/health", "/login", "/embed", "/docs", "/openapi.json")
 UI_BODY_LIMIT = 2 * 1024 * 1024  # Gradio posts carry the chat history
 
 
-def error_body(code: str, message: str) -> bytes:
-    """The JSON every error has: a machine code and a sentence a person can act on."""
-    return json.dumps({"error": code, "message": message}).encode()
+def error_payload(code: str, message: str) -> dict[str, str]:
+    """What every error says: a machine code and a sentence a person can act on."""
+    return {"error": code, "message": message}
+
+
+def token_matches(offered: str, token: str) -> bool:
+    """Constant-time comparison of a presented token with the configured one."""
+    return bool(offered) and hmac.compare_digest(offered.encode(), token.encode())
 
 
 class Guard:
@@ -101,7 +106,7 @@ class Guard:
                 jar = SimpleCookie()
             if COOKIE in jar:
                 offered = jar[COOKIE].value
-        return bool(offered) and hmac.compare_digest(offered.encode(), self.token.encode())
+        return token_matches(offered, self.token)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         wants_page = scope["method"] == "GET" and not scope["path"].startswith(
@@ -120,7 +125,7 @@ class Guard:
         await _json(
             send,
             401,
-            error_body(
+            error_payload(
                 "unauthorized",
                 "This docqa server needs an API token: send `Authorization: Bearer <token>` "
                 "(the value of DOCQA_API_TOKEN on the server).",
@@ -147,7 +152,7 @@ async def _too_large(send: Send, limit: int) -> None:
     await _json(
         send,
         413,
-        error_body(
+        error_payload(
             "body_too_large",
             f"The request body is larger than {limit:,} bytes. Send the question alone, "
             "with a shorter history.",
@@ -156,8 +161,9 @@ async def _too_large(send: Send, limit: int) -> None:
 
 
 async def _json(
-    send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+    send: Send, status: int, payload: dict[str, str], extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
+    body = json.dumps(payload).encode()
     await send(
         {
             "type": "http.response.start",
