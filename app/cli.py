@@ -104,7 +104,7 @@ def read_questions(path: Path) -> Iterator[str]:
 
 
 def _render(answer: Answer) -> str:
-    lines = [answer.answer, ""]
+    lines = ([f"note: {answer.notice}"] if answer.notice else []) + [answer.answer, ""]
     sources = answer.closest if answer.refused else answer.citations
     if sources:
         lines.append("Closest passages:" if answer.refused else "Sources:")
@@ -128,6 +128,12 @@ def ask(
         Path | None,
         typer.Option("--questions", help="File with one question per line (text or JSON lines)."),
     ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")
+    ] = None,
     index_dir: IndexDir = None,
 ) -> None:
     """Answer a question (or a file of questions) from the index, with citations."""
@@ -137,7 +143,7 @@ def ask(
     if questions is None:
         assert question is not None
         try:
-            answer = service.ask(question)
+            answer = service.ask(question, since=since, until=until)
         except QuestionError as exc:
             raise _fail(exc, 2) from None
         except DocQAError as exc:
@@ -147,7 +153,7 @@ def ask(
     try:
         for item in read_questions(questions):
             try:
-                answer = service.ask(item)
+                answer = service.ask(item, since=since, until=until)
             except QuestionError as exc:  # one bad line must not lose the others
                 record = _error_record(item[:200], exc)
                 typer.echo(json.dumps(record, ensure_ascii=False) if as_json else record["error"])
@@ -179,8 +185,12 @@ def chat(index_dir: IndexDir = None) -> None:
         if not question.strip():
             break
         try:
-            typer.echo(_render(service.ask(question, history)))
-            history.append({"role": "user", "content": question})
+            answer = service.ask(question, history)
+            typer.echo(_render(answer))
+            history += [
+                {"role": "user", "content": question},
+                {"role": "assistant", "content": answer.answer},
+            ]
         except DocQAError as exc:
             typer.secho(str(exc), fg=typer.colors.YELLOW)
 

@@ -5,7 +5,8 @@ translates it once into its own kind of message::
 
     DocQAError
     ├── ConfigError            settings that cannot work (unknown mode, bad value)
-    ├── ModelUnavailableError  an embedding model or runtime is not installed
+    ├── ModelUnavailableError  a model, runtime or LLM provider package is not installed
+    ├── LLMError               the configured language model failed or cannot be reached
     ├── IndexStoreError        the on-disk index
     │   ├── IndexNotFoundError     no index has been built yet
     │   ├── IndexMismatchError     built with another model or chunking settings
@@ -24,6 +25,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotFoundError",
     "IndexStoreError",
+    "LLMError",
     "ModelUnavailableError",
     "NoDocumentsError",
     "QuestionError",
@@ -41,6 +43,10 @@ class ConfigError(DocQAError):
 
 class ModelUnavailableError(DocQAError):
     """A model or runtime the settings ask for is not installed."""
+
+
+class LLMError(DocQAError):
+    """The language model could not answer (unreachable, refused the request, timed out)."""
 
 
 class IndexStoreError(DocQAError):

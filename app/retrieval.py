@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import date
 from threading import Lock
 from typing import Any
 
@@ -92,13 +93,28 @@ class HybridRetriever(BaseRetriever):
     encoder: QuestionEncoder
     settings: RetrievalSettings
 
-    def search(self, question: str, k: int | None = None) -> list[Hit]:
-        """The best ``k`` chunks for ``question``, best first."""
+    def search(
+        self,
+        question: str,
+        k: int | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[Hit]:
+        """The best ``k`` chunks for ``question``, best first, from articles dated in range."""
         k = k or self.settings.top_k
         n, weight = self.settings.candidates, self.settings.dense_weight
+        among = None
+        if since is not None or until is not None:
+            among = self.store.chunks_dated(
+                since.isoformat() if since else None, until.isoformat() if until else None
+            )
         q = self.encoder(question)
-        dense = dict(self.store.dense_search(q, n))
+        dense = dict(self.store.dense_search(q, n, among))
         scores = self.store.lexical.scores(analyse([question])[0])
+        if scores is not None and among is not None:
+            mask = np.zeros(len(scores), dtype=bool)
+            mask[among] = True
+            scores = np.where(mask, scores, 0.0)
         pool = set(dense)
         lexical: dict[int, float] = {}
         if scores is not None and (scale := float(scores.max())) > 0:
@@ -119,4 +135,7 @@ class HybridRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        return [hit.to_document() for hit in self.search(query, kwargs.get("k"))]
+        return [
+            hit.to_document()
+            for hit in self.search(query, kwargs.get("k"), kwargs.get("since"), kwargs.get("until"))
+        ]

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Answer", "Chunk", "Citation", "Skipped", "SourceDocument"]
+__all__ = ["Answer", "AnswerSentence", "Chunk", "Citation", "Delta", "Skipped", "SourceDocument"]
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,26 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer, the citations it carries and whether they support it."""
+
+    text: str
+    citations: tuple[int, ...]
+    supported: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"text": self.text, "citations": list(self.citations), "supported": self.supported}
+
+
+@dataclass(frozen=True)
 class Answer:
-    """A short answer whose every ``[n]`` refers to ``citations[n-1]``."""
+    """A short answer whose every ``[n]`` refers to ``citations[n-1]``.
+
+    ``mode`` says which answerer wrote it; ``notice`` tells the reader something they
+    should know about it (for instance that the language model failed and the extractive
+    answer is shown instead).
+    """
 
     question: str
     answer: str
@@ -72,6 +90,9 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     closest: tuple[Citation, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    mode: str = "extractive"
+    sentences: tuple[AnswerSentence, ...] = ()
+    notice: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract shared by the CLI, the API and the UI."""
@@ -79,7 +100,17 @@ class Answer:
             "question": self.question,
             "answer": self.answer,
             "refused": self.refused,
+            "mode": self.mode,
+            "sentences": [s.to_dict() for s in self.sentences],
+            "notice": self.notice,
             "citations": [c.to_dict() for c in self.citations],
             "closest": [c.to_dict() for c in self.closest],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+
+
+@dataclass(frozen=True)
+class Delta:
+    """The next piece of an answer being streamed; the finished ``Answer`` follows."""
+
+    text: str

@@ -7,24 +7,30 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from threading import Lock
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 
-from app.answer import make_chain
+from app.answer import Answerer, Query, make_chain, make_retrieve
+from app.answer.chat_models import describe_llm, make_chat_model
 from app.answer.extractive import ExtractiveAnswerer
-from app.conversation import follow_up_query
+from app.answer.verify import Verifier
+from app.dates import parse_day
 from app.embeddings import MODEL_DIMENSION, ArrayEmbeddings, embedder_id, make_embeddings
 from app.errors import QuestionError
 from app.indexing import IndexReport, build_index
+from app.prompts import load_prompt
 from app.retrieval import HybridRetriever, QuestionEncoder
-from app.schema import Answer, SourceDocument
+from app.schema import Answer, Delta, SourceDocument
 from app.settings import Settings
 from app.store import IndexStore, live_version
 
@@ -39,7 +45,9 @@ class _Live:
 
     version: str
     store: IndexStore
-    chain: Runnable[str, Answer]
+    answerer: Answerer
+    retrieve: Runnable[Query, dict[str, Any]]
+    chain: Runnable[Query, Answer]
 
 
 class DocQA:
@@ -93,11 +101,45 @@ class DocQA:
                 retriever = HybridRetriever(
                     store=store, encoder=self.encoder, settings=self.settings.retrieval
                 )
-                answerer = ExtractiveAnswerer(store, self.encoder, self.settings.answer)
+                answerer = self._answerer(store)
                 # The old store is not closed: questions in flight may still read it.
-                self._live = _Live(store.folder.name, store, make_chain(retriever, answerer))
+                self._live = _Live(
+                    store.folder.name,
+                    store,
+                    answerer,
+                    make_retrieve(retriever),
+                    make_chain(retriever, answerer),
+                )
                 logger.info("index %s loaded (%d chunks)", store.folder, store.size)
             return self._live
+
+    def _answerer(self, store: IndexStore) -> Answerer:
+        extractive = ExtractiveAnswerer(store, self.encoder, self.settings.answer)
+        if self.settings.answerer == "extractive":
+            return extractive
+        from app.answer.generative import GenerativeAnswerer
+
+        model, answer_prompt, condense_prompt = self.llm
+        return GenerativeAnswerer(
+            model,
+            answer_prompt,
+            condense_prompt,
+            store,
+            Verifier(store.lexical, self.encoder, self.settings.verify),
+            extractive,
+            passages=self.settings.retrieval.top_k,
+            describe=describe_llm(self.settings),
+        )
+
+    @cached_property
+    def llm(self) -> tuple[BaseChatModel, ChatPromptTemplate, ChatPromptTemplate]:
+        """The chat model and its prompts, checked (LLM mode only)."""
+        folder = self.settings.prompts_dir
+        return (
+            make_chat_model(self.settings),
+            load_prompt(folder, "answer", {"passages", "question"}),
+            load_prompt(folder, "condense", {"history", "question"}),
+        )
 
     @property
     def store(self) -> IndexStore:
@@ -105,7 +147,7 @@ class DocQA:
         return self._current().store
 
     @property
-    def chain(self) -> Runnable[str, Answer]:
+    def chain(self) -> Runnable[Query, Answer]:
         """Retrieval then answering as one LangChain runnable, over the live index."""
         return self._current().chain
 
@@ -115,10 +157,19 @@ class DocQA:
         return QuestionEncoder(self.embeddings)
 
     def warm(self) -> None:
-        """Load the model and the index now, so the first question is as fast as the rest."""
+        """Load the model and the index now, so the first question is as fast as the rest.
+
+        In LLM mode this checks the provider package and the prompts, but sends nothing.
+        """
+        if self.settings.answerer == "llm":
+            _ = self.llm
         if isinstance(self.embeddings, ArrayEmbeddings):
             self.embeddings.warm()
-        self.ask("warm-up")
+        live = self._current()
+        # The extractive answerer embeds sentences: warm it too. A language model is not
+        # called: that would spend a request, and it may not be up yet.
+        step = live.chain if self.settings.answerer == "extractive" else live.retrieve
+        step.invoke(Query("warm-up", "warm-up"))
 
     def check_question(self, question: Any) -> str:
         """The question stripped, or ``QuestionError`` saying what is wrong with it."""
@@ -132,20 +183,71 @@ class DocQA:
             )
         return " ".join(question.split())
 
-    def ask(self, question: str, history: Sequence[Mapping[str, Any]] | None = None) -> Answer:
+    def query(
+        self,
+        question: str,
+        history: Sequence[Mapping[str, Any]] | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+    ) -> Query:
+        """Check a question and its date range; a follow-up gets its standalone form."""
+        question = self.check_question(question)
+        try:
+            start, end = parse_day(since), parse_day(until)
+        except ValueError as exc:
+            raise QuestionError(str(exc)) from None
+        if start and end and start > end:
+            raise QuestionError(f"The date range is empty: since {start} is after until {end}.")
+        return Query(question, self._current().answerer.standalone(question, history), start, end)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Mapping[str, Any]] | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+    ) -> Answer:
         """Answer one question from the index, with citations.
 
         ``history`` holds earlier ``{"role": "user"|"assistant", "content": str}``
-        messages of the same chat; a follow-up borrows the previous question's topic.
+        messages of the same chat; a follow-up is answered in their light. ``since`` and
+        ``until`` (``YYYY-MM-DD``) keep to articles published in that range.
         """
-        question = self.check_question(question)
         started = time.perf_counter()
-        query = follow_up_query(question, history)
+        query = self.query(question, history, since, until)
         answer: Answer = self.chain.invoke(query)
-        if query != question:
-            answer = dataclasses.replace(answer, question=question)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[Mapping[str, Any]] | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+    ) -> Iterator[Delta | Answer]:
+        """``ask`` as it is written: ``Delta`` pieces, then the finished ``Answer``.
+
+        The question is checked before the first item, so a bad one raises at once.
+        """
+        started = time.perf_counter()
+        query = self.query(question, history, since, until)
+        live = self._current()
+
+        def events() -> Iterator[Delta | Answer]:
+            retrieved = live.retrieve.invoke(query)
+            answering = time.perf_counter()
+            for event in live.answerer.stream(query.search, retrieved["hits"]):
+                if isinstance(event, Answer):
+                    event = dataclasses.replace(event, question=query.question)
+                    event.timings_ms.update(
+                        retrieve=retrieved["retrieve_ms"],
+                        answer=(time.perf_counter() - answering) * 1000,
+                        total=(time.perf_counter() - started) * 1000,
+                    )
+                yield event
+
+        return events()
 
     def document(self, key: str) -> SourceDocument | None:
         """A document of the live index by its public key, or None."""

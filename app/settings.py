@@ -14,12 +14,18 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = [
+    "PROMPTS_DIR",
     "AnswerSettings",
     "ChunkingSettings",
     "EmbeddingSettings",
     "RetrievalSettings",
     "Settings",
+    "VerifySettings",
 ]
+
+
+# The prompt files shipped with docqa (one per prompt; see prompts/README.md).
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
 
 def _default_cache() -> Path:
@@ -73,6 +79,18 @@ class AnswerSettings(BaseModel):
     closest: int = Field(3, ge=0, le=10, description="Passages shown with a refusal")
 
 
+class VerifySettings(BaseModel):
+    """How a generated sentence is checked against the passages it cites.
+
+    support = w * (share of the sentence's term weight found in the passages)
+            + (1 - w) * (best cosine to one of their sentences).
+    Calibrated on SQuAD dev claims (`make bench`, "citation verification").
+    """
+
+    lexical_weight: float = Field(0.6, ge=0, le=1)
+    min_support: float = Field(0.6, ge=0, le=1, description="Below this a sentence is unsupported")
+
+
 class Settings(BaseSettings):
     """Everything docqa can be told, with defaults that work offline."""
 
@@ -84,7 +102,17 @@ class Settings(BaseSettings):
     )
 
     index_dir: Path = Path("index")
-    answerer: Literal["extractive"] = "extractive"
+    answerer: Literal["extractive", "llm"] = "extractive"
+    # The generative answerer (DOCQA_ANSWERER=llm); these names are a deployment contract.
+    llm_provider: Literal["openai", "ollama", "llamacpp"] | None = None
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible or Ollama endpoint")
+    llm_model: str | None = Field(None, description="Model name, or a .gguf path for llamacpp")
+    llm_api_key: SecretStr | None = None
+    llm_temperature: float = Field(0.0, ge=0, le=2)
+    llm_max_tokens: int = Field(400, ge=16, le=8192, description="Longest answer generated")
+    llm_timeout: float = Field(60.0, gt=0, le=3600, description="Seconds to wait for the model")
+    llm_context: int = Field(4096, ge=512, le=131072, description="Context window (llamacpp)")
+    prompts_dir: Path = PROMPTS_DIR
     max_question_chars: int = Field(2000, ge=10, le=100_000)
     # The server (`docqa serve`).
     host: str = "127.0.0.1"
@@ -102,6 +130,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    verify: VerifySettings = VerifySettings()
 
     @field_validator("embed_origins", mode="before")
     @classmethod
@@ -112,7 +141,12 @@ class Settings(BaseSettings):
             return [_origin(str(part)) for part in value]
         return value
 
-    @field_validator("api_token", mode="after")
+    @field_validator("llm_base_url", "llm_model", mode="after")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
+
+    @field_validator("api_token", "llm_api_key", mode="after")
     @classmethod
     def _blank_token_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
@@ -121,6 +155,11 @@ class Settings(BaseSettings):
     def _candidates_cover_top_k(self) -> Settings:
         if self.retrieval.candidates < self.retrieval.top_k:
             raise ValueError("retrieval.candidates must be at least retrieval.top_k")
+        if self.answerer == "llm" and (self.llm_provider is None or self.llm_model is None):
+            raise ValueError(
+                "DOCQA_ANSWERER=llm needs DOCQA_LLM_PROVIDER (openai, ollama or llamacpp) and "
+                "DOCQA_LLM_MODEL (a model name, or the path of a .gguf file for llamacpp)"
+            )
         return self
 
 

@@ -255,11 +255,26 @@ class IndexStore:
         """Number of chunks."""
         return int(self.dense.ntotal)
 
-    def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The ``k`` nearest chunks by cosine as ``(chunk_id, score)``, best first."""
+    def dense_search(
+        self, vector: np.ndarray, k: int, among: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """The ``k`` nearest chunks by cosine as ``(chunk_id, score)``, best first.
+
+        ``among`` restricts the search to those chunk ids.
+        """
+        if among is not None:
+            if len(among) == 0:
+                return []
+            selector = faiss.IDSelectorBatch(among.astype(np.int64))
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+            k = min(k, len(among))
+        else:
+            params = None
         if self.size == 0 or k <= 0:
             return []
-        scores, ids = self.dense.search(vector.reshape(1, -1).astype(np.float32), min(k, self.size))
+        scores, ids = self.dense.search(
+            vector.reshape(1, -1).astype(np.float32), min(k, self.size), params=params
+        )
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
@@ -284,6 +299,25 @@ class IndexStore:
             for r in rows
         }
         return [found[i] for i in chunk_ids if i in found]
+
+    def chunks_dated(self, since: str | None, until: str | None) -> np.ndarray:
+        """Ids of the chunks of documents dated within ``[since, until]`` (ISO days).
+
+        Documents without a date are outside every range.
+        """
+        rows = self._query(
+            "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            "WHERE d.date IS NOT NULL AND d.date >= ? AND d.date <= ? ORDER BY c.id",
+            (since or "0000-00-00", until or "9999-99-99"),
+        )
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def texts(self) -> Iterator[str]:
+        """Every document's text, one at a time."""
+        for (doc_id,) in self._query("SELECT id FROM documents ORDER BY id"):
+            rows = self._query("SELECT text FROM documents WHERE id = ?", (doc_id,))
+            if rows:
+                yield rows[0][0]
 
     def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._db_lock:

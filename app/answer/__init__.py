@@ -2,49 +2,96 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from app.retrieval import Hit, hit_from_document
-from app.schema import Answer
+from app.schema import Answer, Delta
 
-__all__ = ["Answerer", "make_chain"]
+__all__ = ["Answerer", "Query", "make_chain", "make_retrieve", "stream_answer", "stream_pieces"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as asked, the form retrieval and answering use, and a date range."""
+
+    question: str
+    search: str
+    since: date | None = None
+    until: date | None = None
 
 
 class Answerer(Protocol):
     """Turns a question and its retrieved passages into a cited answer.
 
-    The extractive answerer is the default; a generative one plugs in here.
+    ``ExtractiveAnswerer`` (no LLM) is the default; ``GenerativeAnswerer`` writes with
+    a chat model and verifies its citations.
     """
+
+    mode: str
+
+    def standalone(self, question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
+        """The retrieval form of a follow-up question, given the chat so far."""
+        ...
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
         """Answer from ``hits`` only; every claim cites one of them."""
         ...
 
+    def stream(self, question: str, hits: list[Hit]) -> Iterator[Delta | Answer]:
+        """The answer as it is written: ``Delta`` pieces, then the finished ``Answer``."""
+        ...
 
-def make_chain(retriever: BaseRetriever, answerer: Answerer) -> Runnable[str, Answer]:
-    """Question in, ``Answer`` out: retrieval then answering, as one LangChain runnable."""
 
-    def retrieve(question: str) -> dict[str, Any]:
+def stream_pieces(text: str) -> Iterator[str]:
+    """An answer in the increments it is streamed in: sentence by sentence, citation kept."""
+    for piece in re.split(r"(?<=\]) ", text):
+        if piece:
+            yield piece
+
+
+def stream_answer(answer: Answer) -> Iterator[Delta | Answer]:
+    """A finished answer replayed as a stream."""
+    for piece in stream_pieces(answer.answer):
+        yield Delta(piece + " ")
+    yield answer
+
+
+def make_retrieve(retriever: BaseRetriever) -> Runnable[Query, dict[str, Any]]:
+    """Query in, ``{"query", "hits", "retrieve_ms"}`` out."""
+
+    def retrieve(query: Query) -> dict[str, Any]:
         started = time.perf_counter()
-        documents = retriever.invoke(question)
+        documents = retriever.invoke(query.search, since=query.since, until=query.until)
         return {
-            "question": question,
+            "query": query,
             "hits": [hit_from_document(d) for d in documents],
             "retrieve_ms": (time.perf_counter() - started) * 1000,
         }
 
+    return RunnableLambda(retrieve).with_config(run_name="retrieve")
+
+
+def make_chain(retriever: BaseRetriever, answerer: Answerer) -> Runnable[Query, Answer]:
+    """``Query`` in, ``Answer`` out: retrieval then answering, as one LangChain runnable."""
+
     def answer(inputs: dict[str, Any]) -> Answer:
         started = time.perf_counter()
-        result = answerer.answer(inputs["question"], inputs["hits"])
+        query: Query = inputs["query"]
+        result = answerer.answer(query.search, inputs["hits"])
+        if result.question != query.question:
+            result = dataclasses.replace(result, question=query.question)
         result.timings_ms.update(
             retrieve=inputs["retrieve_ms"], answer=(time.perf_counter() - started) * 1000
         )
         return result
 
-    return RunnableLambda(retrieve).with_config(run_name="retrieve") | RunnableLambda(
-        answer
-    ).with_config(run_name="answer")
+    return make_retrieve(retriever) | RunnableLambda(answer).with_config(run_name="answer")

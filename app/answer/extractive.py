@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from app.answer import stream_answer
+from app.conversation import follow_up_query
+from app.dates import annotate
 from app.embeddings import embed_matrix
 from app.lexical import analyse
 from app.retrieval import Hit, QuestionEncoder
-from app.schema import Answer, Citation
+from app.schema import Answer, AnswerSentence, Citation, Delta
 from app.settings import AnswerSettings
 from app.store import IndexStore
 
-__all__ = ["Candidate", "ExtractiveAnswerer", "Selection"]
+__all__ = ["REFUSAL", "Candidate", "ExtractiveAnswerer", "Selection"]
 
 _SPACE = re.compile(r"\s+")
+REFUSAL = "The documents do not answer this question. The closest passages are listed below."
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class Selection:
 class ExtractiveAnswerer:
     """Scores each sentence of the top passages by term overlap, meaning and passage rank."""
 
+    mode = "extractive"
+
     # Weights of the sentence score, chosen on 1,000 SQuAD dev questions (seed 7).
     W_LEXICAL, W_DENSE, W_PASSAGE = 0.35, 0.30, 0.35
 
@@ -54,6 +62,14 @@ class ExtractiveAnswerer:
         self.lexical = store.lexical
         self.encoder = encoder
         self.settings = settings
+
+    def standalone(self, question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
+        """A follow-up borrows the previous question's words (no LLM to rewrite it)."""
+        return follow_up_query(question, history)
+
+    def stream(self, question: str, hits: list[Hit]) -> Iterator[Delta | Answer]:
+        """The answer sentence by sentence (it is complete before the first piece)."""
+        return stream_answer(self.answer(question, hits))
 
     def candidates(self, question: str, hits: list[Hit]) -> list[Candidate]:
         """Every distinct sentence of ``hits`` with its score, best first."""
@@ -139,18 +155,36 @@ class ExtractiveAnswerer:
         """A short answer whose every sentence cites its exact span, or a refusal."""
         selection = self.select(question, hits)
         if selection.refused:
-            closest = list(selection.ranked[: self.settings.closest])
-            return Answer(
-                question=question,
-                answer="The documents do not answer this question. The closest passages are "
-                "listed below.",
-                refused=True,
-                closest=tuple(self._citations(closest)),
-            )
+            return self.refusal(question, selection)
         citations = self._citations(list(selection.sentences))
-        parts = [f"{_shorten(c.quote, self.settings.max_chars)} [{c.id}]" for c in citations]
+        # Relative dates ("last Thursday") get the date they mean, from the article's date;
+        # the citation's quote stays exactly the document's text.
+        sentences = tuple(
+            AnswerSentence(
+                _shorten(annotate(c.quote, c.date), self.settings.max_chars), (c.id,), True
+            )
+            for c in citations
+        )
         return Answer(
-            question=question, answer=" ".join(parts), refused=False, citations=tuple(citations)
+            question=question,
+            answer=" ".join(f"{s.text} [{s.citations[0]}]" for s in sentences),
+            refused=False,
+            citations=tuple(citations),
+            sentences=sentences,
+        )
+
+    def refusal(self, question: str, selection: Selection | list[Hit]) -> Answer:
+        """The documents do not answer: say so, and list the closest passages."""
+        if not isinstance(selection, Selection):
+            selection = Selection(
+                (), 0.0, True, tuple(self.candidates(question, selection[: self.settings.passages]))
+            )
+        closest = list(selection.ranked[: self.settings.closest])
+        return Answer(
+            question=question,
+            answer=REFUSAL,
+            refused=True,
+            closest=tuple(self._citations(closest)),
         )
 
     def _citations(self, sentences: list[Candidate]) -> list[Citation]:

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from fastapi.concurrency import run_in_threadpool
+from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.errors import DocQAError, IndexStoreError, QuestionError
-from app.schema import Answer
+from app.answer.chat_models import describe_llm
+from app.errors import (
+    ConfigError,
+    DocQAError,
+    IndexStoreError,
+    LLMError,
+    ModelUnavailableError,
+    QuestionError,
+)
+from app.schema import Delta
 from app.server.guard import error_payload
 from app.service import DocQA
 
-__all__ = ["api_error", "make_router", "stream_pieces"]
+__all__ = ["api_error", "make_router"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +47,8 @@ class AskRequest(BaseModel):
     history: list[Message] = Field(
         default_factory=list, max_length=MAX_HISTORY, description="Earlier messages, oldest first"
     )
+    since: date | None = Field(None, description="Only articles published on or after (YYYY-MM-DD)")
+    until: date | None = Field(None, description="Only articles published on or before")
 
 
 class CitationOut(BaseModel):
@@ -54,12 +64,23 @@ class CitationOut(BaseModel):
     document: str = Field(description="Key for GET /api/documents/{document}")
 
 
+class SentenceOut(BaseModel):
+    """One sentence of the answer, its citation ids, and whether they support it."""
+
+    text: str
+    citations: list[int]
+    supported: bool
+
+
 class AnswerOut(BaseModel):
     """The core's `--json` contract."""
 
     question: str
     answer: str
     refused: bool
+    mode: Literal["extractive", "llm"]
+    sentences: list[SentenceOut]
+    notice: str | None = Field(description="Something the reader should know about this answer")
     citations: list[CitationOut]
     closest: list[CitationOut]
     timings_ms: dict[str, float]
@@ -98,14 +119,9 @@ def from_exception(exc: DocQAError) -> JSONResponse:
         return api_error(400, "bad_question", str(exc))
     if isinstance(exc, IndexStoreError):
         return api_error(503, "index_unavailable", str(exc))
+    if isinstance(exc, ConfigError | ModelUnavailableError | LLMError):
+        return api_error(503, "answerer_unavailable", str(exc))
     return api_error(500, "internal", str(exc))
-
-
-def stream_pieces(text: str) -> Iterator[str]:
-    """An answer in the increments it is streamed in: sentence by sentence, citation kept."""
-    for piece in re.split(r"(?<=\]) ", text):
-        if piece:
-            yield piece
 
 
 def _sse(event: str, data: Any) -> str:
@@ -116,40 +132,48 @@ def make_router(service: DocQA) -> APIRouter:
     """The ``/api`` routes over one ``DocQA``."""
     router = APIRouter(prefix="/api", responses=_ERRORS)
 
-    async def answer(body: AskRequest) -> Answer:
-        history = [m.model_dump() for m in body.history]
-        return await run_in_threadpool(service.ask, body.question, history)
+    def arguments(body: AskRequest) -> tuple[Any, ...]:
+        return body.question, [m.model_dump() for m in body.history], body.since, body.until
 
     @router.post("/ask", response_model=AnswerOut, summary="Answer a question, with citations")
     async def ask(body: AskRequest) -> Any:
         try:
-            return (await answer(body)).to_dict()
+            return (await run_in_threadpool(service.ask, *arguments(body))).to_dict()
         except DocQAError as exc:
             return from_exception(exc)
 
     @router.post(
         "/ask/stream",
         summary="Answer a question as server-sent events",
-        description='Events: `delta` (`{"text"}`: the next piece of the answer), then '
-        '`citations` (`{"citations", "closest"}`), then `done` (the whole answer, as '
-        "from /api/ask). A failure after the stream started arrives as `error`.",
+        description='Events: `delta` (`{"text"}`: the next piece of the answer, each sentence '
+        'verified before it is sent), then `citations` (`{"citations", "closest"}`), then '
+        "`done` (the whole answer, as from /api/ask). A failure after the stream started "
+        "arrives as `error`.",
         response_class=StreamingResponse,
         responses={200: {"content": {"text/event-stream": {}}}},
     )
     async def ask_stream(body: AskRequest) -> Any:
         try:
-            result = (await answer(body)).to_dict()
+            # The question is checked (and the index opened) before the response starts,
+            # so a bad request is still a plain 4xx.
+            events = await run_in_threadpool(service.ask_stream, *arguments(body))
         except DocQAError as exc:
             return from_exception(exc)
 
-        def events() -> Iterator[str]:
-            for piece in stream_pieces(result["answer"]):
-                yield _sse("delta", {"text": piece + " "})
-            yield _sse("citations", {k: result[k] for k in ("citations", "closest")})
-            yield _sse("done", result)
+        async def sse() -> AsyncIterator[str]:
+            try:
+                async for event in iterate_in_threadpool(events):
+                    if isinstance(event, Delta):
+                        yield _sse("delta", {"text": event.text})
+                        continue
+                    result = event.to_dict()
+                    yield _sse("citations", {k: result[k] for k in ("citations", "closest")})
+                    yield _sse("done", result)
+            except DocQAError as exc:
+                yield _sse("error", error_payload("answer_failed", str(exc)))
 
         return StreamingResponse(
-            events(),
+            sse(),
             media_type="text/event-stream",
             headers={"cache-control": "no-store", "x-accel-buffering": "no"},
         )
@@ -183,6 +207,8 @@ def make_router(service: DocQA) -> APIRouter:
             return from_exception(exc)
         return {
             "status": "ok",
+            "answerer": service.settings.answerer,
+            "llm": describe_llm(service.settings) if service.settings.answerer == "llm" else None,
             "documents": stats["documents"],
             "chunks": stats["chunks"],
             "embedder": stats["embedder"],

@@ -16,15 +16,16 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI
 
+from app.answer.generative import UNSUPPORTED
 from app.errors import DocQAError
-from app.schema import Answer, Citation
-from app.server.api import stream_pieces
+from app.schema import Answer, Citation, Delta
 from app.service import DocQA
 
 __all__ = ["answer_markdown", "article_html", "markdown_text", "mount_ui"]
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _CITE = re.compile(r"\\\[(\d+)\\\]")
+_UNSUPPORTED = re.escape(_PUNCTUATION.sub(r"\\\1", UNSUPPORTED))
 
 # Citation links in messages are plain fragment links; this catches their clicks and
 # hands "turn:number" to the hidden bridge, which opens the source in the side panel.
@@ -91,6 +92,9 @@ def _source_line(c: Citation, turn: int) -> str:
 def answer_markdown(answer: Answer, turn: int) -> str:
     """The chat message for ``answer``: escaped text, ``[n]`` linked to its source."""
     body = _CITE.sub(lambda m: f"[\\[{m[1]}\\]](#cite-{turn}-{m[1]})", markdown_text(answer.answer))
+    body = re.sub(_UNSUPPORTED, "*(not supported by the passages)*", body)
+    if answer.notice:
+        body = f"*{markdown_text(answer.notice)}*\n\n{body}"
     cited = answer.closest if answer.refused else answer.citations
     if not cited:
         return body
@@ -124,7 +128,11 @@ def build_blocks(service: DocQA) -> gr.Blocks:
         examples = []
 
     def respond(
-        message: str, history: list[dict[str, Any]], turns: list[dict[str, Any]]
+        message: str,
+        history: list[dict[str, Any]],
+        turns: list[dict[str, Any]],
+        since: str | None,
+        until: str | None,
     ) -> Iterator[tuple[Any, ...]]:
         history = list(history or [])
         turns = list(turns or [])
@@ -133,25 +141,31 @@ def build_blocks(service: DocQA) -> gr.Blocks:
             yield history, turns, gr.update()
             return
         history.append({"role": "user", "content": markdown_text(question)})
-        earlier = [{"role": "user", "content": t["question"]} for t in turns if t.get("question")]
-        try:
-            answer = service.ask(question, earlier)
-        except DocQAError as exc:
-            history.append({"role": "assistant", "content": markdown_text(str(exc))})
-            yield history, turns, gr.update()
-            return
+        earlier = [
+            {"role": role, "content": t[key]}
+            for t in turns
+            for role, key in (("user", "question"), ("assistant", "answer"))
+            if t.get(key)
+        ]
         turn = len(turns)
-        turns.append(answer.to_dict())
-        # Stream the answer in as it is written, then the full message with its sources.
-        shown = ""
         history.append({"role": "assistant", "content": ""})
-        for piece in stream_pieces(answer.answer):
-            shown += piece + " "
-            partial = Answer(question, shown.strip(), answer.refused)
-            history[-1] = {"role": "assistant", "content": answer_markdown(partial, turn)}
+        shown = ""
+        try:
+            for event in service.ask_stream(
+                question, earlier, (since or "").strip() or None, (until or "").strip() or None
+            ):
+                if isinstance(event, Delta):
+                    shown += event.text
+                    partial = Answer(question, shown.strip(), False)
+                    history[-1] = {"role": "assistant", "content": answer_markdown(partial, turn)}
+                    yield history, turns, gr.update()
+                    continue
+                turns.append(event.to_dict())
+                history[-1] = {"role": "assistant", "content": answer_markdown(event, turn)}
+                yield history, turns, gr.update()
+        except DocQAError as exc:
+            history[-1] = {"role": "assistant", "content": markdown_text(str(exc))}
             yield history, turns, gr.update()
-        history[-1] = {"role": "assistant", "content": answer_markdown(answer, turn)}
-        yield history, turns, gr.update()
 
     def open_citation(target: str, turns: list[dict[str, Any]]) -> str:
         try:
@@ -206,6 +220,9 @@ def build_blocks(service: DocQA) -> gr.Blocks:
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
                 if examples:
                     gr.Examples(examples=examples, inputs=box, label="Examples")
+                with gr.Accordion("Only articles published between", open=False), gr.Row():
+                    since = gr.Textbox(placeholder="from YYYY-MM-DD", show_label=False)
+                    until = gr.Textbox(placeholder="to YYYY-MM-DD", show_label=False)
                 clear = gr.Button("New chat", size="sm", variant="secondary")
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Source")
@@ -214,7 +231,9 @@ def build_blocks(service: DocQA) -> gr.Blocks:
         opener = gr.Button(visible="hidden", elem_id="docqa-cite-open")
 
         for trigger in (box.submit, send.click):
-            trigger(respond, [box, chat, turns], [chat, turns, article]).then(lambda: "", None, box)
+            trigger(respond, [box, chat, turns, since, until], [chat, turns, article]).then(
+                lambda: "", None, box
+            )
         opener.click(open_citation, [target, turns], article).then(
             None, None, None, js=SCROLL_TO_MARK
         )

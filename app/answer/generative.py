@@ -1,0 +1,302 @@
+"""The generative answerer: a chat model writes, every sentence is checked before it is shown.
+
+The model gets the retrieved passages, numbered and delimited, and is told to cite
+them. Its answer is read sentence by sentence as it streams. A sentence is shown only
+once its citations have been parsed, references to passages that were not retrieved
+dropped, links and images sanitised, and its support by the passages it cites
+measured; a sentence they do not support is shown marked ``[unsupported]``. An answer
+with no usable citation at all is replaced by the extractive answer, and the reader is
+told so.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.prompts import ChatPromptTemplate
+
+from app.answer import stream_answer
+from app.answer.extractive import REFUSAL, ExtractiveAnswerer
+from app.answer.verify import (
+    Passage,
+    Verifier,
+    hosts_in,
+    is_no_answer,
+    sanitise,
+    split_claims,
+    take_complete,
+)
+from app.conversation import follow_up_query
+from app.lexical import analyse
+from app.retrieval import Hit
+from app.schema import Answer, AnswerSentence, Citation, Delta
+from app.store import IndexStore
+
+__all__ = ["UNSUPPORTED", "GenerativeAnswerer"]
+
+logger = logging.getLogger(__name__)
+
+UNSUPPORTED = "[unsupported]"
+_TAGS = re.compile(r"<\s*(/?)\s*(passages?)\b", re.IGNORECASE)
+HISTORY_MESSAGES = 6  # how much of the chat the condensing prompt sees
+HISTORY_CHARS = 600
+
+
+def _text(content: Any) -> str:
+    """The text of a streamed message chunk, whatever shape the provider gives it."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content)
+    return ""
+
+
+class GenerativeAnswerer:
+    """Answers with a chat model over the top passages; verifies before it shows."""
+
+    mode = "llm"
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        answer_prompt: ChatPromptTemplate,
+        condense_prompt: ChatPromptTemplate,
+        store: IndexStore,
+        verifier: Verifier,
+        fallback: ExtractiveAnswerer,
+        *,
+        passages: int,
+        describe: str,
+    ) -> None:
+        self.model = model
+        self.answer_prompt = answer_prompt
+        self.condense_prompt = condense_prompt
+        self.store = store
+        self.verifier = verifier
+        self.fallback = fallback
+        self.passages = passages
+        self.describe = describe
+
+    @cached_property
+    def hosts(self) -> frozenset[str]:
+        """Hosts the corpus links to: the only ones an answer may link to."""
+        return hosts_in(self.store.texts())
+
+    def standalone(self, question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
+        """The follow-up rewritten by the model into a question that stands alone."""
+        turns = [
+            m for m in history or () if isinstance(m.get("content"), str) and m["content"].strip()
+        ][-HISTORY_MESSAGES:]
+        if not any(m.get("role") == "user" for m in turns):
+            return question
+        lines = "\n".join(
+            f"{'User' if m.get('role') == 'user' else 'Assistant'}: "
+            f"{' '.join(m['content'].split())[:HISTORY_CHARS]}"
+            for m in turns
+        )
+        try:
+            reply = self.model.invoke(
+                self.condense_prompt.format_messages(history=lines, question=question)
+            )
+        except Exception as exc:  # the provider's own errors: any of them means "no rewrite"
+            logger.warning("condensing failed (%s); using the history-aware query", type(exc))
+            return follow_up_query(question, history)
+        rewritten = next((ln.strip(" \"'") for ln in _text(reply.content).splitlines() if ln), "")
+        rewritten = sanitise(rewritten)
+        if not rewritten or is_no_answer(rewritten) or len(rewritten) > 4 * len(question) + 200:
+            return follow_up_query(question, history)
+        return rewritten
+
+    def answer(self, question: str, hits: list[Hit]) -> Answer:
+        """The verified answer, written in full."""
+        result: Answer | None = None
+        for event in self.stream(question, hits):
+            if isinstance(event, Answer):
+                result = event
+        assert result is not None
+        return result
+
+    def _passages(self, hits: list[Hit]) -> list[Passage]:
+        hits = hits[: self.passages]
+        meta = self.store.document_meta(sorted({h.chunk.doc_id for h in hits}))
+        return [Passage.of(n, hit, meta[hit.chunk.doc_id][2]) for n, hit in enumerate(hits, 1)]
+
+    def _format(self, passages: list[Passage]) -> str:
+        meta = self.store.document_meta(sorted({p.hit.chunk.doc_id for p in passages}))
+        blocks = []
+        for p in passages:
+            source, title, date, _ = meta[p.hit.chunk.doc_id]
+            attrs = f'id="{p.number}" title="{html.escape(title or "")}"'
+            attrs += f' date="{date or "unknown"}" source="{html.escape(source)}"'
+            # A passage cannot close its own tag and pose as instructions after it.
+            body = _TAGS.sub(lambda m: f"‹{m[1]}{m[2]}", p.text)
+            blocks.append(f"<passage {attrs}>\n{body}\n</passage>")
+        return "\n".join(blocks)
+
+    def stream(self, question: str, hits: list[Hit]) -> Iterator[Delta | Answer]:
+        """Verified sentences as the model writes them, then the finished ``Answer``."""
+        passages = self._passages(hits)
+        if not passages:
+            yield from self.fallback.stream(question, hits)
+            return
+        messages = self.answer_prompt.format_messages(
+            passages=self._format(passages), question=question
+        )
+        draft = _Draft(self, passages)
+        started = time.perf_counter()
+        buffer = ""
+        try:
+            for chunk in self.model.stream(messages):
+                buffer += _text(chunk.content)
+                done, buffer = take_complete(buffer)
+                if done:
+                    yield from draft.add(done)
+            yield from draft.add(buffer)
+        except Exception as exc:  # the provider's own errors: report, then fall back
+            logger.warning("the language model failed: %s", type(exc).__name__)
+            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+            if not draft.shown:
+                yield from self._fallback(
+                    question,
+                    hits,
+                    f"The language model ({self.describe}) could not answer "
+                    f"({reason}). This is the extractive answer instead.",
+                )
+                return
+            draft.notices.append(f"The language model stopped early ({reason}).")
+        llm_ms = (time.perf_counter() - started) * 1000
+        if not draft.usable:
+            if draft.refused:
+                result = self.fallback.refusal(question, hits)
+                yield Delta(result.answer)
+                yield Answer(
+                    question, REFUSAL, True, closest=result.closest, mode=self.mode,
+                    timings_ms={"llm": llm_ms},
+                )  # fmt: skip
+                return
+            yield from self._fallback(
+                question, hits, "The language model's answer cited none of the passages, so "
+                "this is the extractive answer instead.",
+            )  # fmt: skip
+            return
+        yield from draft.flush()
+        yield draft.result(question, llm_ms)
+
+    def _fallback(self, question: str, hits: list[Hit], notice: str) -> Iterator[Delta | Answer]:
+        result = self.fallback.answer(question, hits)
+        yield from stream_answer(
+            Answer(
+                result.question, result.answer, result.refused, result.citations,
+                result.closest, result.timings_ms, result.mode, result.sentences, notice,
+            )
+        )  # fmt: skip
+
+
+class _Draft:
+    """The answer being assembled: verified sentences, renumbered citations."""
+
+    def __init__(self, owner: GenerativeAnswerer, passages: list[Passage]) -> None:
+        self.owner = owner
+        self.passages = passages
+        self.sentences: list[AnswerSentence] = []
+        self.citations: list[Citation] = []
+        self._numbers: dict[tuple[int, int, int], int] = {}
+        self._pending: list[str] = []
+        self.rendered: list[str] = []
+        self.raw = ""
+        self.shown = False
+        self.usable = False
+        self.dropped = 0
+        self.notices: list[str] = []
+
+    @property
+    def refused(self) -> bool:
+        """Did the model say the passages do not answer?"""
+        return is_no_answer(self.raw)
+
+    def add(self, text: str) -> Iterator[Delta]:
+        """Check the finished sentences in ``text``; show them once a citation is usable."""
+        self.raw += text
+        if self.refused:
+            return
+        for claim in split_claims(sanitise(text, self.owner.hosts)):
+            self._pending.append(self._check(claim.text, claim.cited))
+        # Nothing is shown before the first usable citation: an answer that never cites
+        # is replaced by the extractive one, and the reader must not see it change.
+        if self.usable:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[Delta]:
+        """Show the sentences checked so far."""
+        for piece in self._pending:
+            self.shown = True
+            self.rendered.append(piece)
+            yield Delta(piece + " ")
+        self._pending = []
+
+    def _cite(self, passage: Passage, span: tuple[int, int]) -> int:
+        chunk = passage.hit.chunk
+        key = (chunk.doc_id, *span)
+        if key not in self._numbers:
+            source, title, date, doc_key = self.owner.store.document_meta([chunk.doc_id])[
+                chunk.doc_id
+            ]
+            number = len(self.citations) + 1
+            quote = chunk.text[span[0] - chunk.start : span[1] - chunk.start]
+            self.citations.append(
+                Citation(number, source, title, date, *span, quote, doc_key, doc_id=chunk.doc_id)
+            )
+            self._numbers[key] = number
+        return self._numbers[key]
+
+    def _check(self, text: str, cited: tuple[int, ...]) -> str:
+        """Verify one sentence; its rendered form with renumbered citations."""
+        verifier = self.owner.verifier
+        valid = [n for n in cited if 1 <= n <= len(self.passages)]
+        self.dropped += len(cited) - len(valid)
+        if not analyse([text])[0]:  # no content words: no claim to support ("In short:")
+            self.sentences.append(AnswerSentence(text, (), True))
+            return text
+        if valid:
+            support = verifier.support(text, [self.passages[n - 1] for n in valid])
+            self.usable = True
+        else:  # uncited: find the one passage that supports it, if any
+            options = [(verifier.support(text, [p]), p.number) for p in self.passages]
+            support, number = max(options, key=lambda o: o[0].score)
+            valid = [number] if verifier.supported(support) else []
+        ok = verifier.supported(support) and bool(valid)
+        numbers = tuple(
+            dict.fromkeys(self._cite(self.passages[n - 1], support.spans[n]) for n in valid)
+        )
+        self.sentences.append(AnswerSentence(text, numbers, ok))
+        marks = "".join(f"[{n}]" for n in numbers)
+        return " ".join(x for x in (text, marks, "" if ok else UNSUPPORTED) if x)
+
+    def result(self, question: str, llm_ms: float) -> Answer:
+        """The finished answer."""
+        notices = list(self.notices)
+        unsupported = sum(not s.supported for s in self.sentences)
+        if unsupported:
+            notices.append(
+                f"{unsupported} of {len(self.sentences)} sentences are not supported by the "
+                f"passages they cite and are marked {UNSUPPORTED}."
+            )
+        if self.dropped:
+            notices.append(f"{self.dropped} citations of passages that were not given dropped.")
+        return Answer(
+            question=question,
+            answer=" ".join(self.rendered),
+            refused=False,
+            citations=tuple(self.citations),
+            timings_ms={"llm": llm_ms},
+            mode=GenerativeAnswerer.mode,
+            sentences=tuple(self.sentences),
+            notice=" ".join(notices) or None,
+        )
