@@ -58,9 +58,15 @@ class DocQA:
     new version. Questions already running finish on the version they started with.
     """
 
-    def __init__(self, settings: Settings, embeddings: Embeddings | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: Embeddings | None = None,
+        chat_model: BaseChatModel | None = None,
+    ) -> None:
         self.settings = settings
         self._embeddings = embeddings
+        self._chat_model = chat_model
         self._live: _Live | None = None
         self._lock = Lock()
 
@@ -136,7 +142,7 @@ class DocQA:
         """The chat model and its prompts, checked (LLM mode only)."""
         folder = self.settings.prompts_dir
         return (
-            make_chat_model(self.settings),
+            self._chat_model or make_chat_model(self.settings),
             load_prompt(folder, "answer", {"passages", "question"}),
             load_prompt(folder, "condense", {"history", "question"}),
         )

@@ -46,6 +46,9 @@ def test_ask_answers_with_exact_citations(client: TestClient, seeded: DocQA) -> 
     data = response.json()
     assert not data["refused"]
     assert "Islamabad-based analyst" in data["answer"]
+    assert (data["mode"], data["notice"]) == ("extractive", None)
+    assert [s["citations"] for s in data["sentences"]] == [[c["id"]] for c in data["citations"]]
+    assert all(s["supported"] and s["text"] in data["answer"] for s in data["sentences"])
     for citation in data["citations"]:
         assert f"[{citation['id']}]" in data["answer"]
         document = client.get(f"/api/documents/{citation['document']}").json()
