@@ -12,6 +12,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
 
 from app.answer import chat_models
 from app.answer.generative import UNSUPPORTED
@@ -29,7 +30,7 @@ class ScriptedChat(BaseChatModel):
     """A fake chat model whose reply is a function of the prompt; streams word by word."""
 
     script: Callable[[str], str]
-    prompts: list[str] = []
+    prompts: list[str] = Field(default_factory=list)
 
     @property
     def _llm_type(self) -> str:
@@ -132,7 +133,8 @@ def test_an_unsupported_sentence_is_marked(make: Callable[..., DocQA]) -> None:
     answer = service.ask(QUESTION)
     assert [s.supported for s in answer.sentences] == [True, False]
     assert answer.answer.endswith(f"Brussels. [2] {UNSUPPORTED}")
-    assert answer.notice is not None and "1 of 2 sentences" in answer.notice
+    assert answer.notice is not None
+    assert "1 of 2 sentences" in answer.notice
     assert answer.to_dict()["sentences"][1]["supported"] is False
 
 
@@ -141,7 +143,8 @@ def test_citations_of_passages_not_given_are_dropped(make: Callable[..., DocQA])
     answer = service.ask(QUESTION)
     assert len(answer.citations) == 1
     assert answer.sentences[0].citations == (1,)
-    assert answer.notice is not None and "2 citations" in answer.notice
+    assert answer.notice is not None
+    assert "2 citations" in answer.notice
 
 
 def test_an_uncited_but_supported_sentence_gets_its_passage(make: Callable[..., DocQA]) -> None:
@@ -160,7 +163,8 @@ def test_an_answer_with_no_usable_citation_falls_back(make: Callable[..., DocQA]
     service = make(lambda p: "Floods are common in spring. Many towns have levees [7].")
     answer = service.ask(QUESTION)
     assert answer.mode == "extractive"
-    assert answer.notice is not None and "cited none of the passages" in answer.notice
+    assert answer.notice is not None
+    assert "cited none of the passages" in answer.notice
     assert "40 homes" in answer.answer
     assert "Floods are common" not in answer.answer
 
@@ -212,7 +216,8 @@ def test_the_stream_shows_only_checked_sentences(make: Callable[..., DocQA]) -> 
     assert "".join(deltas).strip() == final.answer
     assert deltas[0].strip().endswith(UNSUPPORTED)  # held back until a citation, then marked
     assert deltas[2].strip().endswith(UNSUPPORTED)
-    assert final.timings_ms["llm"] >= 0 and final.timings_ms["retrieve"] >= 0
+    assert final.timings_ms["llm"] >= 0
+    assert final.timings_ms["retrieve"] >= 0
 
 
 def test_passages_are_delimited_dated_and_cannot_close_their_tag(
@@ -261,10 +266,12 @@ def test_date_ranges_keep_to_articles_published_in_them(
     service.index([corpus])
     for docqa in (service, llm):
         inside = docqa.ask(QUESTION, since="2026-01-01", until="2026-01-31")
-        assert inside.citations and {c.date for c in inside.citations} == {"2026-01-05"}
+        assert inside.citations
+        assert {c.date for c in inside.citations} == {"2026-01-05"}
         later = docqa.ask(QUESTION, since="2026-02-01")
         dates = {c.date for c in later.citations + later.closest}
-        assert dates and all(d is not None and d >= "2026-02-01" for d in dates)
+        assert dates
+        assert all(d is not None and d >= "2026-02-01" for d in dates)
         with pytest.raises(QuestionError, match="after until"):
             docqa.ask(QUESTION, since="2026-03-01", until="2026-01-01")
         with pytest.raises(QuestionError, match="YYYY-MM-DD"):
