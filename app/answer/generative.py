@@ -27,6 +27,7 @@ from app.answer.extractive import REFUSAL, ExtractiveAnswerer
 from app.answer.verify import (
     Passage,
     Verifier,
+    has_claim,
     hosts_in,
     is_no_answer,
     sanitise,
@@ -34,7 +35,6 @@ from app.answer.verify import (
     take_complete,
 )
 from app.conversation import follow_up_query
-from app.lexical import analyse
 from app.retrieval import Hit
 from app.schema import Answer, AnswerSentence, Citation, Delta
 from app.store import IndexStore
@@ -261,7 +261,7 @@ class _Draft:
         verifier = self.owner.verifier
         valid = [n for n in cited if 1 <= n <= len(self.passages)]
         self.dropped += len(cited) - len(valid)
-        if not analyse([text])[0]:  # no content words: no claim to support ("In short:")
+        if not has_claim(text):  # nothing checkable: "In short:", "The passages say:"
             self.sentences.append(AnswerSentence(text, (), True))
             return text
         if valid:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -28,6 +29,7 @@ __all__ = [
     "Passage",
     "Support",
     "Verifier",
+    "has_claim",
     "hosts_in",
     "is_no_answer",
     "sanitise",
@@ -36,6 +38,12 @@ __all__ = [
 ]
 
 NO_ANSWER = "NO_ANSWER"
+# Words a model uses to talk about its sources; they claim nothing about the world.
+_META_WORDS = (
+    "answer answers passage passages article articles document documents text texts "
+    "question questions source sources according mention mentions mentioned report reports "
+    "reported"
+)
 
 # [1] [1, 2] [1][3] [passage 2] [Passages 1 and 3] [source 4]
 _MARKER = re.compile(
@@ -86,6 +94,16 @@ def sanitise(text: str, allowed_hosts: frozenset[str] = frozenset()) -> str:
 def is_no_answer(text: str) -> bool:
     """Did the model say the passages do not answer (the prompt's ``NO_ANSWER``)?"""
     return NO_ANSWER in text.upper().replace(" ", "_")
+
+
+@lru_cache(maxsize=1)
+def _meta_terms() -> frozenset[str]:
+    return frozenset(analyse([_META_WORDS])[0])
+
+
+def has_claim(text: str) -> bool:
+    """Does ``text`` say anything checkable (a content word beyond talk of sources)?"""
+    return bool(set(analyse([text])[0]) - _meta_terms())
 
 
 @dataclass(frozen=True)
@@ -194,7 +212,7 @@ class Verifier:
         """IDF of each distinct term; a term the corpus never uses weighs as the rarest."""
         rarest = float(self.lexical.idf.max()) if len(self.lexical.idf) else 1.0
         out = {}
-        for term in set(terms):
+        for term in set(terms) - _meta_terms():
             ids = self.lexical.term_ids([term])
             out[term] = float(self.lexical.idf[ids[0]]) if ids else rarest
         return out

@@ -1,7 +1,10 @@
 """`make bench`: docqa against the LangChain tutorial pipeline on SQuAD, plus seed questions.
 
 Prints figures; asserts nothing. Options: ``--questions N`` (default 3000), ``--skip-tutorial``,
-``--skip-calibration``, ``--skip-load``, ``--only-load`` (the server load test alone).
+``--skip-calibration``, ``--skip-load``, ``--only-load`` (the server load test alone),
+``--search-verification`` (re-derive the citation verification settings on tuning claims),
+``--only-llm`` (the seed questions with the LLM answerer the DOCQA_LLM_* settings name).
+With DOCQA_ANSWERER=llm set, the full run measures the LLM answerer on the seed questions too.
 """
 
 from __future__ import annotations
@@ -13,15 +16,17 @@ import random
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
 
 from app.bench.load import run_load
 from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
+from app.bench.verification import claim_cases, report_verification, search_verification
 from app.cli import read_questions
 from app.retrieval import HybridRetriever
-from app.schema import Chunk
+from app.schema import Answer, Chunk
 from app.service import DocQA
 from app.settings import Settings
 
@@ -82,7 +87,7 @@ def _row(
 
 def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dict[str, object]:
     """Index the corpus from scratch and answer every question."""
-    service = DocQA(Settings(index_dir=work / "docqa-index"))
+    service = DocQA(_extractive(work / "docqa-index"))
     service.embeddings.warm()  # type: ignore[attr-defined]  # model load is not indexing
     report = service.index([corpus])
     service.warm()
@@ -138,7 +143,7 @@ def calibrate_refusal(articles: dict[str, str], questions: list[SquadQuestion], 
     random.Random(11).shuffle(names)
     inside = set(names[:24])
     folder = write_corpus({n: articles[n] for n in inside}, work / "half")
-    service = DocQA(Settings(index_dir=work / "half-index"))
+    service = DocQA(_extractive(work / "half-index"))
     service.index([folder])
     refused = [(service.ask(q.question).refused, q.source in inside) for q in questions]
     true_refusals = sum(1 for r, inside_ in refused if r and not inside_)
@@ -156,31 +161,64 @@ def calibrate_refusal(articles: dict[str, str], questions: list[SquadQuestion], 
     )
 
 
-def seed_questions(work: Path) -> None:
-    """Run the seed development questions and print how many pass."""
-    service = DocQA(Settings(index_dir=work / "seed-index"))
+def verification(
+    work: Path, questions: list[SquadQuestion], held_out: list[SquadQuestion], search: bool
+) -> None:
+    """Citation verification on SQuAD claims (over the index bench_docqa built)."""
+    service = DocQA(_extractive(work / "docqa-index"))
+    if search:
+        search_verification(service, claim_cases(service, sample(questions, 1000, TUNING_SEED), 1))
+    report_verification(service, claim_cases(service, held_out[:1000], 2))
+
+
+def _extractive(index_dir: Path) -> Settings:
+    """The SQuAD runs measure the default answerer, whatever DOCQA_ANSWERER says."""
+    return Settings(index_dir=index_dir, answerer="extractive")
+
+
+def _passes(item: dict[str, Any], answer: Answer) -> bool:
+    text = answer.answer.lower()
+    if item.get("unanswerable"):
+        return answer.refused
+    cited = {Path(c.source).name for c in answer.citations}
+    return (
+        not answer.refused
+        and (not item.get("answer_any") or any(a.lower() in text for a in item["answer_any"]))
+        and all(a.lower() in text for a in item.get("answer_all", []))
+        and bool(cited & set(item.get("source", [])))
+    )
+
+
+def seed_questions(work: Path, settings: Settings | None = None) -> None:
+    """Run the seed development questions and print how many pass.
+
+    With LLM settings, also how many answer sentences pass verification and how often
+    the answer fell back to the extractive one.
+    """
+    settings = settings or _extractive(work / "seed-index")
+    service = DocQA(settings)
     service.index([SEEDS])
-    passed, lines = 0, []
+    passed, lines, answers = 0, [], []
     for line in SEED_QA.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         answer = service.ask(item["question"])
-        text = answer.answer.lower()
-        if item.get("unanswerable"):
-            ok = answer.refused
-        else:
-            cited = {Path(c.source).name for c in answer.citations}
-            ok = (
-                not answer.refused
-                and (
-                    not item.get("answer_any") or any(a.lower() in text for a in item["answer_any"])
-                )
-                and all(a.lower() in text for a in item.get("answer_all", []))
-                and bool(cited & set(item.get("source", [])))
-            )
+        answers.append(answer)
+        ok = _passes(item, answer)
         passed += ok
         lines.append(f"  {'PASS' if ok else 'FAIL'} {item['id']} {item['question']}")
-    print(f"\nSeed development questions: {passed}/{len(lines)} pass")
+    print(f"\nSeed development questions ({settings.answerer}): {passed}/{len(lines)} pass")
     print("\n".join(lines))
+    if settings.answerer == "llm":
+        written = [a for a in answers if a.mode == "llm" and not a.refused]
+        sentences = [s for a in written for s in a.sentences]
+        supported = sum(s.supported for s in sentences)
+        refused = sum(a.mode == "llm" and a.refused for a in answers)
+        fell_back = sum(a.mode != "llm" for a in answers)
+        print(
+            f"  LLM answers: {len(written)} written, {refused} refused, {fell_back} fell back to "
+            f"extractive; sentences passing verification {supported}/{len(sentences)}"
+            + (f" ({supported / len(sentences):.2f})" if sentences else "")
+        )
 
 
 def main() -> None:
@@ -191,6 +229,8 @@ def main() -> None:
     parser.add_argument("--skip-calibration", action="store_true")
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--only-load", action="store_true")
+    parser.add_argument("--search-verification", action="store_true")
+    parser.add_argument("--only-llm", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("transformers", "torch", "root", "bm25s", "onnxruntime"):
@@ -198,6 +238,13 @@ def main() -> None:
     if args.only_load:
         with tempfile.TemporaryDirectory() as tmp:
             run_load(SEEDS, list(read_questions(SEED_QA)), Path(tmp))
+        return
+    llm = Settings()
+    if args.only_llm:
+        if llm.answerer != "llm":
+            raise SystemExit("--only-llm needs DOCQA_ANSWERER=llm and DOCQA_LLM_* settings.")
+        with tempfile.TemporaryDirectory() as tmp:
+            seed_questions(Path(tmp), llm.model_copy(update={"index_dir": Path(tmp) / "llm"}))
         return
     articles, questions = load_squad(SQUAD)
     tuning = {q.id for q in sample(questions, 1000, TUNING_SEED)}
@@ -210,7 +257,10 @@ def main() -> None:
         if not args.skip_tutorial:
             rows["tutorial"] = bench_tutorial(corpus, held_out)
         _table(rows)
+        verification(work, questions, held_out, search=args.search_verification)
         seed_questions(work)
+        if llm.answerer == "llm":  # an endpoint is configured: measure the LLM answerer too
+            seed_questions(work, llm.model_copy(update={"index_dir": work / "llm-index"}))
         if not args.skip_calibration:
             calibrate_refusal(articles, sample(held_out, 1200, 1), work)
         if not args.skip_load:
