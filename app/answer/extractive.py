@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.answer import stream_answer
+from app.answer.injection import addresses_model
 from app.conversation import follow_up_query
 from app.dates import annotate
 from app.embeddings import embed_matrix
@@ -81,7 +82,10 @@ class ExtractiveAnswerer:
                 if (chunk.doc_id, start) in seen:
                     continue
                 seen.add((chunk.doc_id, start))
-                spans.append((hit, start, end, chunk.text[start - chunk.start : end - chunk.start]))
+                text = chunk.text[start - chunk.start : end - chunk.start]
+                if addresses_model(text):  # an order to an AI is never an answer to a person
+                    continue
+                spans.append((hit, start, end, text))
         if not spans:
             return []
         lexical = self._overlap(question, [s[3] for s in spans])

@@ -24,15 +24,16 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from app.answer import stream_answer
 from app.answer.extractive import REFUSAL, ExtractiveAnswerer
+from app.answer.injection import addresses_model, strip_invisible
 from app.answer.verify import (
     Passage,
     Verifier,
     has_claim,
-    hosts_in,
     is_no_answer,
     sanitise,
     split_claims,
     take_complete,
+    urls_in,
 )
 from app.conversation import follow_up_query
 from app.retrieval import Hit
@@ -85,9 +86,9 @@ class GenerativeAnswerer:
         self.describe = describe
 
     @cached_property
-    def hosts(self) -> frozenset[str]:
-        """Hosts the corpus links to: the only ones an answer may link to."""
-        return hosts_in(self.store.texts())
+    def urls(self) -> frozenset[str]:
+        """URLs written in the corpus: the only links an answer may keep."""
+        return urls_in(self.store.texts())
 
     def standalone(self, question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
         """The follow-up rewritten by the model into a question that stands alone."""
@@ -123,10 +124,20 @@ class GenerativeAnswerer:
         assert result is not None
         return result
 
-    def _passages(self, hits: list[Hit]) -> list[Passage]:
+    def _passages(self, hits: list[Hit]) -> tuple[list[Passage], int]:
+        """The passages the model may read, and how many were withheld from it.
+
+        A document with any retrieved passage that addresses an AI system is withheld
+        whole: its other passages may carry the payload the instructions point at.
+        """
         hits = hits[: self.passages]
-        meta = self.store.document_meta(sorted({h.chunk.doc_id for h in hits}))
-        return [Passage.of(n, hit, meta[hit.chunk.doc_id][2]) for n, hit in enumerate(hits, 1)]
+        hostile = {h.chunk.doc_id for h in hits if addresses_model(h.chunk.text)}
+        kept = [h for h in hits if h.chunk.doc_id not in hostile]
+        if hostile:
+            logger.warning("withheld %d passages addressed to a model", len(hits) - len(kept))
+        meta = self.store.document_meta(sorted({h.chunk.doc_id for h in kept}))
+        passages = [Passage.of(n, h, meta[h.chunk.doc_id][2]) for n, h in enumerate(kept, 1)]
+        return passages, len(hits) - len(kept)
 
     def _format(self, passages: list[Passage]) -> str:
         meta = self.store.document_meta(sorted({p.hit.chunk.doc_id for p in passages}))
@@ -136,13 +147,13 @@ class GenerativeAnswerer:
             attrs = f'id="{p.number}" title="{html.escape(title or "")}"'
             attrs += f' date="{date or "unknown"}" source="{html.escape(source)}"'
             # A passage cannot close its own tag and pose as instructions after it.
-            body = _TAGS.sub(lambda m: f"‹{m[1]}{m[2]}", p.text)
+            body = _TAGS.sub(lambda m: f"‹{m[1]}{m[2]}", strip_invisible(p.text))
             blocks.append(f"<passage {attrs}>\n{body}\n</passage>")
         return "\n".join(blocks)
 
     def stream(self, question: str, hits: list[Hit]) -> Iterator[Delta | Answer]:
         """Verified sentences as the model writes them, then the finished ``Answer``."""
-        passages = self._passages(hits)
+        passages, withheld = self._passages(hits)
         if not passages:
             yield from self.fallback.stream(question, hits)
             return
@@ -150,6 +161,11 @@ class GenerativeAnswerer:
             passages=self._format(passages), question=question
         )
         draft = _Draft(self, passages)
+        if withheld:
+            draft.notices.append(
+                f"{withheld} retrieved passages were not shown to the language model: their "
+                "articles contain instructions addressed to an AI system."
+            )
         started = time.perf_counter()
         buffer = ""
         try:
@@ -226,7 +242,7 @@ class _Draft:
         self.raw += text
         if self.refused:
             return
-        for claim in split_claims(sanitise(text, self.owner.hosts)):
+        for claim in split_claims(sanitise(text, self.owner.urls)):
             self._pending.append(self._check(claim.text, claim.cited))
         # Nothing is shown before the first usable citation: an answer that never cites
         # is replaced by the extractive one, and the reader must not see it change.

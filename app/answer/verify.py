@@ -30,11 +30,11 @@ __all__ = [
     "Support",
     "Verifier",
     "has_claim",
-    "hosts_in",
     "is_no_answer",
     "sanitise",
     "split_claims",
     "take_complete",
+    "urls_in",
 ]
 
 NO_ANSWER = "NO_ANSWER"
@@ -68,26 +68,33 @@ def _host(url: str) -> str:
         return ""
 
 
-def hosts_in(texts: Iterable[str]) -> frozenset[str]:
-    """Every host a URL in ``texts`` points at."""
-    return frozenset(h for text in texts for url in _URL.findall(text) if (h := _host(url)))
+def _clean_url(url: str) -> str:
+    return url.rstrip(".,;:!?'\"")
 
 
-def sanitise(text: str, allowed_hosts: frozenset[str] = frozenset()) -> str:
-    """``text`` without images, HTML tags, or links to hosts outside ``allowed_hosts``."""
+def urls_in(texts: Iterable[str]) -> frozenset[str]:
+    """Every URL written in ``texts``."""
+    return frozenset(_clean_url(url) for text in texts for url in _URL.findall(text))
+
+
+def sanitise(text: str, allowed: frozenset[str] = frozenset()) -> str:
+    """``text`` without images, HTML tags, or links other than URLs in ``allowed``.
+
+    A link survives only when its exact URL is written in the corpus: a link to a host
+    outside the corpus is gone, and so is a corpus host's URL with data added to it
+    (the way an injected instruction would smuggle something out).
+    """
     text = _IMAGE.sub("", text)
     text = _REFERENCE_DEF.sub("", text)
     text = _TAG.sub("", text)
 
     def link(m: re.Match[str]) -> str:
-        label, url = m[1].strip(), m[2]
-        if _host(url) in allowed_hosts and url.lower().startswith(("http://", "https://")):
-            return m[0]
-        return label
+        label, url = m[1].strip(), _clean_url(m[2])
+        return m[0] if url in allowed and _host(url) else label
 
     text = _LINK.sub(link, text)
-    text = _AUTOLINK.sub(lambda m: m[0] if _host(m[1]) in allowed_hosts else "", text)
-    text = _URL.sub(lambda m: m[0] if _host(m[0]) in allowed_hosts else "", text)
+    text = _AUTOLINK.sub(lambda m: m[0] if _clean_url(m[1]) in allowed else "", text)
+    text = _URL.sub(lambda m: m[0] if _clean_url(m[0]) in allowed else "", text)
     return _SPACE.sub(" ", text).strip()
 
 
