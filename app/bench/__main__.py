@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from langchain_core.documents import Document
 
+from app.answer.injection import addresses_model
 from app.bench.load import run_load
 from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
 from app.bench.verification import claim_cases, report_verification, search_verification
@@ -171,6 +172,24 @@ def verification(
     report_verification(service, claim_cases(service, held_out[:1000], 2))
 
 
+INJECTIONS = SHARED / "bench" / "cyberseceval-prompt-injection" / "prompt_injection.json"
+
+
+def injection_patterns(articles: dict[str, str]) -> None:
+    """How many published attacks the instruction patterns catch, and how many ordinary
+    paragraphs (SQuAD, seeds) they flag."""
+    attacks = json.loads(INJECTIONS.read_text(encoding="utf-8"))
+    print("\nInstructions addressed to a model (passages withheld from the LLM):")
+    for kind in ("indirect", "direct"):
+        texts = [a["user_input"] for a in attacks if a["injection_type"] == kind]
+        caught = sum(map(addresses_model, texts))
+        print(f"  CyberSecEval {kind:8} attacks caught {caught}/{len(texts)}")
+    paragraphs = [p for text in articles.values() for p in text.split("\n\n")]
+    paragraphs += [p for f in sorted(SEEDS.glob("*.txt")) for p in f.read_text().split("\n\n")]
+    flagged = sum(map(addresses_model, paragraphs))
+    print(f"  ordinary paragraphs flagged {flagged}/{len(paragraphs)} (SQuAD dev and seeds)")
+
+
 def _extractive(index_dir: Path) -> Settings:
     """The SQuAD runs measure the default answerer, whatever DOCQA_ANSWERER says."""
     return Settings(index_dir=index_dir, answerer="extractive")
@@ -259,6 +278,7 @@ def main() -> None:
         _table(rows)
         verification(work, questions, held_out, search=args.search_verification)
         seed_questions(work)
+        injection_patterns(articles)
         if llm.answerer == "llm":  # an endpoint is configured: measure the LLM answerer too
             seed_questions(work, llm.model_copy(update={"index_dir": work / "llm-index"}))
         if not args.skip_calibration:
