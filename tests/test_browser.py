@@ -24,6 +24,7 @@ from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
 from tests.conftest import REPO, SEEDS
+from tests.test_generative import ScriptedChat, passage
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 
@@ -267,4 +268,56 @@ def test_embed_is_refused_on_a_foreign_portal(browser: Any, site: dict[str, str]
     frame = next(f for f in page.frames if f != page.main_frame)
     assert frame.url.startswith("chrome-error://") or refused
     assert page.frame_locator("#docqa-frame").locator("#question").count() == 0
+    tab.close()
+
+
+def _khalid(prompt: str) -> str:
+    """A scripted model: one claim its passage supports, one it does not."""
+    number = passage(prompt, "Islamabad-based analyst")
+    return (
+        f"Khalid Sultan is an Islamabad-based analyst [{number}]. "
+        f"He won the Nobel Prize for chemistry in 1998 [{number}]."
+    )
+
+
+@pytest.fixture(scope="module")
+def llm_site(tmp_path_factory: pytest.TempPathFactory, seeded: DocQA) -> Iterator[str]:
+    """docqa in LLM mode (a scripted fake chat model) over the seeds."""
+    root = tmp_path_factory.mktemp("llm-site")
+    settings = Settings(
+        index_dir=root / "index",
+        answerer="llm",
+        llm_provider="openai",
+        llm_model="scripted",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    service = DocQA(settings, seeded.embeddings, chat_model=ScriptedChat(script=_khalid))
+    service.index([SEEDS])
+    with _Server(create_app(settings, service), free_port()) as server:
+        yield server.url
+
+
+def test_llm_answers_show_unsupported_sentences_and_notices(browser: Any, llm_site: str) -> None:
+    tab = _Page(browser)
+    page = tab.page
+    page.goto(llm_site + "/")
+    _ask_in_chat(page, "Who is Khalid Sultan?")
+    page.wait_for_timeout(300)
+    chat = page.locator("#docqa-chat")
+    assert "Khalid Sultan is an Islamabad-based analyst." in chat.inner_text()
+    assert chat.get_by_text("(not supported by the passages)", exact=True).count() == 1
+    assert "1 of 2 sentences are not supported" in chat.inner_text()
+    page.locator('#docqa-chat a[href="#cite-0-1"]').first.click()
+    mark = page.locator("#docqa-article mark")
+    mark.wait_for(timeout=10_000)
+    assert "Khalid Sultan, an Islamabad-based analyst" in mark.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-llm-unsupported.png"))
+    page.goto(llm_site + "/embed")
+    page.locator("#question").fill("Who is Khalid Sultan?")
+    page.keyboard.press("Enter")
+    page.locator(".sources .cite").first.wait_for(timeout=30_000)
+    assert page.locator("#chat .unsupported").count() == 1
+    assert "not supported" in page.locator("#chat .notice").inner_text()
+    assert tab.outside == []
     tab.close()

@@ -99,8 +99,10 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     if not cited:
         return body
     heading = "Closest passages" if answer.refused else "Sources"
+    # An extractive answer is its quotes; a refusal's or a written answer's sources show them.
+    quoted = answer.refused or answer.mode != "extractive"
     lines = [
-        f"{_source_line(c, turn)}  \n> {markdown_text(c.quote)}" if answer.refused else
+        f"{_source_line(c, turn)}  \n> {markdown_text(c.quote)}" if quoted else
         _source_line(c, turn)
         for c in cited
     ]  # fmt: skip

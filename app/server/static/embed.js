@@ -21,13 +21,16 @@
 
   function scrollDown() { chat.scrollTop = chat.scrollHeight; }
 
-  // "[n]" markers become buttons that open the cited passage.
-  function renderAnswer(box, text, cited) {
+  // "[n]" markers become buttons that open the cited passage; "[unsupported]" is flagged.
+  function renderAnswer(box, text, cited, notice) {
     box.textContent = "";
+    if (notice) box.append(el("p", "notice", notice));
     const byId = new Map(cited.map((c) => [c.id, c]));
-    for (const part of text.split(/(\[\d+\])/)) {
+    for (const part of text.split(/(\[\d+\]|\[unsupported\])/)) {
       const m = /^\[(\d+)\]$/.exec(part);
-      if (m && byId.has(Number(m[1]))) {
+      if (part === "[unsupported]") {
+        box.append(el("em", "unsupported", "(not supported by the passages)"));
+      } else if (m && byId.has(Number(m[1]))) {
         const b = el("button", "cite", part);
         b.type = "button";
         b.addEventListener("click", () => openCitation(byId.get(Number(m[1]))));
@@ -104,7 +107,7 @@
           if (event === "delta") { text += data.text; box.textContent = text; scrollDown(); }
           if (event === "error") throw new Error(data.message);
           if (event === "done") {
-            renderAnswer(box, data.answer, data.refused ? data.closest : data.citations);
+            renderAnswer(box, data.answer, data.refused ? data.closest : data.citations, data.notice);
             renderSources(box, data);
             history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
             scrollDown();
