@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from app.errors import DocQAError, QuestionError
 from app.indexing import IndexReport
-from app.schema import Answer
+from app.schema import Answer, Delta
 from app.service import DocQA
 from app.settings import Settings
 
@@ -103,8 +103,11 @@ def read_questions(path: Path) -> Iterator[str]:
             yield line
 
 
-def _render(answer: Answer) -> str:
-    lines = ([f"note: {answer.notice}"] if answer.notice else []) + [answer.answer, ""]
+def _render(answer: Answer, text: bool = True) -> str:
+    """The answer (unless already shown, ``text=False``), its notice and its sources."""
+    lines = [answer.answer, ""] if text else [""]
+    if answer.notice:
+        lines.insert(0, f"note: {answer.notice}")
     sources = answer.closest if answer.refused else answer.citations
     if sources:
         lines.append("Closest passages:" if answer.refused else "Sources:")
@@ -114,6 +117,19 @@ def _render(answer: Answer) -> str:
         lines.append(f"{label} {c.source}" + (f" ({heading})" if heading else ""))
         lines.append(f"    {' '.join(c.quote.split())}  (chars {c.start}–{c.end})")
     return "\n".join(lines)
+
+
+def _stream_to_terminal(service: DocQA, question: str, history: list[dict[str, str]]) -> Answer:
+    """Print the answer as it is written; the finished answer."""
+    answer = None
+    for event in service.ask_stream(question, history):
+        if isinstance(event, Delta):
+            typer.echo(event.text, nl=False)
+        else:
+            answer = event
+    typer.echo("")
+    assert answer is not None
+    return answer
 
 
 def _error_record(question: str, exc: DocQAError) -> dict[str, object]:
@@ -185,8 +201,8 @@ def chat(index_dir: IndexDir = None) -> None:
         if not question.strip():
             break
         try:
-            answer = service.ask(question, history)
-            typer.echo(_render(answer))
+            answer = _stream_to_terminal(service, question, history)
+            typer.echo(_render(answer, text=False))
             history += [
                 {"role": "user", "content": question},
                 {"role": "assistant", "content": answer.answer},

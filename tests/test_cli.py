@@ -74,3 +74,29 @@ def test_errors_are_messages_not_tracebacks(run: CliRunner, tmp_path: Path) -> N
     nothing = run.invoke(cli.app, ["index", str(tmp_path / "missing")])
     assert nothing.exit_code == 1
     assert "Nothing to index" in nothing.output
+
+
+def test_ask_keeps_to_a_date_range(run: CliRunner, corpus: Path) -> None:
+    run.invoke(cli.app, ["index", str(corpus)])
+    question = "What pay rise did the unions accept?"
+    inside = run.invoke(cli.app, ["ask", "--json", "--since", "2026-02-15", question])
+    assert inside.exit_code == 0, inside.output
+    assert {c["date"] for c in json.loads(inside.output)["citations"]} == {"2026-03-01"}
+    before = run.invoke(cli.app, ["ask", "--json", "--until", "2026-02-15", question])
+    data = json.loads(before.output)
+    assert "four percent" not in data["answer"]
+    assert all(c["date"] <= "2026-02-15" for c in data["citations"] + data["closest"])
+    bad = run.invoke(cli.app, ["ask", "--since", "March", question])
+    assert bad.exit_code == 2
+    assert "YYYY-MM-DD" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_chat_streams_answers_and_keeps_the_conversation(run: CliRunner, corpus: Path) -> None:
+    run.invoke(cli.app, ["index", str(corpus)])
+    result = run.invoke(
+        cli.app, ["chat"], input="What pay rise did the rail unions accept?\nAnd the strike?\n\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "four percent" in result.output
+    assert result.output.count("Sources:") == 2
