@@ -330,16 +330,21 @@ def test_the_openai_provider_is_built_from_the_contract_names(
     assert AnswerSettings().max_chars == 300
 
 
+@pytest.mark.parametrize(("provider", "path"), [("openai", "/v1"), ("ollama", "")])
 def test_a_real_provider_that_is_down_falls_back_and_says_so(
-    settings: Settings, fake_embeddings: CountingFakeEmbeddings, corpus: Path
+    settings: Settings,
+    fake_embeddings: CountingFakeEmbeddings,
+    corpus: Path,
+    provider: str,
+    path: str,
 ) -> None:
     from app.bench.load import free_port
 
     down = settings.model_copy(
         update={
             "answerer": "llm",
-            "llm_provider": "openai",
-            "llm_base_url": f"http://127.0.0.1:{free_port()}/v1",
+            "llm_provider": provider,
+            "llm_base_url": f"http://127.0.0.1:{free_port()}{path}",
             "llm_model": "nobody-home",
             "llm_timeout": 5.0,
         }
@@ -349,8 +354,9 @@ def test_a_real_provider_that_is_down_falls_back_and_says_so(
     answer = service.ask(QUESTION)
     assert answer.mode == "extractive"
     assert answer.notice is not None
-    assert "openai model 'nobody-home' at http://127.0.0.1:" in answer.notice
-    assert "ConnectionError: Connection error" in answer.notice
+    assert f"{provider} model 'nobody-home' at http://127.0.0.1:" in answer.notice
+    assert "could not answer (" in answer.notice
+    assert "Connect" in answer.notice
     assert "40 homes" in answer.answer
     events = list(service.ask_stream(QUESTION))
     assert "".join(e.text for e in events if isinstance(e, Delta)).strip() == answer.answer
