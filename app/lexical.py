@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -73,6 +74,13 @@ class LexicalIndex:
     def term_ids(self, terms: list[str]) -> list[int]:
         """Ids of the terms the corpus knows; unknown terms cannot match anything."""
         return [self._vocab[t] for t in terms if t in self._vocab]
+
+    def weights(self, terms: Iterable[str]) -> dict[str, float]:
+        """IDF of each distinct term; a term the corpus never uses weighs as the rarest."""
+        rarest = float(self.idf.max()) if len(self.idf) else 1.0
+        return {
+            t: float(self.idf[self._vocab[t]]) if t in self._vocab else rarest for t in set(terms)
+        }
 
     def scores(self, terms: list[str]) -> np.ndarray | None:
         """BM25 score of every chunk, or None when no term is in the corpus."""

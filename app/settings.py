@@ -71,7 +71,13 @@ class AnswerSettings(BaseModel):
         8, ge=1, le=200, description="Sentences (best by terms and rank) compared by meaning"
     )
     min_relative_score: float = Field(
-        0.8, ge=0, le=1, description="Further sentences need this share of the best one's score"
+        0.6, ge=0, le=1, description="Further sentences need this share of the best one's score"
+    )
+    lead_first_chars: int = Field(
+        240, ge=40, le=2000, description="Most of the budget the best sentence may take"
+    )
+    min_window_chars: int = Field(
+        40, ge=20, le=500, description="A further sentence gets at least this much, or is left out"
     )
     min_score: float = Field(
         0.61, description="Below this evidence score the answer is a refusal (calibrated)"

@@ -66,3 +66,25 @@ def test_json_contract_shape(indexed: DocQA) -> None:
     }  # fmt: skip
     assert indexed.document(citation["document"]).source == citation["source"]
     assert data["timings_ms"]["total"] > 0
+
+
+def test_long_sentences_are_cut_around_the_question_terms(service: DocQA, tmp_path: Path) -> None:
+    folder = tmp_path / "long"
+    folder.mkdir()
+    filler = ", ".join(f"the {w} committee met in hall {n}" for n, w in enumerate(
+        ["budget", "harbour", "school", "transport", "water", "housing", "library", "parks",
+         "museum", "market", "bridge", "airport"]
+    ))  # fmt: skip
+    sentence = f"In the spring session {filler}, and the lighthouse keeper Mira Toll was elected."
+    (folder / "council.txt").write_text(
+        f"date 2026-01-02 {sentence} The session ended late.", encoding="utf-8"
+    )
+    service.index([folder])
+    answer = service.ask("Which lighthouse keeper was elected?")
+    assert not answer.refused
+    assert len(answer.answer) <= service.settings.answer.max_chars
+    assert "Mira Toll" in answer.answer
+    assert answer.answer.startswith("… ")
+    lead = answer.sentences[0].text.removeprefix("… ").removesuffix(" …")
+    assert lead in answer.citations[0].quote  # the shown words are the quote's own
+    assert answer.citations[0].quote == sentence

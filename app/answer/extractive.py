@@ -118,41 +118,27 @@ class ExtractiveAnswerer:
     def _overlap(self, question: str, texts: list[str]) -> list[float]:
         """Share of the question's IDF mass in each text; zero if a text adds nothing new."""
         q_terms = analyse([question])[0]
-        q_ids = set(self.lexical.term_ids(q_terms))
-        # A question term the corpus never uses counts as the rarest term: it cannot be
+        # A question term the corpus never uses weighs as the rarest term: it cannot be
         # matched, so a question about something absent scores low and is refused.
-        unknown = len(set(q_terms)) - len(q_ids)
-        rarest = float(self.lexical.idf.max()) if len(self.lexical.idf) else 1.0
-        total = float(sum(self.lexical.idf[i] for i in q_ids)) + unknown * rarest
-        if not q_ids or total <= 0:
+        weights = self.lexical.weights(q_terms)
+        total = sum(weights.values())
+        if not self.lexical.term_ids(q_terms) or total <= 0:
             return [0.0] * len(texts)
         out = []
         for terms in analyse(texts):
-            ids = set(self.lexical.term_ids(terms))
-            covered = float(sum(self.lexical.idf[i] for i in ids & q_ids))
+            covered = sum(weights[t] for t in set(terms) & weights.keys())
             # A sentence that only repeats the question's words cannot hold its answer.
-            novel = bool(set(terms) - set(q_terms))
+            novel = bool(set(terms) - weights.keys())
             out.append(covered / total if novel else 0.0)
         return out
 
     def select(self, question: str, hits: list[Hit]) -> Selection:
-        """Choose the lead sentences within the length budget, or refuse."""
+        """Choose the lead sentences, best first, or refuse."""
         ranked = self.candidates(question, hits[: self.settings.passages])
         if not ranked or ranked[0].score < self.settings.min_score:
             return Selection((), ranked[0].score if ranked else 0.0, True, tuple(ranked))
-        chosen: list[Candidate] = []
-        used = 0
-        for candidate in ranked[: self.settings.max_sentences * 3]:
-            length = len(_SPACE.sub(" ", candidate.text)) + 5
-            if chosen and (
-                used + length > self.settings.max_chars
-                or candidate.score < ranked[0].score * self.settings.min_relative_score
-            ):
-                continue
-            chosen.append(candidate)
-            used += length
-            if len(chosen) >= self.settings.max_sentences:
-                break
+        floor = ranked[0].score * self.settings.min_relative_score
+        chosen = [c for c in ranked if c.score >= floor][: self.settings.max_sentences]
         return Selection(tuple(chosen), ranked[0].score, False)
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
@@ -160,14 +146,10 @@ class ExtractiveAnswerer:
         selection = self.select(question, hits)
         if selection.refused:
             return self.refusal(question, selection)
-        citations = self._citations(list(selection.sentences))
-        # Relative dates ("last Thursday") get the date they mean, from the article's date;
-        # the citation's quote stays exactly the document's text.
+        texts = self._lead(question, list(selection.sentences))
+        citations = self._citations(list(selection.sentences[: len(texts)]))
         sentences = tuple(
-            AnswerSentence(
-                _shorten(annotate(c.quote, c.date), self.settings.max_chars), (c.id,), True
-            )
-            for c in citations
+            AnswerSentence(text, (c.id,), True) for text, c in zip(texts, citations, strict=True)
         )
         return Answer(
             question=question,
@@ -176,6 +158,29 @@ class ExtractiveAnswerer:
             citations=tuple(citations),
             sentences=sentences,
         )
+
+    def _lead(self, question: str, chosen: list[Candidate]) -> list[str]:
+        """The text shown for each chosen sentence, all within the length budget.
+
+        A sentence too long for its share is cut to the window around the question's
+        terms (answers sit next to them), marked with "…"; the citation still quotes the
+        whole sentence. The best sentence gets up to ``lead_first_chars``, the others
+        share the rest; one left less than ``min_window_chars`` is dropped.
+        """
+        weights = self.lexical.weights(analyse([question])[0])
+        dates = self.store.document_meta(sorted({c.doc_id for c in chosen}))
+        budget, floor = self.settings.max_chars, self.settings.min_window_chars
+        texts: list[str] = []
+        for n, candidate in enumerate(chosen):
+            left = budget - sum(len(t) + 5 for t in texts) - 5
+            if texts and left < floor:
+                break
+            others = len(chosen) - n - 1
+            cap = left if texts or not others else max(
+                min(self.settings.lead_first_chars, left), left - floor * others
+            )  # fmt: skip
+            texts.append(_window(candidate.text, weights, cap, dates[candidate.doc_id][2]))
+        return texts
 
     def refusal(self, question: str, selection: Selection | list[Hit]) -> Answer:
         """The documents do not answer: say so, and list the closest passages."""
@@ -202,9 +207,53 @@ class ExtractiveAnswerer:
         return out
 
 
-def _shorten(text: str, limit: int) -> str:
-    """One line of text, cut at a word with an ellipsis when it exceeds ``limit``."""
+def _window(text: str, weights: dict[str, float], limit: int, published: str | None) -> str:
+    """``text`` on one line, cut to at most ``limit`` characters around the weighted terms.
+
+    Relative dates ("last Thursday") get the date they mean from the article's date.
+    """
     text = _SPACE.sub(" ", text).strip()
-    if len(text) <= limit:
-        return text
-    return text[: text.rfind(" ", 0, limit - 1)].rstrip(",;:") + " …"
+    for _ in range(2):  # a second pass makes room for the dates added by the first
+        shown = annotate(text if len(text) <= limit else _cut(text, weights, limit), published)
+        if len(shown) <= limit or len(text) <= 20:
+            return shown
+        limit -= len(shown) - limit
+    return shown
+
+
+def _cut(text: str, weights: dict[str, float], limit: int) -> str:
+    """The words of ``text`` around its heaviest cluster of terms, within ``limit``."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    mass = [
+        sum(weights.get(t, 0.0) for t in terms) for terms in analyse([text[a:b] for a, b in words])
+    ]
+    room = limit - 4  # the ellipses
+
+    def fits(i: int, j: int) -> bool:  # words i..j-1
+        return words[j - 1][1] - words[i][0] <= room
+
+    # The window (of at most ``room`` characters) holding the most term weight...
+    best, first, last, j, total = -1.0, 0, 1, 0, 0.0
+    for i in range(len(words)):
+        if j <= i:
+            j, total = i, 0.0
+        while j < len(words) and fits(i, j + 1):
+            total += mass[j]
+            j += 1
+        if j > i and total > best:
+            best, first, last = total, i, j
+        total -= mass[i] if j > i else 0.0
+    # ...then narrowed to its weighted words and grown evenly on both sides.
+    heavy = [k for k in range(first, last) if mass[k] > 0] or [first]
+    a, b = heavy[0], heavy[-1] + 1
+    grown = True
+    while grown:
+        grown = False
+        if b < len(words) and fits(a, b + 1):
+            b, grown = b + 1, True
+        if a > 0 and fits(a - 1, b):
+            a, grown = a - 1, True
+    if a == b:  # one word longer than the limit
+        return text[:room].rstrip() + " …"
+    start, end = words[a][0], words[b - 1][1]
+    return ("… " if start > 0 else "") + text[start:end] + (" …" if end < len(text) else "")

@@ -215,15 +215,6 @@ class Verifier:
         self.encoder = encoder
         self.settings = settings
 
-    def _weights(self, terms: list[str]) -> dict[str, float]:
-        """IDF of each distinct term; a term the corpus never uses weighs as the rarest."""
-        rarest = float(self.lexical.idf.max()) if len(self.lexical.idf) else 1.0
-        out = {}
-        for term in set(terms) - _meta_terms():
-            ids = self.lexical.term_ids([term])
-            out[term] = float(self.lexical.idf[ids[0]]) if ids else rarest
-        return out
-
     def _vectors(self, passage: Passage) -> np.ndarray:
         if passage.vectors is None:
             passage.vectors = embed_matrix(
@@ -233,7 +224,7 @@ class Verifier:
 
     def support(self, claim: str, passages: list[Passage]) -> Support:
         """The support of ``claim`` by ``passages`` together (zero when there are none)."""
-        weights = self._weights(analyse([claim])[0])
+        weights = self.lexical.weights(set(analyse([claim])[0]) - _meta_terms())
         total = sum(weights.values())
         if not passages or total <= 0:
             return Support(0.0, 0.0, 0.0, {})
