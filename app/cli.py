@@ -32,6 +32,7 @@ IndexDir = Annotated[
 
 
 def _service(index_dir: Path | None, **overrides: object) -> DocQA:
+    """The core, from the environment and the options; invalid settings end the command."""
     values = {k: v for k, v in {"index_dir": index_dir, **overrides}.items() if v is not None}
     try:
         settings = Settings(**values)  # type: ignore[arg-type]
@@ -39,7 +40,8 @@ def _service(index_dir: Path | None, **overrides: object) -> DocQA:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
         )
-        raise DocQAError(f"Invalid settings ({problems}). Check your DOCQA_* variables.") from exc
+        error = DocQAError(f"Invalid settings ({problems}). Check your DOCQA_* variables.")
+        raise _fail(error, 2) from None
     return DocQA(settings)
 
 
@@ -220,8 +222,9 @@ def serve(
     """Serve the chat UI at /, the API at /api and the embeddable chat at /embed."""
     from app.server import serve as run_server
 
+    service = _service(index_dir, host=host, port=port)
     try:
-        service = _service(index_dir, host=host, port=port)
+        service.check_answerer()  # a broken LLM setup stops here; a missing index does not
     except DocQAError as exc:
         raise _fail(exc) from None
     logging.getLogger("app").setLevel(logging.INFO)

@@ -162,13 +162,17 @@ class DocQA:
         """Question embeddings, shared by retrieval and answering."""
         return QuestionEncoder(self.embeddings)
 
-    def warm(self) -> None:
-        """Load the model and the index now, so the first question is as fast as the rest.
+    def check_answerer(self) -> None:
+        """In LLM mode, check the provider package, the model setting and the prompts.
 
-        In LLM mode this checks the provider package and the prompts, but sends nothing.
+        Nothing is sent to the model: it may not be up yet, and a request costs.
         """
         if self.settings.answerer == "llm":
             _ = self.llm
+
+    def warm(self) -> None:
+        """Load the model and the index now, so the first question is as fast as the rest."""
+        self.check_answerer()
         if isinstance(self.embeddings, ArrayEmbeddings):
             self.embeddings.warm()
         live = self._current()

@@ -100,3 +100,15 @@ def test_chat_streams_answers_and_keeps_the_conversation(run: CliRunner, corpus:
     assert result.exit_code == 0, result.output
     assert "four percent" in result.output
     assert result.output.count("Sources:") == 2
+
+
+def test_invalid_settings_are_a_message_not_a_traceback(tmp_path: Path) -> None:
+    env = {"DOCQA_ANSWERER": "llm", "DOCQA_INDEX_DIR": str(tmp_path)}
+    result = CliRunner().invoke(cli.app, ["ask", "Anything?"], env=env)
+    assert result.exit_code == 2
+    assert "DOCQA_LLM_PROVIDER" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    missing = {**env, "DOCQA_LLM_PROVIDER": "llamacpp", "DOCQA_LLM_MODEL": str(tmp_path / "x.gguf")}
+    served = CliRunner().invoke(cli.app, ["serve"], env=missing)
+    assert served.exit_code == 1
+    assert "no such GGUF file" in served.output
