@@ -65,19 +65,19 @@ class AnswerSettings(BaseModel):
     """The extractive answerer."""
 
     max_chars: int = Field(300, ge=80, le=2000, description="Length budget of the answer lead")
-    passages: int = Field(3, ge=1, le=20, description="Top passages whose sentences compete")
+    passages: int = Field(4, ge=1, le=20, description="Top passages whose sentences compete")
     max_sentences: int = Field(3, ge=1, le=10)
     rerank_sentences: int = Field(
         8, ge=1, le=200, description="Sentences (best by terms and rank) compared by meaning"
     )
     min_relative_score: float = Field(
-        0.6, ge=0, le=1, description="Further sentences need this share of the best one's score"
+        0.5, ge=0, le=1, description="Further sentences need this share of the best one's score"
     )
     lead_first_chars: int = Field(
-        240, ge=40, le=2000, description="Most of the budget the best sentence may take"
+        200, ge=40, le=2000, description="Most of the budget the best sentence may take"
     )
     min_window_chars: int = Field(
-        40, ge=20, le=500, description="A further sentence gets at least this much, or is left out"
+        30, ge=20, le=500, description="A further sentence gets at least this much, or is left out"
     )
     min_score: float = Field(
         0.61, description="Below this evidence score the answer is a refusal (calibrated)"

@@ -243,14 +243,16 @@ def _cut(text: str, weights: dict[str, float], limit: int) -> str:
         if j > i and total > best:
             best, first, last = total, i, j
         total -= mass[i] if j > i else 0.0
-    # ...then narrowed to its weighted words and grown evenly on both sides.
+    # ...then narrowed to its weighted words and grown: two words after for each word
+    # before, as answers more often follow the question's words than precede them.
     heavy = [k for k in range(first, last) if mass[k] > 0] or [first]
     a, b = heavy[0], heavy[-1] + 1
     grown = True
     while grown:
         grown = False
-        if b < len(words) and fits(a, b + 1):
-            b, grown = b + 1, True
+        for _ in range(2):
+            if b < len(words) and fits(a, b + 1):
+                b, grown = b + 1, True
         if a > 0 and fits(a - 1, b):
             a, grown = a - 1, True
     if a == b:  # one word longer than the limit

@@ -11,6 +11,7 @@ told so.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import re
@@ -23,7 +24,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 
 from app.answer import stream_answer
-from app.answer.extractive import REFUSAL, ExtractiveAnswerer
+from app.answer.extractive import ExtractiveAnswerer
 from app.answer.injection import addresses_model, strip_invisible
 from app.answer.verify import (
     Passage,
@@ -187,32 +188,28 @@ class GenerativeAnswerer:
                 )
                 return
             draft.notices.append(f"The language model stopped early ({reason}).")
-        llm_ms = (time.perf_counter() - started) * 1000
-        if not draft.usable:
-            if draft.refused:
-                result = self.fallback.refusal(question, hits)
-                yield Delta(result.answer)
-                yield Answer(
-                    question, REFUSAL, True, closest=result.closest, mode=self.mode,
-                    timings_ms={"llm": llm_ms},
-                )  # fmt: skip
-                return
+        yield from self._finish(draft, question, hits, (time.perf_counter() - started) * 1000)
+
+    def _finish(
+        self, draft: _Draft, question: str, hits: list[Hit], llm_ms: float
+    ) -> Iterator[Delta | Answer]:
+        """The verified answer, a refusal, or the extractive answer when nothing was cited."""
+        if draft.usable:
+            yield from draft.flush()
+            yield draft.result(question, llm_ms)
+        elif draft.refused:
+            result = self.fallback.refusal(question, hits)
+            yield Delta(result.answer)
+            yield dataclasses.replace(result, mode=self.mode, timings_ms={"llm": llm_ms})
+        else:
             yield from self._fallback(
                 question, hits, "The language model's answer cited none of the passages, so "
                 "this is the extractive answer instead.",
             )  # fmt: skip
-            return
-        yield from draft.flush()
-        yield draft.result(question, llm_ms)
 
     def _fallback(self, question: str, hits: list[Hit], notice: str) -> Iterator[Delta | Answer]:
         result = self.fallback.answer(question, hits)
-        yield from stream_answer(
-            Answer(
-                result.question, result.answer, result.refused, result.citations,
-                result.closest, result.timings_ms, result.mode, result.sentences, notice,
-            )
-        )  # fmt: skip
+        yield from stream_answer(dataclasses.replace(result, notice=notice))
 
 
 class _Draft:
