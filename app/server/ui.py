@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator
+from functools import cache
 from html import escape
+from importlib import resources
 from typing import Any
 
 import gradio as gr
@@ -27,44 +29,16 @@ _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _CITE = re.compile(r"\\\[(\d+)\\\]")
 _UNSUPPORTED = re.escape(_PUNCTUATION.sub(r"\\\1", UNSUPPORTED))
 
-# Citation links in messages are plain fragment links; this catches their clicks and
-# hands "turn:number" to the hidden bridge, which opens the source in the side panel.
-HEAD = """<script>
-document.addEventListener("click", (event) => {
-  const link = event.target.closest && event.target.closest('a[href^="#cite-"]');
-  if (!link) return;
-  event.preventDefault();
-  event.stopPropagation();
-  const box = document.querySelector("#docqa-cite-target textarea");
-  const go = document.querySelector("#docqa-cite-open");
-  if (!box || !go) return;
-  box.value = link.getAttribute("href").slice("#cite-".length);
-  box.dispatchEvent(new Event("input", { bubbles: true }));
-  setTimeout(() => go.click(), 0);
-}, true);
-</script>"""
 
-# Scroll the article panel (not the page) to the mark; on a phone the panel sits below
-# the chat, so bring the panel itself into view first.
-SCROLL_TO_MARK = """() => {
-  setTimeout(() => {
-    const box = document.querySelector("#docqa-article .docqa-scroll");
-    const mark = document.getElementById("docqa-mark");
-    if (!box || !mark) return;
-    if (window.innerWidth < 720) box.scrollIntoView({ block: "start" });
-    box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top
-      - box.clientHeight / 3;
-  }, 50);
-}"""
+# The page's own assets, read once. chat-head.html: citation links in messages are plain
+# fragment links; its script catches their clicks and hands "turn-number" to the hidden
+# bridge, which opens the source in the side panel. scroll-to-mark.js: scroll the article
+# panel (not the page) to the mark; on a phone the panel sits below the chat, so it brings
+# the panel itself into view first.
+@cache
+def _asset(name: str) -> str:
+    return (resources.files("app.server") / "static" / name).read_text(encoding="utf-8")
 
-CSS = """
-.docqa-scroll { max-height: 72vh; overflow-y: auto; padding-right: .5rem; }
-#docqa-article .doc-text { white-space: pre-wrap; line-height: 1.55; }
-#docqa-article mark { background: #fde68a; padding: 0 .1em; border-radius: 3px; }
-#docqa-article .doc-meta { color: var(--body-text-color-subdued); font-size: .9em; }
-.docqa-sources a, #docqa-chat a[href^="#cite-"] { text-decoration: none; font-weight: 600; }
-@media (max-width: 720px) { .docqa-scroll { max-height: 60vh; } }
-"""
 
 THEME = gr.themes.Soft(
     # System fonts: the default theme would fetch web fonts from the internet.
@@ -237,7 +211,7 @@ def build_blocks(service: DocQA) -> gr.Blocks:
                 lambda: "", None, box
             )
         opener.click(open_citation, [target, turns], article).then(
-            None, None, None, js=SCROLL_TO_MARK
+            None, None, None, js=_asset("scroll-to-mark.js")
         )
         clear.click(lambda: ([], [], EMPTY_PANEL), None, [chat, turns, article])
     return blocks
@@ -256,6 +230,6 @@ def mount_ui(app: FastAPI, service: DocQA) -> None:
         mcp_server=False,
         pwa=False,
         theme=THEME,
-        css=CSS,
-        head=HEAD,
+        css=_asset("chat.css"),
+        head=_asset("chat-head.html"),
     )
