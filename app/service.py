@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import time
@@ -20,7 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 
-from app.answer import Answerer, Query, make_chain, make_retrieve
+from app.answer import Answerer, Query, finish, make_chain, make_retrieve
 from app.answer.chat_models import describe_llm, make_chat_model
 from app.answer.extractive import ExtractiveAnswerer
 from app.answer.verify import Verifier
@@ -152,11 +151,6 @@ class DocQA:
         """The loaded live index."""
         return self._current().store
 
-    @property
-    def chain(self) -> Runnable[Query, Answer]:
-        """Retrieval then answering as one LangChain runnable, over the live index."""
-        return self._current().chain
-
     @cached_property
     def encoder(self) -> QuestionEncoder:
         """Question embeddings, shared by retrieval and answering."""
@@ -201,6 +195,20 @@ class DocQA:
         until: str | date | None = None,
     ) -> Query:
         """Check a question and its date range; a follow-up gets its standalone form."""
+        return self._query(question, history, since, until)[1]
+
+    def _query(
+        self,
+        question: str,
+        history: Sequence[Mapping[str, Any]] | None,
+        since: str | date | None,
+        until: str | date | None,
+    ) -> tuple[_Live, Query]:
+        """The live index version the question will use, and the checked query.
+
+        The question and dates are checked before the index is opened: a bad question
+        is the asker's to fix whatever the state of the index.
+        """
         question = self.check_question(question)
         try:
             start, end = parse_day(since), parse_day(until)
@@ -208,7 +216,8 @@ class DocQA:
             raise QuestionError(str(exc)) from None
         if start and end and start > end:
             raise QuestionError(f"The date range is empty: since {start} is after until {end}.")
-        return Query(question, self._current().answerer.standalone(question, history), start, end)
+        live = self._current()  # one index version for the whole question
+        return live, Query(question, live.answerer.standalone(question, history), start, end)
 
     def ask(
         self,
@@ -224,8 +233,8 @@ class DocQA:
         ``until`` (``YYYY-MM-DD``) keep to articles published in that range.
         """
         started = time.perf_counter()
-        query = self.query(question, history, since, until)
-        answer: Answer = self.chain.invoke(query)
+        live, query = self._query(question, history, since, until)
+        answer: Answer = live.chain.invoke(query)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
 
@@ -241,20 +250,15 @@ class DocQA:
         The question is checked before the first item, so a bad one raises at once.
         """
         started = time.perf_counter()
-        query = self.query(question, history, since, until)
-        live = self._current()
+        live, query = self._query(question, history, since, until)
 
         def events() -> Iterator[Delta | Answer]:
             retrieved = live.retrieve.invoke(query)
             answering = time.perf_counter()
             for event in live.answerer.stream(query.search, retrieved["hits"]):
                 if isinstance(event, Answer):
-                    event = dataclasses.replace(event, question=query.question)
-                    event.timings_ms.update(
-                        retrieve=retrieved["retrieve_ms"],
-                        answer=(time.perf_counter() - answering) * 1000,
-                        total=(time.perf_counter() - started) * 1000,
-                    )
+                    event = finish(event, query, retrieved["retrieve_ms"], answering)
+                    event.timings_ms["total"] = (time.perf_counter() - started) * 1000
                 yield event
 
         return events()

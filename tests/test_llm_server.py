@@ -24,6 +24,7 @@ from app.service import DocQA
 from app.settings import Settings
 from tests.conftest import SEEDS, SHARED
 from tests.test_injection import CANARY, EXFIL, published_attacks
+from tests.test_server_llm import events as sse_events
 
 pytestmark = [pytest.mark.llm, pytest.mark.model]
 
@@ -93,16 +94,8 @@ def test_real_citations_are_parsed_renumbered_and_verified(llm: DocQA) -> None:
 
 
 def test_streaming_over_the_api(llm: DocQA) -> None:
-    with (
-        TestClient(create_app(llm.settings, llm, ui=False)) as client,
-        client.stream("POST", "/api/ask/stream", json={"question": ECHO}) as response,
-    ):
-        assert response.status_code == 200
-        text = "".join(response.iter_text())
-    events = [
-        (b.split("\n")[0].removeprefix("event: "), json.loads(b.split("\n")[1][6:]))
-        for b in text.strip().split("\n\n")
-    ]
+    with TestClient(create_app(llm.settings, llm, ui=False)) as client:
+        events = sse_events(client, {"question": ECHO})
     assert [k for k, _ in events][-2:] == ["citations", "done"]
     done = events[-1][1]
     assert done["mode"] == "llm"

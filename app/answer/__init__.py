@@ -16,7 +16,15 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from app.retrieval import Hit, hit_from_document
 from app.schema import Answer, Delta
 
-__all__ = ["Answerer", "Query", "make_chain", "make_retrieve", "stream_answer", "stream_pieces"]
+__all__ = [
+    "Answerer",
+    "Query",
+    "finish",
+    "make_chain",
+    "make_retrieve",
+    "stream_answer",
+    "stream_pieces",
+]
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,14 @@ def make_retrieve(retriever: BaseRetriever) -> Runnable[Query, dict[str, Any]]:
     return RunnableLambda(retrieve).with_config(run_name="retrieve")
 
 
+def finish(result: Answer, query: Query, retrieve_ms: float, answering: float) -> Answer:
+    """The answer under the question as asked, with its retrieval and answering times."""
+    if result.question != query.question:
+        result = dataclasses.replace(result, question=query.question)
+    result.timings_ms.update(retrieve=retrieve_ms, answer=(time.perf_counter() - answering) * 1000)
+    return result
+
+
 def make_chain(retriever: BaseRetriever, answerer: Answerer) -> Runnable[Query, Answer]:
     """``Query`` in, ``Answer`` out: retrieval then answering, as one LangChain runnable."""
 
@@ -87,11 +103,6 @@ def make_chain(retriever: BaseRetriever, answerer: Answerer) -> Runnable[Query, 
         started = time.perf_counter()
         query: Query = inputs["query"]
         result = answerer.answer(query.search, inputs["hits"])
-        if result.question != query.question:
-            result = dataclasses.replace(result, question=query.question)
-        result.timings_ms.update(
-            retrieve=inputs["retrieve_ms"], answer=(time.perf_counter() - started) * 1000
-        )
-        return result
+        return finish(result, query, inputs["retrieve_ms"], started)
 
     return make_retrieve(retriever) | RunnableLambda(answer).with_config(run_name="answer")

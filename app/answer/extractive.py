@@ -146,8 +146,9 @@ class ExtractiveAnswerer:
         selection = self.select(question, hits)
         if selection.refused:
             return self.refusal(question, selection)
-        texts = self._lead(question, list(selection.sentences))
-        citations = self._citations(list(selection.sentences[: len(texts)]))
+        chosen = self._citations(list(selection.sentences))
+        texts = self._lead(question, chosen)
+        citations = chosen[: len(texts)]  # numbered in order, so a cut tail leaves no gap
         sentences = tuple(
             AnswerSentence(text, (c.id,), True) for text, c in zip(texts, citations, strict=True)
         )
@@ -159,7 +160,7 @@ class ExtractiveAnswerer:
             sentences=sentences,
         )
 
-    def _lead(self, question: str, chosen: list[Candidate]) -> list[str]:
+    def _lead(self, question: str, chosen: list[Citation]) -> list[str]:
         """The text shown for each chosen sentence, all within the length budget.
 
         A sentence too long for its share is cut to the window around the question's
@@ -168,10 +169,9 @@ class ExtractiveAnswerer:
         share the rest; one left less than ``min_window_chars`` is dropped.
         """
         weights = self.lexical.weights(analyse([question])[0])
-        dates = self.store.document_meta(sorted({c.doc_id for c in chosen}))
         budget, floor = self.settings.max_chars, self.settings.min_window_chars
         texts: list[str] = []
-        for n, candidate in enumerate(chosen):
+        for n, citation in enumerate(chosen):
             left = budget - sum(len(t) + 5 for t in texts) - 5
             if texts and left < floor:
                 break
@@ -179,7 +179,7 @@ class ExtractiveAnswerer:
             cap = left if texts or not others else max(
                 min(self.settings.lead_first_chars, left), left - floor * others
             )  # fmt: skip
-            texts.append(_window(candidate.text, weights, cap, dates[candidate.doc_id][2]))
+            texts.append(_window(citation.quote, weights, cap, citation.date))
         return texts
 
     def refusal(self, question: str, selection: Selection | list[Hit]) -> Answer:

@@ -137,14 +137,13 @@ class GenerativeAnswerer:
         if hostile:
             logger.warning("withheld %d passages addressed to a model", len(hits) - len(kept))
         meta = self.store.document_meta(sorted({h.chunk.doc_id for h in kept}))
-        passages = [Passage.of(n, h, meta[h.chunk.doc_id][2]) for n, h in enumerate(kept, 1)]
+        passages = [Passage.of(n, h, meta[h.chunk.doc_id]) for n, h in enumerate(kept, 1)]
         return passages, len(hits) - len(kept)
 
     def _format(self, passages: list[Passage]) -> str:
-        meta = self.store.document_meta(sorted({p.hit.chunk.doc_id for p in passages}))
         blocks = []
         for p in passages:
-            source, title, date, _ = meta[p.hit.chunk.doc_id]
+            source, title, date, _ = p.meta
             attrs = f'id="{p.number}" title="{html.escape(title or "")}"'
             attrs += f' date="{date or "unknown"}" source="{html.escape(source)}"'
             # A passage cannot close its own tag and pose as instructions after it.
@@ -258,9 +257,7 @@ class _Draft:
         chunk = passage.hit.chunk
         key = (chunk.doc_id, *span)
         if key not in self._numbers:
-            source, title, date, doc_key = self.owner.store.document_meta([chunk.doc_id])[
-                chunk.doc_id
-            ]
+            source, title, date, doc_key = passage.meta
             number = len(self.citations) + 1
             quote = chunk.text[span[0] - chunk.start : span[1] - chunk.start]
             self.citations.append(

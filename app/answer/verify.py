@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -171,28 +171,36 @@ def take_complete(buffer: str) -> tuple[str, str]:
 
 @dataclass
 class Passage:
-    """A retrieved chunk as the model sees it: numbered, dated, relative dates resolved."""
+    """A retrieved chunk as the model sees it: numbered, dated, relative dates resolved.
+
+    ``meta`` is its document's ``(source, title, date, key)``, as ``document_meta`` gives.
+    """
 
     number: int
     hit: Hit
-    date: str | None
+    meta: tuple[str, str | None, str | None, str]
     sentences: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, text
-    vectors: np.ndarray | None = None
+    vectors: np.ndarray | None = None  # filled by the Verifier when first needed
 
     @classmethod
-    def of(cls, number: int, hit: Hit, date: str | None) -> Passage:
+    def of(cls, number: int, hit: Hit, meta: tuple[str, str | None, str | None, str]) -> Passage:
         """The passage for ``hit``; sentence texts carry resolved dates."""
         chunk = hit.chunk
         sentences = [
-            (a, b, annotate(chunk.text[a - chunk.start : b - chunk.start], date))
+            (a, b, annotate(chunk.text[a - chunk.start : b - chunk.start], meta[2]))
             for a, b in chunk.sentences
         ]
-        return cls(number, hit, date, sentences)
+        return cls(number, hit, meta, sentences)
 
     @property
     def text(self) -> str:
         """The passage text with resolved dates."""
         return " ".join(s[2] for s in self.sentences)
+
+    @cached_property
+    def terms(self) -> list[list[str]]:
+        """The analysed terms of each sentence (a passage is checked against many claims)."""
+        return analyse([s[2] for s in self.sentences])
 
 
 @dataclass(frozen=True)
@@ -233,7 +241,7 @@ class Verifier:
         covered: set[str] = set()
         best_cos, spans = -1.0, {}
         for passage in passages:
-            terms = analyse([s[2] for s in passage.sentences])
+            terms = passage.terms
             cosines = self._vectors(passage) @ vector
             scores = [
                 w * sum(weights.get(t, 0.0) for t in set(ts)) / total + (1 - w) * float(c)

@@ -14,14 +14,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
-from app.bench.load import free_port
+from app.bench.load import free_port, wait_ready
 
 __all__ = ["MODEL_ALIAS", "llama_server", "smollm2_gguf"]
 
@@ -52,27 +49,11 @@ def llama_server(port: int | None = None, timeout: float = 120) -> Iterator[str]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
         url = f"http://127.0.0.1:{port}/v1"
         try:
-            _wait_ready(url, process, log, time.monotonic() + timeout)
+            wait_ready(f"{url}/models", process, timeout, log)
             yield url
         finally:
             process.terminate()
             process.wait(timeout=30)
-
-
-def _wait_ready(
-    url: str, process: subprocess.Popen[bytes], log: IO[bytes], deadline: float
-) -> None:
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                error = log.read()[-2000:].decode(errors="replace")
-                raise RuntimeError(f"llama.cpp server did not start: {error}") from None
-            time.sleep(0.5)
 
 
 def main() -> None:

@@ -13,11 +13,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 import numpy as np
 
-__all__ = ["free_port", "run_load"]
+__all__ = ["free_port", "run_load", "wait_ready"]
 
 
 def free_port() -> int:
@@ -26,18 +27,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float = 180) -> None:
+def wait_ready(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 180, log: IO[bytes] | None = None
+) -> None:
+    """Until ``url`` answers 200; RuntimeError if ``process`` exits or time runs out.
+
+    ``log``, a file the process writes to, supplies the end of its output for the error.
+    """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with code {server.returncode}")
+    while process.poll() is None and time.monotonic() < deadline:
         try:
-            if httpx.get(url + "/api/health", timeout=2).status_code == 200:
+            if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise RuntimeError("the server did not become ready")
+    detail = ""
+    if log is not None:
+        log.seek(0)
+        detail = ": " + log.read()[-2000:].decode(errors="replace")
+    state = "exited" if process.poll() is not None else "timed out"
+    raise RuntimeError(f"the server at {url} did not become ready ({state}){detail}")
 
 
 def run_load(
@@ -56,7 +66,7 @@ def run_load(
     errors: list[str] = []
     lock = threading.Lock()
     try:
-        _wait_ready(url, server)
+        wait_ready(url + "/api/health", server)
         stop = time.monotonic() + seconds
 
         def client(offset: int) -> None:

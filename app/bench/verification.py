@@ -74,7 +74,7 @@ def _features(service: DocQA, cases: list[ClaimCase]) -> np.ndarray:
     meta = service.store.document_meta(sorted({c.hit.chunk.doc_id for c in cases}))
     rows = []
     for case in cases:
-        passage = Passage.of(1, case.hit, meta[case.hit.chunk.doc_id][2])
+        passage = Passage.of(1, case.hit, meta[case.hit.chunk.doc_id])
         support = verifier.support(case.claim, [passage])
         rows.append((support.lexical, support.dense))
     return np.array(rows)
