@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import blingfire
 
-__all__ = ["Sentence", "first_sentence", "split_sentences"]
+__all__ = ["Sentence", "breaks_paragraph", "first_sentence", "split_sentences"]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _SPACE = re.compile(r"\s")
@@ -29,6 +29,11 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
         begin = brk.end()
     spans.append((begin, len(text)))
     return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def breaks_paragraph(gap: str) -> bool:
+    """Whether the text between two sentences holds a paragraph break (a blank line)."""
+    return _PARAGRAPH_BREAK.search(gap) is not None
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

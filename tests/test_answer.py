@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from app.answer.extractive import ExtractiveAnswerer
 from app.errors import QuestionError
+from app.retrieval import HybridRetriever
 from app.service import DocQA
 
 
@@ -88,3 +90,29 @@ def test_long_sentences_are_cut_around_the_question_terms(service: DocQA, tmp_pa
     lead = answer.sentences[0].text.removeprefix("… ").removesuffix(" …")
     assert lead in answer.citations[0].quote  # the shown words are the quote's own
     assert answer.citations[0].quote == sentence
+
+
+def test_a_sentence_is_ranked_with_its_neighbours_in_the_paragraph(
+    service: DocQA, tmp_path: Path
+) -> None:
+    folder = tmp_path / "museum"
+    folder.mkdir()
+    (folder / "harrow.txt").write_text(
+        "date 2026-01-02 The Harrow clock museum stands by the river. "
+        "Ada Brenn founded it in 1890. The Harrow clock museum opens daily.\n\n"
+        "Tom Reed founded it in 1920 as a bakery. The bakery is busy.",
+        encoding="utf-8",
+    )
+    service.index([folder])
+    question = "Who founded the Harrow clock museum?"
+    retriever = HybridRetriever(
+        store=service.store, encoder=service.encoder, settings=service.settings.retrieval
+    )
+    answerer = ExtractiveAnswerer(service.store, service.encoder, service.settings.answer)
+    hits = retriever.search(question)
+    ranked = {c.text: c for c in answerer.candidates(question, hits)}
+    ada = ranked["Ada Brenn founded it in 1890."]
+    tom = ranked["Tom Reed founded it in 1920 as a bakery."]
+    assert ada.lexical == tom.lexical  # alone, both only say "founded"
+    assert ada.score > ada.evidence  # the sentence before names the museum
+    assert tom.score == tom.evidence  # a paragraph break ends a sentence's context
