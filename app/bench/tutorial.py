@@ -31,6 +31,8 @@ def build_tutorial(folder: Path) -> TutorialIndex:
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+    embeddings = SentenceTransformerEmbeddings(batch_size=32)
+    embeddings.warm()  # importing torch and loading the model is not indexing (as for docqa)
     started = time.perf_counter()
     documents = [
         Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name})
@@ -40,5 +42,5 @@ def build_tutorial(folder: Path) -> TutorialIndex:
         chunk_size=1000, chunk_overlap=200, add_start_index=True
     )
     chunks = splitter.split_documents(documents)
-    store = FAISS.from_documents(chunks, SentenceTransformerEmbeddings(batch_size=32))
+    store = FAISS.from_documents(chunks, embeddings)
     return TutorialIndex(store, len(documents), len(chunks), time.perf_counter() - started)
