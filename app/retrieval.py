@@ -15,6 +15,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from app.acronyms import asked_acronym, defines
 from app.embeddings import embed_question
 from app.lexical import analyse
 from app.schema import Chunk
@@ -126,7 +127,16 @@ class HybridRetriever(BaseRetriever):
         for chunk_id, vector in zip(missing, self.store.vectors(missing), strict=True):
             dense[chunk_id] = float(vector @ q)
         fused = {i: weight * dense[i] + (1 - weight) * lexical.get(i, 0.0) for i in pool}
-        best = sorted(pool, key=fused.__getitem__, reverse=True)[:k]
+        best = sorted(pool, key=fused.__getitem__, reverse=True)
+        if short := asked_acronym(question):
+            # "What does TTP stand for?" is answered where TTP is spelled out, which need
+            # not be where it is mentioned most: the best such chunk comes first.
+            spelled = [c.id for c in self.store.chunks(best) if defines(c.text, short)]
+            if spelled:
+                best.remove(spelled[0])
+                best.insert(0, spelled[0])
+                fused[spelled[0]] = max(fused.values())
+        best = best[:k]
         return [
             Hit(chunk, fused[chunk.id], dense[chunk.id], lexical.get(chunk.id, 0.0))
             for chunk in self.store.chunks(best)

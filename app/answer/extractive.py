@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.acronyms import asked_acronym, defines
 from app.answer import stream_answer
 from app.answer.injection import addresses_model
 from app.conversation import follow_up_query
@@ -91,6 +92,12 @@ class ExtractiveAnswerer:
         context = [
             _coverage(q_weights, set(t), set(t) | set(n)) for t, n in zip(terms, near, strict=True)
         ]
+        # A sentence that spells out the acronym asked about answers the whole question,
+        # and comes before sentences that only use it.
+        short = asked_acronym(question)
+        spelled = {i for i, s in enumerate(spans) if short and defines(s.text, short)}
+        for i in spelled:
+            lexical[i] = context[i] = 1.0
         top = max(h.score for h in hits) or 1.0
         passage = [s.hit.score / top for s in spans]
         cheap = [
@@ -109,7 +116,7 @@ class ExtractiveAnswerer:
         for i, cos in zip(keep, dense, strict=True):
             span = spans[i]
             evidence = cheap[i] + self.W_DENSE * float(cos)
-            score = evidence + self.W_CONTEXT * (context[i] - lexical[i])
+            score = evidence + self.W_CONTEXT * (context[i] - lexical[i]) + (i in spelled)
             out.append(
                 Candidate(
                     span.hit.chunk.doc_id,
