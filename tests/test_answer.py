@@ -92,7 +92,7 @@ def test_long_sentences_are_cut_around_the_question_terms(service: DocQA, tmp_pa
     assert answer.citations[0].quote == sentence
 
 
-def test_a_sentence_is_ranked_with_its_neighbours_in_the_paragraph(
+def test_a_sentence_is_ranked_with_the_sentence_before_it_in_its_paragraph(
     service: DocQA, tmp_path: Path
 ) -> None:
     folder = tmp_path / "museum"

@@ -34,7 +34,7 @@ class Candidate:
     start: int
     end: int
     text: str
-    score: float  # for ranking: ``evidence`` plus what the sentence's neighbours add
+    score: float  # for ranking: ``evidence`` plus what the sentence before it adds
     evidence: float  # the sentence alone (the refusal threshold is calibrated on it)
     lexical: float
     dense: float
@@ -84,13 +84,14 @@ class ExtractiveAnswerer:
             return []
         q_weights = self._question_weights(question)
         terms = analyse([s.text for s in spans])
-        near = analyse([s.before for s in spans])
+        before = analyse([s.before for s in spans])
         lexical = [_coverage(q_weights, set(t), set(t)) for t in terms]
         # "It was founded in 1890" answers "When was the museum founded?" only with the
-        # sentence before it: the question's words found in a sentence's neighbours in
+        # sentence before it: the question's words found in the sentence before one in
         # its paragraph count for part of its rank (not of its evidence).
         context = [
-            _coverage(q_weights, set(t), set(t) | set(n)) for t, n in zip(terms, near, strict=True)
+            _coverage(q_weights, set(t), set(t) | set(n))
+            for t, n in zip(terms, before, strict=True)
         ]
         # A sentence that spells out the acronym asked about answers the whole question,
         # and comes before sentences that only use it.
@@ -116,7 +117,8 @@ class ExtractiveAnswerer:
         for i, cos in zip(keep, dense, strict=True):
             span = spans[i]
             evidence = cheap[i] + self.W_DENSE * float(cos)
-            score = evidence + self.W_CONTEXT * (context[i] - lexical[i]) + (i in spelled)
+            score = evidence + self.W_CONTEXT * (context[i] - lexical[i])
+            score += 1.0 if i in spelled else 0.0  # above any sentence that only uses it
             out.append(
                 Candidate(
                     span.hit.chunk.doc_id,
@@ -221,18 +223,17 @@ class ExtractiveAnswerer:
 
 @dataclass(frozen=True)
 class _Span:
-    """A sentence of a retrieved chunk and its neighbours in the same paragraph."""
+    """A sentence of a retrieved chunk and the sentence before it in the same paragraph."""
 
     hit: Hit
     start: int
     end: int
     text: str
     before: str
-    after: str
 
 
 def _sentences(hits: list[Hit]) -> list[_Span]:
-    """Each distinct sentence of ``hits`` once, in retrieval order, with its neighbours."""
+    """Each distinct sentence of ``hits`` once, in retrieval order, with the one before it."""
     found: dict[tuple[int, int], _Span] = {}
     for hit in hits:
         chunk, spans = hit.chunk, hit.chunk.sentences
@@ -241,14 +242,11 @@ def _sentences(hits: list[Hit]) -> list[_Span]:
             if addresses_model(texts[k]):  # an order to an AI is never an answer to a person
                 continue
             before = texts[k - 1] if k and _joined(chunk, spans[k - 1], spans[k]) else ""
-            after = texts[k + 1] if k + 1 < len(spans) and _joined(chunk, *spans[k : k + 2]) else ""
             known = found.get((chunk.doc_id, start))
             if known is None:
-                found[(chunk.doc_id, start)] = _Span(hit, start, end, texts[k], before, after)
-            else:  # an overlapping chunk may hold a neighbour the first one cut off
-                found[(chunk.doc_id, start)] = replace(
-                    known, before=known.before or before, after=known.after or after
-                )
+                found[(chunk.doc_id, start)] = _Span(hit, start, end, texts[k], before)
+            elif before and not known.before:  # the first chunk began with this sentence
+                found[(chunk.doc_id, start)] = replace(known, before=before)
     return list(found.values())
 
 
