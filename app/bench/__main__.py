@@ -250,6 +250,10 @@ def main() -> None:
     parser.add_argument("--only-load", action="store_true")
     parser.add_argument("--search-verification", action="store_true")
     parser.add_argument("--only-llm", action="store_true")
+    parser.add_argument(
+        "--index-rounds", type=int, default=3,
+        help="paired indexing measurements of both pipelines (the ratio's median is reported)",
+    )  # fmt: skip
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("transformers", "torch", "root", "bm25s", "onnxruntime"):
@@ -276,6 +280,8 @@ def main() -> None:
         if not args.skip_tutorial:
             rows["tutorial"] = bench_tutorial(corpus, held_out)
         _table(rows)
+        if not args.skip_tutorial and args.index_rounds > 1:
+            indexing_rounds(corpus, work, rows, args.index_rounds)
         verification(work, questions, held_out, search=args.search_verification)
         seed_questions(work)
         injection_patterns(articles)
@@ -285,6 +291,39 @@ def main() -> None:
             calibrate_refusal(articles, sample(held_out, 1200, 1), work)
         if not args.skip_load:
             run_load(SEEDS, list(read_questions(SEED_QA)), work)
+
+
+def indexing_rounds(
+    corpus: Path, work: Path, rows: dict[str, dict[str, object]], rounds: int
+) -> None:
+    """Index the corpus again with both pipelines, in turn, and print the ratio's median.
+
+    This machine's speed drifts by about 10 % between minutes, so one measurement of
+    each pipeline can land either side of a target; pairs in alternating order (the
+    first pair is the table's) cancel most of the drift.
+    """
+    from app.bench.tutorial import build_tutorial
+
+    def docqa() -> float:
+        service = DocQA(_extractive(Path(tempfile.mkdtemp(dir=work)) / "index"))
+        service.embeddings.warm()  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        service.index([corpus])
+        return time.perf_counter() - started
+
+    def tutorial() -> float:
+        return build_tutorial(corpus).seconds
+
+    ratios = [float(rows["docqa"]["docs_s"]) / float(rows["tutorial"]["docs_s"])]  # type: ignore[arg-type]
+    for n in range(1, rounds):
+        first, second = (tutorial, docqa) if n % 2 else (docqa, tutorial)
+        times = {f: f() for f in (first, second)}
+        ratios.append(times[tutorial] / times[docqa])
+    print(
+        f"indexing ratio in {rounds} paired rounds: "
+        + " ".join(f"{r:.2f}x" for r in ratios)
+        + f", median {float(np.median(ratios)):.2f}x"
+    )
 
 
 def _table(rows: dict[str, dict[str, object]]) -> None:
