@@ -10,6 +10,7 @@ from typing import Any
 from app.acronyms import asked_acronym, defines
 from app.answer import stream_answer
 from app.answer.injection import addresses_model
+from app.attribution import named_source
 from app.conversation import follow_up_query
 from app.dates import annotate
 from app.embeddings import embed_matrix
@@ -39,6 +40,7 @@ class Candidate:
     lexical: float
     dense: float
     passage: float
+    attributed: bool = True  # names the source the question asks about, if it names one
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,10 @@ class ExtractiveAnswerer:
         spelled = {i for i, s in enumerate(spans) if short and defines(s.text, short)}
         for i in spelled:
             lexical[i] = context[i] = 1.0
+        # "…according to the United Nations?" wants the UN's account: a sentence that does
+        # not name it (or follow one that does) is someone else's figure.
+        source = set(analyse([name])[0]) if (name := named_source(question)) else set()
+        attributed = [source <= set(t) | set(b) for t, b in zip(terms, before, strict=True)]
         top = max(h.score for h in hits) or 1.0
         passage = [s.hit.score / top for s in spans]
         cheap = [
@@ -130,6 +136,7 @@ class ExtractiveAnswerer:
                     lexical[i],
                     float(cos),
                     passage[i],
+                    attributed[i],
                 )
             )
         out.sort(key=lambda c: c.score, reverse=True)
@@ -148,11 +155,12 @@ class ExtractiveAnswerer:
     def select(self, question: str, hits: list[Hit]) -> Selection:
         """Choose the lead sentences, best first, or refuse."""
         ranked = self.candidates(question, hits[: self.settings.passages])
-        evidence = max((c.evidence for c in ranked), default=0.0)
+        usable = [c for c in ranked if c.attributed]
+        evidence = max((c.evidence for c in usable), default=0.0)
         if evidence < self.settings.min_score:
             return Selection((), evidence, True, tuple(ranked))
-        floor = ranked[0].score * self.settings.min_relative_score
-        chosen = [c for c in ranked if c.score >= floor][: self.settings.max_sentences]
+        floor = usable[0].score * self.settings.min_relative_score
+        chosen = [c for c in usable if c.score >= floor][: self.settings.max_sentences]
         return Selection(tuple(chosen), evidence, False)
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
