@@ -85,16 +85,13 @@ class ExtractiveAnswerer:
         if not spans:
             return []
         q_weights = self._question_weights(question)
-        terms = analyse([s.text for s in spans])
-        before = analyse([s.before for s in spans])
-        lexical = [_coverage(q_weights, set(t), set(t)) for t in terms]
+        own = [set(t) for t in analyse([s.text for s in spans])]
+        read = [o | set(b) for o, b in zip(own, analyse([s.before for s in spans]), strict=True)]
+        lexical = [_coverage(q_weights, o, o) for o in own]
         # "It was founded in 1890" answers "When was the museum founded?" only with the
         # sentence before it: the question's words found in the sentence before one in
         # its paragraph count for part of its rank (not of its evidence).
-        context = [
-            _coverage(q_weights, set(t), set(t) | set(n))
-            for t, n in zip(terms, before, strict=True)
-        ]
+        context = [_coverage(q_weights, o, r) for o, r in zip(own, read, strict=True)]
         # A sentence that spells out the acronym asked about answers the whole question,
         # and comes before sentences that only use it.
         short = asked_acronym(question)
@@ -104,7 +101,7 @@ class ExtractiveAnswerer:
         # "…according to the United Nations?" wants the UN's account: a sentence that does
         # not name it (or follow one that does) is someone else's figure.
         source = set(analyse([name])[0]) if (name := named_source(question)) else set()
-        attributed = [source <= set(t) | set(b) for t, b in zip(terms, before, strict=True)]
+        attributed = [source <= r for r in read]
         top = max(h.score for h in hits) or 1.0
         passage = [s.hit.score / top for s in spans]
         cheap = [
