@@ -15,19 +15,15 @@ import hashlib
 import logging
 import os
 import tempfile
+import warnings
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from app.embeddings.base import ArrayEmbeddings
-from app.embeddings.packaged import (
-    MAX_SEQ_LENGTH,
-    MODEL_NAME,
-    MODEL_PACKAGE,
-    packaged_model_path,
-)
+from app.embeddings.batched import BatchedGraphEmbeddings, graph_inputs
+from app.embeddings.packaged import MODEL_NAME, MODEL_PACKAGE, packaged_model_path
 from app.errors import ModelUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -37,7 +33,7 @@ EXPORT_VERSION = "2"  # bump when the export recipe changes, so caches and index
 _HEADS, _HIDDEN = 12, 384  # MiniLM-L6: what the attention fusion needs to know
 
 
-def _fingerprint(model_dir: Path) -> str:
+def model_fingerprint(model_dir: Path) -> str:
     """Name the cache by the model package's version and weights' size, not by file times.
 
     A reinstall of the same package reuses the export; reading the 90 MB of weights to
@@ -48,8 +44,8 @@ def _fingerprint(model_dir: Path) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-def _export_fp32(model_dir: Path, target: Path) -> None:
-    """Export the packaged model with pooling and normalisation to ONNX (opset 17), fused."""
+def export_plain(model_dir: Path, target: Path) -> None:
+    """Export the packaged model with pooling and normalisation to ONNX (opset 17), unfused."""
     import torch
     from transformers import AutoModel
 
@@ -75,12 +71,13 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
     ).eval()
     dummy = torch.ones((2, 8), dtype=torch.long)
     axes = {0: "batch", 1: "sequence"}
-    plain = target.with_suffix(".plain.onnx")
-    with torch.no_grad():
+    # The tracer warns about shape-dependent branches that do not apply to this model.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             model,
             (dummy, dummy, torch.zeros_like(dummy)),
-            str(plain),
+            str(target),
             input_names=["input_ids", "attention_mask", "token_type_ids"],
             output_names=["embedding"],
             dynamic_axes={
@@ -92,8 +89,14 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
+
+
+def _export_fp32(model_dir: Path, target: Path) -> None:
+    """Export the packaged model and fuse each layer for ONNX Runtime."""
     from onnxruntime.transformers import optimizer
 
+    plain = target.with_suffix(".plain.onnx")
+    export_plain(model_dir, plain)
     fused = optimizer.optimize_model(
         str(plain), model_type="bert", num_heads=_HEADS, hidden_size=_HIDDEN, opt_level=1
     )
@@ -104,7 +107,7 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
 def ensure_onnx_model(cache_dir: Path, precision: Precision) -> Path:
     """Return the cached ONNX model for ``precision``, building it from the packaged weights."""
     model_dir = packaged_model_path()
-    folder = cache_dir / f"minilm-{_fingerprint(model_dir)}"
+    folder = cache_dir / f"minilm-{model_fingerprint(model_dir)}"
     fp32, int8 = folder / "model-fp32.onnx", folder / "model-int8.onnx"
     wanted = fp32 if precision == "fp32" else int8
     if wanted.is_file():
@@ -146,7 +149,7 @@ def ensure_onnx_model(cache_dir: Path, precision: Precision) -> Path:
     return wanted
 
 
-class OnnxEmbeddings(ArrayEmbeddings):
+class OnnxEmbeddings(BatchedGraphEmbeddings):
     """The packaged MiniLM run by ONNX Runtime; the model is built and loaded on first use."""
 
     def __init__(
@@ -156,54 +159,21 @@ class OnnxEmbeddings(ArrayEmbeddings):
         batch_size: int = 16,
         threads: int | None = None,
     ) -> None:
+        super().__init__(batch_size, threads)
         self.cache_dir = cache_dir
         self.precision = precision
-        self.batch_size = batch_size
-        self.threads = threads
         self._session: Any = None
-        self._tokenizer: Any = None
 
-    def warm(self) -> None:
-        """Build (once) and load the ONNX model and tokenizer."""
-        if self._session is not None:
-            return
+    def _load(self) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         path = ensure_onnx_model(self.cache_dir, self.precision)
-        tokenizer = Tokenizer.from_file(str(packaged_model_path() / "tokenizer.json"))
-        # The shipped tokenizer.json pads and truncates at 128; sentence-transformers uses 256.
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads or min(os.cpu_count() or 1, 4)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self._tokenizer = tokenizer
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Embed texts into L2-normalised vectors, batching texts of similar length."""
-        self.warm()
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        if not texts:
-            return out
-        encodings = self._tokenizer.encode_batch(texts)
-        # Sorting by length and padding each batch only to its own longest item
-        # roughly doubles throughput over padding everything to one length.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for begin in range(0, len(order), self.batch_size):
-            batch = order[begin : begin + self.batch_size]
-            width = max(len(encodings[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
-            (vectors,) = self._session.run(
-                None,
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-            )
-            out[batch] = vectors
-        return out
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        (vectors,) = self._session.run(None, graph_inputs(ids, mask))
+        return np.asarray(vectors)
