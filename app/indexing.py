@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
 from app.chunks import chunk_text
-from app.embeddings import embed_matrix
+from app.embeddings import ArrayEmbeddings, embed_matrix
 from app.errors import DocQAError, NoDocumentsError, SourceError
 from app.schema import Chunk, Skipped, SourceDocument
 from app.settings import ChunkingSettings
@@ -212,6 +212,8 @@ def _assemble(
 def _embed(
     texts: list[str], embeddings: Embeddings, report: IndexReport, progress: bool
 ) -> np.ndarray:
+    if texts and isinstance(embeddings, ArrayEmbeddings):
+        embeddings.warm()  # the first run builds the model: not part of the throughput
     started = time.perf_counter()
     blocks = []
     with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not progress) as bar:
