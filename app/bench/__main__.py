@@ -69,7 +69,7 @@ def _percentiles(ms: list[float]) -> str:
 
 def _row(
     first: list[int | None],
-    answer_hit: float,
+    answers: int,
     lengths: list[int],
     indexing: tuple[int, int, float],
     latency: str,
@@ -78,7 +78,8 @@ def _row(
     chunks, documents, seconds = indexing
     return {
         "hit": _hits_at(first),
-        "answer_hit": answer_hit,
+        "answers": f"{answers}/{len(first)}",
+        "answer_hit": answers / len(first),
         "answer_len": float(np.mean(lengths)),
         "chunks": chunks,
         "chunks_s": chunks / seconds,
@@ -111,7 +112,7 @@ def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dic
         answers += _answer_hit(answer.answer, q)
         lengths.append(len(answer.answer))
     return _row(
-        first, answers / len(questions), lengths,
+        first, answers, lengths,
         (report.chunks, report.documents, report.total_seconds), _percentiles(latency),
     )  # fmt: skip
 
@@ -139,7 +140,7 @@ def bench_tutorial(corpus: Path, questions: list[SquadQuestion]) -> dict[str, ob
         answers += _answer_hit(lead, q)
         lengths.append(len(lead))
     return _row(
-        first, answers / len(questions), lengths,
+        first, answers, lengths,
         (built.chunks, built.documents, built.seconds), _percentiles(latency) + " (search only)",
     )  # fmt: skip
 
@@ -341,6 +342,9 @@ def _table(rows: dict[str, dict[str, object]]) -> None:
             f"{r['answer_len']:5.0f} {r['chunks']:6} {r['chunks_s']:8.1f} {r['docs_s']:6.2f}  "
             f"{r['latency']}"
         )
+    print("answers with a gold answer in the lead: " + ", ".join(
+        f"{name} {r['answers']}" for name, r in rows.items()
+    ))  # fmt: skip
     if "tutorial" in rows:
         ratio = float(rows["docqa"]["docs_s"]) / float(rows["tutorial"]["docs_s"])  # type: ignore[arg-type]
         print(f"indexing throughput docqa / tutorial: {ratio:.2f}x (documents per second)")
