@@ -247,8 +247,10 @@ def main() -> None:
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    for noisy in ("transformers", "torch", "onnxruntime", "root", "bm25s"):
+    for noisy in ("transformers", "torch", "onnxruntime", "root", "bm25s", "nncf"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    # Building an embedding model (once per machine) takes a while: say so.
+    logging.getLogger("app.embeddings").setLevel(logging.INFO)
     app()
 
 

@@ -36,7 +36,7 @@ def _default_cache() -> Path:
 class EmbeddingSettings(BaseModel):
     """Which runtime embeds text; an index remembers it and refuses another."""
 
-    runtime: Literal["onnx-int8", "onnx-fp32", "torch"] = "onnx-int8"
+    runtime: Literal["openvino-int8", "onnx-int8", "onnx-fp32", "torch"] = "openvino-int8"
     batch_size: int = Field(16, ge=1, le=512)
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores")
     cache_dir: Path = Field(default_factory=_default_cache, description="Where ONNX exports live")

@@ -81,7 +81,7 @@ def service(settings: Settings, fake_embeddings: CountingFakeEmbeddings) -> DocQ
 
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> DocQA:
-    """The seeds indexed with the real packaged model (default ONNX int8), once per run."""
+    """The seeds indexed with the real packaged model (the default runtime), once per run."""
     root = tmp_path_factory.mktemp("seeded")
     shutil.copytree(SEEDS, root / "seeds")
     service = DocQA(Settings(index_dir=root / "index", _env_file=None))  # type: ignore[call-arg]

@@ -96,7 +96,7 @@ def test_index_from_another_embedder_is_refused(
     other = Settings(
         index_dir=service.settings.index_dir, embedding=EmbeddingSettings(runtime="torch")
     )
-    with pytest.raises(IndexMismatchError, match=r"onnx-int8.*torch.*docqa index --rebuild"):
+    with pytest.raises(IndexMismatchError, match=r"openvino-int8.*torch.*docqa index --rebuild"):
         DocQA(other, embeddings=fake_embeddings).ask("anything?")
 
 

@@ -21,7 +21,12 @@ def embedder_id(settings: EmbeddingSettings) -> str:
         return f"{MODEL_NAME}/torch/{MODEL_DIMENSION}"
     from app.embeddings.onnx import EXPORT_VERSION
 
-    return f"{MODEL_NAME}/{settings.runtime}/{MODEL_DIMENSION}/graph-{EXPORT_VERSION}"
+    name = f"{MODEL_NAME}/{settings.runtime}/{MODEL_DIMENSION}/graph-{EXPORT_VERSION}"
+    if settings.runtime == "openvino-int8":
+        from app.embeddings.openvino import quantisation_key
+
+        name += f"/q-{quantisation_key()}"
+    return name
 
 
 def make_embeddings(settings: EmbeddingSettings) -> ArrayEmbeddings:
@@ -31,6 +36,12 @@ def make_embeddings(settings: EmbeddingSettings) -> ArrayEmbeddings:
 
         return SentenceTransformerEmbeddings(
             batch_size=settings.batch_size, threads=settings.threads
+        )
+    if settings.runtime == "openvino-int8":
+        from app.embeddings.openvino import OpenVinoEmbeddings
+
+        return OpenVinoEmbeddings(
+            settings.cache_dir / "models", batch_size=settings.batch_size, threads=settings.threads
         )
     from app.embeddings.onnx import OnnxEmbeddings
 
