@@ -39,7 +39,7 @@ class EmbeddingSettings(BaseModel):
     runtime: Literal["openvino-int8", "onnx-int8", "onnx-fp32", "torch"] = "openvino-int8"
     batch_size: int = Field(16, ge=1, le=512)
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores")
-    cache_dir: Path = Field(default_factory=_default_cache, description="Where ONNX exports live")
+    cache_dir: Path = Field(default_factory=_default_cache, description="Where built models live")
 
 
 class ChunkingSettings(BaseModel):

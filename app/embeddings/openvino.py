@@ -8,7 +8,7 @@ closer to fp32 (mean cosine 0.997 against 0.994). With fixed scales a vector no 
 depends on the texts batched with it.
 
 The model is built once from the packaged PyTorch weights (export to ONNX, convert,
-quantise; about 30 s on two cores) and cached as OpenVINO IR (XML and weights, no
+quantise; about 15 s on two cores) and cached as OpenVINO IR (XML and weights, no
 pickle). Building needs ``torch``, ``openvino`` and ``nncf``; running needs ``openvino``.
 """
 
