@@ -62,12 +62,9 @@ class BatchedGraphEmbeddings(ArrayEmbeddings):
         if not texts:
             return out
         encodings = self._tokenizer.encode_batch(texts)
-        # Sorting by length and padding each batch only to its own longest item
-        # roughly doubles throughput over padding everything to one length.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for begin in range(0, len(order), self.batch_size):
-            batch = order[begin : begin + self.batch_size]
-            width = max(len(encodings[i].ids) for i in batch)
+        lengths = [len(e.ids) for e in encodings]
+        for batch in _batches(lengths, self.batch_size):
+            width = max(lengths[i] for i in batch)
             ids = np.zeros((len(batch), width), dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
             for row, i in enumerate(batch):
@@ -76,3 +73,19 @@ class BatchedGraphEmbeddings(ArrayEmbeddings):
                 mask[row, :n] = 1
             out[batch] = self._run(ids, mask)
         return out
+
+
+def _batches(lengths: list[int], size: int, spread: float = 1.5) -> list[list[int]]:
+    """Indices of texts in batches of at most ``size``, shortest first.
+
+    Sorting by length and padding each batch only to its own longest item roughly
+    doubles throughput over padding everything to one length. A batch also ends before
+    a text ``spread`` times longer than its first, so a few long texts among short ones
+    (sentences and sentence pairs at answer time) do not pad every row to their length.
+    """
+    out: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        if not out or len(out[-1]) == size or lengths[i] > spread * lengths[out[-1][0]]:
+            out.append([])
+        out[-1].append(i)
+    return out
