@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
-from app.answer.extractive import ExtractiveAnswerer
+from app.answer.extractive import Candidate, ExtractiveAnswerer
+from app.embeddings.packaged import MODEL_DIMENSION
 from app.errors import QuestionError
 from app.retrieval import HybridRetriever
 from app.service import DocQA
+from app.settings import Settings
 
 
 @pytest.fixture
@@ -116,3 +121,78 @@ def test_a_sentence_is_ranked_with_the_sentence_before_it_in_its_paragraph(
     assert ada.lexical == tom.lexical  # alone, both only say "founded"
     assert ada.score > ada.evidence  # the sentence before names the museum
     assert tom.score == tom.evidence  # a paragraph break ends a sentence's context
+
+
+def _ranked(service: DocQA, question: str) -> dict[str, Candidate]:
+    retriever = HybridRetriever(
+        store=service.store, encoder=service.encoder, settings=service.settings.retrieval
+    )
+    answerer = ExtractiveAnswerer(service.store, service.encoder, service.settings.answer)
+    return {c.text: c for c in answerer.candidates(question, retriever.search(question))}
+
+
+def test_a_sentence_with_the_kind_of_answer_asked_for_ranks_higher(
+    service: DocQA, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bridge"
+    folder.mkdir()
+    (folder / "bridge.txt").write_text(
+        "date 2026-01-02 The Harrow bridge was opened by the mayor.\n\n"
+        "The Harrow bridge was opened in 1890.",
+        encoding="utf-8",
+    )
+    service.index([folder])
+    when = _ranked(service, "When was the Harrow bridge opened?")
+    dated, plain = (
+        when["The Harrow bridge was opened in 1890."],
+        when["The Harrow bridge was opened by the mayor."],
+    )
+    assert dated.lexical == plain.lexical
+    assert dated.score > dated.evidence  # it holds a time: the kind asked for
+    assert dated.score - dated.evidence == pytest.approx(ExtractiveAnswerer.W_KIND)
+    assert plain.score == plain.evidence
+    # A question that does not ask for a time gives the year nothing.
+    who = _ranked(service, "Who opened the Harrow bridge?")
+    assert who["The Harrow bridge was opened in 1890."].score == pytest.approx(
+        who["The Harrow bridge was opened in 1890."].evidence
+    )
+
+
+class _BagOfWords(Embeddings):
+    """Each word hashed to a dimension: texts sharing words have a high cosine."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self.embed_query(text) for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        vector = [0.0] * MODEL_DIMENSION
+        for word in re.findall(r"\w+", text.lower()):
+            vector[zlib.crc32(word.encode()) % MODEL_DIMENSION] += 1.0
+        return vector
+
+
+def test_a_sentence_is_also_read_with_the_sentence_before_it(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "festival"
+    folder.mkdir()
+    (folder / "festival.txt").write_text(
+        "date 2026-01-02 The Harrow lantern festival is held each May. "
+        "It opens with a parade of boats.\n\n"
+        "The Kell fair opens with a parade of horses.",
+        encoding="utf-8",
+    )
+    service = DocQA(settings, embeddings=_BagOfWords())
+    service.index([folder])
+    question = "How does the Harrow lantern festival open?"
+    read = _ranked(service, question)
+    monkeypatch.setattr(ExtractiveAnswerer, "W_CONTEXT_DENSE", 0.0)
+    alone = _ranked(service, question)
+    boats, horses = (
+        "It opens with a parade of boats.",
+        "The Kell fair opens with a parade of horses.",
+    )
+    # The sentence before names the festival: read with it, "It opens…" means more.
+    assert read[boats].score > alone[boats].score
+    assert read[boats].evidence == alone[boats].evidence  # the refusal threshold's part
+    assert read[horses].score == alone[horses].score  # first of its paragraph
