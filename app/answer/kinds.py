@@ -20,7 +20,10 @@ class Kind(Enum):
     QUANTITY = "quantity"
 
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# Month names only capitalised: "may" is more often a verb than a month.
+_MONTHS = (
+    "(?-i:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
