@@ -97,6 +97,14 @@ def test_long_sentences_are_cut_around_the_question_terms(service: DocQA, tmp_pa
     assert answer.citations[0].quote == sentence
 
 
+def _ranked(service: DocQA, question: str) -> dict[str, Candidate]:
+    retriever = HybridRetriever(
+        store=service.store, encoder=service.encoder, settings=service.settings.retrieval
+    )
+    answerer = ExtractiveAnswerer(service.store, service.encoder, service.settings.answer)
+    return {c.text: c for c in answerer.candidates(question, retriever.search(question))}
+
+
 def test_a_sentence_is_ranked_with_the_sentence_before_it_in_its_paragraph(
     service: DocQA, tmp_path: Path
 ) -> None:
@@ -109,26 +117,12 @@ def test_a_sentence_is_ranked_with_the_sentence_before_it_in_its_paragraph(
         encoding="utf-8",
     )
     service.index([folder])
-    question = "Who founded the Harrow clock museum?"
-    retriever = HybridRetriever(
-        store=service.store, encoder=service.encoder, settings=service.settings.retrieval
-    )
-    answerer = ExtractiveAnswerer(service.store, service.encoder, service.settings.answer)
-    hits = retriever.search(question)
-    ranked = {c.text: c for c in answerer.candidates(question, hits)}
+    ranked = _ranked(service, "Who founded the Harrow clock museum?")
     ada = ranked["Ada Brenn founded it in 1890."]
     tom = ranked["Tom Reed founded it in 1920 as a bakery."]
     assert ada.lexical == tom.lexical  # alone, both only say "founded"
     assert ada.score > ada.evidence  # the sentence before names the museum
     assert tom.score == tom.evidence  # a paragraph break ends a sentence's context
-
-
-def _ranked(service: DocQA, question: str) -> dict[str, Candidate]:
-    retriever = HybridRetriever(
-        store=service.store, encoder=service.encoder, settings=service.settings.retrieval
-    )
-    answerer = ExtractiveAnswerer(service.store, service.encoder, service.settings.answer)
-    return {c.text: c for c in answerer.candidates(question, retriever.search(question))}
 
 
 def test_a_sentence_with_the_kind_of_answer_asked_for_ranks_higher(
