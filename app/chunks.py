@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.sentences import Sentence, split_sentences
+from app.text.sentences import Sentence, split_sentences
 
 __all__ = ["ChunkSpan", "chunk_text"]
 

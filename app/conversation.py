@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app.lexical import analyse
+from app.text.analysis import analyse
 
 __all__ = ["follow_up_query"]
 

@@ -17,10 +17,10 @@ from pydantic import ConfigDict
 
 from app.acronyms import asked_acronym, defines
 from app.embeddings import embed_question
-from app.lexical import analyse
 from app.schema import Chunk
 from app.settings import RetrievalSettings
 from app.store import IndexStore
+from app.text.analysis import analyse
 
 __all__ = ["Hit", "HybridRetriever", "QuestionEncoder", "hit_from_document"]
 

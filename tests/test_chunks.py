@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from app.chunks import chunk_text
-from app.sentences import split_sentences
+from app.text.sentences import split_sentences
 
 TEXT = (
     "The first paragraph has two sentences. It ends here.\n\n"

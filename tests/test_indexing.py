@@ -66,7 +66,7 @@ def test_crash_mid_build_keeps_previous_index(
     def crash(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt("power cut")
 
-    monkeypatch.setattr("app.store.LexicalIndex.build", crash)
+    monkeypatch.setattr("app.store.local.LexicalIndex.build", crash)
     with pytest.raises(KeyboardInterrupt):
         service.index([corpus])
     monkeypatch.undo()

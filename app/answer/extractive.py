@@ -15,12 +15,12 @@ from app.attribution import named_source
 from app.conversation import follow_up_query
 from app.dates import annotate
 from app.embeddings import embed_matrix
-from app.lexical import analyse
 from app.retrieval import Hit, QuestionEncoder
 from app.schema import Answer, AnswerSentence, Chunk, Citation, Delta
-from app.sentences import breaks_paragraph
 from app.settings import AnswerSettings
 from app.store import IndexStore
+from app.text.analysis import analyse
+from app.text.sentences import breaks_paragraph
 
 __all__ = ["REFUSAL", "Candidate", "ExtractiveAnswerer", "Selection"]
 

@@ -19,10 +19,11 @@ import numpy as np
 
 from app.dates import annotate
 from app.embeddings import embed_matrix
-from app.lexical import LexicalIndex, analyse
 from app.retrieval import Hit, QuestionEncoder
-from app.sentences import split_sentences
 from app.settings import VerifySettings
+from app.store.bm25 import LexicalIndex
+from app.text.analysis import analyse
+from app.text.sentences import split_sentences
 
 __all__ = [
     "Claim",

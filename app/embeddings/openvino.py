@@ -63,7 +63,7 @@ def quantisation_key() -> str:
 def calibration_inputs() -> list[dict[str, np.ndarray]]:
     """Passages as indexing cuts them, every sentence, and the questions: one input each."""
     from app.chunks import chunk_text
-    from app.sentences import split_sentences
+    from app.text.sentences import split_sentences
 
     text = calibration_text()
     pieces = [text[c.start : c.end] for c in chunk_text(text)]

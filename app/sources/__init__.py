@@ -12,8 +12,8 @@ from pathlib import Path
 
 from app.errors import SourceError
 from app.schema import Skipped, SourceDocument
-from app.sentences import first_sentence
 from app.sources.formats import SUFFIXES, extract
+from app.text.sentences import first_sentence
 
 __all__ = ["SUFFIXES", "Candidate", "discover", "load_document"]
 

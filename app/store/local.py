@@ -31,8 +31,8 @@ import faiss
 import numpy as np
 
 from app.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
-from app.lexical import LexicalIndex
 from app.schema import Chunk, SourceDocument
+from app.store.bm25 import LexicalIndex
 
 __all__ = ["FORMAT_VERSION", "IndexStore", "Manifest", "StoredDocument", "write_index"]
 

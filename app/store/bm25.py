@@ -1,38 +1,16 @@
-"""Lexical side: one analyser (lower case, English stop words, Snowball stems) and BM25."""
+"""The lexical side of the local store: BM25 over chunk texts (bm25s), saved without pickles."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
 
-__all__ = ["LexicalIndex", "analyse"]
+from app.text.analysis import STOPWORDS, stemmer
 
-
-# bm25s's short English list plus question words and auxiliaries: they say what kind of
-# answer is wanted, never where it is, and would otherwise count as unmatched terms.
-STOPWORDS = sorted(
-    set(STOPWORDS_EN)
-    | {"what", "who", "whom", "whose", "which", "when", "where", "why", "how", "many", "much"}
-    | {"did", "does", "do", "has", "have", "had", "was", "were", "can", "could", "would"}
-)
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-def analyse(texts: list[str]) -> list[list[str]]:
-    """Turn texts into lists of stemmed terms, the same way for passages and questions."""
-    return bm25s.tokenize(
-        texts, stopwords=STOPWORDS, stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
+__all__ = ["LexicalIndex"]
 
 
 class LexicalIndex:
@@ -47,7 +25,7 @@ class LexicalIndex:
     def build(cls, texts: list[str]) -> LexicalIndex:
         """Index passages; an empty corpus gets an empty index."""
         tokenized = bm25s.tokenize(
-            texts, stopwords=STOPWORDS, stemmer=_stemmer(), show_progress=False, allow_empty=True
+            texts, stopwords=STOPWORDS, stemmer=stemmer(), show_progress=False, allow_empty=True
         )
         bm25 = bm25s.BM25()
         bm25.index(tokenized, show_progress=False)
