@@ -69,6 +69,8 @@ def index(
 def _print_report(report: IndexReport) -> None:
     for skipped in report.skipped:
         typer.echo(f"skipped {skipped.source}: {skipped.reason}", err=True)
+    if report.damage:
+        typer.echo(f"The index was damaged ({report.damage}); it was rebuilt.", err=True)
     if report.unchanged:
         typer.echo(f"Index is up to date: {report.documents} documents, {report.chunks} chunks.")
         return

@@ -62,7 +62,11 @@ class IndexMismatchError(IndexStoreError):
 
 
 class IndexCorruptError(IndexStoreError):
-    """The index files are missing or unreadable."""
+    """The index files are missing, unreadable or inconsistent; ``damage`` says which."""
+
+    def __init__(self, message: str, damage: str | None = None) -> None:
+        super().__init__(message)
+        self.damage = damage or message
 
 
 class SourceError(DocQAError):

@@ -14,7 +14,13 @@ from tqdm import tqdm
 
 from app.chunks import chunk_text
 from app.embeddings import ArrayEmbeddings, embed_matrix
-from app.errors import DocQAError, NoDocumentsError, SourceError
+from app.errors import (
+    DocQAError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    NoDocumentsError,
+    SourceError,
+)
 from app.schema import Chunk, Skipped, SourceDocument
 from app.settings import ChunkingSettings
 from app.sources import Candidate, discover, load_document
@@ -43,6 +49,7 @@ class IndexReport:
     total_seconds: float = 0.0
     unchanged: bool = False
     folder: Path | None = None
+    damage: str | None = None  # what was wrong with the live index this build replaced
 
     @property
     def chunks_per_second(self) -> float:
@@ -85,17 +92,35 @@ def _collect(paths: list[Path], progress: bool) -> _Collected:
     return out
 
 
-def _previous(root: Path, embedder: str, chunking: ChunkingSettings) -> IndexStore | None:
-    """The live index if its vectors and chunks can be reused under the current settings."""
+Reusable = dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]]
+
+
+def _reusable(
+    root: Path, embedder: str, chunking: ChunkingSettings, report: IndexReport
+) -> Reusable:
+    """The live index's documents, chunks and vectors, if they can be reused as they are.
+
+    A damaged live index is never trusted: the report says what was wrong with it and
+    everything is embedded afresh.
+    """
     try:
         manifest = read_manifest(root)
         if manifest.embedder != embedder or manifest.chunking != chunking.model_dump():
             logger.info("settings changed since the last build: everything is re-embedded")
-            return None
-        return IndexStore.open(root, embedder)
+            return {}
+        store = IndexStore.open(root, embedder)
+        try:
+            return store.reusable()
+        finally:
+            store.close()
+    except IndexNotFoundError:
+        return {}
+    except IndexCorruptError as exc:
+        report.damage = exc.damage
+        return {}
     except DocQAError as exc:
         logger.info("no reusable index in %s (%s)", root, exc)
-        return None
+        return {}
 
 
 def build_index(
@@ -127,11 +152,8 @@ def build_index(
     if on_loaded:
         on_loaded(len(collected.documents))
     with build_lock(root):
-        previous = None if rebuild else _previous(root, embedder, chunking)
-        reusable = previous.reusable() if previous else {}
+        reusable = {} if rebuild else _reusable(root, embedder, chunking, report)
         old_sources = {d.source for d, _, _ in reusable.values()}
-        if previous:
-            previous.close()
         if reusable and _same_documents(collected.documents, reusable):
             report.unchanged = True
             report.documents = len(collected.documents)
@@ -148,7 +170,9 @@ def build_index(
             dimension=dimension,
             chunking=chunking.model_dump(),
             documents=[
-                StoredDocument(d.source, d.sha256, d.title, d.date, n)
+                StoredDocument(
+                    source=d.source, sha256=d.sha256, title=d.title, date=d.date, chunks=n
+                )
                 for d, n in zip(documents, _chunk_counts(documents, chunks), strict=True)
             ],
             chunks=len(chunks),
@@ -159,10 +183,7 @@ def build_index(
     return report
 
 
-def _same_documents(
-    documents: list[SourceDocument],
-    reusable: dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]],
-) -> bool:
+def _same_documents(documents: list[SourceDocument], reusable: Reusable) -> bool:
     stored = {(d.source, d.sha256) for d, _, _ in reusable.values()}
     return stored == {(d.source, d.sha256) for d in documents}
 
@@ -176,7 +197,7 @@ def _chunk_counts(documents: list[SourceDocument], chunks: list[Chunk]) -> list[
 
 def _assemble(
     documents: list[SourceDocument],
-    reusable: dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]],
+    reusable: Reusable,
     embeddings: Embeddings,
     chunking: ChunkingSettings,
     report: IndexReport,

@@ -151,6 +151,12 @@ class DocQA:
         """The loaded live index."""
         return self._current().store
 
+    def health(self) -> dict[str, Any]:
+        """The live index's summary, after confirming it is whole; raises what is wrong."""
+        store = self._current().store
+        store.check()
+        return store.stats()
+
     @cached_property
     def encoder(self) -> QuestionEncoder:
         """Question embeddings, shared by retrieval and answering."""

@@ -202,7 +202,7 @@ def make_router(service: DocQA) -> APIRouter:
     @router.get("/health", summary="Is the server ready to answer?")
     async def health() -> Any:
         try:
-            stats = await run_in_threadpool(lambda: service.store.stats())
+            stats = await run_in_threadpool(service.health)
         except DocQAError as exc:
             return from_exception(exc)
         return {

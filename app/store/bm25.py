@@ -49,6 +49,21 @@ class LexicalIndex:
         bm25 = bm25s.BM25.load(str(folder), allow_pickle=False)
         return cls(bm25, np.load(folder / "idf.npy", allow_pickle=False))
 
+    def problem(self, chunks: int) -> str | None:
+        """What is inconsistent in the loaded arrays for an index of ``chunks`` passages."""
+        scores = self._bm25.scores
+        data, indices, indptr = (np.asarray(scores[k]) for k in ("data", "indices", "indptr"))
+        terms = len(self._vocab)
+        if scores.get("num_docs") != chunks:
+            return f"counts {scores.get('num_docs')} passages for {chunks} chunks"
+        if len(self.idf) != terms or len(indptr) not in (terms, terms + 1):
+            return f"has arrays of {len(self.idf)} and {len(indptr)} terms for {terms}"
+        if len(data) != len(indices) or (len(indptr) and int(indptr[-1]) != len(data)):
+            return "has score arrays of mismatched lengths"
+        if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= max(chunks, 1)):
+            return "refers to passages that do not exist"
+        return None
+
     def term_ids(self, terms: list[str]) -> list[int]:
         """Ids of the terms the corpus knows; unknown terms cannot match anything."""
         return [self._vocab[t] for t in terms if t in self._vocab]

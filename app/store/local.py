@@ -17,13 +17,13 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +33,33 @@ import numpy as np
 from app.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from app.schema import Chunk, SourceDocument
 from app.store.bm25 import LexicalIndex
+from app.store.manifest import (
+    FORMAT_VERSION,
+    KEY_LENGTH,
+    Manifest,
+    document_key,
+    file_record,
+    parse_manifest,
+)
 
-__all__ = ["FORMAT_VERSION", "IndexStore", "Manifest", "StoredDocument", "write_index"]
+__all__ = [
+    "IndexStore",
+    "build_lock",
+    "live_version",
+    "read_manifest",
+    "verify_files",
+    "write_index",
+]
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
 _CURRENT = "CURRENT"
+# What CURRENT may hold: the name of a version folder directly inside the index folder.
+_VERSION_NAME = re.compile(r"v-[A-Za-z0-9_-]{1,120}")
+_POINTER_BYTES = 256
+# Files a version must record in its manifest (the BM25 arrays are listed there too).
+_REQUIRED = ("docs.sqlite", "dense.faiss", "bm25/idf.npy")
+_FILE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)?")
 _SCHEMA = """
 CREATE TABLE documents (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL, title TEXT, date TEXT,
@@ -49,41 +69,6 @@ CREATE TABLE chunks (
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, sentences TEXT NOT NULL);
 CREATE INDEX chunks_doc ON chunks(doc_id);
 """
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    """A document's manifest entry."""
-
-    source: str
-    sha256: str
-    title: str | None
-    date: str | None
-    chunks: int
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What an index was built with, so a mismatched reader can refuse it."""
-
-    embedder: str
-    dimension: int
-    chunking: dict[str, int]
-    documents: list[StoredDocument]
-    chunks: int
-    format_version: int = FORMAT_VERSION
-    created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-
-    def to_json(self) -> str:
-        """Serialise for manifest.json."""
-        return json.dumps(asdict(self), indent=1, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> Manifest:
-        """Parse manifest.json."""
-        data = json.loads(text)
-        data["documents"] = [StoredDocument(**d) for d in data["documents"]]
-        return cls(**data)
 
 
 @contextlib.contextmanager
@@ -160,8 +145,14 @@ def _write_version(
     faiss.write_index(dense, str(folder / "dense.faiss"))
     (folder / "bm25").mkdir()
     LexicalIndex.build([c.text for c in chunks]).save(folder / "bm25")
+    files = {
+        path.relative_to(folder).as_posix(): file_record(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
     # The manifest goes last: a version folder without one is never trusted.
-    (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+    recorded = manifest.model_copy(update={"files": files})
+    (folder / "manifest.json").write_text(recorded.to_json(), encoding="utf-8")
 
 
 def _remove_stale(root: Path, keep: set[str]) -> None:
@@ -171,72 +162,154 @@ def _remove_stale(root: Path, keep: set[str]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def _damaged(root: Path, why: str) -> IndexCorruptError:
+    return IndexCorruptError(
+        f"The index in {root} is damaged: {why}. Rebuild it with `docqa index PATH` "
+        "(the documents you indexed); questions cannot be answered until then.",
+        damage=why,
+    )
+
+
 def live_version(root: Path) -> Path:
-    """The folder ``CURRENT`` points at, or ``IndexNotFoundError``."""
+    """The version folder ``CURRENT`` names, or ``IndexNotFoundError``/``IndexCorruptError``.
+
+    ``CURRENT`` must hold the name of a version folder directly inside ``root``: an
+    absolute path, ``../elsewhere``, a link out of the folder or random bytes are damage,
+    never a reason to serve another folder's index.
+    """
     pointer = root / _CURRENT
-    if not pointer.is_file():
+    if not pointer.exists() and not pointer.is_symlink():
         raise IndexNotFoundError(
             f"No index found in {root}. Build one with `docqa index PATH` "
             f"(or `docqa index --index-dir {root} PATH`)."
         )
-    version = root / pointer.read_text(encoding="utf-8").strip()
-    if not (version / "manifest.json").is_file():
-        raise IndexCorruptError(
-            f"The index in {root} is incomplete ({version.name} has no manifest). "
-            "Rebuild it with `docqa index PATH`."
+    try:
+        if pointer.is_symlink() or not pointer.is_file():
+            raise _damaged(root, "CURRENT is not a plain file")
+        with pointer.open("rb") as handle:
+            raw = handle.read(_POINTER_BYTES + 1)
+    except OSError as exc:
+        raise _damaged(root, f"CURRENT cannot be read ({exc.strerror})") from None
+    name = raw.decode("ascii", errors="replace").strip()
+    if len(raw) > _POINTER_BYTES or not _VERSION_NAME.fullmatch(name):
+        shown = raw.strip()[:40].decode("ascii", errors="backslashreplace")
+        raise _damaged(
+            root,
+            f"CURRENT must name a version folder (v-…) inside it, but holds '{shown}"
+            + ("…'" if len(raw.strip()) > 40 else "'"),
         )
+    version = root / name
+    if version.is_symlink() or not version.is_dir():
+        raise _damaged(root, f"CURRENT names {name}, which is not a folder there")
+    if not (version / "manifest.json").is_file():
+        raise _damaged(root, f"{name} has no manifest (an unfinished build)")
     return version
-
-
-KEY_LENGTH = 16
-
-
-def document_key(sha256: str) -> str:
-    """A document's public id: the start of its content hash, stable across rebuilds."""
-    return sha256[:KEY_LENGTH]
 
 
 def read_manifest(root: Path) -> Manifest:
     """The live version's manifest."""
-    path = live_version(root) / "manifest.json"
-    try:
-        return Manifest.from_json(path.read_text(encoding="utf-8"))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise IndexCorruptError(
-            f"The index manifest {path} is unreadable ({exc}). Rebuild with `docqa index PATH`."
-        ) from exc
+    return parse_manifest(live_version(root) / "manifest.json")
+
+
+def verify_files(folder: Path, manifest: Manifest) -> None:
+    """Every file the manifest records is there, with its size and SHA-256."""
+    if manifest.format_version != FORMAT_VERSION:
+        return  # refused by the format check, with its own message
+    missing = [name for name in _REQUIRED if name not in manifest.files]
+    if missing:
+        raise _damaged(folder.parent, f"its manifest does not record {', '.join(missing)}")
+    for name, expected in manifest.files.items():
+        if not _FILE_NAME.fullmatch(name) or ".." in name.split("/"):
+            raise _damaged(folder.parent, f"its manifest names a file outside it ({name[:60]!r})")
+        path = folder / name
+        if path.is_symlink() or not path.is_file():
+            raise _damaged(folder.parent, f"{folder.name}/{name} is missing")
+        size = path.stat().st_size
+        if size != expected.bytes:
+            raise _damaged(
+                folder.parent,
+                f"{folder.name}/{name} is {size:,} bytes, the manifest says {expected.bytes:,}",
+            )
+        if file_record(path).sha256 != expected.sha256:
+            raise _damaged(
+                folder.parent, f"{folder.name}/{name} does not match its recorded checksum"
+            )
 
 
 class IndexStore:
-    """A loaded, read-only index version: vectors, BM25 and an SQLite handle for text."""
+    """A loaded, read-only index version: vectors, BM25 and an SQLite handle for text.
+
+    Opening checks the whole version against its manifest (every file's size and
+    checksum, the vectors' count and dimension, the BM25 arrays' shapes, SQLite's own
+    ``quick_check`` and row counts), so damage is named before any question is answered.
+    """
 
     def __init__(self, folder: Path, manifest: Manifest) -> None:
         self.folder = folder
         self.manifest = manifest
+        verify_files(folder, manifest)
+        root = folder.parent
         try:
             self.dense = faiss.read_index(str(folder / "dense.faiss"))
             self.lexical = LexicalIndex.load(folder / "bm25")
             uri = f"file:{folder / 'docs.sqlite'}?mode=ro"
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self._db_lock = threading.Lock()  # one handle, shared by the server's threads
-        except (RuntimeError, OSError, ValueError, sqlite3.Error) as exc:
-            raise IndexCorruptError(
-                f"The index in {folder} is damaged ({exc}). Rebuild it with `docqa index PATH`."
-            ) from exc
+        except (RuntimeError, OSError, ValueError, TypeError, KeyError, sqlite3.Error) as exc:
+            raise _damaged(root, f"{folder.name} cannot be loaded ({type(exc).__name__})") from None
+        self._stamps = self._file_stamps()
+        self._check_shapes()
+
+    def _check_shapes(self) -> None:
+        root, manifest = self.folder.parent, self.manifest
+        if self.dense.d != manifest.dimension:
+            raise _damaged(
+                root, f"its vectors have {self.dense.d} dimensions, the manifest says "
+                f"{manifest.dimension}"
+            )  # fmt: skip
         if self.dense.ntotal != manifest.chunks:
-            raise IndexCorruptError(
-                f"The index in {folder} holds {self.dense.ntotal} vectors for "
-                f"{manifest.chunks} chunks. Rebuild it with `docqa index PATH`."
+            raise _damaged(
+                root, f"it holds {self.dense.ntotal} vectors for {manifest.chunks} chunks"
             )
+        if problem := self.lexical.problem(manifest.chunks):
+            raise _damaged(root, f"its BM25 index {problem}")
+        check = self._query("PRAGMA quick_check")
+        if [tuple(r) for r in check] != [("ok",)]:
+            raise _damaged(root, f"docs.sqlite fails SQLite's check ({str(check[0][0])[:80]})")
+        ((documents, rows),) = self._query(
+            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)"
+        )
+        if documents != len(manifest.documents) or rows != manifest.chunks:
+            raise _damaged(
+                root, f"docs.sqlite holds {documents} documents and {rows} chunks, the manifest "
+                f"says {len(manifest.documents)} and {manifest.chunks}"
+            )  # fmt: skip
+
+    def _file_stamps(self) -> dict[str, tuple[int, int]]:
+        stamps = {}
+        for name in self.manifest.files:
+            info = (self.folder / name).stat()
+            stamps[name] = (info.st_size, info.st_mtime_ns)
+        return stamps
+
+    def check(self) -> None:
+        """Cheaply confirm the version's files are as they were when opened (for health)."""
+        try:
+            now = self._file_stamps()
+        except OSError:
+            now = {}
+        if now != self._stamps:
+            raise _damaged(self.folder.parent, f"the files of {self.folder.name} changed on disk")
 
     @classmethod
     def open(cls, root: Path, embedder: str | None = None) -> IndexStore:
         """Load the live index; refuse one built with another embedder than ``embedder``."""
-        manifest = read_manifest(root)
+        folder = live_version(root)
+        manifest = parse_manifest(folder / "manifest.json")
         if manifest.format_version != FORMAT_VERSION:
             raise IndexMismatchError(
                 f"The index in {root} has format {manifest.format_version}; this docqa reads "
-                f"format {FORMAT_VERSION}. Rebuild it with `docqa index --rebuild PATH`."
+                f"format {FORMAT_VERSION}. Rebuild it with `docqa index PATH`."
             )
         if embedder is not None and manifest.embedder != embedder:
             raise IndexMismatchError(
@@ -244,7 +317,7 @@ class IndexStore:
                 f"settings ask for '{embedder}'. Rebuild it with `docqa index --rebuild PATH`, "
                 "or set DOCQA_EMBEDDING__RUNTIME to match the index."
             )
-        return cls(live_version(root), manifest)
+        return cls(folder, manifest)
 
     def close(self) -> None:
         """Release the SQLite handle."""
@@ -320,8 +393,11 @@ class IndexStore:
                 yield rows[0][0]
 
     def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._db_lock:
-            return self._db.execute(sql, parameters).fetchall()
+        try:
+            with self._db_lock:
+                return self._db.execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise _damaged(self.folder.parent, f"docs.sqlite cannot be read ({exc})") from None
 
     def _document_where(self, condition: str, parameters: Sequence[Any]) -> SourceDocument | None:
         rows = self._query(
