@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
-from app.errors import DocQAError, QuestionError
+from app.errors import DocQAError, NoDocumentsError, QuestionError
 from app.indexing import IndexReport
-from app.schema import Answer, Delta
+from app.schema import Answer, Delta, Skipped
 from app.service import DocQA
 from app.settings import Settings
 
@@ -61,14 +61,22 @@ def index(
     """Index folders (recursively) and files: .txt, .md, .html, .pdf."""
     try:
         report = _service(index_dir).index(paths or [Path("seeds")], rebuild=rebuild, progress=True)
+    except NoDocumentsError as exc:
+        if len(exc.skipped) > 3:  # the message names the first three
+            _print_skipped(exc.skipped)
+        raise _fail(exc) from None
     except DocQAError as exc:
         raise _fail(exc) from None
     _print_report(report)
 
 
+def _print_skipped(skipped: Sequence[Skipped]) -> None:
+    for item in skipped:
+        typer.echo(f"skipped {item.source}: {item.reason}", err=True)
+
+
 def _print_report(report: IndexReport) -> None:
-    for skipped in report.skipped:
-        typer.echo(f"skipped {skipped.source}: {skipped.reason}", err=True)
+    _print_skipped(report.skipped)
     if report.damage:
         typer.echo(f"The index was damaged ({report.damage}); it was rebuilt.", err=True)
     if report.unchanged:

@@ -18,6 +18,12 @@ translates it once into its own kind of message::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.schema import Skipped
+
 __all__ = [
     "ConfigError",
     "DocQAError",
@@ -74,7 +80,11 @@ class SourceError(DocQAError):
 
 
 class NoDocumentsError(DocQAError):
-    """Nothing indexable was found."""
+    """Nothing indexable was found; ``skipped`` lists every file passed over, with why."""
+
+    def __init__(self, message: str, skipped: Sequence[Skipped] = ()) -> None:
+        super().__init__(message)
+        self.skipped = tuple(skipped)
 
 
 class QuestionError(DocQAError):

@@ -22,8 +22,8 @@ from app.errors import (
     SourceError,
 )
 from app.schema import Chunk, Skipped, SourceDocument
-from app.settings import ChunkingSettings
-from app.sources import Candidate, discover, load_document
+from app.settings import ChunkingSettings, SourceSettings
+from app.sources import Candidate, discover, load_document, printable_name
 from app.store import IndexStore, Manifest, StoredDocument, build_lock, read_manifest, write_index
 
 __all__ = ["IndexReport", "build_index"]
@@ -69,7 +69,7 @@ class _Collected:
     duplicates: int = 0
 
 
-def _collect(paths: list[Path], progress: bool) -> _Collected:
+def _collect(paths: list[Path], limits: SourceSettings, progress: bool) -> _Collected:
     """Load every candidate file; duplicates by content hash are skipped with a reason."""
     found = list(discover(paths))
     out = _Collected(skipped=[f for f in found if isinstance(f, Skipped)])
@@ -77,7 +77,7 @@ def _collect(paths: list[Path], progress: bool) -> _Collected:
     candidates = [f for f in found if isinstance(f, Candidate)]
     for candidate in tqdm(candidates, desc="reading", unit="file", disable=not progress):
         try:
-            document = load_document(candidate)
+            document = load_document(candidate, limits)
         except SourceError as exc:
             out.skipped.append(Skipped(candidate.source, str(exc)))
             continue
@@ -130,6 +130,7 @@ def build_index(
     embedder: str,
     dimension: int,
     chunking: ChunkingSettings,
+    sources: SourceSettings,
     *,
     rebuild: bool = False,
     progress: bool = False,
@@ -141,14 +142,10 @@ def build_index(
     ``paths`` can be indexed.
     """
     started = time.perf_counter()
-    collected = _collect(paths, progress)
+    collected = _collect(paths, sources, progress)
     report = IndexReport(skipped=collected.skipped, duplicates=collected.duplicates)
     if not collected.documents:
-        where = ", ".join(str(p) for p in paths)
-        raise NoDocumentsError(
-            f"Nothing to index under {where}: no readable .txt, .md, .html or .pdf files"
-            + (f" ({len(collected.skipped)} skipped)." if collected.skipped else ".")
-        )
+        raise _nothing_to_index(paths, collected.skipped)
     if on_loaded:
         on_loaded(len(collected.documents))
     with build_lock(root):
@@ -181,6 +178,18 @@ def build_index(
     report.documents, report.chunks = len(documents), len(chunks)
     report.total_seconds = time.perf_counter() - started
     return report
+
+
+def _nothing_to_index(paths: list[Path], skipped: list[Skipped]) -> NoDocumentsError:
+    """Say why nothing could be indexed: the first few skipped files with their reasons."""
+    where = ", ".join(printable_name(str(p)) for p in paths)
+    reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:3])
+    more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+    why = f" ({len(skipped)} skipped: {reasons}{more})" if skipped else ""
+    return NoDocumentsError(
+        f"Nothing to index under {where}: no readable .txt, .md, .html or .pdf files{why}.",
+        skipped,
+    )
 
 
 def _same_documents(documents: list[SourceDocument], reusable: Reusable) -> bool:

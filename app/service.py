@@ -90,6 +90,7 @@ class DocQA:
             self.embedder,
             MODEL_DIMENSION,
             self.settings.chunking,
+            self.settings.sources,
             rebuild=rebuild,
             progress=progress,
         )

@@ -20,6 +20,7 @@ __all__ = [
     "EmbeddingSettings",
     "RetrievalSettings",
     "Settings",
+    "SourceSettings",
     "VerifySettings",
 ]
 
@@ -40,6 +41,14 @@ class EmbeddingSettings(BaseModel):
     batch_size: int = Field(16, ge=1, le=512)
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores")
     cache_dir: Path = Field(default_factory=_default_cache, description="Where built models live")
+
+
+class SourceSettings(BaseModel):
+    """Limits on the files read for indexing; a file over one is skipped with its reason."""
+
+    max_file_mb: int = Field(50, ge=1, le=4096, description="Larger files are skipped")
+    # 2,000 pages is a long book; a 90,000-page PDF of 540 KB took a minute to extract.
+    max_pdf_pages: int = Field(2000, ge=1, le=1_000_000, description="Longer PDFs are skipped")
 
 
 class ChunkingSettings(BaseModel):
@@ -134,6 +143,7 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     embedding: EmbeddingSettings = EmbeddingSettings()
+    sources: SourceSettings = SourceSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()

@@ -9,9 +9,15 @@ import pytest
 
 from app.errors import SourceError
 from app.schema import Skipped
+from app.settings import SourceSettings
 from app.sources import Candidate, discover, load_document
 from app.sources.decode import decode_text
-from app.sources.formats import extract, normalise_date
+from app.sources.formats import extract
+from app.sources.metadata import Extracted, normalise_date
+
+
+def _extract(path: Path, data: bytes) -> Extracted:
+    return extract(path, data, max_pdf_pages=SourceSettings().max_pdf_pages)
 
 
 def test_decodes_utf8_utf16_and_cp1252() -> None:
@@ -33,15 +39,15 @@ def test_unreadable_bytes_give_a_reason(data: bytes, reason: str) -> None:
 
 
 def test_seed_header_gives_date_and_text_without_it() -> None:
-    got = extract(Path("a.txt"), b"date 2026-03-03 Fighting resumed. More later.")
+    got = _extract(Path("a.txt"), b"date 2026-03-03 Fighting resumed. More later.")
     assert got.date == "2026-03-03"
     assert got.text == "Fighting resumed. More later."
 
 
 def test_markdown_front_matter_and_heading() -> None:
-    got = extract(Path("a.md"), b"---\ntitle: Front\ndate: 2026-02-10\n---\nBody text here.")
+    got = _extract(Path("a.md"), b"---\ntitle: Front\ndate: 2026-02-10\n---\nBody text here.")
     assert (got.title, got.date, got.text.strip()) == ("Front", "2026-02-10", "Body text here.")
-    assert extract(Path("b.md"), b"# A heading\n\nText.").title == "A heading"
+    assert _extract(Path("b.md"), b"# A heading\n\nText.").title == "A heading"
 
 
 def test_html_metadata_and_visible_text_only() -> None:
@@ -50,7 +56,7 @@ def test_html_metadata_and_visible_text_only() -> None:
         b"<h1>Head</h1><p>One <b>bold</b> line.</p><script>evil()</script>"
         b"<style>p{}</style><p>Two.</p></body></html>"
     )
-    got = extract(Path("a.html"), html)
+    got = _extract(Path("a.html"), html)
     assert got.title == "T"
     assert got.date == "2026-01-02"
     assert "evil" not in got.text
@@ -70,14 +76,14 @@ def _pdf_bytes(text: str, title: str) -> bytes:
 
 
 def test_pdf_text_and_title() -> None:
-    got = extract(Path("a.pdf"), _pdf_bytes("The harbour reopened in May.", "Harbour news"))
+    got = _extract(Path("a.pdf"), _pdf_bytes("The harbour reopened in May.", "Harbour news"))
     assert "The harbour reopened in May." in got.text
     assert got.title == "Harbour news"
 
 
 def test_corrupt_pdf_is_a_source_error() -> None:
     with pytest.raises(SourceError, match="PDF"):
-        extract(Path("a.pdf"), b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage \x00\x01")
+        _extract(Path("a.pdf"), b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage \x00\x01")
 
 
 def test_dates_are_normalised() -> None:
@@ -94,7 +100,7 @@ def test_title_derived_from_first_real_sentence(tmp_path: Path) -> None:
         "Pakistan carried out strikes on Kabul. More text.",
         encoding="utf-8",
     )
-    doc = load_document(Candidate(path, "a.txt"))
+    doc = load_document(Candidate(path, "a.txt"), SourceSettings())
     assert doc.title == "Pakistan carried out strikes on Kabul."
     assert doc.date == "2026-02-28"
 

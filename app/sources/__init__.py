@@ -12,14 +12,13 @@ from pathlib import Path
 
 from app.errors import SourceError
 from app.schema import Skipped, SourceDocument
+from app.settings import SourceSettings
 from app.sources.formats import SUFFIXES, extract
 from app.text.sentences import first_sentence
 
-__all__ = ["SUFFIXES", "Candidate", "discover", "load_document"]
+__all__ = ["SUFFIXES", "Candidate", "discover", "load_document", "printable_name"]
 
 logger = logging.getLogger(__name__)
-
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -30,13 +29,22 @@ class Candidate:
     source: str
 
 
+def printable_name(name: str) -> str:
+    """A file name as valid text on one line: bytes that are not UTF-8 become ``\\xff``,
+    control characters such as a newline become ``\\n``; every other character stays."""
+    text = os.fsencode(name).decode("utf-8", errors="backslashreplace")
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
 def _source_name(path: Path, root: Path) -> str:
     """Path relative to the given argument's parent: ``seeds/a.txt`` for ``docqa index seeds``."""
     base = root.parent if root.name else root
     try:
-        return path.relative_to(base).as_posix()
+        return printable_name(path.relative_to(base).as_posix())
     except ValueError:
-        return path.as_posix()
+        return printable_name(path.as_posix())
 
 
 def discover(paths: list[Path]) -> Iterator[Candidate | Skipped]:
@@ -54,9 +62,12 @@ def discover(paths: list[Path]) -> Iterator[Candidate | Skipped]:
             if root.suffix.lower() in SUFFIXES:
                 yield Candidate(root, _source_name(root, root))
             else:
-                yield Skipped(root.as_posix(), f"unsupported file type {root.suffix or '(none)'}")
+                yield Skipped(
+                    printable_name(root.as_posix()),
+                    f"unsupported file type {printable_name(root.suffix) or '(none)'}",
+                )
         else:
-            yield Skipped(root.as_posix(), _missing_reason(root))
+            yield Skipped(printable_name(root.as_posix()), _missing_reason(root))
 
 
 def _missing_reason(path: Path) -> str:
@@ -102,18 +113,21 @@ def _walk(folder: Path, root: Path, seen: set[str]) -> Iterator[Candidate | Skip
             logger.debug("ignoring %s: unsupported type", path)
 
 
-def load_document(candidate: Candidate) -> SourceDocument:
+def load_document(candidate: Candidate, limits: SourceSettings) -> SourceDocument:
     """Read and extract one file, or raise ``SourceError`` with a one-line reason."""
     try:
         size = candidate.path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(f"too large ({size // (1024 * 1024)} MB; limit 50 MB)")
+        if size > limits.max_file_mb * 1024 * 1024:
+            raise SourceError(
+                f"too large ({size / (1024 * 1024):.1f} MB; the limit is {limits.max_file_mb} MB, "
+                "DOCQA_SOURCES__MAX_FILE_MB)"
+            )
         data = candidate.path.read_bytes()
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise SourceError("symlink loop") from exc
         raise SourceError(f"cannot read ({exc.strerror})") from exc
-    extracted = extract(candidate.path, data)
+    extracted = extract(candidate.path, data, max_pdf_pages=limits.max_pdf_pages)
     return SourceDocument(
         source=candidate.source,
         text=extracted.text,

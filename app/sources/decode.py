@@ -32,7 +32,14 @@ def decode_text(data: bytes) -> str:
                     f"invalid {encoding.upper()} despite its byte-order mark"
                 ) from exc
     if b"\x00" in data:
-        raise SourceError("binary file (contains NUL bytes)")
+        if (utf16 := _utf16_without_bom(data)) is None:
+            raise SourceError("binary file (contains NUL bytes)")
+        try:
+            return _checked(data.decode(utf16))
+        except (UnicodeDecodeError, SourceError) as exc:
+            raise SourceError(
+                f"looks like {utf16.upper()} without a byte-order mark, but does not decode as text"
+            ) from exc
     try:
         return _checked(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -47,6 +54,21 @@ def decode_text(data: bytes) -> str:
     if western is not None and western.chaos <= best.chaos + _CP1252_TOLERANCE:
         best = western
     return _checked(str(best))
+
+
+def _utf16_without_bom(data: bytes, sample: int = 4096) -> str | None:
+    """``utf-16-le``/``-be`` when the NUL bytes fall on one side of each pair, as they do
+    for UTF-16 text written mostly in Latin script; None for anything else."""
+    head = data[: sample - sample % 2]
+    if len(head) < 4:
+        return None
+    even = head[0::2].count(0) / (len(head) // 2)
+    odd = head[1::2].count(0) / (len(head) // 2)
+    if odd > 0.3 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.3 and odd < 0.05:
+        return "utf-16-be"
+    return None
 
 
 def _checked(text: str) -> str:
