@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -17,6 +18,7 @@ from app.indexing import IndexReport
 from app.schema import Answer, Delta, Skipped
 from app.service import DocQA
 from app.settings import Settings
+from app.text.clean import replace_invalid
 
 app = typer.Typer(
     help="Ask questions about a folder of articles; every answer cites its passages.",
@@ -94,25 +96,33 @@ def _print_report(report: IndexReport) -> None:
         )
 
 
-def read_questions(path: Path) -> Iterator[str]:
-    """One question per line: plain text, or JSON lines with a ``question`` field."""
+def read_questions(path: Path) -> Iterator[str | QuestionError]:
+    """One question per line: plain text, or JSON lines with a ``question`` field.
+
+    A line that cannot be read as a question is yielded as the ``QuestionError`` saying
+    why, in its place, so one bad line loses nothing else.
+    """
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QuestionError(f"Cannot read the questions file {path}: {exc}") from exc
+        data = path.read_bytes()
+    except OSError as exc:
+        raise QuestionError(f"Cannot read the questions file {path}: {exc.strerror}.") from exc
+    # Bytes that are not UTF-8 stay in the line as surrogates; the core refuses that line.
+    lines = data.decode("utf-8-sig", errors="surrogateescape").splitlines()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        if line.lstrip().startswith("{"):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise QuestionError(f"{path}:{number}: not valid JSON ({exc.msg}).") from exc
-            if not isinstance(record.get("question"), str):
-                raise QuestionError(f'{path}:{number}: a JSON line needs a "question" string.')
-            yield record["question"]
-        else:
+        if not line.lstrip().startswith("{"):
             yield line
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield QuestionError(f"{path}:{number}: not valid JSON ({exc.msg}).")
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("question"), str):
+            yield QuestionError(f'{path}:{number}: a JSON line needs a "question" string.')
+            continue
+        yield record["question"]
 
 
 def _render(answer: Answer, text: bool = True) -> str:
@@ -145,7 +155,7 @@ def _stream_to_terminal(service: DocQA, question: str, history: list[dict[str, s
 
 
 def _error_record(question: str, exc: DocQAError) -> dict[str, object]:
-    return {"question": question, "error": str(exc)}
+    return {"question": replace_invalid(question[:200]), "error": str(exc)}
 
 
 @app.command()
@@ -181,9 +191,11 @@ def ask(
     try:
         for item in read_questions(questions):
             try:
+                if isinstance(item, QuestionError):
+                    raise item
                 answer = service.ask(item, since=since, until=until)
             except QuestionError as exc:  # one bad line must not lose the others
-                record = _error_record(item[:200], exc)
+                record = _error_record("" if isinstance(item, QuestionError) else item, exc)
                 typer.echo(json.dumps(record, ensure_ascii=False) if as_json else record["error"])
                 continue
             typer.echo(
@@ -254,6 +266,10 @@ def info(index_dir: IndexDir = None) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    # Names and questions may hold bytes that are not UTF-8: print them escaped, never fail.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

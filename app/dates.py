@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.text.clean import replace_invalid
+
 __all__ = ["DateMention", "annotate", "parse_day", "resolve_dates"]
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -70,7 +72,8 @@ def parse_day(value: str | date | None) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"'{value}' is not a date: write YYYY-MM-DD, e.g. 2026-02-27") from None
+        shown = replace_invalid(value[:40])
+        raise ValueError(f"'{shown}' is not a date: write YYYY-MM-DD, e.g. 2026-02-27") from None
 
 
 def _day(d: date) -> tuple[str, str]:

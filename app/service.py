@@ -32,6 +32,7 @@ from app.retrieval import HybridRetriever, QuestionEncoder
 from app.schema import Answer, Delta, SourceDocument
 from app.settings import Settings
 from app.store import IndexStore, live_version
+from app.text.clean import first_invalid
 
 __all__ = ["DocQA"]
 
@@ -192,7 +193,17 @@ class DocQA:
                 f"The question is {len(question):,} characters long; the limit is {limit:,} "
                 "(DOCQA_MAX_QUESTION_CHARS). Shorten it to the question itself."
             )
+        if (at := first_invalid(question)) is not None:
+            raise QuestionError(_not_text("The question", at))
         return " ".join(question.split())
+
+    @staticmethod
+    def check_history(history: Sequence[Mapping[str, Any]] | None) -> None:
+        """``QuestionError`` if an earlier message holds text that cannot be encoded."""
+        for number, message in enumerate(history or (), start=1):
+            content = message.get("content")
+            if isinstance(content, str) and (at := first_invalid(content)) is not None:
+                raise QuestionError(_not_text(f"Message {number} of the history", at))
 
     def query(
         self,
@@ -217,6 +228,7 @@ class DocQA:
         is the asker's to fix whatever the state of the index.
         """
         question = self.check_question(question)
+        self.check_history(history)
         try:
             start, end = parse_day(since), parse_day(until)
         except ValueError as exc:
@@ -284,6 +296,13 @@ class DocQA:
             name for name, _ in names.most_common(count)
         ]
         return [f"What do the documents say about {name}?" for name in picked]
+
+
+def _not_text(what: str, at: int) -> str:
+    return (
+        f"{what} holds a character that is not text at position {at + 1} (a lone UTF-16 "
+        "surrogate, or a byte that is not UTF-8). Retype it, or send it as UTF-8."
+    )
 
 
 # Runs of capitalised words (optionally joined by "of"/"al-"), as a cheap named-thing finder.

@@ -267,7 +267,7 @@ def main() -> None:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     if args.only_load:
         with tempfile.TemporaryDirectory() as tmp:
-            run_load(SEEDS, list(read_questions(SEED_QA)), Path(tmp))
+            run_load(SEEDS, [q for q in read_questions(SEED_QA) if isinstance(q, str)], Path(tmp))
         return
     llm = Settings()
     if args.only_llm:
@@ -297,7 +297,7 @@ def main() -> None:
         if not args.skip_calibration:
             calibrate_refusal(articles, sample(held_out, 1200, 1), work)
         if not args.skip_load:
-            run_load(SEEDS, list(read_questions(SEED_QA)), work)
+            run_load(SEEDS, [q for q in read_questions(SEED_QA) if isinstance(q, str)], work)
 
 
 def indexing_rounds(

@@ -22,6 +22,7 @@ from app.answer.generative import UNSUPPORTED
 from app.errors import DocQAError
 from app.schema import Answer, Citation, Delta
 from app.service import DocQA
+from app.text.clean import replace_invalid
 
 __all__ = ["answer_markdown", "article_html", "markdown_text", "mount_ui"]
 
@@ -116,7 +117,8 @@ def build_blocks(service: DocQA) -> gr.Blocks:
         if not question:
             yield history, turns, gr.update()
             return
-        history.append({"role": "user", "content": markdown_text(question)})
+        # Shown back as typed, less what cannot be encoded; the core refuses such a question.
+        history.append({"role": "user", "content": markdown_text(replace_invalid(question))})
         earlier = [
             {"role": role, "content": t[key]}
             for t in turns
