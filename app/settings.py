@@ -19,14 +19,17 @@ __all__ = [
     "ChunkingSettings",
     "EmbeddingSettings",
     "RetrievalSettings",
+    "ServerSettings",
     "Settings",
     "SourceSettings",
     "VerifySettings",
 ]
 
 
-# The prompt files shipped with docqa (one per prompt; see prompts/README.md).
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+# The prompt files shipped with docqa (one per prompt; see prompts/README.md). In a
+# checkout app/prompt_templates links to the top-level prompts/ folder; a built wheel
+# carries copies of the files there.
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompt_templates"
 
 
 def _default_cache() -> Path:
@@ -107,6 +110,32 @@ class VerifySettings(BaseModel):
     min_support: float = Field(0.66, ge=0, le=1, description="Below this a sentence is unsupported")
 
 
+class ServerSettings(BaseModel):
+    """How `docqa serve` treats slow and persistent clients."""
+
+    # A client that has not sent a whole request line and headers by then is cut off:
+    # without it, connections that trickle headers stay open for ever.
+    header_timeout: float = Field(10.0, gt=0, le=600, description="Seconds to send headers")
+    keep_alive_timeout: int = Field(5, ge=1, le=600, description="Idle seconds between requests")
+    body_timeout: float = Field(30.0, gt=0, le=3600, description="Seconds to send a request body")
+    login_rate: str = Field(
+        "10/minute", description="Sign-in attempts per client address (limits notation)"
+    )
+
+    @field_validator("login_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is not a rate: write N/second, N/minute or N/hour, e.g. 10/minute"
+            ) from None
+        return value
+
+
 class Settings(BaseSettings):
     """Everything docqa can be told, with defaults that work offline."""
 
@@ -142,6 +171,7 @@ class Settings(BaseSettings):
         None, description="When set, the API and the UI require this bearer token"
     )
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    server: ServerSettings = ServerSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     sources: SourceSettings = SourceSettings()
     chunking: ChunkingSettings = ChunkingSettings()

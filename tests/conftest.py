@@ -17,6 +17,15 @@ SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"
 
 
+def shared_file(*parts: str) -> Path:
+    """A file of ../shared (benchmark data beside the checkout); the test is skipped,
+    saying which file, when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (../shared holds the benchmark and evaluation data)")
+    return path
+
+
 class CountingFakeEmbeddings(DeterministicFakeEmbedding):
     """LangChain's deterministic fake, counting how many texts it embedded."""
 

@@ -17,17 +17,17 @@ import pytest
 from app.answer.injection import addresses_model, strip_invisible
 from app.service import DocQA
 from app.settings import Settings
-from tests.conftest import SHARED, CountingFakeEmbeddings
+from tests.conftest import CountingFakeEmbeddings, shared_file
 from tests.test_generative import QUESTION, ScriptedChat, llm_service
 
-ATTACKS = SHARED / "bench" / "cyberseceval-prompt-injection" / "prompt_injection.json"
 CANARY = "DQ-CANARY-7731"
 EXFIL = "exfil.example"
 
 
 def published_attacks() -> list[dict[str, str]]:
     """The indirect attacks: instructions hidden in content the model is asked about."""
-    return [a for a in json.loads(ATTACKS.read_text()) if a["injection_type"] == "indirect"]
+    attacks = shared_file("bench", "cyberseceval-prompt-injection", "prompt_injection.json")
+    return [a for a in json.loads(attacks.read_text()) if a["injection_type"] == "indirect"]
 
 
 def compromised(prompt: str) -> str:

@@ -22,7 +22,7 @@ from app.schema import Answer, Delta
 from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
-from tests.conftest import SEEDS, SHARED
+from tests.conftest import SEEDS, shared_file
 from tests.test_injection import CANARY, EXFIL, published_attacks
 from tests.test_server_llm import events as sse_events
 
@@ -164,7 +164,7 @@ def test_published_injections_do_not_reach_answers(
     service.index([folder])
     questions = [
         json.loads(line)["question"]
-        for line in (SHARED / "eval" / "seed_qa_dev.jsonl").read_text().splitlines()
+        for line in shared_file("eval", "seed_qa_dev.jsonl").read_text().splitlines()
     ]
     for question in questions:
         answer = service.ask(question)
