@@ -226,9 +226,12 @@ def test_same_origin_only_by_default(seeded: DocQA) -> None:
 
 
 def test_frame_ancestors_lists_the_allowed_origins(client: TestClient) -> None:
-    for path in ("/embed", "/api/health", "/docs"):
+    for path in ("/embed", "/api/health"):
         policy = client.get(path).headers["content-security-policy"]
         assert policy == f"frame-ancestors 'self' {PORTAL}"
+    docs = client.get("/docs").headers["content-security-policy"]
+    assert docs.startswith("default-src 'none'; script-src 'self';")
+    assert docs.endswith(f"; frame-ancestors 'self' {PORTAL}")
 
 
 def test_embed_assets_and_openapi(client: TestClient) -> None:

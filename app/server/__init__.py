@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -17,12 +18,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi_offline import FastAPIOffline
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp
 
 from app.errors import DocQAError
 from app.server.api import api_error, make_router
 from app.server.guard import COOKIE, Guard, token_matches
+from app.server.protocol import timed_protocol
 from app.service import DocQA
 from app.settings import Settings
 
@@ -47,13 +54,16 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
             logger.warning("not ready: %s", exc)
         yield
 
-    app = FastAPI(
+    # Swagger UI's files come from the fastapi-offline package, served at /docs/assets:
+    # the API page needs no CDN and, with its own script file, no inline script.
+    app = FastAPIOffline(
         title="docqa",
         summary="Answers from your documents, every claim cited.",
         version="1",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
+        static_url="/docs/assets",
     )
     app.add_middleware(
         CORSMiddleware,
@@ -79,10 +89,20 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     async def http_error(_: Request, exc: HTTPException) -> Response:
         return api_error(exc.status_code, "http_error", str(exc.detail))
 
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> Response:
+        # A bug, not the asker's fault: said in the documented format, logged with its stack.
+        logger.error("unexpected %s", type(exc).__name__, exc_info=exc)
+        return api_error(
+            500, "internal", "Something went wrong inside docqa; the request was not answered."
+        )
+
     token = settings.api_token.get_secret_value() if settings.api_token else None
     app.include_router(make_router(service))
+    _add_api_fallback(app)
+    _add_docs_page(app)
     _add_embed_routes(app)
-    _add_login(app, token)
+    _add_login(app, token, settings.server.login_rate)
     if ui:
         from app.server.ui import mount_ui
 
@@ -92,7 +112,57 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
         token=token,
         max_body_bytes=settings.max_body_bytes,
         frame_origins=settings.embed_origins,
+        body_timeout=settings.server.body_timeout,
     )
+
+
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _add_api_fallback(app: FastAPI) -> None:
+    """Unknown ``/api`` paths are 404 and known ones asked with another method 405, in the
+    API's error format (the chat, mounted at ``/``, would otherwise answer them)."""
+
+    async def no_such_route(request: Request) -> Response:
+        path = request.url.path
+        routes = [r for r in app.router.routes if r is not fallback and not isinstance(r, Mount)]
+        allowed = [
+            method
+            for method in _METHODS
+            if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+        ]
+        if not allowed:
+            shown = path if len(path) <= 80 else path[:80] + "…"
+            return api_error(404, "not_found", f"There is no {shown} in the API; see /docs.")
+        response = api_error(
+            405,
+            "method_not_allowed",
+            f"{path} answers {' and '.join(allowed)}, not {request.method}; see /docs.",
+        )
+        response.headers["allow"] = ", ".join(allowed)
+        return response
+
+    app.add_api_route("/api/{rest:path}", no_such_route, methods=_METHODS, include_in_schema=False)
+    fallback = app.router.routes[-1]
+
+
+# The API page runs only this server's scripts and styles.
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'"
+)
+
+
+def _add_docs_page(app: FastAPI) -> None:
+    @app.get("/docs", include_in_schema=False)
+    async def docs_page() -> FileResponse:
+        page = FileResponse(STATIC / "docs.html", media_type="text/html")
+        page.headers["content-security-policy"] = DOCS_POLICY
+        return page
+
+    @app.get("/docs/docs.js", include_in_schema=False)
+    async def docs_script() -> FileResponse:
+        return FileResponse(STATIC / "docs.js", media_type="text/javascript")
 
 
 def _add_embed_routes(app: FastAPI) -> None:
@@ -121,13 +191,24 @@ autocomplete="current-password">{error}<button type="submit">Sign in</button></f
 </body></html>"""
 
 
-def _add_login(app: FastAPI, token: str | None) -> None:
+def _add_login(app: FastAPI, token: str | None, rate: str) -> None:
+    # Attempts per client address; kept in this process (each replica counts its own).
+    limiter, limit = MovingWindowRateLimiter(MemoryStorage()), parse(rate)
+
     @app.get("/login", include_in_schema=False)
     async def login_form() -> HTMLResponse:
         return HTMLResponse(_LOGIN.format(error=""))
 
     @app.post("/login", include_in_schema=False)
     async def login(request: Request) -> Response:
+        client = request.client.host if request.client else "unknown"
+        if not limiter.hit(limit, "login", client):
+            reset = limiter.get_window_stats(limit, "login", client).reset_time
+            wait = max(1, int(reset - time.time()) + 1)
+            message = f'<p class="err">Too many sign-in attempts. Try again in {wait} seconds.</p>'
+            page = HTMLResponse(_LOGIN.format(error=message), status_code=429)
+            page.headers["retry-after"] = str(wait)
+            return page
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         offered = (form.get("token") or [""])[0]
         if not token:
@@ -153,4 +234,11 @@ def serve(settings: Settings, service: DocQA | None = None) -> None:
 
     app = create_app(settings, service)
     logger.info("docqa on http://%s:%s", settings.host, settings.port)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        http=timed_protocol(settings.server.header_timeout),
+        timeout_keep_alive=settings.server.keep_alive_timeout,
+    )

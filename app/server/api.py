@@ -25,6 +25,7 @@ from app.errors import (
 from app.schema import Delta
 from app.server.guard import error_payload
 from app.service import DocQA
+from app.text.clean import replace_invalid
 
 __all__ = ["api_error", "make_router"]
 
@@ -104,13 +105,13 @@ class ErrorOut(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 404, 413, 503)
+    code: {"model": ErrorOut} for code in (400, 401, 404, 405, 408, 413, 500, 503)
 }
 
 
 def api_error(status: int, code: str, message: str) -> JSONResponse:
     """An error response in the API's one format."""
-    return JSONResponse(error_payload(code, message), status_code=status)
+    return JSONResponse(error_payload(code, replace_invalid(message)), status_code=status)
 
 
 def from_exception(exc: DocQAError) -> JSONResponse:
@@ -171,6 +172,9 @@ def make_router(service: DocQA) -> APIRouter:
                     yield _sse("done", result)
             except DocQAError as exc:
                 yield _sse("error", error_payload("answer_failed", str(exc)))
+            except Exception as exc:  # a bug: the stream still ends with a documented event
+                logger.error("unexpected %s while streaming", type(exc).__name__, exc_info=exc)
+                yield _sse("error", error_payload("internal", "The answer failed inside docqa."))
 
         return StreamingResponse(
             sse(),
@@ -185,10 +189,11 @@ def make_router(service: DocQA) -> APIRouter:
         except DocQAError as exc:
             return from_exception(exc)
         if found is None:
+            shown = key if len(key) <= 40 else key[:40] + "…"
             return api_error(
                 404,
                 "document_not_found",
-                f"No document '{key}' in the current index; it may have been removed by a "
+                f"No document '{shown}' in the current index; it may have been removed by a "
                 "rebuild. Ask the question again to get fresh citations.",
             )
         return {
