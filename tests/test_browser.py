@@ -321,3 +321,17 @@ def test_llm_answers_show_unsupported_sentences_and_notices(browser: Any, llm_si
     assert "not supported" in page.locator("#chat .notice").inner_text()
     assert tab.outside == []
     tab.close()
+
+
+def test_the_api_page_renders_offline_under_its_strict_policy(
+    browser: Any, site: dict[str, str]
+) -> None:
+    tab = _Page(browser)
+    errors: list[str] = []
+    tab.page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.page.goto(site["docqa"] + "/docs")
+    tab.page.locator(".opblock-summary-path", has_text="/api/ask").first.wait_for(timeout=20_000)
+    assert tab.outside == []
+    assert not [e for e in errors if "Content Security Policy" in e]
+    tab.page.screenshot(path=str(ARTIFACTS / "api-docs.png"))
+    tab.close()
