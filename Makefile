@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run index test test-slow test-llm lint bench bench-llm clean
+.PHONY: run index test test-slow test-llm lint bench bench-llm bench-crash fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,14 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m app.bench $(BENCH_ARGS)
+
+# At least 100 SIGKILLs of `docqa index` at measured moments, the index checked after each.
+bench-crash: $(VENV)/.installed-base
+	$(PY) -m app.bench.crash $(CRASH_ARGS)
+
+# schemathesis against a real `docqa serve`, from its OpenAPI schema (bounded; CI runs it).
+fuzz: $(VENV)/.installed-fuzz
+	$(PY) -m app.bench.fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/v-* index/.tmp-* index/.lock

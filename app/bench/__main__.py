@@ -22,15 +22,18 @@ import numpy as np
 from langchain_core.documents import Document
 
 from app.answer.injection import addresses_model
+from app.bench.hostile import flat_html, many_page_pdf, nested_html, paragraph_html, wide_tag_html
 from app.bench.load import run_load
 from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
 from app.bench.verification import claim_cases, report_verification, search_verification
 from app.cli import read_questions
+from app.errors import SourceError
 from app.indexing import IndexReport
 from app.retrieval import HybridRetriever
 from app.schema import Answer, Chunk
 from app.service import DocQA
 from app.settings import Settings
+from app.sources.formats import extract
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SQUAD = SHARED / "bench" / "squad" / "dev-v1.1.json"
@@ -197,6 +200,31 @@ def injection_patterns(articles: dict[str, str]) -> None:
     print(f"  ordinary paragraphs flagged {flagged}/{len(paragraphs)} (SQuAD dev and seeds)")
 
 
+def extraction() -> None:
+    """Time text extraction of hostile and ordinary files (median of three runs each)."""
+    limit = Settings().sources.max_pdf_pages
+    files = {
+        "ordinary HTML page, 1 MB": ("a.html", paragraph_html(1_000_000)),
+        "10,000 flat <div>, 120 KB": ("a.html", flat_html(10_000)),
+        "85,000 flat <div>, 1 MB": ("a.html", flat_html(85_000)),
+        "50,000 nested <div>, 550 KB": ("a.html", nested_html(50_000)),
+        "one tag, 5,000 attributes": ("a.html", wide_tag_html(5_000)),
+        "90,000-page PDF": ("a.pdf", many_page_pdf(90_000)),
+        "1,500-page PDF": ("a.pdf", many_page_pdf(1_500)),
+    }
+    print("\nExtraction (median of 3):")
+    for label, (name, data) in files.items():
+        times, outcome = [], ""
+        for _ in range(3):
+            started = time.perf_counter()
+            try:
+                outcome = f"{len(extract(Path(name), data, max_pdf_pages=limit).text):,} chars"
+            except SourceError as exc:
+                outcome = f"skipped: {exc}"
+            times.append(time.perf_counter() - started)
+        print(f"  {label:30} {len(data) / 1e6:6.2f} MB {float(np.median(times)):7.3f} s  {outcome}")
+
+
 def _extractive(index_dir: Path) -> Settings:
     """The SQuAD runs measure the default answerer, whatever DOCQA_ANSWERER says."""
     return Settings(index_dir=index_dir, answerer="extractive")
@@ -257,6 +285,7 @@ def main() -> None:
     parser.add_argument("--only-load", action="store_true")
     parser.add_argument("--search-verification", action="store_true")
     parser.add_argument("--only-llm", action="store_true")
+    parser.add_argument("--only-extraction", action="store_true")
     parser.add_argument(
         "--index-rounds", type=int, default=3,
         help="paired indexing measurements of both pipelines (the ratio's median is reported)",
@@ -265,6 +294,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("transformers", "torch", "root", "bm25s", "onnxruntime"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    if args.only_extraction:
+        extraction()
+        return
     if args.only_load:
         with tempfile.TemporaryDirectory() as tmp:
             run_load(SEEDS, [q for q in read_questions(SEED_QA) if isinstance(q, str)], Path(tmp))
@@ -292,6 +324,7 @@ def main() -> None:
         verification(work, questions, held_out, search=args.search_verification)
         seed_questions(work)
         injection_patterns(articles)
+        extraction()
         if llm.answerer == "llm":  # an endpoint is configured: measure the LLM answerer too
             seed_questions(work, llm.model_copy(update={"index_dir": work / "llm-index"}))
         if not args.skip_calibration:

@@ -23,11 +23,11 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.exceptions import HTTPException
-from starlette.routing import Match, Mount
-from starlette.types import ASGIApp
+from starlette.routing import Match, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import DocQAError
-from app.server.api import api_error, make_router
+from app.server.api import api_error, document_limits, make_router
 from app.server.guard import COOKIE, Guard, token_matches
 from app.server.protocol import timed_protocol
 from app.service import DocQA
@@ -99,6 +99,8 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
 
     token = settings.api_token.get_secret_value() if settings.api_token else None
     app.include_router(make_router(service))
+    openapi = app.openapi
+    app.openapi = lambda: document_limits(openapi(), settings.max_question_chars)  # type: ignore[method-assign]
     _add_api_fallback(app)
     _add_docs_page(app)
     _add_embed_routes(app)
@@ -116,7 +118,7 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     )
 
 
-_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]  # those an Allow header lists
 
 
 def _add_api_fallback(app: FastAPI) -> None:
@@ -142,8 +144,15 @@ def _add_api_fallback(app: FastAPI) -> None:
         response.headers["allow"] = ", ".join(allowed)
         return response
 
-    app.add_api_route("/api/{rest:path}", no_such_route, methods=_METHODS, include_in_schema=False)
-    fallback = app.router.routes[-1]
+    class Fallback:
+        """As an ASGI app (not a function) the route takes every method, QUERY and TRACE too."""
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            response = await no_such_route(Request(scope, receive))
+            await response(scope, receive, send)
+
+    fallback = Route("/api/{rest:path}", Fallback(), include_in_schema=False)
+    app.router.routes.append(fallback)
 
 
 # The API page runs only this server's scripts and styles.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any, Literal
@@ -11,7 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from app.answer.chat_models import describe_llm
 from app.errors import (
@@ -27,11 +28,12 @@ from app.server.guard import error_payload
 from app.service import DocQA
 from app.text.clean import replace_invalid
 
-__all__ = ["api_error", "make_router"]
+__all__ = ["api_error", "document_limits", "make_router"]
 
 logger = logging.getLogger(__name__)
 
 MAX_HISTORY = 50
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Message(BaseModel):
@@ -44,12 +46,27 @@ class Message(BaseModel):
 class AskRequest(BaseModel):
     """A question, with the chat so far when it is a follow-up."""
 
-    question: str = Field(description="The question, in plain language")
+    # The core checks these, with messages for the asker; the schema states them too
+    # (maxLength is set per server from DOCQA_MAX_QUESTION_CHARS; see `document_limits`).
+    question: str = Field(
+        description="The question, in plain language",
+        json_schema_extra={"minLength": 1, "pattern": r"\S"},
+    )
     history: list[Message] = Field(
         default_factory=list, max_length=MAX_HISTORY, description="Earlier messages, oldest first"
     )
     since: date | None = Field(None, description="Only articles published on or after (YYYY-MM-DD)")
-    until: date | None = Field(None, description="Only articles published on or before")
+    until: date | None = Field(
+        None, description="Only articles published on or before (YYYY-MM-DD)"
+    )
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _calendar_day(cls, value: object) -> object:
+        # Only a written day: pydantic would also take 0 or "1700000000" as a timestamp.
+        if value is None or (isinstance(value, str) and _DAY.fullmatch(value)):
+            return value
+        raise ValueError("write the day as YYYY-MM-DD, for example 2026-02-27")
 
 
 class CitationOut(BaseModel):
@@ -127,6 +144,13 @@ def from_exception(exc: DocQAError) -> JSONResponse:
 
 def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def document_limits(schema: dict[str, Any], max_question_chars: int) -> dict[str, Any]:
+    """The OpenAPI document with this server's question length limit written in."""
+    properties = schema["components"]["schemas"]["AskRequest"]["properties"]
+    properties["question"]["maxLength"] = max_question_chars
+    return schema
 
 
 def make_router(service: DocQA) -> APIRouter:

@@ -30,7 +30,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from app.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from app.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexStoreError
 from app.schema import Chunk, SourceDocument
 from app.store.bm25 import LexicalIndex
 from app.store.manifest import (
@@ -103,6 +103,12 @@ def write_index(
     indexes ``documents``. The caller holds ``build_lock``.
     """
     root.mkdir(parents=True, exist_ok=True)
+    # Under the lock, any other staging folder or version but the live one was left by a
+    # build that died: removed first, so a run of crashes leaves at most one behind.
+    try:
+        _remove_stale(root, keep={live_version(root).name})
+    except IndexStoreError:
+        _remove_stale(root, keep={p.name for p in root.glob("v-*")})
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
         _write_version(staging, manifest, documents, chunks, vectors)
