@@ -15,8 +15,8 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from app.acronyms import asked_acronym, defines
 from app.embeddings import embed_question
+from app.question.acronyms import asked_acronym, defines
 from app.schema import Chunk
 from app.settings import RetrievalSettings
 from app.store import IndexStore

@@ -23,11 +23,11 @@ from app.answer import Answerer, Query, finish, make_chain, make_retrieve
 from app.answer.chat_models import describe_llm, make_chat_model
 from app.answer.extractive import ExtractiveAnswerer
 from app.answer.verify import Verifier
-from app.dates import parse_day
 from app.embeddings import MODEL_DIMENSION, ArrayEmbeddings, embedder_id, make_embeddings
 from app.errors import QuestionError
 from app.indexing import IndexReport, build_index
 from app.prompts import load_prompt
+from app.question.analysis import parse_day
 from app.retrieval import HybridRetriever, QuestionEncoder
 from app.schema import Answer, Delta, SourceDocument
 from app.settings import Settings

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.acronyms import asked_acronym, defines
+from app.question.acronyms import asked_acronym, defines
 from app.service import DocQA
 
 

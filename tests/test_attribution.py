@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.attribution import named_source
+from app.question.attribution import named_source
 from app.service import DocQA
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.dates import annotate, parse_day, resolve_dates
+from app.question.analysis import parse_day
+from app.text.dates import annotate, resolve_dates
 
 PUBLISHED = "2026-03-03"  # a Tuesday
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.embeddings import embedder_id, openvino
-from app.embeddings.batched import _batches
 from app.errors import ModelUnavailableError
+from app.models.batching import length_batches
 from app.settings import EmbeddingSettings
 
 
@@ -48,12 +48,12 @@ def test_a_missing_runtime_says_what_to_install(
 def test_batches_group_texts_of_similar_length() -> None:
     # Eight sentences and three sentence pairs: the pairs do not pad the sentences.
     lengths = [20, 41, 19, 22, 40, 21, 18, 42, 20, 23, 19]
-    batches = _batches(lengths, 16)
+    batches = length_batches(lengths, 16)
     assert [sorted(lengths[i] for i in batch) for batch in batches] == [
         [18, 19, 19, 20, 20, 21, 22, 23],
         [40, 41, 42],
     ]
     # Texts of one length fill batches up to their size; every text is in one batch.
-    batches = _batches([30] * 20, 16)
+    batches = length_batches([30] * 20, 16)
     assert [len(b) for b in batches] == [16, 4]
     assert sorted(i for b in batches for i in b) == list(range(20))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.answer.extractive import _cut
-from app.answer.kinds import Kind, answer_spans, wanted
+from app.question.kinds import Kind, answer_spans, wanted
 
 
 @pytest.mark.parametrize(

@@ -7,19 +7,19 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app.acronyms import asked_acronym, defines
 from app.answer import stream_answer
 from app.answer.injection import addresses_model
-from app.answer.kinds import answer_spans, wanted
-from app.attribution import named_source
-from app.conversation import follow_up_query
-from app.dates import annotate
 from app.embeddings import embed_matrix
+from app.question.acronyms import asked_acronym, defines
+from app.question.attribution import named_source
+from app.question.follow_up import follow_up_query
+from app.question.kinds import answer_spans, wanted
 from app.retrieval import Hit, QuestionEncoder
 from app.schema import Answer, AnswerSentence, Chunk, Citation, Delta
 from app.settings import AnswerSettings
 from app.store import IndexStore
 from app.text.analysis import analyse
+from app.text.dates import annotate
 from app.text.sentences import breaks_paragraph
 
 __all__ = ["REFUSAL", "Candidate", "ExtractiveAnswerer", "Selection"]

@@ -36,7 +36,7 @@ from app.answer.verify import (
     take_complete,
     urls_in,
 )
-from app.conversation import follow_up_query
+from app.question.follow_up import follow_up_query
 from app.retrieval import Hit
 from app.schema import Answer, AnswerSentence, Citation, Delta
 from app.store import IndexStore

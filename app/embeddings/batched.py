@@ -14,6 +14,7 @@ import numpy as np
 
 from app.embeddings.base import ArrayEmbeddings
 from app.embeddings.packaged import MAX_SEQ_LENGTH, MODEL_DIMENSION, packaged_model_path
+from app.models.batching import padded_batches
 
 
 def load_tokenizer() -> Any:
@@ -62,29 +63,6 @@ class BatchedGraphEmbeddings(ArrayEmbeddings):
         if not texts:
             return out
         encodings = self._tokenizer.encode_batch(texts)
-        lengths = [len(e.ids) for e in encodings]
-        for batch in _batches(lengths, self.batch_size):
-            width = max(lengths[i] for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, i in enumerate(batch):
-                ids[row, : lengths[i]] = encodings[i].ids
-                mask[row, : lengths[i]] = 1
-            out[batch] = self._run(ids, mask)
+        for batch, inputs in padded_batches(encodings, self.batch_size):
+            out[batch] = self._run(inputs["input_ids"], inputs["attention_mask"])
         return out
-
-
-def _batches(lengths: list[int], size: int, spread: float = 1.5) -> list[list[int]]:
-    """Indices of texts in batches of at most ``size``, shortest first.
-
-    Sorting by length and padding each batch only to its own longest item roughly
-    doubles throughput over padding everything to one length. A batch also ends before
-    a text ``spread`` times longer than its first, so a few long texts among short ones
-    (sentences and sentence pairs at answer time) do not pad every row to their length.
-    """
-    out: list[list[int]] = []
-    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
-        if not out or len(out[-1]) == size or lengths[i] > spread * lengths[out[-1][0]]:
-            out.append([])
-        out[-1].append(i)
-    return out

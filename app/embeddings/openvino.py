@@ -14,25 +14,19 @@ pickle). Building needs ``torch``, ``openvino`` and ``nncf``; running needs ``op
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
-import queue
-import sys
-import tempfile
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from app.embeddings.batched import BatchedGraphEmbeddings, graph_inputs, load_tokenizer
 from app.embeddings.onnx import export_plain, model_fingerprint
 from app.embeddings.packaged import MODEL_NAME, packaged_model_path
-from app.errors import ModelUnavailableError
+from app.models.openvino import InferPool, build_once, quantise_int8
 
 logger = logging.getLogger(__name__)
 
@@ -75,60 +69,22 @@ def calibration_inputs() -> list[dict[str, np.ndarray]]:
     return inputs
 
 
-def _quantise(plain_onnx: Path, target: Path) -> None:
-    """Convert the exported ONNX graph to OpenVINO and quantise it (NNCF, transformer preset)."""
-    import nncf
-    import openvino as ov
-
-    nncf.set_log_level(logging.ERROR)
-    inputs = calibration_inputs()
-    # NNCF draws progress bars on standard output, where `docqa ask --json` writes JSON.
-    with contextlib.redirect_stdout(sys.stderr):
-        quantised = nncf.quantize(
-            ov.convert_model(plain_onnx),
-            nncf.Dataset(inputs),
-            # Weights and activations in int8, with the transformer rules: SmoothQuant
-            # moves activation outliers into the weights; sensitive operations stay float.
-            model_type=nncf.ModelType.TRANSFORMER,
-            preset=nncf.QuantizationPreset.MIXED,
-            subset_size=len(inputs),
-        )
-    ov.save_model(quantised, target, compress_to_fp16=True)
-
-
 def ensure_openvino_model(cache_dir: Path) -> Path:
     """Return the cached quantised model (``model.xml``), building it on first use."""
     model_dir = packaged_model_path()
     folder = (
         cache_dir / f"minilm-{model_fingerprint(model_dir)}" / f"openvino-int8-{quantisation_key()}"
     )
-    xml = folder / "model.xml"
-    if xml.is_file() and xml.with_suffix(".bin").is_file():
-        return xml
-    try:
-        import nncf  # noqa: F401
-        import openvino  # noqa: F401
-    except ImportError as exc:
-        raise ModelUnavailableError(
-            "The OpenVINO runtime is not installed; install it with "
-            "`pip install openvino nncf`, or set DOCQA_EMBEDDING__RUNTIME=onnx-int8."
-        ) from exc
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    logger.info("quantising %s to int8 for OpenVINO in %s (once)", MODEL_NAME, folder)
-    # Build in a temporary folder and rename it into place: a crash or a concurrent
-    # build never leaves a half-written model where a later run would trust it.
-    with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
-        plain = Path(tmp) / "plain.onnx"
+
+    def build(target: Path) -> None:
+        plain = target.parent / "plain.onnx"
         export_plain(model_dir, plain)
-        staged = Path(tmp) / "model"
-        staged.mkdir()
-        _quantise(plain, staged / "model.xml")
-        try:
-            os.rename(staged, folder)
-        except OSError:
-            if not xml.is_file():  # not a concurrent build that finished first
-                raise
-    return xml
+        quantise_int8(plain, calibration_inputs(), target)
+        plain.unlink()
+
+    return build_once(
+        folder, build, f"{MODEL_NAME} embedder", "set DOCQA_EMBEDDING__RUNTIME=onnx-int8"
+    )
 
 
 class OpenVinoEmbeddings(BatchedGraphEmbeddings):
@@ -137,28 +93,11 @@ class OpenVinoEmbeddings(BatchedGraphEmbeddings):
     def __init__(self, cache_dir: Path, batch_size: int = 16, threads: int | None = None) -> None:
         super().__init__(batch_size, threads)
         self.cache_dir = cache_dir
-        self._compiled: Any = None
-        # An infer request serves one call at a time: concurrent questions each take an
-        # idle one, and a new one is made only when all are busy.
-        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._pool: InferPool | None = None
 
     def _load(self) -> None:
-        import openvino as ov
-
-        path = ensure_openvino_model(self.cache_dir)
-        config: dict[str, Any] = {"PERFORMANCE_HINT": "LATENCY"}
-        if self.threads:
-            config["INFERENCE_NUM_THREADS"] = self.threads
-        self._compiled = ov.Core().compile_model(str(path), "CPU", config)
+        self._pool = InferPool(ensure_openvino_model(self.cache_dir), self.threads)
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        try:
-            request = self._idle.get_nowait()
-        except queue.Empty:
-            request = self._compiled.create_infer_request()
-        try:
-            result = request.infer(graph_inputs(ids, mask))
-            # The request reuses its output buffer on its next call: copy out of it.
-            return np.array(result[0], dtype=np.float32)
-        finally:
-            self._idle.put(request)
+        assert self._pool is not None
+        return self._pool.run(graph_inputs(ids, mask))

@@ -16,9 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.text.clean import replace_invalid
-
-__all__ = ["DateMention", "annotate", "parse_day", "resolve_dates"]
+__all__ = ["DateMention", "annotate", "resolve_dates"]
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = (
@@ -63,17 +61,6 @@ class DateMention:
     phrase: str
     value: str  # ISO 8601 at the phrase's precision: 2026-02-26, 2026-02 or 2026
     label: str  # the same for people: 26 February 2026, February 2026, 2026
-
-
-def parse_day(value: str | date | None) -> date | None:
-    """``YYYY-MM-DD`` (or a date) as a date; None for None; ValueError otherwise."""
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        shown = replace_invalid(value[:40])
-        raise ValueError(f"'{shown}' is not a date: write YYYY-MM-DD, e.g. 2026-02-27") from None
 
 
 def _day(d: date) -> tuple[str, str]:
@@ -133,7 +120,11 @@ def _resolve(m: re.Match[str], published: date) -> tuple[str, str]:
 def resolve_dates(text: str, published: str | date | None) -> list[DateMention]:
     """Every relative date phrase in ``text`` resolved against ``published``."""
     try:
-        day = parse_day(published)
+        day = (
+            published
+            if isinstance(published, date) or published is None
+            else (date.fromisoformat(published.strip()))
+        )
     except ValueError:
         return []
     if day is None:

@@ -1,0 +1,72 @@
+"""Model files carried as data by installed packages, found without importing the package
+and checked against the SHA-256 recorded here before they are used."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+
+from app.errors import ModelUnavailableError
+
+__all__ = ["PackagedModel", "packaged_files"]
+
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    """A model's files inside a pinned distribution, each with its expected SHA-256."""
+
+    name: str  # what people call it, for messages
+    distribution: str
+    version: str
+    folder: str  # inside the distribution
+    files: tuple[tuple[str, str], ...]  # (file name, sha256)
+
+    @property
+    def reinstall(self) -> str:
+        """The command that puts the files back."""
+        return f"pip install --force-reinstall '{self.distribution}=={self.version}'"
+
+
+@cache
+def packaged_files(model: PackagedModel) -> dict[str, Path]:
+    """The model's files by name, each checked once per process; otherwise a
+    ``ModelUnavailableError`` naming the package to (re)install."""
+    try:
+        dist = distribution(model.distribution)
+    except PackageNotFoundError:
+        raise ModelUnavailableError(
+            f"The {model.name} model is not installed; it ships in the {model.distribution} "
+            f"package: run `{model.reinstall}` (or `make run`)."
+        ) from None
+    if dist.version != model.version:
+        raise ModelUnavailableError(
+            f"The {model.name} model is read from {model.distribution} {model.version}, but "
+            f"{dist.version} is installed: run `{model.reinstall}`."
+        )
+    found = {}
+    for name, expected in model.files:
+        path = Path(str(dist.locate_file(f"{model.folder}/{name}")))
+        if not path.is_file():
+            raise ModelUnavailableError(
+                f"The {model.name} model file {path} is missing: run `{model.reinstall}`."
+            )
+        if _sha256(path) != expected:
+            raise ModelUnavailableError(
+                f"The {model.name} model file {path} is damaged (its checksum does not match "
+                f"{model.distribution} {model.version}): run `{model.reinstall}`."
+            )
+        found[name] = path
+    return found
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""Questions: what is asked, analysed once and handed to every later stage."""
