@@ -15,10 +15,10 @@ from pydantic import ValidationError
 
 from app.errors import DocQAError, NoDocumentsError, QuestionError
 from app.indexing import IndexReport
-from app.schema import Answer, Delta, Skipped
 from app.service import DocQA
 from app.settings import Settings
 from app.text.clean import replace_invalid
+from app.types import Answer, Delta, Skipped
 
 app = typer.Typer(
     help="Ask questions about a folder of articles; every answer cites its passages.",

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.schema import Skipped
+    from app.types import Skipped
 
 __all__ = [
     "ConfigError",

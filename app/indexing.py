@@ -21,10 +21,10 @@ from app.errors import (
     NoDocumentsError,
     SourceError,
 )
-from app.schema import Chunk, Skipped, SourceDocument
 from app.settings import ChunkingSettings, SourceSettings
 from app.sources import Candidate, discover, load_document, printable_name
 from app.store import IndexStore, Manifest, StoredDocument, build_lock, read_manifest, write_index
+from app.types import Chunk, Skipped, SourceDocument
 
 __all__ = ["IndexReport", "build_index"]
 

@@ -23,16 +23,17 @@ from app.answer import Answerer, Query, finish, make_chain, make_retrieve
 from app.answer.chat_models import describe_llm, make_chat_model
 from app.answer.extractive import ExtractiveAnswerer
 from app.answer.verify import Verifier
-from app.embeddings import MODEL_DIMENSION, ArrayEmbeddings, embedder_id, make_embeddings
+from app.embeddings import ArrayEmbeddings, embedder_id, embedding_dimension, make_embeddings
+from app.embeddings.question import QuestionEncoder
 from app.errors import QuestionError
 from app.indexing import IndexReport, build_index
 from app.prompts import load_prompt
 from app.question.analysis import parse_day
-from app.retrieval import HybridRetriever, QuestionEncoder
-from app.schema import Answer, Delta, SourceDocument
+from app.retrieval.hybrid import HybridRetriever
 from app.settings import Settings
 from app.store import IndexStore, live_version
 from app.text.clean import first_invalid
+from app.types import Answer, Delta, SourceDocument
 
 __all__ = ["DocQA"]
 
@@ -89,7 +90,7 @@ class DocQA:
             self.settings.index_dir,
             self.embeddings,
             self.embedder,
-            MODEL_DIMENSION,
+            embedding_dimension(self.settings.embedding),
             self.settings.chunking,
             self.settings.sources,
             rebuild=rebuild,

@@ -12,7 +12,7 @@ from langchain_core.embeddings import Embeddings
 from app.answer.extractive import Candidate, ExtractiveAnswerer
 from app.embeddings.packaged import MODEL_DIMENSION
 from app.errors import QuestionError
-from app.retrieval import HybridRetriever
+from app.retrieval.hybrid import HybridRetriever
 from app.service import DocQA
 from app.settings import Settings
 

@@ -18,9 +18,9 @@ from app.answer import chat_models
 from app.answer.generative import UNSUPPORTED
 from app.errors import ConfigError, ModelUnavailableError, QuestionError
 from app.prompts import load_prompt
-from app.schema import Answer, Delta
 from app.service import DocQA
 from app.settings import AnswerSettings, Settings, VerifySettings
+from app.types import Answer, Delta
 from tests.conftest import CountingFakeEmbeddings
 
 QUESTION = "How many homes were evacuated when the Wendle flooded Marsby?"

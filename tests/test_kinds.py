@@ -20,7 +20,11 @@ from app.question.kinds import Kind, answer_spans, wanted
         ("What percentage of the vote did she win?", Kind.QUANTITY),
         ("How long is the border?", Kind.QUANTITY),
         ("What did Tesla do when he arrived in New York?", None),
-        ("Who founded the museum?", None),
+        ("Who founded the museum?", Kind.PERSON),
+        ("Whose army crossed first?", Kind.PERSON),
+        ("What did the man who won say?", None),
+        ("Where did the ferry sink?", Kind.PLACE),
+        ("In which city was the treaty signed?", Kind.PLACE),
         ("What is the capital of Poland?", None),
     ],
 )
@@ -67,3 +71,15 @@ def test_a_long_sentence_is_cut_to_keep_the_kind_of_answer_asked_for() -> None:
     assert "Mira Toll was elected" in kept
     assert "1890" in kept
     assert len(kept) <= 120
+
+
+def test_a_name_keeps_only_what_the_question_does_not_state() -> None:
+    text = "Pakistan’s Defense Minister Khwaja Asif wrote on X, “Our cup has overflowed."
+    assert _found(Kind.PERSON, text, "Who is Pakistan's defense minister?") == ["Khwaja Asif"]
+    place = "The game was played on February 7 at Levi's Stadium in Santa Clara, California."
+    assert _found(Kind.PLACE, place, "Where was the game played?") == [
+        "Levi's Stadium",
+        "Santa Clara",
+        "California",
+    ]
+    assert _found(Kind.PERSON, "Khalid Sultan said so.", "Who is Khalid Sultan?") == []

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from app.errors import SourceError
-from app.schema import Skipped
 from app.settings import SourceSettings
 from app.sources import Candidate, discover, load_document
 from app.sources.decode import decode_text
 from app.sources.formats import extract
 from app.sources.metadata import Extracted, normalise_date
+from app.types import Skipped
 
 
 def _extract(path: Path, data: bytes) -> Extracted:

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from app.retrieval import Hit, hit_from_document
-from app.schema import Answer, Delta
+from app.retrieval.hybrid import hit_from_document
+from app.types import Answer, Delta, Hit
 
 __all__ = [
     "Answerer",

@@ -10,17 +10,17 @@ from typing import Any
 from app.answer import stream_answer
 from app.answer.injection import addresses_model
 from app.embeddings import embed_matrix
+from app.embeddings.question import QuestionEncoder
 from app.question.acronyms import asked_acronym, defines
 from app.question.attribution import named_source
 from app.question.follow_up import follow_up_query
 from app.question.kinds import answer_spans, wanted
-from app.retrieval import Hit, QuestionEncoder
-from app.schema import Answer, AnswerSentence, Chunk, Citation, Delta
 from app.settings import AnswerSettings
 from app.store import IndexStore
 from app.text.analysis import analyse
 from app.text.dates import annotate
 from app.text.sentences import breaks_paragraph
+from app.types import Answer, AnswerSentence, Chunk, Citation, Delta, Hit
 
 __all__ = ["REFUSAL", "Candidate", "ExtractiveAnswerer", "Selection"]
 
@@ -119,7 +119,10 @@ class ExtractiveAnswerer:
         # "When did…" is answered by a sentence with a time in it, "How many…" by one
         # with a number (kinds the question does not name add nothing).
         kind = wanted(question)
-        typed = [self.W_KIND * bool(kind and answer_spans(kind, s.text, question)) for s in spans]
+        typed = [
+            self.W_KIND * bool(kind and kind.ranks and answer_spans(kind, s.text, question))
+            for s in spans
+        ]
         cheap = [
             self.W_LEXICAL * lex + self.W_PASSAGE * rank
             for lex, rank in zip(lexical, passage, strict=True)

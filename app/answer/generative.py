@@ -37,9 +37,8 @@ from app.answer.verify import (
     urls_in,
 )
 from app.question.follow_up import follow_up_query
-from app.retrieval import Hit
-from app.schema import Answer, AnswerSentence, Citation, Delta
 from app.store import IndexStore
+from app.types import Answer, AnswerSentence, Citation, Delta, Hit
 
 __all__ = ["UNSUPPORTED", "GenerativeAnswerer"]
 

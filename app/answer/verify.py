@@ -18,12 +18,13 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from app.embeddings import embed_matrix
-from app.retrieval import Hit, QuestionEncoder
+from app.embeddings.question import QuestionEncoder
 from app.settings import VerifySettings
 from app.store.bm25 import LexicalIndex
 from app.text.analysis import analyse
 from app.text.dates import annotate
 from app.text.sentences import split_sentences
+from app.types import Hit
 
 __all__ = [
     "Claim",

@@ -29,11 +29,11 @@ from app.bench.verification import claim_cases, report_verification, search_veri
 from app.cli import read_questions
 from app.errors import SourceError
 from app.indexing import IndexReport
-from app.retrieval import HybridRetriever
-from app.schema import Answer, Chunk
+from app.retrieval.hybrid import HybridRetriever
 from app.service import DocQA
 from app.settings import Settings
 from app.sources.formats import extract
+from app.types import Answer, Chunk
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SQUAD = SHARED / "bench" / "squad" / "dev-v1.1.json"

@@ -22,8 +22,9 @@ import numpy as np
 
 from app.answer.verify import Passage, Verifier
 from app.bench.squad import SquadQuestion, normalise_answer
-from app.retrieval import Hit, HybridRetriever
+from app.retrieval.hybrid import HybridRetriever
 from app.service import DocQA
+from app.types import Hit
 
 __all__ = ["ClaimCase", "claim_cases", "report_verification", "search_verification"]
 

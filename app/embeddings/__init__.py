@@ -11,12 +11,17 @@ __all__ = [
     "embed_matrix",
     "embed_question",
     "embedder_id",
+    "embedding_dimension",
     "make_embeddings",
 ]
 
 
 def embedder_id(settings: EmbeddingSettings) -> str:
     """The name an index records: vectors from different runtimes must never mix."""
+    if settings.model == "bge-small-en-v1.5":
+        from app.embeddings.bge import BGE_SMALL, DIMENSION
+
+        return f"{settings.model}/onnx-int8/{DIMENSION}/{BGE_SMALL.files[0][1][:10]}"
     if settings.runtime == "torch":
         return f"{MODEL_NAME}/torch/{MODEL_DIMENSION}"
     from app.embeddings.onnx import EXPORT_VERSION
@@ -29,8 +34,21 @@ def embedder_id(settings: EmbeddingSettings) -> str:
     return name
 
 
+def embedding_dimension(settings: EmbeddingSettings) -> int:
+    """The length of the vectors the configured model gives."""
+    if settings.model == "bge-small-en-v1.5":
+        from app.embeddings.bge import DIMENSION
+
+        return DIMENSION
+    return MODEL_DIMENSION
+
+
 def make_embeddings(settings: EmbeddingSettings) -> ArrayEmbeddings:
     """Build (cheaply; the model loads on first use or ``warm()``) the configured embedder."""
+    if settings.model == "bge-small-en-v1.5":
+        from app.embeddings.bge import BgeEmbeddings
+
+        return BgeEmbeddings(batch_size=settings.batch_size, threads=settings.threads)
     if settings.runtime == "torch":
         from app.embeddings.torch_st import SentenceTransformerEmbeddings
 

@@ -15,6 +15,10 @@ class ArrayEmbeddings(Embeddings):
     def encode(self, texts: list[str]) -> np.ndarray:
         """Return an (n, dim) float32 matrix of L2-normalised vectors."""
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Questions to vectors; models trained with a query instruction add it here."""
+        return self.encode(texts)
+
     def warm(self) -> None:
         """Load heavy resources now rather than on first use."""
 
@@ -24,7 +28,7 @@ class ArrayEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one question (LangChain interface)."""
-        return self.encode([text])[0].tolist()
+        return self.encode_queries([text])[0].tolist()
 
 
 def embed_matrix(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
@@ -41,7 +45,7 @@ def embed_matrix(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
 def embed_question(embeddings: Embeddings, text: str) -> np.ndarray:
     """Embed one question into a normalised float32 vector."""
     if isinstance(embeddings, ArrayEmbeddings):
-        vector = embeddings.encode([text])[0]
+        vector = embeddings.encode_queries([text])[0]
     else:
         vector = np.asarray(embeddings.embed_query(text), dtype=np.float32)
     return normalise(vector[None, :])[0]

@@ -2,9 +2,10 @@
 
 "When did Warsaw become the capital?" wants a time and "How many people live there?"
 a quantity: a sentence with no year or number in it cannot answer them, however many
-of the question's words it repeats. The question's own wording decides the kind; the
-candidates are found by plain patterns, which is all an extractive answer needs to
-prefer the sentence (and the part of a long sentence) that can hold the answer.
+of the question's words it repeats. "Who…" wants a person and "Where…" a place: names,
+which nearly every sentence holds, so they mark where in a sentence the answer stands
+rather than which sentence holds it. The question's own wording decides the kind; the
+candidates are found by plain patterns.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ __all__ = ["Kind", "answer_spans", "wanted"]
 class Kind(Enum):
     TIME = "time"
     QUANTITY = "quantity"
+    PERSON = "person"
+    PLACE = "place"
+
+    @property
+    def ranks(self) -> bool:
+        """Whether holding such a span says a sentence can answer (names are everywhere)."""
+        return self in (Kind.TIME, Kind.QUANTITY)
 
 
 # Month names only capitalised: "may" is more often a verb than a month.
@@ -52,8 +60,27 @@ _ASKS = (
             re.IGNORECASE,
         ),
     ),
+    (
+        Kind.PERSON,
+        re.compile(
+            r"\bwho(?:m|se)?\b|\b(?:what|which)\s+(?:person|people|man|woman|king|queen|"
+            r"president|leader|minister|general|emperor|artist|author|writer|scientist|"
+            r"player|coach|ruler|pope|architect|composer|inventor)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        Kind.PLACE,
+        re.compile(
+            r"\bwhere\b|\b(?:what|which)\s+(?:city|country|state|place|region|town|"
+            r"province|continent|area|location|county|district|island|river|village|"
+            r"capital|nation|site|stadium)\b",
+            re.IGNORECASE,
+        ),
+    ),
 )
-_WHEN_CLAUSE = re.compile(r"\bwhen\b", re.IGNORECASE)
+# Words that may only ask for their kind where they open the question or a clause.
+_CLAUSE_WORD = re.compile(r"\b(?:when|who|whom|whose|where)\b", re.IGNORECASE)
 
 # The answer: spans of a sentence that can be one.
 _YEAR = r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\b\d{1,4}\s*(?:BC|BCE|AD|CE)\b|\b'\d0s\b"
@@ -67,7 +94,22 @@ _QUANTITY = re.compile(
     rf"\b\d[\d,.]*(?:\s*%)?|\b(?:{_NUMBER_WORDS})(?:-(?:{_NUMBER_WORDS}))?\b",
     re.IGNORECASE,
 )
-_FINDS = {Kind.TIME: _TIME, Kind.QUANTITY: _QUANTITY}
+# A name: capitalised words, with the particles names carry between them.
+_NAME = re.compile(
+    r"(?-i:[A-Z][\w’'.-]*[\w.])(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|ibn|la|le|du|"
+    r"the|and)\s+)?(?-i:[A-Z][\w’'.-]*[\w.]))*"
+)
+_FINDS = {Kind.TIME: _TIME, Kind.QUANTITY: _QUANTITY, Kind.PERSON: _NAME, Kind.PLACE: _NAME}
+# Capitalised only because they open a sentence, or never a name.
+_NOT_NAMES = frozenset([
+    "the", "a", "an", "in", "on", "at", "of", "for", "to", "by", "from", "with", "as", "it",
+    "its", "this", "that", "these", "those", "he", "she", "they", "we", "i", "you", "our",
+    "my", "his", "her", "their", "there", "here", "but", "and", "or", "so", "if", "when",
+    "while", "after", "before", "since", "during", "mr", "mrs", "ms", "dr", "monday",
+    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december",
+])  # fmt: skip
 
 
 def wanted(question: str) -> Kind | None:
@@ -78,8 +120,8 @@ def wanted(question: str) -> Kind | None:
     """
     for kind, pattern in _ASKS:
         for match in pattern.finditer(question):
-            bare_when = _WHEN_CLAUSE.fullmatch(match.group())
-            if not bare_when or _opens_clause(question, match.start()):
+            bare = _CLAUSE_WORD.fullmatch(match.group())
+            if not bare or _opens_clause(question, match.start()):
                 return kind
     return None
 
@@ -100,11 +142,42 @@ def _opens_clause(question: str, at: int) -> bool:
 def answer_spans(kind: Kind, text: str, question: str) -> list[tuple[int, int]]:
     """Character spans of ``text`` that could answer a question wanting ``kind``.
 
-    A span the question already states ("What happened in 1848?") answers nothing.
+    A span the question already states ("What happened in 1848?") answers nothing; a
+    name loses the words the question states ("Pakistan's Defense Minister Khwaja Asif"
+    answers "Who is Pakistan's defense minister?" with "Khwaja Asif").
     """
     asked = question.lower()
-    return [
-        m.span()
-        for m in _FINDS[kind].finditer(text)
-        if not re.search(rf"(?<!\w){re.escape(m.group().lower())}(?!\w)", asked)
-    ]
+    spans = []
+    for m in _FINDS[kind].finditer(text):
+        if kind in (Kind.PERSON, Kind.PLACE):
+            span = _new_name_words(text, m.start(), m.end(), asked)
+            if span is not None:
+                spans.append(span)
+        elif not _stated(m.group(), asked):
+            spans.append(m.span())
+    return spans
+
+
+def _stated(words: str, asked: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(words.lower())}(?!\w)", asked) is not None
+
+
+def _new_name_words(text: str, start: int, end: int, asked: str) -> tuple[int, int] | None:
+    """The part of the name ``text[start:end]`` the question does not already state."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+
+    def known(word: str) -> bool:
+        bare = word.strip("’'.,").lower()
+        bare = re.sub(r"[’']s$", "", bare)
+        return bare in _NOT_NAMES or _stated(bare, asked)
+
+    while words and known(words[0].group()):
+        words.pop(0)
+    while words and known(words[-1].group()):
+        words.pop()
+    if not words:
+        return None
+    last = words[-1].group()
+    # A full stop that ends the sentence is not part of a name ("U.S." keeps its own).
+    trim = 1 if last.endswith(".") and "." not in last[:-1] else 0
+    return start + words[0].start(), start + words[-1].end() - trim

@@ -23,10 +23,10 @@ from app.errors import (
     ModelUnavailableError,
     QuestionError,
 )
-from app.schema import Delta
 from app.server.guard import error_payload
 from app.service import DocQA
 from app.text.clean import replace_invalid
+from app.types import Delta
 
 __all__ = ["api_error", "document_limits", "make_router"]
 

@@ -20,9 +20,9 @@ from fastapi import FastAPI
 
 from app.answer.generative import UNSUPPORTED
 from app.errors import DocQAError
-from app.schema import Answer, Citation, Delta
 from app.service import DocQA
 from app.text.clean import replace_invalid
+from app.types import Answer, Citation, Delta
 
 __all__ = ["answer_markdown", "article_html", "markdown_text", "mount_ui"]
 

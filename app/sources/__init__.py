@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.errors import SourceError
-from app.schema import Skipped, SourceDocument
 from app.settings import SourceSettings
 from app.sources.formats import SUFFIXES, extract
 from app.text.sentences import first_sentence
+from app.types import Skipped, SourceDocument
 
 __all__ = ["SUFFIXES", "Candidate", "discover", "load_document", "printable_name"]
 

@@ -31,7 +31,6 @@ import faiss
 import numpy as np
 
 from app.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexStoreError
-from app.schema import Chunk, SourceDocument
 from app.store.bm25 import LexicalIndex
 from app.store.manifest import (
     FORMAT_VERSION,
@@ -41,6 +40,7 @@ from app.store.manifest import (
     file_record,
     parse_manifest,
 )
+from app.types import Chunk, SourceDocument
 
 __all__ = [
     "IndexStore",

@@ -6,7 +6,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Answer", "AnswerSentence", "Chunk", "Citation", "Delta", "Skipped", "SourceDocument"]
+__all__ = [
+    "Answer",
+    "AnswerSentence",
+    "Chunk",
+    "Citation",
+    "Delta",
+    "Hit",
+    "Skipped",
+    "SourceDocument",
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,16 @@ class Chunk:
     end: int
     text: str
     sentences: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the two scores it came from."""
+
+    chunk: Chunk
+    score: float
+    dense: float
+    lexical: float
 
 
 @dataclass(frozen=True)

@@ -2,77 +2,41 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import date
-from threading import Lock
 from typing import Any
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
-from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from app.embeddings import embed_question
+from app.embeddings.question import QuestionEncoder
 from app.question.acronyms import asked_acronym, defines
-from app.schema import Chunk
 from app.settings import RetrievalSettings
 from app.store import IndexStore
 from app.text.analysis import analyse
+from app.types import Chunk, Hit
 
-__all__ = ["Hit", "HybridRetriever", "QuestionEncoder", "hit_from_document"]
-
-
-class QuestionEncoder:
-    """Embeds questions, remembering recent ones: retrieval and answering share one encode."""
-
-    def __init__(self, embeddings: Embeddings, size: int = 512) -> None:
-        self.embeddings = embeddings
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._size = size
-        self._lock = Lock()
-
-    def __call__(self, text: str) -> np.ndarray:
-        """The normalised vector of ``text``."""
-        with self._lock:
-            if text in self._cache:
-                self._cache.move_to_end(text)
-                return self._cache[text]
-        vector = embed_question(self.embeddings, text)
-        with self._lock:
-            self._cache[text] = vector
-            if len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return vector
+__all__ = ["HybridRetriever", "hit_from_document", "hit_to_document"]
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved chunk with its fused score and the two scores it came from."""
-
-    chunk: Chunk
-    score: float
-    dense: float
-    lexical: float
-
-    def to_document(self) -> Document:
-        """The LangChain form, for the runnable chain."""
-        c = self.chunk
-        return Document(
-            page_content=c.text,
-            metadata={
-                "chunk_id": c.id,
-                "doc_id": c.doc_id,
-                "start": c.start,
-                "end": c.end,
-                "sentences": c.sentences,
-                "score": self.score,
-                "dense": self.dense,
-                "lexical": self.lexical,
-            },
-        )
+def hit_to_document(hit: Hit) -> Document:
+    """The LangChain form, for the runnable chain."""
+    c = hit.chunk
+    return Document(
+        page_content=c.text,
+        metadata={
+            "chunk_id": c.id,
+            "doc_id": c.doc_id,
+            "start": c.start,
+            "end": c.end,
+            "sentences": c.sentences,
+            "score": hit.score,
+            "dense": hit.dense,
+            "lexical": hit.lexical,
+        },
+    )
 
 
 def hit_from_document(document: Document) -> Hit:
@@ -146,6 +110,6 @@ class HybridRetriever(BaseRetriever):
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
         return [
-            hit.to_document()
+            hit_to_document(hit)
             for hit in self.search(query, kwargs.get("k"), kwargs.get("since"), kwargs.get("until"))
         ]

@@ -1,0 +1,1 @@
+"""Retrieval: the passages a question's answer is looked for in."""
