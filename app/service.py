@@ -19,16 +19,17 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 
-from app.answer import Answerer, Query, finish, make_chain, make_retrieve
+from app.answer import Answerer, finish, make_chain, make_steps
 from app.answer.chat_models import describe_llm, make_chat_model
 from app.answer.extractive import ExtractiveAnswerer
-from app.answer.verify import Verifier
+from app.answer.generative.verify import Verifier
 from app.embeddings import ArrayEmbeddings, embedder_id, embedding_dimension, make_embeddings
 from app.embeddings.question import QuestionEncoder
 from app.errors import QuestionError
 from app.indexing import IndexReport, build_index
 from app.prompts import load_prompt
-from app.question.analysis import parse_day
+from app.question.analysis import Question, analyse_question, parse_day
+from app.rerank import PairScorer, Reranker, make_pair_scorer, make_reranker
 from app.retrieval.hybrid import HybridRetriever
 from app.settings import Settings
 from app.store import IndexStore, live_version
@@ -47,8 +48,8 @@ class _Live:
     version: str
     store: IndexStore
     answerer: Answerer
-    retrieve: Runnable[Query, dict[str, Any]]
-    chain: Runnable[Query, Answer]
+    steps: Runnable[Question, dict[str, Any]]  # retrieval and reranking
+    chain: Runnable[Question, Answer]
 
 
 class DocQA:
@@ -64,10 +65,12 @@ class DocQA:
         settings: Settings,
         embeddings: Embeddings | None = None,
         chat_model: BaseChatModel | None = None,
+        pair_scorer: PairScorer | None = None,
     ) -> None:
         self.settings = settings
         self._embeddings = embeddings
         self._chat_model = chat_model
+        self._pair_scorer = pair_scorer
         self._live: _Live | None = None
         self._lock = Lock()
 
@@ -109,20 +112,31 @@ class DocQA:
                 retriever = HybridRetriever(
                     store=store, encoder=self.encoder, settings=self.settings.retrieval
                 )
+                reranker = self._reranker(store)
                 answerer = self._answerer(store)
                 # The old store is not closed: questions in flight may still read it.
                 self._live = _Live(
                     store.folder.name,
                     store,
                     answerer,
-                    make_retrieve(retriever),
-                    make_chain(retriever, answerer),
+                    make_steps(retriever, reranker),
+                    make_chain(retriever, reranker, answerer),
                 )
                 logger.info("index %s loaded (%d chunks)", store.folder, store.size)
             return self._live
 
+    @cached_property
+    def pair_scorer(self) -> PairScorer | None:
+        """The reranking model, shared by every index version (loaded on ``warm``)."""
+        return self._pair_scorer if self._pair_scorer is not None else make_pair_scorer(
+            self.settings
+        )  # fmt: skip
+
+    def _reranker(self, store: IndexStore) -> Reranker:
+        return make_reranker(self.settings, self.pair_scorer, self.encoder, store.lexical)
+
     def _answerer(self, store: IndexStore) -> Answerer:
-        extractive = ExtractiveAnswerer(store, self.encoder, self.settings.answer)
+        extractive = ExtractiveAnswerer(store, self.settings.answer)
         if self.settings.answerer == "extractive":
             return extractive
         from app.answer.generative import GenerativeAnswerer
@@ -135,7 +149,7 @@ class DocQA:
             store,
             Verifier(store.lexical, self.encoder, self.settings.verify),
             extractive,
-            passages=self.settings.retrieval.top_k,
+            passages=self.settings.rerank.passages,
             describe=describe_llm(self.settings),
         )
 
@@ -178,11 +192,13 @@ class DocQA:
         self.check_answerer()
         if isinstance(self.embeddings, ArrayEmbeddings):
             self.embeddings.warm()
+        if self.pair_scorer is not None:
+            self.pair_scorer.warm()
         live = self._current()
-        # The extractive answerer embeds sentences: warm it too. A language model is not
-        # called: that would spend a request, and it may not be up yet.
-        step = live.chain if self.settings.answerer == "extractive" else live.retrieve
-        step.invoke(Query("warm-up", "warm-up"))
+        # One question through every stage warms them. A language model is not called:
+        # that would spend a request, and it may not be up yet.
+        step = live.chain if self.settings.answerer == "extractive" else live.steps
+        step.invoke(analyse_question("warm-up"))
 
     def check_question(self, question: Any) -> str:
         """The question stripped, or ``QuestionError`` saying what is wrong with it."""
@@ -212,8 +228,8 @@ class DocQA:
         history: Sequence[Mapping[str, Any]] | None = None,
         since: str | date | None = None,
         until: str | date | None = None,
-    ) -> Query:
-        """Check a question and its date range; a follow-up gets its standalone form."""
+    ) -> Question:
+        """Check a question and its date range, and analyse it (a follow-up made standalone)."""
         return self._query(question, history, since, until)[1]
 
     def _query(
@@ -222,8 +238,8 @@ class DocQA:
         history: Sequence[Mapping[str, Any]] | None,
         since: str | date | None,
         until: str | date | None,
-    ) -> tuple[_Live, Query]:
-        """The live index version the question will use, and the checked query.
+    ) -> tuple[_Live, Question]:
+        """The live index version the question will use, and the analysed question.
 
         The question and dates are checked before the index is opened: a bad question
         is the asker's to fix whatever the state of the index.
@@ -237,7 +253,8 @@ class DocQA:
         if start and end and start > end:
             raise QuestionError(f"The date range is empty: since {start} is after until {end}.")
         live = self._current()  # one index version for the whole question
-        return live, Query(question, live.answerer.standalone(question, history), start, end)
+        search = live.answerer.standalone(question, history)
+        return live, analyse_question(question, search, start, end)
 
     def ask(
         self,
@@ -253,8 +270,8 @@ class DocQA:
         ``until`` (``YYYY-MM-DD``) keep to articles published in that range.
         """
         started = time.perf_counter()
-        live, query = self._query(question, history, since, until)
-        answer: Answer = live.chain.invoke(query)
+        live, analysed = self._query(question, history, since, until)
+        answer: Answer = live.chain.invoke(analysed)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
 
@@ -270,14 +287,15 @@ class DocQA:
         The question is checked before the first item, so a bad one raises at once.
         """
         started = time.perf_counter()
-        live, query = self._query(question, history, since, until)
+        live, analysed = self._query(question, history, since, until)
 
         def events() -> Iterator[Delta | Answer]:
-            retrieved = live.retrieve.invoke(query)
+            state = live.steps.invoke(analysed)
             answering = time.perf_counter()
-            for event in live.answerer.stream(query.search, retrieved["hits"]):
+            for event in live.answerer.stream(analysed, state["ranked"]):
                 if isinstance(event, Answer):
-                    event = finish(event, query, retrieved["retrieve_ms"], answering)
+                    answer_ms = (time.perf_counter() - answering) * 1000
+                    event = finish(event, analysed, {**state["timings"], "answer": answer_ms})
                     event.timings_ms["total"] = (time.perf_counter() - started) * 1000
                 yield event
 

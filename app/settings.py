@@ -18,6 +18,7 @@ __all__ = [
     "AnswerSettings",
     "ChunkingSettings",
     "EmbeddingSettings",
+    "RerankSettings",
     "RetrievalSettings",
     "ServerSettings",
     "Settings",
@@ -77,26 +78,41 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(0.6, ge=0, le=1)
 
 
+class RerankSettings(BaseModel):
+    """The reranking stage between retrieval and answering.
+
+    ``cross-encoder``: the packaged ms-marco-MiniLM-L-12-v2 reads the question with each
+    of the best ``sentences`` sentences of the top ``passages`` passages (best by terms
+    and passage standing); relevance is its sigmoid score, 0 to 1. ``none``: retrieval's
+    order, sentences scored by terms, standing and MiniLM similarity as before.
+    """
+
+    model: Literal["cross-encoder", "none"] = "cross-encoder"
+    passages: int = Field(5, ge=1, le=20, description="Top passages whose sentences compete")
+    sentences: int = Field(
+        8, ge=1, le=200, description="Sentences (best by terms and standing) the model reads"
+    )
+    min_relevance: float = Field(
+        0.5, ge=0, le=1, description="Below this cross-encoder relevance the answer is a refusal"
+    )
+    max_tokens: int = Field(256, ge=32, le=512, description="Longest question and sentence read")
+    threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores")
+
+
 class AnswerSettings(BaseModel):
     """The extractive answerer."""
 
     max_chars: int = Field(300, ge=80, le=2000, description="Length budget of the answer lead")
-    passages: int = Field(4, ge=1, le=20, description="Top passages whose sentences compete")
     max_sentences: int = Field(3, ge=1, le=10)
-    rerank_sentences: int = Field(
-        8, ge=1, le=200, description="Sentences (best by terms and rank) compared by meaning"
-    )
     min_relative_score: float = Field(
-        0.5, ge=0, le=1, description="Further sentences need this share of the best one's score"
-    )
-    lead_first_chars: int = Field(
-        200, ge=40, le=2000, description="Most of the budget the best sentence may take"
+        0.5, ge=0, le=1, description="Further sentences need this share of the best one's rank"
     )
     min_window_chars: int = Field(
         30, ge=20, le=500, description="A further sentence gets at least this much, or is left out"
     )
     min_score: float = Field(
-        0.61, description="Below this evidence score the answer is a refusal (calibrated)"
+        0.61,
+        description="With DOCQA_RERANK__MODEL=none: below this evidence the answer is a refusal",
     )
     closest: int = Field(3, ge=0, le=10, description="Passages shown with a refusal")
 
@@ -180,6 +196,7 @@ class Settings(BaseSettings):
     sources: SourceSettings = SourceSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    rerank: RerankSettings = RerankSettings()
     answer: AnswerSettings = AnswerSettings()
     verify: VerifySettings = VerifySettings()
 

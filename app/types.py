@@ -83,15 +83,25 @@ class Citation:
 
 @dataclass(frozen=True)
 class AnswerSentence:
-    """One sentence of an answer, the citations it carries and whether they support it."""
+    """One sentence of an answer, the citations it carries and whether they support it.
+
+    ``answer_span`` marks, as ``[start, end)`` offsets into ``text``, the words that answer
+    a who/when/where/how-many question, when the sentence holds them.
+    """
 
     text: str
     citations: tuple[int, ...]
     supported: bool
+    answer_span: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
-        return {"text": self.text, "citations": list(self.citations), "supported": self.supported}
+        return {
+            "text": self.text,
+            "citations": list(self.citations),
+            "supported": self.supported,
+            "answer_span": list(self.answer_span) if self.answer_span else None,
+        }
 
 
 @dataclass(frozen=True)

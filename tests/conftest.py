@@ -10,7 +10,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from app.embeddings.packaged import MODEL_DIMENSION
 from app.service import DocQA
-from app.settings import AnswerSettings, Settings
+from app.settings import AnswerSettings, RerankSettings, Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -70,13 +70,14 @@ def fake_embeddings() -> CountingFakeEmbeddings:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Default settings with the index in tmp_path.
+    """Default settings with the index in tmp_path, and no reranking model.
 
     The refusal threshold is calibrated for the real model; fake vectors carry no meaning,
     so with them only the lexical and passage parts of the score can clear it.
     """
     return Settings(
         index_dir=tmp_path / "index",
+        rerank=RerankSettings(model="none"),
         answer=AnswerSettings(min_score=0.45),
         _env_file=None,  # type: ignore[call-arg]
     )

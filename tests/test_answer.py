@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from app.answer.extractive import Candidate, ExtractiveAnswerer
 from app.embeddings.packaged import MODEL_DIMENSION
 from app.errors import QuestionError
+from app.question.analysis import analyse_question
+from app.rerank import Sentence, make_reranker
+from app.rerank.passthrough import PassThrough
 from app.retrieval.hybrid import HybridRetriever
 from app.service import DocQA
 from app.settings import Settings
@@ -97,12 +99,15 @@ def test_long_sentences_are_cut_around_the_question_terms(service: DocQA, tmp_pa
     assert answer.citations[0].quote == sentence
 
 
-def _ranked(service: DocQA, question: str) -> dict[str, Candidate]:
+def _ranked(service: DocQA, question: str) -> dict[str, Sentence]:
+    """The question's sentences as reranking without a model scores them."""
     retriever = HybridRetriever(
         store=service.store, encoder=service.encoder, settings=service.settings.retrieval
     )
-    answerer = ExtractiveAnswerer(service.store, service.encoder, service.settings.answer)
-    return {c.text: c for c in answerer.candidates(question, retriever.search(question))}
+    reranker = make_reranker(service.settings, None, service.encoder, service.store.lexical)
+    analysed = analyse_question(question)
+    ranked = reranker.rerank(analysed, retriever.search(analysed))
+    return {s.text: s for s in ranked.sentences}
 
 
 def test_a_sentence_is_ranked_with_the_sentence_before_it_in_its_paragraph(
@@ -121,8 +126,8 @@ def test_a_sentence_is_ranked_with_the_sentence_before_it_in_its_paragraph(
     ada = ranked["Ada Brenn founded it in 1890."]
     tom = ranked["Tom Reed founded it in 1920 as a bakery."]
     assert ada.lexical == tom.lexical  # alone, both only say "founded"
-    assert ada.score > ada.evidence  # the sentence before names the museum
-    assert tom.score == tom.evidence  # a paragraph break ends a sentence's context
+    assert ada.rank > ada.relevance  # the sentence before names the museum
+    assert tom.rank == tom.relevance  # a paragraph break ends a sentence's context
 
 
 def test_a_sentence_with_the_kind_of_answer_asked_for_ranks_higher(
@@ -142,13 +147,13 @@ def test_a_sentence_with_the_kind_of_answer_asked_for_ranks_higher(
         when["The Harrow bridge was opened by the mayor."],
     )
     assert dated.lexical == plain.lexical
-    assert dated.score > dated.evidence  # it holds a time: the kind asked for
-    assert dated.score - dated.evidence == pytest.approx(ExtractiveAnswerer.W_KIND)
-    assert plain.score == plain.evidence
+    assert dated.rank > dated.relevance  # it holds a time: the kind asked for
+    assert dated.rank - dated.relevance == pytest.approx(PassThrough.W_KIND)
+    assert plain.rank == plain.relevance
     # A question that does not ask for a time gives the year nothing.
     who = _ranked(service, "Who opened the Harrow bridge?")
-    assert who["The Harrow bridge was opened in 1890."].score == pytest.approx(
-        who["The Harrow bridge was opened in 1890."].evidence
+    assert who["The Harrow bridge was opened in 1890."].rank == pytest.approx(
+        who["The Harrow bridge was opened in 1890."].relevance
     )
 
 
@@ -180,13 +185,13 @@ def test_a_sentence_is_also_read_with_the_sentence_before_it(
     service.index([folder])
     question = "How does the Harrow lantern festival open?"
     read = _ranked(service, question)
-    monkeypatch.setattr(ExtractiveAnswerer, "W_CONTEXT_DENSE", 0.0)
+    monkeypatch.setattr(PassThrough, "W_CONTEXT_DENSE", 0.0)
     alone = _ranked(service, question)
     boats, horses = (
         "It opens with a parade of boats.",
         "The Kell fair opens with a parade of horses.",
     )
     # The sentence before names the festival: read with it, "It opens…" means more.
-    assert read[boats].score > alone[boats].score
-    assert read[boats].evidence == alone[boats].evidence  # the refusal threshold's part
-    assert read[horses].score == alone[horses].score  # first of its paragraph
+    assert read[boats].rank > alone[boats].rank
+    assert read[boats].relevance == alone[boats].relevance  # the refusal threshold's part
+    assert read[horses].rank == alone[horses].rank  # first of its paragraph

@@ -113,7 +113,12 @@ def test_a_supported_answer_cites_the_exact_sentence(make: Callable[..., DocQA])
     assert (answer.mode, answer.refused, answer.notice) == ("llm", False, None)
     assert answer.answer == "Officials evacuated 40 homes in Marsby. [1]"
     assert [s.to_dict() for s in answer.sentences] == [
-        {"text": "Officials evacuated 40 homes in Marsby.", "citations": [1], "supported": True}
+        {
+            "text": "Officials evacuated 40 homes in Marsby.",
+            "citations": [1],
+            "supported": True,
+            "answer_span": None,
+        }
     ]
     (citation,) = answer.citations
     document = service.store.document(citation.doc_id)

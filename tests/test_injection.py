@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from app.answer.injection import addresses_model, strip_invisible
 from app.service import DocQA
 from app.settings import Settings
+from app.text.instructions import addresses_model, strip_invisible
 from tests.conftest import CountingFakeEmbeddings, shared_file
 from tests.test_generative import QUESTION, ScriptedChat, llm_service
 

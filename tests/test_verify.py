@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.answer.verify import (
+from app.answer.generative.verify import (
     Claim,
     is_no_answer,
     sanitise,

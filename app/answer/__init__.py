@@ -1,47 +1,36 @@
-"""Answering: the seam every answerer fills, and the retrieval + answer chain."""
+"""Answering: the seam every answerer fills, and the retrieve → rerank → answer chain."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from app.retrieval.hybrid import hit_from_document
+from app.question.analysis import Question
+from app.rerank.base import Ranked, Reranker
 from app.types import Answer, Delta, Hit
 
 __all__ = [
     "Answerer",
-    "Query",
+    "Retrieve",
+    "final_answer",
     "finish",
     "make_chain",
-    "make_retrieve",
+    "make_steps",
     "stream_answer",
     "stream_pieces",
 ]
 
 
-@dataclass(frozen=True)
-class Query:
-    """A question as asked, the form retrieval and answering use, and a date range."""
-
-    question: str
-    search: str
-    since: date | None = None
-    until: date | None = None
-
-
 class Answerer(Protocol):
-    """Turns a question and its retrieved passages into a cited answer.
+    """Turns a question and its reranked passages into a cited answer, or a refusal.
 
     ``ExtractiveAnswerer`` (no LLM) is the default; ``GenerativeAnswerer`` writes with
-    a chat model and verifies its citations.
+    a chat model and verifies its citations. ``answer`` is the last item of ``stream``.
     """
 
     mode: str
@@ -50,13 +39,35 @@ class Answerer(Protocol):
         """The retrieval form of a follow-up question, given the chat so far."""
         ...
 
-    def answer(self, question: str, hits: list[Hit]) -> Answer:
-        """Answer from ``hits`` only; every claim cites one of them."""
-        ...
-
-    def stream(self, question: str, hits: list[Hit]) -> Iterator[Delta | Answer]:
+    def stream(self, question: Question, ranked: Ranked) -> Iterator[Delta | Answer]:
         """The answer as it is written: ``Delta`` pieces, then the finished ``Answer``."""
         ...
+
+    def answer(self, question: Question, ranked: Ranked) -> Answer:
+        """The finished answer: the stream's last item."""
+        ...
+
+    def refusal(self, question: Question, ranked: Ranked) -> Answer:
+        """The documents do not answer: the closest passages instead."""
+        ...
+
+
+class Retrieve(Protocol):
+    """Retrieval as the chain needs it: a question's best passages."""
+
+    def search(self, question: Question) -> list[Hit]:
+        """The question's passages, best first."""
+        ...
+
+
+def final_answer(stream: Iterable[Delta | Answer]) -> Answer:
+    """The ``Answer`` an answer's stream ends with."""
+    final: Delta | Answer | None = None
+    for final in stream:  # noqa: B007
+        pass
+    if not isinstance(final, Answer):
+        raise TypeError("an answer's stream must end with the Answer")
+    return final
 
 
 def stream_pieces(text: str) -> Iterator[str]:
@@ -73,36 +84,48 @@ def stream_answer(answer: Answer) -> Iterator[Delta | Answer]:
     yield answer
 
 
-def make_retrieve(retriever: BaseRetriever) -> Runnable[Query, dict[str, Any]]:
-    """Query in, ``{"query", "hits", "retrieve_ms"}`` out."""
-
-    def retrieve(query: Query) -> dict[str, Any]:
-        started = time.perf_counter()
-        documents = retriever.invoke(query.search, since=query.since, until=query.until)
-        return {
-            "query": query,
-            "hits": [hit_from_document(d) for d in documents],
-            "retrieve_ms": (time.perf_counter() - started) * 1000,
-        }
-
-    return RunnableLambda(retrieve).with_config(run_name="retrieve")
-
-
-def finish(result: Answer, query: Query, retrieve_ms: float, answering: float) -> Answer:
-    """The answer under the question as asked, with its retrieval and answering times."""
-    if result.question != query.question:
-        result = dataclasses.replace(result, question=query.question)
-    result.timings_ms.update(retrieve=retrieve_ms, answer=(time.perf_counter() - answering) * 1000)
+def finish(result: Answer, question: Question, timings: Mapping[str, float]) -> Answer:
+    """The answer under the question as asked, with the time each stage took."""
+    if result.question != question.asked:
+        result = dataclasses.replace(result, question=question.asked)
+    result.timings_ms.update(timings)
     return result
 
 
-def make_chain(retriever: BaseRetriever, answerer: Answerer) -> Runnable[Query, Answer]:
-    """``Query`` in, ``Answer`` out: retrieval then answering, as one LangChain runnable."""
+def _timed(name: str, step: Any) -> Runnable[dict[str, Any], dict[str, Any]]:
+    """A chain step that adds its output and its time (ms) to the state it passes on."""
 
-    def answer(inputs: dict[str, Any]) -> Answer:
+    def run(state: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
-        query: Query = inputs["query"]
-        result = answerer.answer(query.search, inputs["hits"])
-        return finish(result, query, inputs["retrieve_ms"], started)
+        out = step(state)
+        return {**state, **out, "timings": {**state["timings"], name: _ms(started)}}
 
-    return make_retrieve(retriever) | RunnableLambda(answer).with_config(run_name="answer")
+    return RunnableLambda(run).with_config(run_name=name)
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def make_steps(retriever: Retrieve, reranker: Reranker) -> Runnable[Question, dict[str, Any]]:
+    """``Question`` in; ``{"question", "hits", "ranked", "timings"}`` out."""
+    start: Runnable[Question, dict[str, Any]] = RunnableLambda(
+        lambda q: {"question": q, "timings": {}}
+    )
+    retrieve = _timed("retrieve", lambda s: {"hits": retriever.search(s["question"])})
+    rerank = _timed("rerank", lambda s: {"ranked": reranker.rerank(s["question"], s["hits"])})
+    return start | retrieve | rerank
+
+
+def make_chain(
+    retriever: Retrieve, reranker: Reranker, answerer: Answerer
+) -> Runnable[Question, Answer]:
+    """``Question`` in, ``Answer`` out: retrieval, reranking and answering as one runnable."""
+
+    def answer(state: dict[str, Any]) -> Answer:
+        started = time.perf_counter()
+        result = answerer.answer(state["question"], state["ranked"])
+        return finish(result, state["question"], {**state["timings"], "answer": _ms(started)})
+
+    steps = make_steps(retriever, reranker)
+    return steps | RunnableLambda(answer).with_config(run_name="answer")

@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 from langchain_core.documents import Document
 
-from app.answer.injection import addresses_model
 from app.bench.hostile import flat_html, many_page_pdf, nested_html, paragraph_html, wide_tag_html
 from app.bench.load import run_load
 from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
@@ -29,10 +28,12 @@ from app.bench.verification import claim_cases, report_verification, search_veri
 from app.cli import read_questions
 from app.errors import SourceError
 from app.indexing import IndexReport
+from app.question.analysis import analyse_question
 from app.retrieval.hybrid import HybridRetriever
 from app.service import DocQA
 from app.settings import Settings
 from app.sources.formats import extract
+from app.text.instructions import addresses_model
 from app.types import Answer, Chunk
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -102,7 +103,7 @@ def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dic
     )
     sources = {i: d.source for i, d in enumerate(service.store.manifest.documents)}
     for q in questions:
-        hits = search.search(q.question, 10)
+        hits = search.search(analyse_question(q.question), 10)
         first.append(
             next(
                 (r for r, h in enumerate(hits) if _is_gold(sources[h.chunk.doc_id], h.chunk, q)),

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.answer.verify import Passage, Verifier
+from app.answer.generative.verify import Passage, Verifier
 from app.bench.squad import SquadQuestion, normalise_answer
+from app.question.analysis import analyse_question
 from app.retrieval.hybrid import HybridRetriever
 from app.service import DocQA
 from app.types import Hit
@@ -54,7 +55,7 @@ def claim_cases(service: DocQA, questions: list[SquadQuestion], seed: int) -> li
         by_article.setdefault(q.source, []).append(q.answers[0])
     cases = []
     for q in questions:
-        hits = search.search(q.question, 10)
+        hits = search.search(analyse_question(q.question), 10)
         gold = next((h for h in hits if _holds(h, q.answers[0])), None)
         if gold is None:
             continue

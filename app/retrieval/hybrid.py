@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -12,10 +11,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from app.embeddings.question import QuestionEncoder
-from app.question.acronyms import asked_acronym, defines
+from app.question.acronyms import defines
+from app.question.analysis import Question, analyse_question
 from app.settings import RetrievalSettings
 from app.store import IndexStore
-from app.text.analysis import analyse
 from app.types import Chunk, Hit
 
 __all__ = ["HybridRetriever", "hit_from_document", "hit_to_document"]
@@ -58,24 +57,19 @@ class HybridRetriever(BaseRetriever):
     encoder: QuestionEncoder
     settings: RetrievalSettings
 
-    def search(
-        self,
-        question: str,
-        k: int | None = None,
-        since: date | None = None,
-        until: date | None = None,
-    ) -> list[Hit]:
-        """The best ``k`` chunks for ``question``, best first, from articles dated in range."""
+    def search(self, question: Question, k: int | None = None) -> list[Hit]:
+        """The best ``k`` chunks for ``question``, best first, from articles dated in its range."""
         k = k or self.settings.top_k
         n, weight = self.settings.candidates, self.settings.dense_weight
+        since, until = question.since, question.until
         among = None
         if since is not None or until is not None:
             among = self.store.chunks_dated(
                 since.isoformat() if since else None, until.isoformat() if until else None
             )
-        q = self.encoder(question)
+        q = self.encoder(question.search)
         dense = dict(self.store.dense_search(q, n, among))
-        scores = self.store.lexical.scores(analyse([question])[0])
+        scores = self.store.lexical.scores(list(question.terms))
         if scores is not None and among is not None:
             mask = np.zeros(len(scores), dtype=bool)
             mask[among] = True
@@ -92,7 +86,7 @@ class HybridRetriever(BaseRetriever):
             dense[chunk_id] = float(vector @ q)
         fused = {i: weight * dense[i] + (1 - weight) * lexical.get(i, 0.0) for i in pool}
         best = sorted(pool, key=fused.__getitem__, reverse=True)
-        if short := asked_acronym(question):
+        if short := question.acronym:
             # "What does TTP stand for?" is answered where TTP is spelled out, which need
             # not be where it is mentioned most: the best such chunk comes first.
             spelled = [c.id for c in self.store.chunks(best) if defines(c.text, short)]
@@ -109,7 +103,5 @@ class HybridRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        return [
-            hit_to_document(hit)
-            for hit in self.search(query, kwargs.get("k"), kwargs.get("since"), kwargs.get("until"))
-        ]
+        question = analyse_question(query, since=kwargs.get("since"), until=kwargs.get("until"))
+        return [hit_to_document(hit) for hit in self.search(question, kwargs.get("k"))]

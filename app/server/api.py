@@ -88,6 +88,10 @@ class SentenceOut(BaseModel):
     text: str
     citations: list[int]
     supported: bool
+    answer_span: list[int] | None = Field(
+        description="[start, end) into text: the words that answer a who/when/where/how-many "
+        "question, or null"
+    )
 
 
 class AnswerOut(BaseModel):

@@ -23,10 +23,9 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 
-from app.answer import stream_answer
+from app.answer import final_answer, stream_answer
 from app.answer.extractive import ExtractiveAnswerer
-from app.answer.injection import addresses_model, strip_invisible
-from app.answer.verify import (
+from app.answer.generative.verify import (
     Passage,
     Verifier,
     has_claim,
@@ -36,8 +35,11 @@ from app.answer.verify import (
     take_complete,
     urls_in,
 )
+from app.question.analysis import Question
 from app.question.follow_up import follow_up_query
+from app.rerank.base import Ranked
 from app.store import IndexStore
+from app.text.instructions import addresses_model, strip_invisible
 from app.types import Answer, AnswerSentence, Citation, Delta, Hit
 
 __all__ = ["UNSUPPORTED", "GenerativeAnswerer"]
@@ -115,14 +117,14 @@ class GenerativeAnswerer:
             return follow_up_query(question, history)
         return rewritten
 
-    def answer(self, question: str, hits: list[Hit]) -> Answer:
-        """The verified answer, written in full."""
-        result: Answer | None = None
-        for event in self.stream(question, hits):
-            if isinstance(event, Answer):
-                result = event
-        assert result is not None
-        return result
+    def answer(self, question: Question, ranked: Ranked) -> Answer:
+        """The verified answer, written in full: the stream's last item."""
+        return final_answer(self.stream(question, ranked))
+
+    def refusal(self, question: Question, ranked: Ranked) -> Answer:
+        """The documents do not answer: the closest passages, as the extractive answerer
+        lists them."""
+        return dataclasses.replace(self.fallback.refusal(question, ranked), mode=self.mode)
 
     def _passages(self, hits: list[Hit]) -> tuple[list[Passage], int]:
         """The passages the model may read, and how many were withheld from it.
@@ -150,14 +152,14 @@ class GenerativeAnswerer:
             blocks.append(f"<passage {attrs}>\n{body}\n</passage>")
         return "\n".join(blocks)
 
-    def stream(self, question: str, hits: list[Hit]) -> Iterator[Delta | Answer]:
+    def stream(self, question: Question, ranked: Ranked) -> Iterator[Delta | Answer]:
         """Verified sentences as the model writes them, then the finished ``Answer``."""
-        passages, withheld = self._passages(hits)
+        passages, withheld = self._passages(list(ranked.hits))
         if not passages:
-            yield from self.fallback.stream(question, hits)
+            yield from self.fallback.stream(question, ranked)
             return
         messages = self.answer_prompt.format_messages(
-            passages=self._format(passages), question=question
+            passages=self._format(passages), question=question.search
         )
         draft = _Draft(self, passages)
         if withheld:
@@ -180,33 +182,35 @@ class GenerativeAnswerer:
             if not draft.shown:
                 yield from self._fallback(
                     question,
-                    hits,
+                    ranked,
                     f"The language model ({self.describe}) could not answer "
                     f"({reason}). This is the extractive answer instead.",
                 )
                 return
             draft.notices.append(f"The language model stopped early ({reason}).")
-        yield from self._finish(draft, question, hits, (time.perf_counter() - started) * 1000)
+        yield from self._finish(draft, question, ranked, (time.perf_counter() - started) * 1000)
 
     def _finish(
-        self, draft: _Draft, question: str, hits: list[Hit], llm_ms: float
+        self, draft: _Draft, question: Question, ranked: Ranked, llm_ms: float
     ) -> Iterator[Delta | Answer]:
         """The verified answer, a refusal, or the extractive answer when nothing was cited."""
         if draft.usable:
             yield from draft.flush()
-            yield draft.result(question, llm_ms)
+            yield draft.result(question.asked, llm_ms)
         elif draft.refused:
-            result = self.fallback.refusal(question, hits)
+            result = self.refusal(question, ranked)
             yield Delta(result.answer)
-            yield dataclasses.replace(result, mode=self.mode, timings_ms={"llm": llm_ms})
+            yield dataclasses.replace(result, timings_ms={"llm": llm_ms})
         else:
             yield from self._fallback(
-                question, hits, "The language model's answer cited none of the passages, so "
+                question, ranked, "The language model's answer cited none of the passages, so "
                 "this is the extractive answer instead.",
             )  # fmt: skip
 
-    def _fallback(self, question: str, hits: list[Hit], notice: str) -> Iterator[Delta | Answer]:
-        result = self.fallback.answer(question, hits)
+    def _fallback(
+        self, question: Question, ranked: Ranked, notice: str
+    ) -> Iterator[Delta | Answer]:
+        result = self.fallback.answer(question, ranked)
         yield from stream_answer(dataclasses.replace(result, notice=notice))
 
 

@@ -1,0 +1,161 @@
+"""The lead: the words shown for each chosen sentence, within the length budget.
+
+The best sentence is shown whole when it fits; a longer one is cut to the window around
+the words that answer the question (a name, a date, a figure of the kind asked for) and
+the question's heaviest terms, never through an answer. Further sentences get what is
+left. Relative dates ("last Thursday") get the date they mean from the article's date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from app.question.analysis import Question
+from app.question.kinds import answer_spans
+from app.text.analysis import analyse
+from app.text.dates import annotate
+
+__all__ = ["LeadText", "answer_span", "lead_texts"]
+
+_SPACE = re.compile(r"\s+")
+Span = tuple[int, int]
+Fits = Callable[[int, int], bool]
+# In a long sentence cut to fit, a word of the kind asked for weighs this many of the
+# question's heaviest terms (chosen on the tuning questions), so the cut keeps it.
+KIND_MASS = 2.0
+MARK = 5  # " [n]" and the space after it
+
+
+@dataclass(frozen=True)
+class LeadText:
+    """What is shown for one sentence, and the part of it that answers, if one does."""
+
+    text: str
+    answer_span: Span | None
+
+
+def answer_span(question: Question, text: str, weights: dict[str, float]) -> Span | None:
+    """The words of ``text`` that answer a who/when/where/how-many question: of the spans
+    of the kind asked for, the one nearest the question's heaviest terms."""
+    if question.kind is None:
+        return None
+    spans = answer_spans(question.kind, text, question.asked)
+    if not spans:
+        return None
+    anchors = [m.start() for m, terms in _words(text) if any(t in weights for t in terms)]
+    if not anchors:
+        return spans[0]
+    return min(spans, key=lambda s: min(abs(s[0] - a) for a in anchors))
+
+
+def lead_texts(
+    question: Question,
+    quotes: Sequence[tuple[str, str | None]],
+    weights: dict[str, float],
+    budget: int,
+    min_window: int,
+) -> list[LeadText]:
+    """The shown form of each ``(quote, article date)``, best first, within ``budget``.
+
+    A sentence left less than ``min_window`` characters is dropped, with all after it.
+    """
+    out: list[LeadText] = []
+    for quote, published in quotes:
+        left = budget - sum(len(t.text) + MARK for t in out) - MARK
+        if out and left < min_window:
+            break
+        out.append(_shown(question, quote, weights, left, published))
+    return out
+
+
+def _shown(
+    question: Question, quote: str, weights: dict[str, float], limit: int, published: str | None
+) -> LeadText:
+    text = _SPACE.sub(" ", quote).strip()
+    span = answer_span(question, text, weights)
+    for _ in range(2):  # a second pass makes room for the dates the first one added
+        cut, kept = (text, span) if len(text) <= limit else _cut(text, weights, limit, span)
+        shown, moved = _annotated(cut, kept, published)
+        if len(shown) <= limit or len(text) <= 20:
+            return LeadText(shown, moved)
+        limit -= len(shown) - limit
+    return LeadText(shown, moved)
+
+
+def _annotated(text: str, span: Span | None, published: str | None) -> tuple[str, Span | None]:
+    """``text`` with relative dates explained, and ``span`` moved to match."""
+    if span is None:
+        return annotate(text, published), None
+    before = annotate(text[: span[0]], published)
+    inside = annotate(text[span[0] : span[1]], published)
+    after = annotate(text[span[1] :], published)
+    return before + inside + after, (len(before), len(before) + len(inside))
+
+
+def _words(text: str) -> list[tuple[re.Match[str], list[str]]]:
+    matches = list(re.finditer(r"\S+", text))
+    return list(zip(matches, analyse([m.group() for m in matches]), strict=True))
+
+
+def _cut(
+    text: str, weights: dict[str, float], limit: int, span: Span | None
+) -> tuple[str, Span | None]:
+    """The words of ``text`` around its heaviest cluster of terms, within ``limit``,
+    holding all of ``span`` when it fits; the span's place in the cut text."""
+    words = [m.span() for m, _ in _words(text)]
+    mass = [sum(weights.get(t, 0.0) for t in terms) for _, terms in _words(text)]
+    extra = KIND_MASS * max(weights.values(), default=0.0)
+    room = limit - 4  # the ellipses
+    inside = [k for k, (x, y) in enumerate(words) if span and span[0] < y and x < span[1]]
+    for k in inside:
+        mass[k] += extra
+
+    def fits(i: int, j: int) -> bool:  # words i..j-1
+        return words[j - 1][1] - words[i][0] <= room
+
+    first, last = _heaviest(words, mass, fits)
+    heavy = [k for k in range(first, last) if mass[k] > 0] or [first]
+    a, b = heavy[0], heavy[-1] + 1
+    if inside and fits(min(inside[0], a), max(inside[-1] + 1, b)):
+        a, b = min(inside[0], a), max(inside[-1] + 1, b)  # never through the answer
+    a, b = _grow(a, b, len(words), fits)
+    if a == b:  # one word longer than the limit
+        return text[:room].rstrip() + " …", None
+    start, end = words[a][0], words[b - 1][1]
+    cut = ("… " if start > 0 else "") + text[start:end] + (" …" if end < len(text) else "")
+    shift = 2 if start > 0 else 0
+    kept = None
+    if span and start <= span[0] and span[1] <= end:
+        kept = (span[0] - start + shift, span[1] - start + shift)
+    return cut, kept
+
+
+def _heaviest(words: list[Span], mass: list[float], fits: Fits) -> tuple[int, int]:
+    """The window of words (of at most the room ``fits`` allows) holding the most weight."""
+    best, first, last, j, total = -1.0, 0, 1, 0, 0.0
+    for i in range(len(words)):
+        if j <= i:
+            j, total = i, 0.0
+        while j < len(words) and fits(i, j + 1):
+            total += mass[j]
+            j += 1
+        if j > i and total > best:
+            best, first, last = total, i, j
+        total -= mass[i] if j > i else 0.0
+    return first, last
+
+
+def _grow(a: int, b: int, n: int, fits: Fits) -> tuple[int, int]:
+    """Widen words a..b-1 while they fit: two words after for each word before, as
+    answers more often follow the question's words than precede them."""
+    grown = True
+    while grown:
+        grown = False
+        for _ in range(2):
+            if b < n and fits(a, b + 1):
+                b, grown = b + 1, True
+        if a > 0 and fits(a - 1, b):
+            a, grown = a - 1, True
+    return a, b

@@ -1,0 +1,90 @@
+"""The reranking seam, between retrieval and answering.
+
+A reranker reads a question's retrieved passages sentence by sentence and says how well
+each sentence answers it; the passages come back in the order of their best sentence.
+Both answerers read the result: the extractive one takes its sentences, the generative
+one gives the model the passages in this order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from app.question.analysis import Question
+from app.types import Hit
+
+__all__ = ["PairScorer", "Ranked", "Reranker", "Sentence"]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a retrieved passage, a candidate for the answer.
+
+    ``relevance`` (0 to 1) is the reranker's belief that the sentence answers the
+    question; the refusal threshold is on its scale. ``rank`` orders candidates, and is
+    ``relevance`` unless the reranker adds what only ranking should weigh.
+    """
+
+    chunk_id: int  # the passage it was read from
+    doc_id: int
+    start: int
+    end: int
+    text: str
+    before: str  # the sentence before it in its paragraph, or ""
+    lexical: float  # share of the question's term weight it holds, 0 to 1
+    context: float  # the same, counting the sentence before it
+    standing: float  # its passage's retrieval score over the best passage's, 0 to 1
+    attributed: bool  # names the source the question asks about, or follows one that does
+    defines: bool  # spells out the acronym the question asks about
+    asks: bool  # is itself a question (an interviewer's), so never an answer
+    relevance: float = 0.0
+    rank: float = 0.0
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A question's passages and candidate sentences, best first, and the threshold
+    below which the best sentence's relevance means the documents do not answer."""
+
+    hits: tuple[Hit, ...]
+    sentences: tuple[Sentence, ...]
+    min_relevance: float
+    scorer: str  # what the relevance came from
+
+
+class Reranker(Protocol):
+    """Re-scores a question's hits; a heavy model is loaded once, in ``warm``."""
+
+    @property
+    def name(self) -> str:
+        """What scores the sentences."""
+        ...
+
+    def warm(self) -> None:
+        """Load the model now rather than on the first question."""
+        ...
+
+    def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
+        """The hits reordered, with their sentences scored, best first."""
+        ...
+
+
+class PairScorer(Protocol):
+    """A model that reads a question with a text and scores the pair, 0 to 1."""
+
+    @property
+    def name(self) -> str:
+        """The model's name."""
+        ...
+
+    def warm(self) -> None:
+        """Load the model."""
+        ...
+
+    def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        """The relevance of each text to the question."""
+        ...
