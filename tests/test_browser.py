@@ -159,11 +159,11 @@ class _Page:
         self.context.close()
 
 
-def _ask_in_chat(page: Any, question: str) -> Any:
+def _ask_in_chat(page: Any, question: str, turn: int = 0) -> Any:
     page.locator("#docqa-question textarea").fill(question)
     page.keyboard.press("Enter")
-    # The last answer is complete once its "Sources" list (with links) has rendered.
-    link = page.locator('#docqa-chat a[href^="#cite-"]').last
+    # The answer of this turn is complete once its "Sources" list (with links) has rendered.
+    link = page.locator(f'#docqa-chat a[href^="#cite-{turn}-"]').last
     link.wait_for(timeout=30_000)
     return link
 
@@ -193,7 +193,7 @@ def test_chat_answers_with_a_citation_that_opens_the_highlighted_passage(
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-with-citation.png"))
     # A follow-up in the same chat keeps the context.
-    _ask_in_chat(page, "Who claimed responsibility for it?")
+    _ask_in_chat(page, "Who claimed responsibility for it?", turn=1)
     page.wait_for_timeout(300)
     assert page.locator("#docqa-chat").inner_text().count("TTP") >= 2
     page.set_viewport_size({"width": 390, "height": 844})
@@ -212,7 +212,7 @@ def test_hostile_documents_render_inert(browser: Any, site: dict[str, str]) -> N
         ("When did the harbour of Veltport close?", 0),
         ("When does the Veltport ferry timetable change?", 1),
     ):
-        _ask_in_chat(page, question)
+        _ask_in_chat(page, question, turn)
         page.wait_for_timeout(300)
         page.locator(f'#docqa-chat a[href="#cite-{turn}-1"]').first.click()
         page.locator("#docqa-article mark").wait_for(timeout=10_000)
