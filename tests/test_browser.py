@@ -178,6 +178,7 @@ def test_chat_answers_with_a_citation_that_opens_the_highlighted_passage(
     chat = page.locator("#docqa-chat").inner_text()
     assert "around a dozen people" in chat
     assert "[1]" in chat
+    assert page.locator("#docqa-chat strong").first.inner_text() == "dozen"
     page.locator('#docqa-chat a[href="#cite-0-1"]').first.click()
     mark = page.locator("#docqa-article mark")
     mark.wait_for(timeout=10_000)
@@ -251,6 +252,13 @@ def test_embed_answers_on_an_allowed_portal(browser: Any, site: dict[str, str]) 
     sources.click()
     frame.locator("#doc-text mark").wait_for(timeout=10_000)
     assert "Khalid Sultan" in frame.locator("#doc-text mark").inner_text()
+    # The words that answer a how-many question are emphasised, the citation inline.
+    frame.locator("#question").fill("How many people did the Islamabad courthouse bombing kill?")
+    frame.locator("#question").press("Enter")
+    frame.locator(".sources").nth(1).wait_for(timeout=30_000)
+    reply = frame.locator("#chat .msg.bot").last
+    assert reply.locator("strong.answer-span").inner_text() == "dozen"
+    assert reply.locator("button.cite").first.inner_text() == "[1]"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "embed-on-portal.png"))
     assert tab.outside == []

@@ -42,11 +42,31 @@ def test_times_in_a_sentence_are_found_but_not_the_ones_the_question_states() ->
         "19th century style."
     )
     assert _found(Kind.TIME, text, "When did the talks end?") == [
-        "1998", "March", "2001", "19th century",
+        "1998", "March 2001", "19th century",
     ]  # fmt: skip
     assert _found(Kind.TIME, text, "When, after 1998, did the talks stall?") == [
-        "March", "2001", "19th century",
+        "March 2001", "19th century",
     ]  # fmt: skip
+
+
+def test_a_whole_date_is_one_span() -> None:
+    text = "Jets struck on February 27, 2026, again on 3rd of March and in late May 2025."
+    assert _found(Kind.TIME, text, "When did the jets strike?") == [
+        "February 27, 2026", "3rd of March", "late May 2025",
+    ]  # fmt: skip
+
+
+def test_who_is_a_named_person_asks_for_no_name() -> None:
+    assert wanted("Who is Khalid Sultan?") is None
+    assert wanted("who was Mohammad Naeem Ghayur") is None
+    assert wanted("Who is Pakistan's defense minister?") is Kind.PERSON
+
+
+def test_a_name_loses_the_words_the_question_restates() -> None:
+    text = "Underscoring the shift, Pakistani Defense Minister Khawaja M Asif, declared war."
+    found = _found(Kind.PERSON, text, "Who is Pakistan's defense minister?")
+    assert "Khawaja M Asif" in found
+    assert not [f for f in found if "Pakistani" in f or "Minister" in f]
 
 
 def test_quantities_in_a_sentence_are_found() -> None:

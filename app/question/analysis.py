@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.question.acronyms import asked_acronym
-from app.question.attribution import named_source
 from app.question.kinds import Kind, wanted
 from app.text.analysis import analyse
 
@@ -26,16 +25,8 @@ class Question:
     terms: tuple[str, ...]  # the stemmed content terms of ``search``
     kind: Kind | None = None  # a time, a quantity, a person, a place, if the wording says
     acronym: str | None = None  # the short form asked to be spelled out ("TTP")
-    source: str | None = None  # whose account is wanted ("according to the UN")
-    source_terms: frozenset[str] = frozenset()
     since: date | None = None
     until: date | None = None
-
-    @property
-    def is_why_or_how(self) -> bool:
-        """An explanation is asked for: it may take more than one sentence."""
-        first = self.asked.split(maxsplit=1)[0].lower() if self.asked else ""
-        return first in ("why", "how") and self.kind is None
 
 
 def analyse_question(
@@ -46,7 +37,6 @@ def analyse_question(
 ) -> Question:
     """Analyse ``asked`` (retrieved as ``search``, when a follow-up was rewritten)."""
     search = search or asked
-    source = named_source(search)
     return Question(
         asked=asked,
         search=search,
@@ -54,8 +44,6 @@ def analyse_question(
         # The kind comes from the question itself, never from the one it follows.
         kind=wanted(asked),
         acronym=asked_acronym(search),
-        source=source,
-        source_terms=frozenset(analyse([source])[0]) if source else frozenset(),
         since=since,
         until=until,
     )

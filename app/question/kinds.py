@@ -84,8 +84,14 @@ _CLAUSE_WORD = re.compile(r"\b(?:when|who|whom|whose|where)\b", re.IGNORECASE)
 
 # The answer: spans of a sentence that can be one.
 _YEAR = r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\b\d{1,4}\s*(?:BC|BCE|AD|CE)\b|\b'\d0s\b"
+# A whole date first, so "February 27, 2026" is one span and not a month.
+_DATE = (
+    rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b|"
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})(?:,?\s+\d{{4}})?\b|"
+    rf"\b(?:(?:early|mid|late)[\s-]+)?(?:{_MONTHS})\s+(?:of\s+)?\d{{4}}\b"
+)
 _TIME = re.compile(
-    rf"{_YEAR}|\b(?:{_MONTHS})\b|\b(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINAL_WORDS}|"
+    rf"{_DATE}|{_YEAR}|\b(?:{_MONTHS})\b|\b(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINAL_WORDS}|"
     rf"nineteenth|eighteenth|seventeenth|sixteenth|fifteenth|twentieth|twenty-first)"
     rf"[\s-]+century\b|\b(?:\d{{1,2}}:\d{{2}})\b",
     re.IGNORECASE,
@@ -97,8 +103,13 @@ _QUANTITY = re.compile(
 # A name: capitalised words, with the particles names carry between them.
 _NAME = re.compile(
     r"(?-i:[A-Z][\w’'.-]*[\w.])(?:\s+(?:(?:of|de|da|del|der|van|von|al|bin|ibn|la|le|du|"
-    r"the|and)\s+)?(?-i:[A-Z][\w’'.-]*[\w.]))*"
+    r"the|and)\s+)?(?-i:[A-Z](?:[\w’'.-]*[\w.])?))*"
 )
+# "Who is Khalid Sultan?" names the person and asks what they are: no name answers it.
+_WHO_IS_NAMED = re.compile(
+    r"^\s*who\s+(?:is|was|are|were)\s+(?:(?-i:[A-Z])[\w’'.-]*\s*)+\??\s*$", re.IGNORECASE
+)
+MIN_SHARED_STEM = 5  # a name word this long that extends a question word restates it
 _FINDS = {Kind.TIME: _TIME, Kind.QUANTITY: _QUANTITY, Kind.PERSON: _NAME, Kind.PLACE: _NAME}
 # Capitalised only because they open a sentence, or never a name.
 _NOT_NAMES = frozenset([
@@ -118,6 +129,8 @@ def wanted(question: str) -> Kind | None:
     "What happened when the war ended?" asks for an event, not a time: "when" counts
     only where it opens the question or its last clause.
     """
+    if _WHO_IS_NAMED.match(question):
+        return None
     for kind, pattern in _ASKS:
         for match in pattern.finditer(question):
             bare = _CLAUSE_WORD.fullmatch(match.group())
@@ -166,10 +179,16 @@ def _new_name_words(text: str, start: int, end: int, asked: str) -> tuple[int, i
     """The part of the name ``text[start:end]`` the question does not already state."""
     words = list(re.finditer(r"\S+", text[start:end]))
 
+    stated = [w for w in re.findall(r"\w+", asked) if len(w) >= MIN_SHARED_STEM]
+
     def known(word: str) -> bool:
         bare = word.strip("’'.,").lower()
         bare = re.sub(r"[’']s$", "", bare)
-        return bare in _NOT_NAMES or _stated(bare, asked)
+        # "Pakistani" restates a question about "Pakistan's" minister.
+        shared = len(bare) >= MIN_SHARED_STEM and any(
+            bare.startswith(w) or w.startswith(bare) for w in stated
+        )
+        return bare in _NOT_NAMES or shared or _stated(bare, asked)
 
     while words and known(words[0].group()):
         words.pop(0)

@@ -38,7 +38,6 @@ class Sentence:
     lexical: float  # share of the question's term weight it holds, 0 to 1
     context: float  # the same, counting the sentence before it
     standing: float  # its passage's retrieval score over the best passage's, 0 to 1
-    attributed: bool  # names the source the question asks about, or follows one that does
     defines: bool  # spells out the acronym the question asks about
     asks: bool  # is itself a question (an interviewer's), so never an answer
     relevance: float = 0.0

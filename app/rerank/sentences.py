@@ -3,8 +3,8 @@
 Every distinct sentence of the retrieved passages becomes a candidate once (a sentence
 in two overlapping chunks counts once), with the sentence before it in its paragraph,
 the share of the question's term weight it holds, its passage's standing, and the
-facts the question's analysis asks about: does it name the source asked for, does it
-spell out the acronym asked about, is it itself a question.
+facts the question's analysis asks about: does it spell out the acronym asked about, is
+it itself a question.
 """
 
 from __future__ import annotations
@@ -87,9 +87,6 @@ def candidate_sentences(
                 lexical=1.0 if spelled else coverage(weights, terms, terms),
                 context=1.0 if spelled else coverage(weights, terms, context),
                 standing=span.hit.score / best,
-                # "…according to the United Nations?" wants the UN's account: a sentence
-                # that does not name it (or follow one that does) is someone else's.
-                attributed=question.source_terms <= context,
                 defines=spelled,
                 asks=_ASKS.search(span.text) is not None,
             )

@@ -61,6 +61,8 @@ class HybridRetriever(BaseRetriever):
         """The best ``k`` chunks for ``question``, best first, from articles dated in its range."""
         k = k or self.settings.top_k
         n, weight = self.settings.candidates, self.settings.dense_weight
+        if weight is None:  # Settings sets it from the embedder
+            raise ValueError("retrieval.dense_weight is unset")
         since, until = question.since, question.until
         among = None
         if since is not None or until is not None:

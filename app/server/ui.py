@@ -22,7 +22,7 @@ from app.answer.generative import UNSUPPORTED
 from app.errors import DocQAError
 from app.service import DocQA
 from app.text.clean import replace_invalid
-from app.types import Answer, Citation, Delta
+from app.types import Answer, AnswerSentence, Citation, Delta
 
 __all__ = ["answer_markdown", "article_html", "markdown_text", "mount_ui"]
 
@@ -61,13 +61,46 @@ def markdown_text(text: str) -> str:
 def _source_line(c: Citation, turn: int) -> str:
     label = markdown_text(c.title or c.source)
     meta = " · ".join(markdown_text(x) for x in (c.date, c.source) if x)
-    return f"[\\[{c.id}\\]](#cite-{turn}-{c.id}) {label} — {meta}"
+    return f"{_cite_link(c.id, turn)} {label} — {meta}"
+
+
+def _cite_link(n: int | str, turn: int) -> str:
+    return f"[\\[{n}\\]](#cite-{turn}-{n})"
+
+
+def _emphasised(sentence: AnswerSentence) -> str:
+    """The sentence escaped, the words that answer the question (if marked) in bold."""
+    if sentence.answer_span is None:
+        return markdown_text(sentence.text)
+    text = sentence.text
+    start, end = sentence.answer_span
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:
+        return markdown_text(text)
+    parts = (text[:start], text[start:end], text[end:])
+    inline = [_PUNCTUATION.sub(r"\\\1", " ".join(p.split())) for p in parts]
+    before = inline[0] + (" " if parts[0][-1:].isspace() else "")
+    after = (" " if parts[2][:1].isspace() else "") + inline[2]
+    return f"{before}**{inline[1]}**{after}".strip()
 
 
 def answer_markdown(answer: Answer, turn: int) -> str:
-    """The chat message for ``answer``: escaped text, ``[n]`` linked to its source."""
-    body = _CITE.sub(lambda m: f"[\\[{m[1]}\\]](#cite-{turn}-{m[1]})", markdown_text(answer.answer))
-    body = re.sub(_UNSUPPORTED, "*(not supported by the passages)*", body)
+    """The chat message for ``answer``: escaped text, ``[n]`` linked to its source.
+
+    An extractive answer is built from its sentences, so the words that answer a
+    who/when/where/how-many question show in bold.
+    """
+    if answer.mode == "extractive" and not answer.refused and answer.sentences:
+        body = " ".join(
+            " ".join([_emphasised(s), *(_cite_link(c, turn) for c in s.citations)])
+            for s in answer.sentences
+        )
+    else:
+        body = _CITE.sub(lambda m: _cite_link(m[1], turn), markdown_text(answer.answer))
+        body = re.sub(_UNSUPPORTED, "*(not supported by the passages)*", body)
     if answer.notice:
         body = f"*{markdown_text(answer.notice)}*\n\n{body}"
     cited = answer.closest if answer.refused else answer.citations

@@ -3,8 +3,7 @@
 The lead is the best sentence (whole when it fits, cut around its answer when not), then
 further sentences only while they answer nearly as well: a "why" or "how" may need two
 or three, a "who" or "when" rarely more than one. A sentence that is itself a question
-never leads; a question naming whose account it wants is answered only from sentences
-that name that source. Below the reranker's calibrated relevance, the documents do not
+never leads. Below the reranker's calibrated relevance, the documents do not
 answer, and the closest passages are shown instead.
 """
 
@@ -65,7 +64,7 @@ class ExtractiveAnswerer:
 
     def select(self, ranked: Ranked) -> Selection:
         """Choose the lead sentences, best first, or refuse."""
-        usable = [s for s in ranked.sentences if s.attributed and not s.asks]
+        usable = [s for s in ranked.sentences if not s.asks]
         evidence = max((s.relevance for s in usable), default=0.0)
         if evidence < ranked.min_relevance:
             return Selection((), evidence, True)

@@ -41,6 +41,32 @@
     }
   }
 
+  // An extractive answer is drawn from its sentences: the words that answer a
+  // who/when/where/how-many question (answer_span) are shown in bold.
+  function renderSentences(box, result) {
+    box.textContent = "";
+    if (result.notice) box.append(el("p", "notice", result.notice));
+    const byId = new Map(result.citations.map((c) => [c.id, c]));
+    result.sentences.forEach((s, i) => {
+      if (i) box.append(document.createTextNode(" "));
+      const span = s.answer_span;
+      if (span) {
+        box.append(document.createTextNode(s.text.slice(0, span[0])));
+        box.append(el("strong", "answer-span", s.text.slice(span[0], span[1])));
+        box.append(document.createTextNode(s.text.slice(span[1])));
+      } else {
+        box.append(document.createTextNode(s.text));
+      }
+      for (const id of s.citations) {
+        if (!byId.has(id)) continue;
+        const b = el("button", "cite", "[" + id + "]");
+        b.type = "button";
+        b.addEventListener("click", () => openCitation(byId.get(id)));
+        box.append(document.createTextNode(" "), b);
+      }
+    });
+  }
+
   function renderSources(box, result) {
     const cited = result.refused ? result.closest : result.citations;
     if (!cited.length) return;
@@ -107,7 +133,11 @@
           if (event === "delta") { text += data.text; box.textContent = text; scrollDown(); }
           if (event === "error") throw new Error(data.message);
           if (event === "done") {
-            renderAnswer(box, data.answer, data.refused ? data.closest : data.citations, data.notice);
+            if (data.mode === "extractive" && !data.refused && data.sentences.length) {
+              renderSentences(box, data);
+            } else {
+              renderAnswer(box, data.answer, data.refused ? data.closest : data.citations, data.notice);
+            }
             renderSources(box, data);
             history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
             scrollDown();

@@ -1,0 +1,167 @@
+"""The reranking seam with a scripted pair scorer, and the lead rules it feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.answer.extractive.lead import lead_texts
+from app.question.analysis import analyse_question
+from app.rerank import make_reranker
+from app.rerank.cross_encoder import CrossEncoderReranker
+from app.retrieval.hybrid import HybridRetriever
+from app.service import DocQA
+from app.settings import RerankSettings, Settings
+from tests.conftest import CountingFakeEmbeddings
+
+
+class ScriptedScorer:
+    """Scores a sentence by the first of its words found in ``scores`` (else ``rest``),
+    and records every text it was asked to read."""
+
+    name = "scripted"
+
+    def __init__(self, scores: dict[str, float], rest: float = 0.01) -> None:
+        self.scores = scores
+        self.rest = rest
+        self.read: list[list[str]] = []
+        self.warmed = False
+
+    def warm(self) -> None:
+        self.warmed = True
+
+    def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        self.read.append(list(texts))
+        return np.array(
+            [next((v for w, v in self.scores.items() if w in t), self.rest) for t in texts],
+            dtype=np.float32,
+        )
+
+
+INTERVIEW = {
+    "interview.txt": "date 2026-03-02 So what should we read into the post by the harbour "
+    "master of Lindqvist? The harbour master of Lindqvist is Orla Brenn, who took the post "
+    "in 2024. Ferries to Lindqvist run twice a day. The harbour master of Lindqvist also "
+    "chairs the pilots' guild.",
+    "weather.txt": "date 2026-03-03 Storms closed the harbour of Lindqvist for two days. "
+    "Fishing boats stayed in port.",
+}
+
+
+def _service(tmp_path: Path, scorer: ScriptedScorer, **rerank: object) -> DocQA:
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    for name, text in INTERVIEW.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings(
+        index_dir=tmp_path / "index",
+        rerank=RerankSettings(**rerank),  # type: ignore[arg-type]
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    service = DocQA(settings, CountingFakeEmbeddings(size=384), pair_scorer=scorer)
+    service.index([corpus])
+    return service
+
+
+def _reranker(service: DocQA) -> tuple[CrossEncoderReranker, HybridRetriever]:
+    store = service.store
+    reranker = make_reranker(service.settings, service.pair_scorer, service.encoder, store.lexical)
+    assert isinstance(reranker, CrossEncoderReranker)
+    retriever = HybridRetriever(
+        store=store, encoder=service.encoder, settings=service.settings.retrieval
+    )
+    return reranker, retriever
+
+
+def test_sentences_come_in_the_scorers_order_and_passages_follow_their_best(
+    tmp_path: Path,
+) -> None:
+    scorer = ScriptedScorer({"Storms": 0.9, "Orla Brenn": 0.7, "Ferries": 0.2})
+    service = _service(tmp_path, scorer)
+    reranker, retriever = _reranker(service)
+    question = analyse_question("Who is the harbour master of Lindqvist?")
+    ranked = reranker.rerank(question, retriever.search(question))
+    texts = [s.text for s in ranked.sentences]
+    assert texts[0].startswith("Storms")
+    assert texts[1].startswith("The harbour master")
+    relevance = [s.relevance for s in ranked.sentences]
+    assert relevance == sorted(relevance, reverse=True)
+    assert all(0.0 <= r <= 1.0 for r in relevance)
+    assert ranked.hits[0].chunk.text.startswith("Storms"), "the passage of the best sentence"
+    assert ranked.scorer == "scripted"
+    assert ranked.min_relevance == service.settings.rerank.min_relevance
+
+
+def test_the_model_reads_no_more_sentences_than_configured(tmp_path: Path) -> None:
+    scorer = ScriptedScorer({})
+    service = _service(tmp_path, scorer, sentences=2)
+    reranker, retriever = _reranker(service)
+    question = analyse_question("Who is the harbour master of Lindqvist?")
+    reranker.rerank(question, retriever.search(question))
+    assert [len(batch) for batch in scorer.read] == [2]
+
+
+def test_an_interviewers_question_never_leads_however_high_it_scores(tmp_path: Path) -> None:
+    scorer = ScriptedScorer({"So what": 0.99, "Orla Brenn": 0.8})
+    service = _service(tmp_path, scorer)
+    answer = service.ask("Who is the harbour master of Lindqvist?")
+    assert not answer.refused
+    assert answer.sentences[0].text.startswith("The harbour master of Lindqvist is Orla Brenn")
+    assert "?" not in answer.answer
+    span = answer.sentences[0].answer_span
+    assert span is not None
+    assert answer.sentences[0].text[span[0] : span[1]] == "Orla Brenn"
+    for c in answer.citations:
+        assert service.document(c.document).text[c.start : c.end] == c.quote
+
+
+def test_below_the_calibrated_relevance_the_answer_is_a_refusal(tmp_path: Path) -> None:
+    scorer = ScriptedScorer({"Orla Brenn": 0.3}, rest=0.05)
+    service = _service(tmp_path, scorer, min_relevance=0.35)
+    answer = service.ask("Who is the harbour master of Lindqvist?")
+    assert answer.refused
+    assert answer.citations == ()
+    assert answer.closest, "the closest passages are still listed"
+
+
+def test_further_sentences_need_nearly_the_best_ones_relevance(tmp_path: Path) -> None:
+    scorer = ScriptedScorer({"Orla Brenn": 0.9, "chairs": 0.8, "Storms": 0.2})
+    service = _service(tmp_path, scorer)
+    answer = service.ask("Who is the harbour master of Lindqvist?")
+    shown = [s.text for s in answer.sentences]
+    assert len(shown) == 2
+    assert "chairs the pilots' guild" in shown[1]
+    assert not any("Storms" in s for s in shown)
+
+
+def test_warm_loads_the_scorer(tmp_path: Path) -> None:
+    scorer = ScriptedScorer({})
+    service = _service(tmp_path, scorer)
+    service.warm()
+    assert scorer.warmed
+
+
+@pytest.mark.parametrize("budget", [60, 90, 140])
+def test_a_cut_sentence_keeps_its_answer_whole(budget: int) -> None:
+    question = analyse_question("When did the Lindqvist harbour reopen?")
+    sentence = (
+        "After weeks of argument between the port authority, the fishermen's union and the "
+        "ferry operators about who should pay for the repairs, the Lindqvist harbour "
+        "reopened on February 27, 2026, to the relief of everyone who works there."
+    )
+    weights = {"lindqvist": 1.0, "harbour": 1.0, "reopen": 1.0}
+    (shown,) = lead_texts(question, [(sentence, None)], weights, budget, 30)
+    assert len(shown.text) <= budget
+    assert shown.answer_span is not None
+    start, end = shown.answer_span
+    assert shown.text[start:end] == "February 27, 2026"
+
+
+def test_a_sentence_that_fits_is_shown_whole() -> None:
+    question = analyse_question("Which provinces did the jets bomb?")
+    sentence = "The jets bombed Nangarhar, Paktia, Paktika, and Laghman, the army said."
+    (shown,) = lead_texts(question, [(sentence, None)], {"provinc": 1.0, "jet": 1.0}, 300, 30)
+    assert shown.text == sentence
