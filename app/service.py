@@ -32,7 +32,7 @@ from app.question.analysis import Question, analyse_question, parse_day
 from app.rerank import PairScorer, Reranker, make_pair_scorer, make_reranker
 from app.retrieval.hybrid import HybridRetriever
 from app.settings import Settings
-from app.store import IndexStore, live_version
+from app.store import IndexStore, Store, live_version
 from app.text.clean import first_invalid
 from app.types import Answer, Delta, SourceDocument
 
@@ -116,13 +116,13 @@ class DocQA:
                 answerer = self._answerer(store)
                 # The old store is not closed: questions in flight may still read it.
                 self._live = _Live(
-                    store.folder.name,
+                    store.version,
                     store,
                     answerer,
                     make_steps(retriever, reranker),
                     make_chain(retriever, reranker, answerer),
                 )
-                logger.info("index %s loaded (%d chunks)", store.folder, store.size)
+                logger.info("index %s loaded (%d chunks)", store.version, store.size)
             return self._live
 
     @cached_property
@@ -132,10 +132,10 @@ class DocQA:
             self.settings
         )  # fmt: skip
 
-    def _reranker(self, store: IndexStore) -> Reranker:
-        return make_reranker(self.settings, self.pair_scorer, self.encoder, store.lexical)
+    def _reranker(self, store: Store) -> Reranker:
+        return make_reranker(self.settings, self.pair_scorer, self.encoder, store)
 
-    def _answerer(self, store: IndexStore) -> Answerer:
+    def _answerer(self, store: Store) -> Answerer:
         extractive = ExtractiveAnswerer(store, self.settings.answer)
         if self.settings.answerer == "extractive":
             return extractive
@@ -147,7 +147,7 @@ class DocQA:
             answer_prompt,
             condense_prompt,
             store,
-            Verifier(store.lexical, self.encoder, self.settings.verify),
+            Verifier(store, self.encoder, self.settings.verify),
             extractive,
             passages=self.settings.rerank.passages,
             describe=describe_llm(self.settings),

@@ -104,7 +104,7 @@ def _ranked(service: DocQA, question: str) -> dict[str, Sentence]:
     retriever = HybridRetriever(
         store=service.store, encoder=service.encoder, settings=service.settings.retrieval
     )
-    reranker = make_reranker(service.settings, None, service.encoder, service.store.lexical)
+    reranker = make_reranker(service.settings, None, service.encoder, service.store)
     analysed = analyse_question(question)
     ranked = reranker.rerank(analysed, retriever.search(analysed))
     return {s.text: s for s in ranked.sentences}

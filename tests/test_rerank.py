@@ -68,7 +68,7 @@ def _service(tmp_path: Path, scorer: ScriptedScorer, **rerank: object) -> DocQA:
 
 def _reranker(service: DocQA) -> tuple[CrossEncoderReranker, HybridRetriever]:
     store = service.store
-    reranker = make_reranker(service.settings, service.pair_scorer, service.encoder, store.lexical)
+    reranker = make_reranker(service.settings, service.pair_scorer, service.encoder, store)
     assert isinstance(reranker, CrossEncoderReranker)
     retriever = HybridRetriever(
         store=store, encoder=service.encoder, settings=service.settings.retrieval

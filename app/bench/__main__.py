@@ -110,9 +110,7 @@ def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dic
     search = HybridRetriever(
         store=service.store, encoder=service.encoder, settings=service.settings.retrieval
     )
-    reranker = make_reranker(
-        service.settings, service.pair_scorer, service.encoder, service.store.lexical
-    )
+    reranker = make_reranker(service.settings, service.pair_scorer, service.encoder, service.store)
     sources = {i: d.source for i, d in enumerate(service.store.manifest.documents)}
 
     def gold_rank(hits: Sequence[Hit], q: SquadQuestion) -> int | None:

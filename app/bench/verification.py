@@ -72,7 +72,7 @@ def claim_cases(service: DocQA, questions: list[SquadQuestion], seed: int) -> li
 
 def _features(service: DocQA, cases: list[ClaimCase]) -> np.ndarray:
     """``(lexical, dense)`` support of each case."""
-    verifier = Verifier(service.store.lexical, service.encoder, service.settings.verify)
+    verifier = Verifier(service.store, service.encoder, service.settings.verify)
     meta = service.store.document_meta(sorted({c.hit.chunk.doc_id for c in cases}))
     rows = []
     for case in cases:

@@ -25,7 +25,7 @@ from app.models.packaged import PackagedModel, packaged_files
 from app.question.analysis import Question
 from app.rerank.base import PairScorer, Ranked, Sentence
 from app.rerank.sentences import candidate_sentences
-from app.store.bm25 import LexicalIndex
+from app.store.base import TermWeights
 from app.types import Hit
 
 __all__ = ["CROSS_ENCODER", "CrossEncoder", "CrossEncoderReranker"]
@@ -97,14 +97,14 @@ class CrossEncoderReranker:
     def __init__(
         self,
         model: PairScorer,
-        lexicon: LexicalIndex,
+        statistics: TermWeights,
         *,
         passages: int,
         sentences: int,
         min_relevance: float,
     ) -> None:
         self.model = model
-        self.lexicon = lexicon
+        self.statistics = statistics
         self.passages = passages
         self.sentences = sentences
         self.min_relevance = min_relevance
@@ -121,7 +121,7 @@ class CrossEncoderReranker:
     def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
         """Score the best sentences by the model; passages follow their best sentence."""
         hits = tuple(hits)
-        found = candidate_sentences(question, hits[: self.passages], self.lexicon)
+        found = candidate_sentences(question, hits[: self.passages], self.statistics)
         pool = sorted(found, key=_prior, reverse=True)[: self.sentences]
         scores = self.model.score(question.search, [s.text for s in pool])
         scored = [

@@ -19,7 +19,7 @@ from app.question.analysis import Question
 from app.question.kinds import answer_spans
 from app.rerank.base import Ranked
 from app.rerank.sentences import candidate_sentences
-from app.store.bm25 import LexicalIndex
+from app.store.base import TermWeights
 from app.types import Hit
 
 __all__ = ["PassThrough"]
@@ -38,14 +38,14 @@ class PassThrough:
     def __init__(
         self,
         encoder: QuestionEncoder,
-        lexicon: LexicalIndex,
+        statistics: TermWeights,
         *,
         passages: int,
         sentences: int,
         min_score: float,
     ) -> None:
         self.encoder = encoder
-        self.lexicon = lexicon
+        self.statistics = statistics
         self.passages = passages
         self.sentences = sentences
         self.min_score = min_score
@@ -56,7 +56,7 @@ class PassThrough:
     def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
         """The hits as retrieved; their best sentences scored the way described above."""
         hits = tuple(hits)
-        found = candidate_sentences(question, hits[: self.passages], self.lexicon)
+        found = candidate_sentences(question, hits[: self.passages], self.statistics)
         kind = question.kind if question.kind and question.kind.ranks else None
         typed = [
             self.W_KIND * bool(kind and answer_spans(kind, s.text, question.asked)) for s in found

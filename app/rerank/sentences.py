@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from app.question.acronyms import defines
 from app.question.analysis import Question
 from app.rerank.base import Sentence
-from app.store.bm25 import LexicalIndex
+from app.store.base import TermWeights
 from app.text.analysis import analyse
 from app.text.instructions import addresses_model
 from app.text.sentences import breaks_paragraph
@@ -28,14 +28,14 @@ __all__ = ["candidate_sentences", "coverage", "question_weights"]
 _ASKS = re.compile(r"\?[\s\"'”’»)\]]*$")
 
 
-def question_weights(question: Question, lexicon: LexicalIndex) -> dict[str, float]:
+def question_weights(question: Question, statistics: TermWeights) -> dict[str, float]:
     """IDF weight of each question term; empty if the corpus knows none of them.
 
     A question term the corpus never uses weighs as the rarest term: it cannot be
     matched, so a question about something absent scores low and is refused.
     """
-    weights = lexicon.weights(question.terms)
-    if not lexicon.term_ids(list(question.terms)) or sum(weights.values()) <= 0:
+    weights = statistics.weights(question.terms)
+    if not statistics.knows_any(question.terms) or sum(weights.values()) <= 0:
         return {}
     return weights
 
@@ -61,13 +61,13 @@ class _Span:
 
 
 def candidate_sentences(
-    question: Question, hits: Sequence[Hit], lexicon: LexicalIndex
+    question: Question, hits: Sequence[Hit], statistics: TermWeights
 ) -> list[Sentence]:
     """Every distinct sentence of ``hits``, in retrieval order, with its cheap features."""
     spans = _spans(hits)
     if not spans:
         return []
-    weights = question_weights(question, lexicon)
+    weights = question_weights(question, statistics)
     own = [set(t) for t in analyse([s.text for s in spans])]
     read = [o | set(b) for o, b in zip(own, analyse([s.before for s in spans]), strict=True)]
     best = max(h.score for h in hits) or 1.0

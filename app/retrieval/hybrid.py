@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -14,7 +13,7 @@ from app.embeddings.question import QuestionEncoder
 from app.question.acronyms import defines
 from app.question.analysis import Question, analyse_question
 from app.settings import RetrievalSettings
-from app.store import IndexStore
+from app.store import DateWindow, Store
 from app.types import Chunk, Hit
 
 __all__ = ["HybridRetriever", "hit_from_document", "hit_to_document"]
@@ -53,7 +52,7 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    store: IndexStore
+    store: Store
     encoder: QuestionEncoder
     settings: RetrievalSettings
 
@@ -63,26 +62,15 @@ class HybridRetriever(BaseRetriever):
         n, weight = self.settings.candidates, self.settings.dense_weight
         if weight is None:  # Settings sets it from the embedder
             raise ValueError("retrieval.dense_weight is unset")
-        since, until = question.since, question.until
-        among = None
-        if since is not None or until is not None:
-            among = self.store.chunks_dated(
-                since.isoformat() if since else None, until.isoformat() if until else None
-            )
+        window = DateWindow.of(question.since, question.until)
         q = self.encoder(question.search)
-        dense = dict(self.store.dense_search(q, n, among))
-        scores = self.store.lexical.scores(list(question.terms))
-        if scores is not None and among is not None:
-            mask = np.zeros(len(scores), dtype=bool)
-            mask[among] = True
-            scores = np.where(mask, scores, 0.0)
-        pool = set(dense)
+        dense = dict(self.store.dense_search(q, n, window))
+        scores = self.store.lexical_search(question.terms, n, window, also=list(dense))
+        pool = set(dense) | {i for i, s in scores.items() if s > 0}
         lexical: dict[int, float] = {}
-        if scores is not None and (scale := float(scores.max())) > 0:
-            top = np.argpartition(-scores, min(n, len(scores)) - 1)[:n]
-            pool.update(int(i) for i in top if scores[i] > 0)
+        if scores and (scale := max(scores.values())) > 0:
             # BM25 is scaled by this question's best score so both sides live in [0, 1].
-            lexical = {i: float(scores[i]) / scale for i in pool}
+            lexical = {i: scores.get(i, 0.0) / scale for i in pool}
         missing = [i for i in pool if i not in dense]
         for chunk_id, vector in zip(missing, self.store.vectors(missing), strict=True):
             dense[chunk_id] = float(vector @ q)

@@ -23,7 +23,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ import faiss
 import numpy as np
 
 from app.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexStoreError
+from app.store.base import DateWindow, DocumentMeta
 from app.store.bm25 import LexicalIndex
 from app.store.manifest import (
     FORMAT_VERSION,
@@ -334,17 +335,33 @@ class IndexStore:
         """Number of chunks."""
         return int(self.dense.ntotal)
 
-    def dense_search(
-        self, vector: np.ndarray, k: int, among: np.ndarray | None = None
-    ) -> list[tuple[int, float]]:
-        """The ``k`` nearest chunks by cosine as ``(chunk_id, score)``, best first.
+    @property
+    def version(self) -> str:
+        """The version folder's name."""
+        return self.folder.name
 
-        ``among`` restricts the search to those chunk ids.
-        """
-        if among is not None:
+    @property
+    def embedder(self) -> str:
+        """The embedder the vectors were made with."""
+        return self.manifest.embedder
+
+    def weights(self, terms: Iterable[str]) -> dict[str, float]:
+        """The inverse document frequency of each known term."""
+        return self.lexical.weights(terms)
+
+    def knows_any(self, terms: Iterable[str]) -> bool:
+        """Whether the corpus uses any of ``terms``."""
+        return bool(self.lexical.term_ids(list(terms)))
+
+    def dense_search(
+        self, vector: np.ndarray, k: int, window: DateWindow | None = None
+    ) -> list[tuple[int, float]]:
+        """The ``k`` nearest chunks by cosine as ``(chunk_id, score)``, best first."""
+        if window is not None:
+            among = self._chunks_dated(window)
             if len(among) == 0:
                 return []
-            selector = faiss.IDSelectorBatch(among.astype(np.int64))
+            selector = faiss.IDSelectorBatch(among)
             params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
             k = min(k, len(among))
         else:
@@ -355,6 +372,27 @@ class IndexStore:
             vector.reshape(1, -1).astype(np.float32), min(k, self.size), params=params
         )
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def lexical_search(
+        self,
+        terms: Sequence[str],
+        k: int,
+        window: DateWindow | None = None,
+        also: Sequence[int] = (),
+    ) -> dict[int, float]:
+        """BM25 scores of the ``k`` best chunks in ``window``, and of the ``also`` chunks."""
+        scores = self.lexical.scores(list(terms))
+        if scores is None:
+            return {}
+        if window is not None:
+            inside = np.zeros(len(scores), dtype=bool)
+            inside[self._chunks_dated(window)] = True
+            scores = np.where(inside, scores, 0.0)
+        out = {int(i): float(scores[i]) for i in also}
+        if k > 0 and len(scores):
+            top = np.argpartition(-scores, min(k, len(scores)) - 1)[:k]
+            out.update((int(i), float(scores[i])) for i in top if scores[i] > 0)
+        return out
 
     def vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
         """Stored embeddings of the given chunks."""
@@ -379,15 +417,12 @@ class IndexStore:
         }
         return [found[i] for i in chunk_ids if i in found]
 
-    def chunks_dated(self, since: str | None, until: str | None) -> np.ndarray:
-        """Ids of the chunks of documents dated within ``[since, until]`` (ISO days).
-
-        Documents without a date are outside every range.
-        """
+    def _chunks_dated(self, window: DateWindow) -> np.ndarray:
+        """Ids of the chunks of documents dated within ``window``."""
         rows = self._query(
             "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id "
             "WHERE d.date IS NOT NULL AND d.date >= ? AND d.date <= ? ORDER BY c.id",
-            (since or "0000-00-00", until or "9999-99-99"),
+            window.bounds,
         )
         return np.array([r[0] for r in rows], dtype=np.int64)
 
@@ -422,9 +457,7 @@ class IndexStore:
             return None
         return self._document_where("substr(sha256, 1, ?) = ?", (KEY_LENGTH, key))
 
-    def document_meta(
-        self, doc_ids: Sequence[int]
-    ) -> dict[int, tuple[str, str | None, str | None, str]]:
+    def document_meta(self, doc_ids: Sequence[int]) -> dict[int, DocumentMeta]:
         """``doc_id -> (source, title, date, key)`` without loading texts."""
         if not doc_ids:
             return {}

@@ -20,7 +20,7 @@ from app.question.follow_up import follow_up_query
 from app.rerank.base import Ranked, Sentence
 from app.rerank.sentences import question_weights
 from app.settings import AnswerSettings
-from app.store import IndexStore
+from app.store import Store
 from app.types import Answer, AnswerSentence, Citation, Delta
 
 __all__ = ["REFUSAL", "ExtractiveAnswerer", "Selection"]
@@ -42,7 +42,7 @@ class ExtractiveAnswerer:
 
     mode = "extractive"
 
-    def __init__(self, store: IndexStore, settings: AnswerSettings) -> None:
+    def __init__(self, store: Store, settings: AnswerSettings) -> None:
         self.store = store
         self.settings = settings
 
@@ -77,7 +77,7 @@ class ExtractiveAnswerer:
         shown = lead_texts(
             question,
             [(c.quote, c.date) for c in chosen],
-            question_weights(question, self.store.lexical),
+            question_weights(question, self.store),
             self.settings.max_chars,
             self.settings.min_window_chars,
         )

@@ -38,7 +38,7 @@ from app.answer.generative.verify import (
 from app.question.analysis import Question
 from app.question.follow_up import follow_up_query
 from app.rerank.base import Ranked
-from app.store import IndexStore
+from app.store import Store
 from app.text.instructions import addresses_model, strip_invisible
 from app.types import Answer, AnswerSentence, Citation, Delta, Hit
 
@@ -71,7 +71,7 @@ class GenerativeAnswerer:
         model: BaseChatModel,
         answer_prompt: ChatPromptTemplate,
         condense_prompt: ChatPromptTemplate,
-        store: IndexStore,
+        store: Store,
         verifier: Verifier,
         fallback: ExtractiveAnswerer,
         *,

@@ -20,7 +20,7 @@ import numpy as np
 from app.embeddings import embed_matrix
 from app.embeddings.question import QuestionEncoder
 from app.settings import VerifySettings
-from app.store.bm25 import LexicalIndex
+from app.store.base import TermWeights
 from app.text.analysis import analyse
 from app.text.dates import annotate
 from app.text.sentences import split_sentences
@@ -219,7 +219,7 @@ class Verifier:
     """Scores claims against passages: term weight covered, and meaning."""
 
     def __init__(
-        self, lexical: LexicalIndex, encoder: QuestionEncoder, settings: VerifySettings
+        self, lexical: TermWeights, encoder: QuestionEncoder, settings: VerifySettings
     ) -> None:
         self.lexical = lexical
         self.encoder = encoder
