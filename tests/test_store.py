@@ -3,7 +3,6 @@ keeps the index. One suite, run over every backend the ``store`` fixture offers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -16,10 +15,10 @@ from app.text.analysis import analyse
 
 
 @pytest.fixture(params=["local"])
-def store(request: pytest.FixtureRequest, service: DocQA, corpus: Path) -> Iterator[Store]:
+def store(request: pytest.FixtureRequest, service: DocQA, corpus: Path) -> Store:
     """The conftest corpus (three dated articles) indexed by each backend."""
     service.index([corpus])
-    yield service.store
+    return service.store
 
 
 def _vector(store: Store, chunk_id: int) -> np.ndarray:
