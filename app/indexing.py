@@ -23,7 +23,8 @@ from app.errors import (
 )
 from app.settings import ChunkingSettings, SourceSettings
 from app.sources import Candidate, discover, load_document, printable_name
-from app.store import IndexStore, Manifest, StoredDocument, build_lock, read_manifest, write_index
+from app.store import Manifest, StoredDocument
+from app.store.location import Location
 from app.types import Chunk, Skipped, SourceDocument
 
 __all__ = ["IndexReport", "build_index"]
@@ -48,7 +49,7 @@ class IndexReport:
     embed_seconds: float = 0.0
     total_seconds: float = 0.0
     unchanged: bool = False
-    folder: Path | None = None
+    version: str | None = None  # the version published, if one was
     damage: str | None = None  # what was wrong with the live index this build replaced
 
     @property
@@ -96,7 +97,7 @@ Reusable = dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]]
 
 
 def _reusable(
-    root: Path, embedder: str, chunking: ChunkingSettings, report: IndexReport
+    where: Location, embedder: str, chunking: ChunkingSettings, report: IndexReport
 ) -> Reusable:
     """The live index's documents, chunks and vectors, if they can be reused as they are.
 
@@ -104,28 +105,20 @@ def _reusable(
     everything is embedded afresh.
     """
     try:
-        manifest = read_manifest(root)
-        if manifest.embedder != embedder or manifest.chunking != chunking.model_dump():
-            logger.info("settings changed since the last build: everything is re-embedded")
-            return {}
-        store = IndexStore.open(root, embedder)
-        try:
-            return store.reusable()
-        finally:
-            store.close()
+        return where.reusable(embedder, chunking.model_dump())
     except IndexNotFoundError:
         return {}
     except IndexCorruptError as exc:
         report.damage = exc.damage
         return {}
     except DocQAError as exc:
-        logger.info("no reusable index in %s (%s)", root, exc)
+        logger.info("no reusable index in %s (%s)", where.describe(), exc)
         return {}
 
 
 def build_index(
     paths: list[Path],
-    root: Path,
+    where: Location,
     embeddings: Embeddings,
     embedder: str,
     dimension: int,
@@ -136,7 +129,7 @@ def build_index(
     progress: bool = False,
     on_loaded: Callable[[int], None] | None = None,
 ) -> IndexReport:
-    """Index exactly the documents under ``paths`` into ``root``, reusing unchanged ones.
+    """Index exactly the documents under ``paths`` into ``where``, reusing unchanged ones.
 
     Raises ``NoDocumentsError`` (leaving any existing index untouched) when nothing under
     ``paths`` can be indexed.
@@ -148,8 +141,8 @@ def build_index(
         raise _nothing_to_index(paths, collected.skipped)
     if on_loaded:
         on_loaded(len(collected.documents))
-    with build_lock(root):
-        reusable = {} if rebuild else _reusable(root, embedder, chunking, report)
+    with where.lock():
+        reusable = {} if rebuild else _reusable(where, embedder, chunking, report)
         old_sources = {d.source for d, _, _ in reusable.values()}
         if reusable and _same_documents(collected.documents, reusable):
             report.unchanged = True
@@ -174,7 +167,7 @@ def build_index(
             ],
             chunks=len(chunks),
         )
-        report.folder = write_index(root, manifest, documents, chunks, vectors)
+        report.version = where.publish(manifest, documents, chunks, vectors)
     report.documents, report.chunks = len(documents), len(chunks)
     report.total_seconds = time.perf_counter() - started
     return report

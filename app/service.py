@@ -32,7 +32,8 @@ from app.question.analysis import Question, analyse_question, parse_day
 from app.rerank import PairScorer, Reranker, make_pair_scorer, make_reranker
 from app.retrieval.hybrid import HybridRetriever
 from app.settings import Settings
-from app.store import IndexStore, Store, live_version
+from app.store import Store
+from app.store.location import Location, locate
 from app.text.clean import first_invalid
 from app.types import Answer, Delta, SourceDocument
 
@@ -46,7 +47,7 @@ class _Live:
     """One loaded index version and the chain over it; replaced whole, never mutated."""
 
     version: str
-    store: IndexStore
+    store: Store
     answerer: Answerer
     steps: Runnable[Question, dict[str, Any]]  # retrieval and reranking
     chain: Runnable[Question, Answer]
@@ -90,7 +91,7 @@ class DocQA:
         """Index exactly the documents under ``paths``, re-embedding only what changed."""
         return build_index(
             paths,
-            self.settings.index_dir,
+            self.location,
             self.embeddings,
             self.embedder,
             embedding_dimension(self.settings.embedding),
@@ -102,13 +103,13 @@ class DocQA:
 
     def _current(self) -> _Live:
         """The live index version, opened (or re-opened after a rebuild) as needed."""
-        version = live_version(self.settings.index_dir).name
+        version = self.location.latest()
         live = self._live
         if live is not None and live.version == version:
             return live
         with self._lock:
             if self._live is None or self._live.version != version:
-                store = IndexStore.open(self.settings.index_dir, self.embedder)
+                store = self.location.open(self.embedder)
                 retriever = HybridRetriever(
                     store=store, encoder=self.encoder, settings=self.settings.retrieval
                 )
@@ -124,6 +125,11 @@ class DocQA:
                 )
                 logger.info("index %s loaded (%d chunks)", store.version, store.size)
             return self._live
+
+    @cached_property
+    def location(self) -> Location:
+        """Where the index lives: the index folder, or the database DOCQA_STORE__URL names."""
+        return locate(self.settings.index_dir, self.settings.store.postgres)
 
     @cached_property
     def pair_scorer(self) -> PairScorer | None:
@@ -164,7 +170,7 @@ class DocQA:
         )
 
     @property
-    def store(self) -> IndexStore:
+    def store(self) -> Store:
         """The loaded live index."""
         return self._current().store
 

@@ -51,6 +51,20 @@ class EmbeddingSettings(BaseModel):
     cache_dir: Path = Field(default_factory=_default_cache, description="Where built models live")
 
 
+class StoreSettings(BaseModel):
+    """Where the index is kept: the index folder, or a PostgreSQL database with pgvector."""
+
+    url: SecretStr | None = Field(
+        None, description="postgresql://user:password@host/db; unset: the index folder"
+    )
+
+    @property
+    def postgres(self) -> str | None:
+        """The database URL, when one is set."""
+        value = self.url.get_secret_value().strip() if self.url else ""
+        return value or None
+
+
 class SourceSettings(BaseModel):
     """Limits on the files read for indexing; a file over one is skipped with its reason."""
 
@@ -199,6 +213,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     server: ServerSettings = ServerSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
+    store: StoreSettings = StoreSettings()
     sources: SourceSettings = SourceSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

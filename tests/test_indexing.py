@@ -35,7 +35,7 @@ def test_changed_and_removed_files_are_updated(
     report = service.index([corpus])
     assert (report.new_documents, report.reused_documents, report.removed_documents) == (1, 1, 1)
     assert fake_embeddings.embedded - before == 1  # only the changed article's one chunk
-    sources = [d.source for d in service.store.manifest.documents]
+    sources = service.store.sources()
     assert sources == ["articles/alpha.txt", "articles/gamma.html"]
     assert "receded" in service.store.chunks([0])[0].text
 

@@ -3,22 +3,37 @@ keeps the index. One suite, run over every backend the ``store`` fixture offers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
+from pydantic import SecretStr
 
+from app.errors import IndexMismatchError, IndexStoreError
 from app.service import DocQA
+from app.settings import EmbeddingSettings, Settings, StoreSettings
 from app.store import DateWindow, Store, document_key
 from app.text.analysis import analyse
+from tests.conftest import CountingFakeEmbeddings
 
 
-@pytest.fixture(params=["local"])
-def store(request: pytest.FixtureRequest, service: DocQA, corpus: Path) -> Store:
+@pytest.fixture(params=["local", "postgres"])
+def store(
+    request: pytest.FixtureRequest,
+    settings: Settings,
+    fake_embeddings: CountingFakeEmbeddings,
+    corpus: Path,
+) -> Iterator[Store]:
     """The conftest corpus (three dated articles) indexed by each backend."""
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        settings = settings.model_copy(update={"store": StoreSettings(url=SecretStr(url))})
+    service = DocQA(settings, embeddings=fake_embeddings)
     service.index([corpus])
-    return service.store
+    yield service.store
+    service.store.close()
 
 
 def _vector(store: Store, chunk_id: int) -> np.ndarray:
@@ -102,3 +117,52 @@ def test_a_summary_names_the_version_and_its_size(store: Store) -> None:
     assert len(store.sample_texts(2)) == 2
     assert len(list(store.texts())) == 3
     store.check()
+
+
+def _on_postgres(settings: Settings, url: str) -> Settings:
+    return settings.model_copy(update={"store": StoreSettings(url=SecretStr(url))})
+
+
+def test_answers_from_postgres_cite_exact_spans_like_the_folders(
+    settings: Settings, fake_embeddings: CountingFakeEmbeddings, corpus: Path, postgres_url: str
+) -> None:
+    local = DocQA(settings, embeddings=fake_embeddings)
+    local.index([corpus])
+    shared = DocQA(_on_postgres(settings, postgres_url), embeddings=fake_embeddings)
+    report = shared.index([corpus])
+    assert (report.documents, report.version) == (3, shared.store.version)
+    for question in ("Who is the mayor of Marsby?", "How large was the apple harvest?"):
+        ours, theirs = local.ask(question), shared.ask(question)
+        assert theirs.answer == ours.answer
+        for citation in theirs.citations:
+            document = shared.store.document(citation.doc_id)
+            assert document is not None
+            assert document.text[citation.start : citation.end] == citation.quote
+    assert shared.health()["backend"].startswith("postgresql 18")
+    again = shared.index([corpus])
+    assert again.unchanged, "an unchanged corpus is not rewritten"
+    shared.store.close()
+
+
+def test_postgres_refuses_an_index_of_another_embedder(
+    settings: Settings, fake_embeddings: CountingFakeEmbeddings, corpus: Path, postgres_url: str
+) -> None:
+    DocQA(_on_postgres(settings, postgres_url), embeddings=fake_embeddings).index([corpus])
+    other = _on_postgres(settings, postgres_url).model_copy(
+        update={"embedding": EmbeddingSettings(runtime="torch")}
+    )
+    with pytest.raises(IndexMismatchError, match="was built with the embedder"):
+        DocQA(other, embeddings=fake_embeddings).ask("Who is the mayor of Marsby?")
+
+
+def test_an_unreachable_database_is_named_without_its_password(
+    settings: Settings, fake_embeddings: CountingFakeEmbeddings, tmp_path: Path
+) -> None:
+    url = f"postgresql://docqa:s3cret@/docqa?host={tmp_path}&port=1"
+    service = DocQA(_on_postgres(settings, url), embeddings=fake_embeddings)
+    with pytest.raises(IndexStoreError) as caught:
+        service.ask("Who is the mayor of Marsby?")
+    message = str(caught.value)
+    assert "Cannot reach the database at" in message
+    assert "s3cret" not in message
+    assert "DOCQA_STORE__URL" in message

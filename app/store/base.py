@@ -72,6 +72,10 @@ class Store(TermWeights, Protocol):
         """Number of chunks."""
         ...
 
+    def latest(self) -> str:
+        """The name of the version live now (this store may read an older one)."""
+        ...
+
     @property
     def embedder(self) -> str:
         """The embedder the vectors were made with."""
@@ -114,6 +118,10 @@ class Store(TermWeights, Protocol):
 
     def document_meta(self, doc_ids: Sequence[int]) -> dict[int, DocumentMeta]:
         """``doc_id -> (source, title, date, key)`` without loading texts."""
+        ...
+
+    def sources(self) -> list[str]:
+        """Every document's source, by document id."""
         ...
 
     def sample_texts(self, limit: int) -> list[str]:

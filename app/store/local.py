@@ -345,6 +345,10 @@ class IndexStore:
         """The embedder the vectors were made with."""
         return self.manifest.embedder
 
+    def latest(self) -> str:
+        """The name of the version live now (this store may read an older one)."""
+        return live_version(self.folder.parent).name
+
     def weights(self, terms: Iterable[str]) -> dict[str, float]:
         """The inverse document frequency of each known term."""
         return self.lexical.weights(terms)
@@ -468,6 +472,10 @@ class IndexStore:
         )
         return {r[0]: (r[1], r[2], r[3], document_key(r[4])) for r in rows}
 
+    def sources(self) -> list[str]:
+        """Every document's source, by document id."""
+        return [d.source for d in self.manifest.documents]
+
     def sample_texts(self, limit: int) -> list[str]:
         """The texts of up to ``limit`` documents, newest first (for example questions)."""
         rows = self._query("SELECT text FROM documents ORDER BY date DESC, id LIMIT ?", (limit,))
@@ -489,6 +497,7 @@ class IndexStore:
     def stats(self) -> dict[str, Any]:
         """A summary for `docqa info` and health checks."""
         return {
+            "backend": "local folder (FAISS, BM25, SQLite)",
             "folder": str(self.folder),
             "documents": len(self.manifest.documents),
             "chunks": self.size,
