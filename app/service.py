@@ -103,8 +103,9 @@ class DocQA:
 
     def _current(self) -> _Live:
         """The live index version, opened (or re-opened after a rebuild) as needed."""
-        version = self.location.latest()
         live = self._live
+        # An open store asks through its own connections; the first question finds one.
+        version = live.store.latest() if live is not None else self.location.latest()
         if live is not None and live.version == version:
             return live
         with self._lock:
