@@ -9,7 +9,6 @@ fast to index (see the README).
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from app.embeddings.base import ArrayEmbeddings
 from app.models.batching import padded_batches
-from app.models.packaged import PackagedModel, packaged_files
+from app.models.packaged import PackagedModel, load_onnx
 
 __all__ = ["BGE_SMALL", "BgeEmbeddings"]
 
@@ -51,20 +50,9 @@ class BgeEmbeddings(ArrayEmbeddings):
         with self._lock:
             if self._session is not None:
                 return
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-
-            files = packaged_files(BGE_SMALL)
-            tokenizer = Tokenizer.from_file(str(files["tokenizer.json"]))
-            tokenizer.no_padding()
+            session, tokenizer = load_onnx(BGE_SMALL, self.threads)
             tokenizer.enable_truncation(MAX_TOKENS)
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads or min(os.cpu_count() or 1, 4)
-            options.inter_op_num_threads = 1
-            self._session = ort.InferenceSession(
-                str(files["model.onnx"]), options, providers=["CPUExecutionProvider"]
-            )
-            self._tokenizer = tokenizer
+            self._session, self._tokenizer = session, tokenizer
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Passages to L2-normalised vectors."""

@@ -4,14 +4,16 @@ and checked against the SHA-256 recorded here before they are used."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from typing import Any
 
 from app.errors import ModelUnavailableError
 
-__all__ = ["PackagedModel", "packaged_files"]
+__all__ = ["PackagedModel", "load_onnx", "packaged_files"]
 
 _BLOCK = 1 << 20
 
@@ -62,6 +64,24 @@ def packaged_files(model: PackagedModel) -> dict[str, Path]:
             )
         found[name] = path
     return found
+
+
+def load_onnx(model: PackagedModel, threads: int | None) -> tuple[Any, Any]:
+    """The checked ``model.onnx`` as an ONNX Runtime CPU session, and its
+    ``tokenizer.json`` without padding (batches pad themselves)."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    files = packaged_files(model)
+    tokenizer = Tokenizer.from_file(str(files["tokenizer.json"]))
+    tokenizer.no_padding()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 4)
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(
+        str(files["model.onnx"]), options, providers=["CPUExecutionProvider"]
+    )
+    return session, tokenizer
 
 
 def _sha256(path: Path) -> str:

@@ -12,7 +12,6 @@ score are read: their term coverage and their passage's standing.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from app.models.batching import padded_batches
-from app.models.packaged import PackagedModel, packaged_files
+from app.models.packaged import PackagedModel, load_onnx
 from app.question.analysis import Question
 from app.rerank.base import PairScorer, Ranked, Sentence
 from app.rerank.sentences import candidate_sentences
@@ -62,21 +61,10 @@ class CrossEncoder:
         with self._lock:
             if self._session is not None:
                 return
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-
-            files = packaged_files(CROSS_ENCODER)
-            tokenizer = Tokenizer.from_file(str(files["tokenizer.json"]))
-            tokenizer.no_padding()
+            session, tokenizer = load_onnx(CROSS_ENCODER, self.threads)
             # The question is kept whole; a long text is cut to fit.
             tokenizer.enable_truncation(self.max_tokens, strategy="only_second")
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads or min(os.cpu_count() or 1, 4)
-            options.inter_op_num_threads = 1
-            self._session = ort.InferenceSession(
-                str(files["model.onnx"]), options, providers=["CPUExecutionProvider"]
-            )
-            self._tokenizer = tokenizer
+            self._session, self._tokenizer = session, tokenizer
 
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """The relevance of each text to ``question`` (sigmoid of the model's logit)."""
