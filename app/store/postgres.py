@@ -366,43 +366,43 @@ class PostgresStore:
         window: DateWindow | None = None,
         also: Sequence[int] = (),
     ) -> dict[int, float]:
-        """BM25 of the ``k`` best chunks in ``window``, and of the ``also`` chunks."""
+        """BM25 of the ``k`` best chunks in ``window``, and of the ``also`` chunks: one
+        query scores every matching chunk once and keeps both sets."""
         terms = list(terms)
-        if not terms or not self.knows_any(terms):
+        if not terms:
             return {}
         since, until = window.bounds if window else (None, None)
-        n = max(self._chunks, 1)
-        score = f"""
+        rows = self._rows(
+            f"""
             WITH q AS (SELECT unnest(%(terms)s::text[]) AS term),
             w AS (
                 SELECT q.term, ln(1 + (%(n)s - t.df + 0.5) / (t.df + 0.5)) AS idf
                 FROM q JOIN docqa_terms t ON t.version = %(v)s AND t.term = q.term
+            ),
+            scored AS (
+                SELECT p.chunk_id, sum(w.idf * p.tf / (p.tf + {K1} * (1 - {B} + {B}
+                       * c.length / %(avg)s))) AS score
+                FROM w JOIN docqa_postings p ON p.version = %(v)s AND p.term = w.term
+                JOIN docqa_chunks c ON c.version = %(v)s AND c.id = p.chunk_id
+                WHERE %(since)s::text IS NULL OR (c.date IS NOT NULL AND c.date >= %(since)s
+                      AND c.date <= %(until)s)
+                GROUP BY p.chunk_id
             )
-            SELECT p.chunk_id, sum(w.idf * p.tf / (p.tf + {K1} * (1 - {B} + {B} * c.length
-                   / %(avg)s))) AS score
-            FROM w JOIN docqa_postings p ON p.version = %(v)s AND p.term = w.term
-            JOIN docqa_chunks c ON c.version = %(v)s AND c.id = p.chunk_id
-            WHERE (%(since)s::text IS NULL OR (c.date IS NOT NULL AND c.date >= %(since)s
-                   AND c.date <= %(until)s)) {{only}}
-            GROUP BY p.chunk_id {{limit}}
-        """
-        values = {
-            "terms": terms, "n": n, "v": self._version, "avg": float(self._avg),
-            "since": since, "until": until,
-        }  # fmt: skip
+            SELECT chunk_id, score FROM (
+                SELECT chunk_id, score, row_number() OVER (ORDER BY score DESC, chunk_id) AS n
+                FROM scored
+            ) ranked WHERE n <= %(k)s OR chunk_id = ANY(%(also)s)
+            """,
+            {
+                "terms": terms, "n": max(self._chunks, 1), "v": self._version,
+                "avg": float(self._avg), "since": since, "until": until, "k": max(k, 0),
+                "also": [int(i) for i in also],
+            },
+        )  # fmt: skip
+        if not rows and not self.knows_any(terms):
+            return {}  # no term is in the corpus: nothing scores, not even ``also``
         out = {int(i): 0.0 for i in also}
-        if also:
-            rows = self._rows(
-                score.format(only="AND p.chunk_id = ANY(%(also)s)", limit=""),
-                {**values, "also": [int(i) for i in also]},
-            )
-            out.update((int(i), float(s)) for i, s in rows)
-        if k > 0:
-            rows = self._rows(
-                score.format(only="", limit="ORDER BY score DESC, p.chunk_id LIMIT %(k)s"),
-                {**values, "k": k},
-            )
-            out.update((int(i), float(s)) for i, s in rows if s > 0)
+        out.update((int(i), float(score)) for i, score in rows)
         return out
 
     def vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
