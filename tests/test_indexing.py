@@ -1,4 +1,5 @@
-"""Building the index: incremental updates, atomic swaps, refusing mismatched indexes."""
+"""Building the index, on every backend: incremental updates, whole versions published
+at once, refusing mismatched indexes."""
 
 from __future__ import annotations
 
@@ -8,44 +9,68 @@ import pytest
 
 from app.errors import IndexMismatchError, IndexNotFoundError, NoDocumentsError
 from app.service import DocQA
-from app.settings import EmbeddingSettings, Settings
-from app.store import IndexStore
+from app.settings import EmbeddingSettings
+from app.store.local import IndexStore
 from tests.conftest import CountingFakeEmbeddings
 
 
+def _texts(service: DocQA) -> dict[str, str]:
+    store = service.store
+    return {source: store.document(doc_id).text for doc_id, source in store.sources().items()}  # type: ignore[union-attr]
+
+
 def test_build_then_rerun_reembeds_nothing(
-    service: DocQA, corpus: Path, fake_embeddings: CountingFakeEmbeddings
+    any_service: DocQA, corpus: Path, fake_embeddings: CountingFakeEmbeddings
 ) -> None:
-    first = service.index([corpus])
+    first = any_service.index([corpus])
     assert (first.documents, first.new_documents) == (3, 3)
     embedded = fake_embeddings.embedded
     assert embedded == first.chunks
-    again = service.index([corpus])
+    version = any_service.store.version
+    again = any_service.index([corpus])
     assert again.unchanged
+    assert (again.documents, again.reused_documents, again.version) == (3, 3, None)
     assert fake_embeddings.embedded == embedded
+    assert any_service.store.version == version
 
 
 def test_changed_and_removed_files_are_updated(
-    service: DocQA, corpus: Path, fake_embeddings: CountingFakeEmbeddings
+    any_service: DocQA, corpus: Path, fake_embeddings: CountingFakeEmbeddings
 ) -> None:
-    service.index([corpus])
+    any_service.index([corpus])
     before = fake_embeddings.embedded
     (corpus / "alpha.txt").write_text("date 2026-01-06 The flood receded. Roads reopened.", "utf-8")
     (corpus / "beta.md").unlink()
-    report = service.index([corpus])
+    report = any_service.index([corpus])
     assert (report.new_documents, report.reused_documents, report.removed_documents) == (1, 1, 1)
     assert fake_embeddings.embedded - before == 1  # only the changed article's one chunk
-    sources = service.store.sources()
-    assert sources == ["articles/alpha.txt", "articles/gamma.html"]
-    assert "receded" in service.store.chunks([0])[0].text
+    texts = _texts(any_service)
+    assert sorted(texts) == ["articles/alpha.txt", "articles/gamma.html"]
+    assert "receded" in texts["articles/alpha.txt"]
+    answer = any_service.ask("Did the flood recede?")
+    assert any("receded" in c.quote for c in (*answer.citations, *answer.closest))
 
 
-def test_duplicates_and_bad_files_are_skipped_with_reasons(service: DocQA, corpus: Path) -> None:
+def test_a_renamed_file_is_not_embedded_again(
+    any_service: DocQA, corpus: Path, fake_embeddings: CountingFakeEmbeddings
+) -> None:
+    any_service.index([corpus])
+    before = fake_embeddings.embedded
+    (corpus / "alpha.txt").rename(corpus / "alpha-renamed.txt")
+    report = any_service.index([corpus])
+    assert fake_embeddings.embedded == before
+    assert (report.documents, report.removed_documents) == (3, 1)
+    assert "articles/alpha-renamed.txt" in _texts(any_service)
+
+
+def test_duplicates_and_bad_files_are_skipped_with_reasons(
+    any_service: DocQA, corpus: Path
+) -> None:
     (corpus / "copy.txt").write_bytes((corpus / "alpha.txt").read_bytes())
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "binary.txt").write_bytes(b"\x00\x01\x02\x03binary")
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
-    report = service.index([corpus])
+    report = any_service.index([corpus])
     reasons = {s.source: s.reason for s in report.skipped}
     assert reasons == {
         "articles/copy.txt": "duplicate of articles/alpha.txt",
@@ -55,6 +80,62 @@ def test_duplicates_and_bad_files_are_skipped_with_reasons(service: DocQA, corpu
     }
     assert "PDF" in reasons["articles/broken.pdf"]
     assert report.documents == 3
+    assert len(any_service.store.sources()) == 3
+
+
+def test_merging_adds_replaces_and_removes_only_what_it_names(
+    any_service: DocQA, corpus: Path, tmp_path: Path
+) -> None:
+    any_service.index([corpus])
+    upload = tmp_path / "articles"  # the same folder name: sources are named from it
+    upload = tmp_path / "upload" / "articles"
+    upload.mkdir(parents=True)
+    (upload / "delta.txt").write_text("date 2026-04-01 Tides rose in Marsby harbour.", "utf-8")
+    report = any_service.index([upload], mode="merge", removals=["articles/beta.md"])
+    assert (report.new_documents, report.removed_documents, report.documents) == (1, 1, 3)
+    assert sorted(_texts(any_service)) == [
+        "articles/alpha.txt", "articles/delta.txt", "articles/gamma.html"
+    ]  # fmt: skip
+
+
+def test_nothing_to_index_leaves_index_untouched(
+    any_service: DocQA, corpus: Path, tmp_path: Path
+) -> None:
+    any_service.index([corpus])
+    version = any_service.store.version
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "blank.txt").write_text("   ", "utf-8")
+    with pytest.raises(NoDocumentsError, match="Nothing to index"):
+        any_service.index([empty])
+    assert any_service.backend.latest() == version
+    assert len(any_service.store.sources()) == 3
+
+
+def test_index_from_another_embedder_is_refused(
+    any_service: DocQA, corpus: Path, fake_embeddings: CountingFakeEmbeddings
+) -> None:
+    any_service.index([corpus])
+    other = any_service.settings.model_copy(
+        update={"embedding": EmbeddingSettings(runtime="torch")}
+    )
+    with pytest.raises(IndexMismatchError, match=r"openvino-int8.*torch.*docqa index --rebuild"):
+        DocQA(other, embeddings=fake_embeddings).ask("anything?")
+
+
+def test_a_rebuild_embeds_everything_again(
+    any_service: DocQA, corpus: Path, fake_embeddings: CountingFakeEmbeddings
+) -> None:
+    first = any_service.index([corpus])
+    again = any_service.index([corpus], rebuild=True)
+    assert again.version is not None
+    assert fake_embeddings.embedded == 2 * first.chunks
+    assert len(any_service.store.sources()) == 3
+
+
+def test_missing_index_says_what_to_run(any_service: DocQA) -> None:
+    with pytest.raises(IndexNotFoundError, match="docqa index"):
+        any_service.ask("Where is the index?")
 
 
 def test_crash_mid_build_keeps_previous_index(
@@ -75,31 +156,3 @@ def test_crash_mid_build_keeps_previous_index(
     store = IndexStore.open(root)
     assert len(store.manifest.documents) == 3
     assert service.ask("Who is the mayor of Marsby?").citations
-
-
-def test_nothing_to_index_leaves_index_untouched(
-    service: DocQA, corpus: Path, tmp_path: Path
-) -> None:
-    service.index([corpus])
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    (empty / "blank.txt").write_text("   ", "utf-8")
-    with pytest.raises(NoDocumentsError, match="Nothing to index"):
-        service.index([empty])
-    assert len(IndexStore.open(service.settings.index_dir).manifest.documents) == 3
-
-
-def test_index_from_another_embedder_is_refused(
-    service: DocQA, corpus: Path, fake_embeddings: CountingFakeEmbeddings
-) -> None:
-    service.index([corpus])
-    other = Settings(
-        index_dir=service.settings.index_dir, embedding=EmbeddingSettings(runtime="torch")
-    )
-    with pytest.raises(IndexMismatchError, match=r"openvino-int8.*torch.*docqa index --rebuild"):
-        DocQA(other, embeddings=fake_embeddings).ask("anything?")
-
-
-def test_missing_index_says_what_to_run(service: DocQA) -> None:
-    with pytest.raises(IndexNotFoundError, match="docqa index"):
-        service.ask("Where is the index?")

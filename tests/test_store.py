@@ -3,37 +3,25 @@ keeps the index. One suite, run over every backend the ``store`` fixture offers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
-from pydantic import SecretStr
 
 from app.errors import IndexMismatchError, IndexStoreError
 from app.service import DocQA
-from app.settings import EmbeddingSettings, Settings, StoreSettings
+from app.settings import EmbeddingSettings, Settings
 from app.store import DateWindow, Store, document_key
 from app.text.analysis import analyse
-from tests.conftest import CountingFakeEmbeddings
+from tests.conftest import CountingFakeEmbeddings, on_postgres
 
 
-@pytest.fixture(params=["local", "postgres"])
-def store(
-    request: pytest.FixtureRequest,
-    settings: Settings,
-    fake_embeddings: CountingFakeEmbeddings,
-    corpus: Path,
-) -> Iterator[Store]:
+@pytest.fixture
+def store(any_service: DocQA, corpus: Path) -> Store:
     """The conftest corpus (three dated articles) indexed by each backend."""
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        settings = settings.model_copy(update={"store": StoreSettings(url=SecretStr(url))})
-    service = DocQA(settings, embeddings=fake_embeddings)
-    service.index([corpus])
-    yield service.store
-    service.store.close()
+    any_service.index([corpus])
+    return any_service.store
 
 
 def _vector(store: Store, chunk_id: int) -> np.ndarray:
@@ -41,7 +29,7 @@ def _vector(store: Store, chunk_id: int) -> np.ndarray:
 
 
 def test_dense_search_finds_a_chunk_by_its_own_vector_first(store: Store) -> None:
-    for chunk_id in range(store.size):
+    for chunk_id in store.chunk_ids():
         found = store.dense_search(_vector(store, chunk_id), 3)
         assert found[0][0] == chunk_id
         assert found[0][1] == pytest.approx(1.0, abs=1e-3)
@@ -51,8 +39,8 @@ def test_dense_search_finds_a_chunk_by_its_own_vector_first(store: Store) -> Non
 
 def test_a_date_window_is_applied_inside_both_searches(store: Store) -> None:
     march = DateWindow(since=date(2026, 3, 1))
-    (rail,) = {c.doc_id for c in store.chunks(range(store.size)) if "rail" in c.text.lower()}
-    vector = _vector(store, 0)
+    (rail,) = {c.doc_id for c in store.chunks(store.chunk_ids()) if "rail" in c.text.lower()}
+    vector = _vector(store, store.chunk_ids()[0])
     dense = store.dense_search(vector, 10, march)
     assert dense
     assert {c.doc_id for c in store.chunks([i for i, _ in dense])} == {rail}
@@ -67,9 +55,9 @@ def test_lexical_search_scores_the_best_and_the_chunks_asked_about(store: Store)
     best = store.lexical_search(terms, 1)
     (top,) = best
     assert "Apple growers" in store.chunks([top])[0].text
-    others = [i for i in range(store.size) if i != top]
+    others = [i for i in store.chunk_ids() if i != top]
     scored = store.lexical_search(terms, 1, also=others)
-    assert set(scored) == set(range(store.size))
+    assert set(scored) == set(store.chunk_ids())
     assert all(scored[i] <= scored[top] for i in others)
     assert store.lexical_search(["zzzunknownterm"], 5) == {}
 
@@ -83,7 +71,8 @@ def test_term_weights_favour_rare_terms_and_know_the_corpus(store: Store) -> Non
 
 
 def test_chunks_come_in_the_order_asked_with_exact_text(store: Store) -> None:
-    ids = list(reversed(range(store.size)))
+    ids = list(reversed(store.chunk_ids()))
+    assert len(ids) == store.size
     chunks = store.chunks(ids)
     assert [c.id for c in chunks] == ids
     for chunk in chunks:
@@ -94,7 +83,7 @@ def test_chunks_come_in_the_order_asked_with_exact_text(store: Store) -> None:
 
 
 def test_documents_by_key_and_their_metadata(store: Store) -> None:
-    doc_ids = sorted({c.doc_id for c in store.chunks(range(store.size))})
+    doc_ids = sorted({c.doc_id for c in store.chunks(store.chunk_ids())})
     meta = store.document_meta(doc_ids)
     assert set(meta) == set(doc_ids)
     for doc_id, (source, _title, _date, key) in meta.items():
@@ -116,11 +105,8 @@ def test_a_summary_names_the_version_and_its_size(store: Store) -> None:
     assert store.embedder
     assert len(store.sample_texts(2)) == 2
     assert len(list(store.texts())) == 3
+    assert len(store.sources()) == 3
     store.check()
-
-
-def _on_postgres(settings: Settings, url: str) -> Settings:
-    return settings.model_copy(update={"store": StoreSettings(url=SecretStr(url))})
 
 
 def test_answers_from_postgres_cite_exact_spans_like_the_folders(
@@ -128,7 +114,7 @@ def test_answers_from_postgres_cite_exact_spans_like_the_folders(
 ) -> None:
     local = DocQA(settings, embeddings=fake_embeddings)
     local.index([corpus])
-    shared = DocQA(_on_postgres(settings, postgres_url), embeddings=fake_embeddings)
+    shared = DocQA(on_postgres(settings, postgres_url), embeddings=fake_embeddings)
     report = shared.index([corpus])
     assert (report.documents, report.version) == (3, shared.store.version)
     for question in ("Who is the mayor of Marsby?", "How large was the apple harvest?"):
@@ -141,14 +127,14 @@ def test_answers_from_postgres_cite_exact_spans_like_the_folders(
     assert shared.health()["backend"].startswith("postgresql 18")
     again = shared.index([corpus])
     assert again.unchanged, "an unchanged corpus is not rewritten"
-    shared.store.close()
+    shared.close()
 
 
 def test_postgres_refuses_an_index_of_another_embedder(
     settings: Settings, fake_embeddings: CountingFakeEmbeddings, corpus: Path, postgres_url: str
 ) -> None:
-    DocQA(_on_postgres(settings, postgres_url), embeddings=fake_embeddings).index([corpus])
-    other = _on_postgres(settings, postgres_url).model_copy(
+    DocQA(on_postgres(settings, postgres_url), embeddings=fake_embeddings).index([corpus])
+    other = on_postgres(settings, postgres_url).model_copy(
         update={"embedding": EmbeddingSettings(runtime="torch")}
     )
     with pytest.raises(IndexMismatchError, match="was built with the embedder"):
@@ -159,7 +145,7 @@ def test_an_unreachable_database_is_named_without_its_password(
     settings: Settings, fake_embeddings: CountingFakeEmbeddings, tmp_path: Path
 ) -> None:
     url = f"postgresql://docqa:s3cret@/docqa?host={tmp_path}&port=1"
-    service = DocQA(_on_postgres(settings, url), embeddings=fake_embeddings)
+    service = DocQA(on_postgres(settings, url), embeddings=fake_embeddings)
     with pytest.raises(IndexStoreError) as caught:
         service.ask("Who is the mayor of Marsby?")
     message = str(caught.value)

@@ -111,7 +111,7 @@ def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dic
         store=service.store, encoder=service.encoder, settings=service.settings.retrieval
     )
     reranker = make_reranker(service.settings, service.pair_scorer, service.encoder, service.store)
-    sources = dict(enumerate(service.store.sources()))
+    sources = service.store.sources()
 
     def gold_rank(hits: Sequence[Hit], q: SquadQuestion) -> int | None:
         return next(
@@ -200,7 +200,7 @@ def compare_embedders(corpus: Path, questions: list[SquadQuestion], work: Path) 
         service = DocQA(settings)
         service.embeddings.warm()  # type: ignore[attr-defined]
         report = service.index([corpus])
-        sources = dict(enumerate(service.store.sources()))
+        sources = service.store.sources()
         encode = []
         found = {}
         for label, weight in (("hybrid", settings.retrieval.dense_weight), ("dense", 1.0)):

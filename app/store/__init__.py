@@ -1,21 +1,44 @@
-"""The store: where chunks, vectors, term statistics and documents are kept and searched."""
+"""The store: where chunks, vectors, term statistics and documents are kept and searched.
 
-from app.store.base import DateWindow, DocumentMeta, Store, TermWeights
-from app.store.local import IndexStore, build_lock, live_version, read_manifest, write_index
-from app.store.manifest import FORMAT_VERSION, Manifest, StoredDocument, document_key
+``base.py`` holds the interfaces (``Store`` to read, ``Backend`` and ``IndexWriter`` to
+write); ``local/`` keeps an index in a folder, ``postgres/`` in a shared database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.settings import StoreSettings
+from app.store.base import (
+    Backend,
+    BuildSpec,
+    DateWindow,
+    DocumentMeta,
+    Published,
+    Store,
+    TermWeights,
+    document_key,
+)
 
 __all__ = [
-    "FORMAT_VERSION",
+    "Backend",
+    "BuildSpec",
     "DateWindow",
     "DocumentMeta",
-    "IndexStore",
-    "Manifest",
+    "Published",
     "Store",
-    "StoredDocument",
     "TermWeights",
-    "build_lock",
     "document_key",
-    "live_version",
-    "read_manifest",
-    "write_index",
+    "make_backend",
 ]
+
+
+def make_backend(index_dir: Path, settings: StoreSettings) -> Backend:
+    """The PostgreSQL database DOCQA_STORE__URL names, or else the index folder."""
+    if settings.postgres:
+        from app.store.postgres import PostgresBackend
+
+        return PostgresBackend(settings.postgres, settings.grace_seconds)
+    from app.store.local import LocalBackend
+
+    return LocalBackend(index_dir, settings.dense)

@@ -1,24 +1,56 @@
 """What the rest of docqa needs from a store, and nothing about how one keeps it.
 
-Retrieval, reranking, answering and the service read one live index version through
-``Store``: dense and lexical search (each with the date window applied inside the
+Read side: retrieval, reranking, answering and the service read one live index version
+through ``Store``: dense and lexical search (each with the date window applied inside the
 search), chunks and documents by id, a document by its public key, and the term weights
-the answerers score sentences with. No caller knows about FAISS ids, SQLite, file locks
-or folder names.
+the answerers score sentences with.
+
+Write side: ``Backend`` opens the live version and starts an indexing run
+(``IndexWriter``); a run takes the sources it was given, hands them out in ``Batch``es
+(to one process, or to several workers sharing a database), and publishes the result as
+one new version. No caller knows about FAISS ids, SQLite, file locks, folder names,
+database rows or claims.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from app.types import Chunk, SourceDocument
+from app.types import Chunk, Skipped, SourceDocument
 
-__all__ = ["DateWindow", "DocumentMeta", "Store", "TermWeights"]
+__all__ = [
+    "KEY_LENGTH",
+    "Backend",
+    "Batch",
+    "BuildSpec",
+    "DateWindow",
+    "DocumentMeta",
+    "IndexWriter",
+    "Published",
+    "Store",
+    "TermWeights",
+    "document_key",
+    "is_document_key",
+]
+
+KEY_LENGTH = 16
+
+
+def document_key(sha256: str) -> str:
+    """A document's public id: the start of its content hash, stable across rebuilds."""
+    return sha256[:KEY_LENGTH]
+
+
+def is_document_key(key: str) -> bool:
+    """Whether ``key`` has the shape of a public document key (never sent to a store else)."""
+    return len(key) == KEY_LENGTH and all(c in "0123456789abcdef" for c in key)
+
 
 # (source, title, date, public key)
 DocumentMeta = tuple[str, str | None, str | None, str]
@@ -108,6 +140,10 @@ class Store(TermWeights, Protocol):
         """Chunks by id, in the order asked, with their text."""
         ...
 
+    def chunk_ids(self) -> list[int]:
+        """Every chunk's id, in order."""
+        ...
+
     def document(self, doc_id: int) -> SourceDocument | None:
         """A document with its full text, or None."""
         ...
@@ -120,7 +156,7 @@ class Store(TermWeights, Protocol):
         """``doc_id -> (source, title, date, key)`` without loading texts."""
         ...
 
-    def sources(self) -> list[str]:
+    def sources(self) -> dict[int, str]:
         """Every document's source, by document id."""
         ...
 
@@ -142,4 +178,122 @@ class Store(TermWeights, Protocol):
 
     def close(self) -> None:
         """Release what the store holds open."""
+        ...
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """What an indexing run builds: the model and chunking its vectors come from, and
+    what happens to documents it was not given.
+
+    ``sync``: the index ends up holding exactly the run's sources (``docqa index PATH``).
+    ``merge``: the run's sources are added or replaced, the sources it removes dropped,
+    every other document kept (uploads, ``--watch``).
+    """
+
+    embedder: str
+    dimension: int
+    chunking: Mapping[str, int]
+    mode: Literal["sync", "merge"] = "sync"
+    rebuild: bool = False  # embed everything afresh, trusting nothing stored
+    # Workers given the same paths (the same key) share one run and split its sources.
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a run's publication left live."""
+
+    version: str | None  # the version made live; None when nothing changed
+    documents: int
+    chunks: int
+    removed: int = 0  # live documents the run dropped
+    skipped: tuple[Skipped, ...] = ()  # found at publication: duplicates by content
+    by_other: bool = False  # another worker of the run published it
+
+
+class Batch(Protocol):
+    """Sources claimed by one worker; what it records is kept only if the batch ends well.
+
+    Every source of the batch must be recorded once: kept as stored, reused, added or
+    skipped. ``stored`` maps each source the live index holds to its content hash.
+    """
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The claimed sources, in order."""
+        ...
+
+    @property
+    def stored(self) -> Mapping[str, str]:
+        """Each claimed source the live index holds, with its content hash."""
+        ...
+
+    def keep(self, source: str, sha256: str) -> None:
+        """The live index holds this source with this content: nothing to do."""
+        ...
+
+    def reuse(self, source: str, sha256: str) -> bool:
+        """Store ``source`` from a stored copy of the same content (no extraction, no
+        embedding); False when no copy exists."""
+        ...
+
+    def add(self, document: SourceDocument, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """A new or changed document: its chunks (ids are positions) and their vectors."""
+        ...
+
+    def skip(self, source: str, reason: str) -> None:
+        """Not indexable; the live index drops it."""
+        ...
+
+
+class IndexWriter(Protocol):
+    """One indexing run against a backend, entered as a context manager."""
+
+    @property
+    def damage(self) -> str | None:
+        """What was wrong with the live index the run replaces, if anything."""
+        ...
+
+    def enqueue(self, sources: Sequence[str]) -> None:
+        """The sources of this run (a worker joining a run adds what it found)."""
+        ...
+
+    def remove(self, sources: Sequence[str]) -> None:
+        """Drop these sources (``merge`` runs)."""
+        ...
+
+    def claim(self, limit: int) -> AbstractContextManager[Batch | None]:
+        """Up to ``limit`` sources no other worker holds, as a batch that is kept when the
+        block ends without an error; None when the run has nothing left to do. Waits
+        while other workers hold the last sources."""
+        ...
+
+    def publish(self) -> Published | None:
+        """Make the run's result the live version, at once and whole; None when another
+        worker added sources meanwhile (claim again)."""
+        ...
+
+
+class Backend(Protocol):
+    """Where an index lives: its live version for reading, and indexing runs for writing."""
+
+    def describe(self) -> str:
+        """Where it is, for messages (never a password)."""
+        ...
+
+    def open(self, embedder: str | None = None) -> Store:
+        """The live version; ``IndexMismatchError`` if built with another embedder."""
+        ...
+
+    def latest(self) -> str:
+        """The name of the live version now."""
+        ...
+
+    def writer(self, spec: BuildSpec) -> AbstractContextManager[IndexWriter]:
+        """An indexing run; runs that do not share a key never interleave."""
+        ...
+
+    def close(self) -> None:
+        """Release what every store opened from here shares (connections)."""
         ...

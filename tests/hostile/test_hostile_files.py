@@ -88,7 +88,7 @@ def test_wide_and_flat_html_is_indexed_whole(run: CliRunner, corpus: Path, servi
     assert result.exit_code == 0, result.output
     assert "Indexed 5 documents" in result.output
     store = DocQA(service.settings, service.embeddings).store
-    texts = dict(zip(store.sources(), store.texts(), strict=True))
+    texts = dict(zip(store.sources().values(), store.texts(), strict=True))
     assert texts["articles/flat.html"].split("\n\n") == ["x"] * 10_000
     assert texts["articles/pages.pdf"].count("Forty pages of the same") == 40
 

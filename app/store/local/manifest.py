@@ -15,21 +15,20 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import IndexCorruptError
+from app.settings import DenseSettings
 
 __all__ = [
     "FORMAT_VERSION",
-    "KEY_LENGTH",
+    "DenseIndex",
     "FileRecord",
     "Manifest",
     "StoredDocument",
-    "document_key",
     "file_record",
     "parse_manifest",
 ]
 
 # 2: every file's size and SHA-256 are recorded. Format 1 indexes are rebuilt.
 FORMAT_VERSION = 2
-KEY_LENGTH = 16
 # A manifest lists every document (~200 bytes each): 256 MiB is over a million of them.
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 _HASH_BLOCK = 1 << 20
@@ -56,6 +55,10 @@ class FileRecord(_Frozen):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+# How the version's vectors are indexed (exact, HNSW or IVF), as it was built.
+DenseIndex = DenseSettings
+
+
 class Manifest(_Frozen):
     """What an index was built with, so a mismatched reader can refuse it."""
 
@@ -67,6 +70,7 @@ class Manifest(_Frozen):
     format_version: int = FORMAT_VERSION
     created: str = Field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     files: dict[str, FileRecord] = Field(default_factory=dict)
+    dense: DenseIndex = DenseIndex()
 
     def to_json(self) -> str:
         """Serialise for manifest.json."""
@@ -105,8 +109,3 @@ def file_record(path: Path) -> FileRecord:
             digest.update(block)
             size += len(block)
     return FileRecord(bytes=size, sha256=digest.hexdigest())
-
-
-def document_key(sha256: str) -> str:
-    """A document's public id: the start of its content hash, stable across rebuilds."""
-    return sha256[:KEY_LENGTH]

@@ -1,0 +1,250 @@
+"""Indexing into the local folder: one run at a time (a file lock), in one process, and
+every run published as a whole new version folder that reuses what did not change."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from app.errors import (
+    DocQAError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    NoDocumentsError,
+)
+from app.settings import DenseSettings
+from app.store.base import BuildSpec, Published, Store
+from app.store.local.manifest import Manifest, StoredDocument
+from app.store.local.store import IndexStore
+from app.store.local.version import build_lock, live_version, write_index
+from app.types import Chunk, Skipped, SourceDocument
+
+__all__ = ["LocalBackend"]
+
+logger = logging.getLogger(__name__)
+
+# A document as a version holds it: text and metadata, chunks (ids are positions), vectors.
+_Stored = tuple[SourceDocument, list[Chunk], np.ndarray]
+
+
+class LocalBackend:
+    """The index folder: FAISS, BM25 arrays and SQLite per version folder."""
+
+    def __init__(self, root: Path, dense: DenseSettings | None = None) -> None:
+        self.root = root
+        self.dense = dense or DenseSettings()
+
+    def describe(self) -> str:
+        """The folder."""
+        return str(self.root)
+
+    def open(self, embedder: str | None = None) -> Store:
+        """The live version, checked whole."""
+        return IndexStore.open(self.root, embedder)
+
+    def latest(self) -> str:
+        """The live version folder's name."""
+        return live_version(self.root).name
+
+    def close(self) -> None:
+        """Nothing is shared between versions: each store holds its own files."""
+
+    @contextmanager
+    def writer(self, spec: BuildSpec) -> Iterator[_Writer]:
+        """A run holding the folder's lock: a second run waits for this one."""
+        with build_lock(self.root):
+            yield _Writer(self, spec)
+
+
+class _Writer:
+    """A run in this process: sources handed out in order, kept in memory, published once."""
+
+    def __init__(self, backend: LocalBackend, spec: BuildSpec) -> None:
+        self.backend = backend
+        self.spec = spec
+        self.damage: str | None = None
+        self.live: dict[str, _Stored] = self._load_live()
+        self.queue: list[str] = []
+        self._queued: set[str] = set()
+        self.removals: set[str] = set()
+        self.done: dict[str, _Stored | None] = {}  # source -> added, or None when kept
+        self.skipped: dict[str, str] = {}
+        self._next = 0
+
+    def _load_live(self) -> dict[str, _Stored]:
+        """The live version's documents by source, when they can be reused as they are.
+
+        A damaged live index is never trusted: ``damage`` says what was wrong with it and
+        everything is embedded afresh.
+        """
+        root, spec = self.backend.root, self.spec
+        try:
+            store = IndexStore.open(root)
+        except IndexNotFoundError:
+            return {}
+        except IndexCorruptError as exc:
+            self.damage = exc.damage
+            return {}
+        except DocQAError as exc:  # another format: rebuilt
+            logger.info("nothing reusable in %s (%s)", root, exc)
+            return {}
+        try:
+            manifest = store.manifest
+            same = manifest.embedder == spec.embedder and manifest.chunking == dict(spec.chunking)
+            if not same and spec.mode == "merge":
+                raise IndexMismatchError(
+                    f"The index in {root} was built with '{manifest.embedder}' and chunking "
+                    f"{manifest.chunking}; documents cannot be added to it with other settings. "
+                    "Rebuild it with `docqa index --rebuild PATH`."
+                )
+            if not same:
+                return {}
+            return {d.source: (d, c, v) for d, c, v in store.reusable().values()}
+        finally:
+            store.close()
+
+    def enqueue(self, sources: Sequence[str]) -> None:
+        """Add sources to the run, in the order given."""
+        for source in sources:
+            if source not in self._queued:
+                self._queued.add(source)
+                self.queue.append(source)
+
+    def remove(self, sources: Sequence[str]) -> None:
+        """Drop these sources at publication."""
+        self.removals.update(sources)
+
+    @contextmanager
+    def claim(self, limit: int) -> Iterator[_Batch | None]:
+        """The next ``limit`` sources; what the batch records is kept if the block ends well."""
+        sources = self.queue[self._next : self._next + limit]
+        if not sources:
+            yield None
+            return
+        batch = _Batch(self, sources)
+        yield batch
+        self._next += len(sources)
+        for source, record in batch.records.items():
+            if isinstance(record, str):
+                self.skipped[source] = record
+            else:
+                self.done[source] = record
+
+    def _stored_by_sha(self, sha256: str) -> _Stored | None:
+        for stored in (*self.live.values(), *(d for d in self.done.values() if d is not None)):
+            if stored[0].sha256 == sha256:
+                return stored
+        return None
+
+    def _final(self) -> list[_Stored]:
+        """The documents the new version holds, in order."""
+        order: list[str] = []
+        if self.spec.mode == "merge":
+            order = [s for s in self.live if s not in self._queued]
+        order += self.queue
+        out = []
+        for source in order:
+            if source in self.removals or source in self.skipped:
+                continue
+            if source in self.done:
+                record = self.done[source]
+                out.append(record if record is not None else self.live[source])
+            elif source in self.live and (self.spec.mode == "merge" or source in self._queued):
+                out.append(self.live[source])  # merge: kept; sync: never claimed (none here)
+        return out
+
+    def publish(self) -> Published:
+        """Write the new version and make it live; nothing is written if nothing changed."""
+        final = self._final()
+        first: dict[str, str] = {}
+        kept, duplicates = [], []
+        for document, chunks, vectors in final:
+            if document.sha256 in first:
+                duplicates.append(
+                    Skipped(document.source, f"duplicate of {first[document.sha256]}")
+                )
+                continue
+            first[document.sha256] = document.source
+            kept.append((document, chunks, vectors))
+        if not kept and self.spec.mode == "sync":
+            raise NoDocumentsError("Nothing to index.")
+        new = {(d.source, d.sha256) for d, _, _ in kept}
+        old = {(d.source, d.sha256) for d, _, _ in self.live.values()}
+        removed = len({s for s, _ in old} - {s for s, _ in new})
+        chunk_total = sum(len(c) for _, c, _ in kept)
+        if new == old and not self.damage and not self.spec.rebuild:
+            return Published(None, len(kept), chunk_total, 0, tuple(duplicates))
+        documents, chunks, vectors = _number(kept)
+        manifest = Manifest(
+            embedder=self.spec.embedder,
+            dimension=self.spec.dimension,
+            chunking=dict(self.spec.chunking),
+            documents=[
+                StoredDocument(
+                    source=d.source, sha256=d.sha256, title=d.title, date=d.date, chunks=len(c)
+                )
+                for d, c, _ in kept
+            ],
+            chunks=len(chunks),
+            dense=self.backend.dense,
+        )
+        folder = write_index(self.backend.root, manifest, documents, chunks, vectors)
+        return Published(folder.name, len(documents), len(chunks), removed, tuple(duplicates))
+
+
+def _number(kept: list[_Stored]) -> tuple[list[SourceDocument], list[Chunk], np.ndarray]:
+    """Documents and chunks numbered afresh, in order, and their vectors in one array."""
+    documents: list[SourceDocument] = []
+    chunks: list[Chunk] = []
+    parts: list[np.ndarray] = []
+    for doc_id, (document, own, vectors) in enumerate(kept):
+        documents.append(document)
+        for chunk, vector in zip(own, vectors, strict=True):
+            chunks.append(dataclasses.replace(chunk, id=len(chunks), doc_id=doc_id))
+            parts.append(vector)
+    return documents, chunks, np.stack(parts) if parts else np.zeros((0, 0), np.float32)
+
+
+class _Batch:
+    """Sources handed to the indexing loop; its records reach the run when the batch ends."""
+
+    def __init__(self, writer: _Writer, sources: list[str]) -> None:
+        self.writer = writer
+        self.sources = tuple(sources)
+        rebuild = writer.spec.rebuild
+        self.stored = {
+            s: writer.live[s][0].sha256 for s in sources if s in writer.live and not rebuild
+        }
+        self.records: dict[str, _Stored | str | None] = {}
+
+    def keep(self, source: str, sha256: str) -> None:
+        """The live version's copy stays."""
+        self.records[source] = None
+
+    def reuse(self, source: str, sha256: str) -> bool:
+        """Copy the chunks and vectors of the same content stored under another name."""
+        if self.writer.spec.rebuild:
+            return False
+        found = self.writer._stored_by_sha(sha256)
+        for record in self.records.values():
+            if found is None and isinstance(record, tuple) and record[0].sha256 == sha256:
+                found = record
+        if found is None:
+            return False
+        document, chunks, vectors = found
+        self.records[source] = (dataclasses.replace(document, source=source), chunks, vectors)
+        return True
+
+    def add(self, document: SourceDocument, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """A new or changed document."""
+        self.records[document.source] = (document, list(chunks), vectors)
+
+    def skip(self, source: str, reason: str) -> None:
+        """Not indexable."""
+        self.records[source] = reason

@@ -1,0 +1,74 @@
+"""The PostgreSQL backend: one database shared by every server and index worker.
+
+Vectors in pgvector (an HNSW index, cosine), text, term statistics and metadata in
+tables, indexing runs coordinated through row claims and advisory locks. See
+``schema.py`` for how generations keep every question on one whole corpus.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from app.errors import IndexNotFoundError
+from app.store.base import BuildSpec, Store
+from app.store.postgres.schema import connect, hidden
+from app.store.postgres.store import PostgresStore, make_pool
+from app.store.postgres.writer import Writer
+
+__all__ = ["PostgresBackend", "PostgresStore", "hidden"]
+
+
+class PostgresBackend:
+    """A PostgreSQL database with pgvector, shared by servers and index workers."""
+
+    def __init__(self, url: str, grace_seconds: float = 600.0) -> None:
+        self.url = url
+        self.grace_seconds = grace_seconds
+        self._pool: Any = None
+        self._lock = threading.Lock()
+
+    def _connections(self) -> Any:
+        with self._lock:
+            if self._pool is None:
+                self._pool = make_pool(self.url)
+            return self._pool
+
+    def close(self) -> None:
+        """Close the connections the stores shared."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+    def describe(self) -> str:
+        """The database, its password hidden."""
+        return f"the database at {hidden(self.url)}"
+
+    def open(self, embedder: str | None = None) -> Store:
+        """The live generation."""
+        return PostgresStore(self.url, self._connections, embedder)
+
+    def latest(self) -> str:
+        """The live generation's name (``IndexNotFoundError`` before the first)."""
+        connection = connect(self.url)
+        try:
+            row = connection.execute("SELECT id FROM docqa_generations WHERE live").fetchone()
+        finally:
+            connection.close()
+        if row is None:
+            raise IndexNotFoundError(
+                f"No index in the database at {hidden(self.url)} yet: run `docqa index PATH`."
+            )
+        return f"pg-{row[0]}"
+
+    @contextmanager
+    def writer(self, spec: BuildSpec) -> Iterator[Writer]:
+        """This process's part in the open run with ``spec.key``, or in a new run."""
+        writer = Writer(self.url, spec, self.grace_seconds)
+        try:
+            yield writer
+        finally:
+            writer.close()
