@@ -78,7 +78,16 @@ class IndexCorruptError(IndexStoreError):
 
 
 class StoreUnavailableError(IndexStoreError):
-    """The database that holds the index cannot be reached (now: it may come back)."""
+    """The database that holds the index cannot be reached (now: it may come back).
+
+    The message names the database for the operator; readers of the chat, the widget
+    and the API are told ``FOR_READERS`` instead.
+    """
+
+    FOR_READERS = (
+        "The archive cannot be reached right now (its database is not answering). "
+        "Please try again in a moment."
+    )
 
 
 class SourceError(DocQAError):

@@ -22,6 +22,7 @@ from app.errors import (
     LLMError,
     ModelUnavailableError,
     QuestionError,
+    StoreUnavailableError,
 )
 from app.server.guard import error_payload
 from app.service import DocQA
@@ -139,6 +140,9 @@ def from_exception(exc: DocQAError) -> JSONResponse:
     """The status and message for a core error."""
     if isinstance(exc, QuestionError):
         return api_error(400, "bad_question", str(exc))
+    if isinstance(exc, StoreUnavailableError):
+        logger.warning("%s", exc)  # which database, for the operator; never for the caller
+        return api_error(503, "index_unavailable", StoreUnavailableError.FOR_READERS)
     if isinstance(exc, IndexStoreError):
         return api_error(503, "index_unavailable", str(exc))
     if isinstance(exc, ConfigError | ModelUnavailableError | LLMError):
@@ -246,6 +250,8 @@ def make_router(service: DocQA) -> APIRouter:
             "chunks": stats["chunks"],
             "embedder": stats["embedder"],
             "index_created": stats["created"],
+            "backend": stats["backend"],
+            "index_version": stats["version"],
         }
 
     return router

@@ -19,7 +19,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from app.answer.generative import UNSUPPORTED
-from app.errors import DocQAError
+from app.errors import DocQAError, StoreUnavailableError
 from app.service import DocQA
 from app.text.clean import replace_invalid
 from app.types import Answer, AnswerSentence, Citation, Delta
@@ -175,7 +175,7 @@ def build_blocks(service: DocQA) -> gr.Blocks:
                 history[-1] = {"role": "assistant", "content": answer_markdown(event, turn)}
                 yield history, turns, gr.update()
         except DocQAError as exc:
-            history[-1] = {"role": "assistant", "content": markdown_text(str(exc))}
+            history[-1] = {"role": "assistant", "content": markdown_text(_for_reader(exc))}
             yield history, turns, gr.update()
 
     def open_citation(target: str, turns: list[dict[str, Any]]) -> str:
@@ -189,7 +189,7 @@ def build_blocks(service: DocQA) -> gr.Blocks:
         try:
             document = service.document(citation["document"])
         except DocQAError as exc:
-            return f'<p class="doc-meta">{escape(str(exc))}</p>'
+            return f'<p class="doc-meta">{escape(_for_reader(exc))}</p>'
         if document is None:
             return (
                 '<p class="doc-meta">This article is no longer in the index (it was rebuilt). '
@@ -268,3 +268,9 @@ def mount_ui(app: FastAPI, service: DocQA) -> None:
         css=_asset("chat.css"),
         head=_asset("chat-head.html"),
     )
+
+
+def _for_reader(exc: DocQAError) -> str:
+    """What a reader of the chat is told: the error's own message, except where it is the
+    operator's business (which database, on which host)."""
+    return StoreUnavailableError.FOR_READERS if isinstance(exc, StoreUnavailableError) else str(exc)

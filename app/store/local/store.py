@@ -287,8 +287,10 @@ class IndexStore:
     def stats(self) -> dict[str, Any]:
         """A summary for `docqa info` and health checks."""
         return {
-            "backend": "local folder (FAISS, BM25, SQLite)",
+            "backend": f"local folder (FAISS {faiss.__version__} {self.manifest.dense.kind}, "
+            "BM25, SQLite)",
             "folder": str(self.folder),
+            "version": self.version,
             "documents": len(self.manifest.documents),
             "chunks": self.size,
             "embedder": self.manifest.embedder,

@@ -7,15 +7,13 @@ tables, indexing runs coordinated through row claims and advisory locks. See
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from app.errors import IndexNotFoundError
 from app.store.base import BuildSpec, Store
 from app.store.postgres.schema import connect, hidden
-from app.store.postgres.store import PostgresStore, make_pool
+from app.store.postgres.store import Connections, PostgresStore
 from app.store.postgres.writer import Writer
 
 __all__ = ["PostgresBackend", "PostgresStore", "hidden"]
@@ -27,21 +25,11 @@ class PostgresBackend:
     def __init__(self, url: str, grace_seconds: float = 600.0) -> None:
         self.url = url
         self.grace_seconds = grace_seconds
-        self._pool: Any = None
-        self._lock = threading.Lock()
-
-    def _connections(self) -> Any:
-        with self._lock:
-            if self._pool is None:
-                self._pool = make_pool(self.url)
-            return self._pool
+        self._connections = Connections(url)
 
     def close(self) -> None:
         """Close the connections the stores shared."""
-        with self._lock:
-            if self._pool is not None:
-                self._pool.close()
-                self._pool = None
+        self._connections.close()
 
     def describe(self) -> str:
         """The database, its password hidden."""

@@ -9,8 +9,9 @@ computed in SQL from per-term postings, so both backends rank alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,9 @@ from app.store.base import DateWindow, DocumentMeta, is_document_key
 from app.store.postgres.schema import connect, hidden, unreachable, visible
 from app.types import Chunk, SourceDocument
 
-__all__ = ["PostgresStore", "generation_row", "idf", "make_pool"]
+__all__ = ["Connections", "PostgresStore", "generation_row", "idf"]
+
+_WAIT = 5.0  # seconds to wait for a connection before telling the asker the database is away
 
 K1, B = 1.5, 0.75  # bm25s's defaults, as the local store uses them
 _CHUNK = visible("c")
@@ -51,9 +54,7 @@ def generation_row(connection: Any, generation: int | None = None) -> dict[str, 
 class PostgresStore:
     """One generation in PostgreSQL, read through a small pool of connections."""
 
-    def __init__(
-        self, url: str, connections: Callable[[], Any], embedder: str | None = None
-    ) -> None:
+    def __init__(self, url: str, connections: Connections, embedder: str | None = None) -> None:
         first = connect(url)  # a clear error at once when the database cannot be reached
         try:
             row = generation_row(first)
@@ -84,18 +85,10 @@ class PostgresStore:
         self._rarest = idf(self._chunks, row["min_df"] or 1)
         self._created = row["created"].isoformat()
         self._server = f"postgresql {server}, pgvector {extension[0] if extension else '?'}"
-        self._pool = connections  # the backend's pool: every generation's store shares it
+        self._connections = connections  # the backend's: every generation's store shares them
 
-    @contextmanager
-    def _connection(self) -> Iterator[Any]:
-        import psycopg
-        import psycopg_pool
-
-        try:
-            with self._pool().connection(timeout=10) as connection:
-                yield connection
-        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
-            raise unreachable(self.url, exc) from None
+    def _connection(self) -> AbstractContextManager[Any]:
+        return self._connections.connection()
 
     def _rows(
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()
@@ -331,17 +324,54 @@ def _array(value: Any) -> np.ndarray:
     return np.asarray(value, dtype=np.float32)
 
 
-def make_pool(url: str) -> Any:
-    """A small pool of connections with pgvector's types, shared by every store of a backend."""
-    from psycopg_pool import ConnectionPool
+class Connections:
+    """The connections every store of a backend shares: a small pool, replaced whole when
+    the database went away, so questions work again as soon as it is back."""
 
-    return ConnectionPool(
-        url, min_size=1, max_size=8, open=True, configure=_configure,
-        kwargs={"autocommit": True},
-        # A connection the server dropped (a restart) is replaced before it is used, so
-        # questions work again as soon as the database is back.
-        check=ConnectionPool.check_connection,
-    )  # fmt: skip
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._pool: Any = None
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A connection for one piece of work; ``StoreUnavailableError`` when the database
+        cannot be reached (the pool is then started afresh on the next call)."""
+        import psycopg
+        import psycopg_pool
+
+        try:
+            with self._current().connection(timeout=_WAIT) as connection:
+                yield connection
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+            self.close()
+            raise unreachable(self.url, exc) from None
+
+    def _current(self) -> Any:
+        from psycopg_pool import ConnectionPool, PoolTimeout
+
+        with self._lock:
+            if self._pool is None:
+                pool = ConnectionPool(
+                    self.url, min_size=1, max_size=8, open=True, configure=_configure,
+                    kwargs={"autocommit": True},
+                    # A connection the server dropped is replaced before it is handed out.
+                    check=ConnectionPool.check_connection,
+                )  # fmt: skip
+                try:
+                    pool.wait(timeout=_WAIT)  # fail fast while the database is down
+                except PoolTimeout:
+                    pool.close(timeout=0)
+                    raise
+                self._pool = pool
+            return self._pool
+
+    def close(self) -> None:
+        """Close the pool; the next connection starts a new one."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close(timeout=0)
 
 
 def _configure(connection: Any) -> None:

@@ -394,12 +394,13 @@ class _Publication:
 
     def _collect(self, g: int) -> None:
         """Delete rows no reader can still see: those only generations replaced over the
-        grace period ago held (a question in flight finishes on its own generation)."""
+        grace period ago held (a question in flight finishes on its own generation). The
+        generation this publication replaced is always kept until the next one."""
         c = self.c
         (old,) = c.execute(
-            "SELECT max(id) FROM docqa_generations WHERE replaced IS NOT NULL "
+            "SELECT max(id) FROM docqa_generations WHERE id < %s AND replaced IS NOT NULL "
             "AND replaced <= now() - make_interval(secs => %s)",
-            (self.writer.grace_seconds,),
+            (g - 1, self.writer.grace_seconds),
         ).fetchone()
         if old is None:
             return
