@@ -81,6 +81,13 @@ def _print_report(report: IndexReport) -> None:
     _print_skipped(report.skipped)
     if report.damage:
         typer.echo(f"The index was damaged ({report.damage}); it was rebuilt.", err=True)
+    if report.published_by_other:
+        typer.echo(
+            f"Indexed {report.new_documents} new or changed documents as one of several "
+            f"workers; another worker published the run: {report.documents} documents, "
+            f"{report.chunks} chunks ({report.version or 'no change'})."
+        )
+        return
     if report.unchanged:
         typer.echo(f"Index is up to date: {report.documents} documents, {report.chunks} chunks.")
         return
@@ -246,7 +253,8 @@ def serve(
 
     service = _service(index_dir, host=host, port=port)
     try:
-        service.check_answerer()  # a broken LLM setup stops here; a missing index does not
+        service.check_store()  # an unreachable database stops here; a missing index does not
+        service.check_answerer()  # a broken LLM setup stops here too
     except DocQAError as exc:
         raise _fail(exc) from None
     logging.getLogger("app").setLevel(logging.INFO)

@@ -25,7 +25,7 @@ from app.answer.extractive import ExtractiveAnswerer
 from app.answer.generative.verify import Verifier
 from app.embeddings import ArrayEmbeddings, embedder_id, embedding_dimension, make_embeddings
 from app.embeddings.question import QuestionEncoder
-from app.errors import QuestionError
+from app.errors import IndexStoreError, QuestionError, StoreUnavailableError
 from app.indexing import IndexReport, Pipeline, build_index
 from app.prompts import load_prompt
 from app.question.analysis import Question, analyse_question, parse_day
@@ -206,6 +206,16 @@ class DocQA:
     def encoder(self) -> QuestionEncoder:
         """Question embeddings, shared by retrieval and answering."""
         return QuestionEncoder(self.embeddings)
+
+    def check_store(self) -> None:
+        """``StoreUnavailableError`` if the index's database cannot be reached now; a
+        missing or damaged index is not raised here (the server starts and says so)."""
+        try:
+            self.backend.latest()
+        except StoreUnavailableError:
+            raise
+        except IndexStoreError as exc:
+            logger.info("no index to serve yet: %s", exc)
 
     def check_answerer(self) -> None:
         """In LLM mode, check the provider package, the model setting and the prompts.

@@ -243,3 +243,23 @@ def test_the_whole_check_names_half_written_documents_and_wrong_counts(
     assert any("without all their chunks" in p for p in found), found
     assert any("the generation counts" in p for p in found), found
     assert any("terms with a wrong document frequency" in p for p in found), found
+
+
+def test_serve_refuses_to_start_on_an_unreachable_database(
+    own_postgres: EmbeddedPostgres, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from app import cli
+
+    url = own_postgres.new_database().replace("postgres:@", "postgres:s3cret@", 1)
+    assert "s3cret" in url
+    own_postgres.stop()
+    monkeypatch.setenv("DOCQA_STORE__URL", url)
+    started: list[object] = []
+    monkeypatch.setattr("app.server.serve", lambda *a: started.append(a))
+    result = CliRunner().invoke(cli.app, ["serve", "--index-dir", str(tmp_path / "index")])
+    assert result.exit_code == 1
+    assert "Cannot reach the database at" in result.output
+    assert "s3cret" not in result.output
+    assert started == []
