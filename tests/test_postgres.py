@@ -116,12 +116,17 @@ def test_a_worker_dying_mid_batch_loses_nothing(
     assert _rows(postgres_url, "SELECT count(*) FROM docqa_generations") == [(0,)]
     staged = _rows(postgres_url, "SELECT count(*) FROM docqa_staged_documents")
     assert staged == [(64,)], "the two finished batches are kept, the third rolled back"
-    # The next run with the same paths resumes the orphaned run: only the rest is embedded.
+    # A file staged before the worker died changes before the next run.
+    (articles / "a000.txt").write_text("date 2026-02-01 Report 0 rewritten after the crash.")
+    # The next run with the same paths resumes the orphaned run: only the rest (and the
+    # changed file) is embedded; what was staged from unchanged bytes is kept.
     rest = CountingFakeEmbeddings(size=384)
     service = DocQA(config, embeddings=rest)
     report = service.index([articles])
-    assert report.new_documents == ARTICLES - 64
+    assert report.new_documents == ARTICLES - 64 + 1
     assert len(service.store.sources()) == ARTICLES
+    texts = {s: service.store.document(i).text for i, s in service.store.sources().items()}  # type: ignore[union-attr]
+    assert texts["reports/a000.txt"] == "Report 0 rewritten after the crash."
     _consistent(postgres_url)
     service.close()
 

@@ -96,14 +96,25 @@ class Writer:
         if row is not None:
             run, *kind = row
             same = kind == [spec.key, spec.mode, spec.rebuild, spec.embedder, chunking]
-            if same and spec.mode == "sync":
-                return int(run)
             (orphaned,) = c.execute(
                 "SELECT pg_try_advisory_lock(%s, %s)", (RUN_CLASS, run)
             ).fetchone()
+            if orphaned:
+                c.execute("SELECT pg_advisory_unlock(%s, %s)", (RUN_CLASS, run))
+            if same and spec.mode == "sync":
+                if orphaned:
+                    # Resumed after its workers died: files may have changed since. Every
+                    # source is looked at again; what was staged from the same bytes is
+                    # kept, not made again.
+                    c.execute(
+                        "UPDATE docqa_queue SET state = 'pending' "
+                        "WHERE run = %s AND state <> 'remove'",
+                        (run,),
+                    )
+                    logger.info("resuming run %d: no worker held it", run)
+                return int(run)
             if not orphaned:
                 return None
-            c.execute("SELECT pg_advisory_unlock(%s, %s)", (RUN_CLASS, run))
             c.execute("UPDATE docqa_runs SET state = 'abandoned' WHERE id = %s", (run,))
             c.execute("DELETE FROM docqa_queue WHERE run = %s", (run,))
             c.execute("DELETE FROM docqa_staged_documents WHERE run = %s", (run,))
@@ -426,6 +437,14 @@ class _Batch:
                     (list(sources),),
                 ).fetchall()
             )
+        # What a resumed run staged for these sources before its workers died.
+        self._staged: dict[str, str] = dict(
+            self.c.execute(
+                "SELECT source, sha256 FROM docqa_staged_documents "
+                "WHERE run = %s AND source = ANY(%s)",
+                (writer.run, list(sources)),
+            ).fetchall()
+        )
         self._states: dict[str, tuple[str, str | None, str | None]] = {}
         self._added: list[tuple[SourceDocument, Sequence[Chunk], np.ndarray]] = []
 
@@ -435,10 +454,14 @@ class _Batch:
 
     def reuse(self, source: str, sha256: str) -> bool:
         """Stage ``source`` from stored rows of the same content, in this run or live."""
-        if not self.writer.reuse:
-            return False
         p = {"run": self.writer.run, "source": source, "sha": sha256}
         c = self.c
+        if self._staged.get(source) == sha256:  # staged before this run was resumed
+            self._states[source] = ("staged", sha256, None)
+            return True
+        self._unstage([source])
+        if not self.writer.reuse:
+            return False
         staged = c.execute(
             "SELECT source FROM docqa_staged_documents WHERE run = %(run)s AND sha256 = %(sha)s "
             "LIMIT 1",
@@ -500,9 +523,22 @@ class _Batch:
         """Not indexable: the run drops it."""
         self._states[source] = ("skipped", None, reason)
 
+    def _unstage(self, sources: list[str]) -> None:
+        """Forget what a resumed run had staged for ``sources``."""
+        stale = [s for s in sources if self._staged.pop(s, None) is not None]
+        if stale:
+            self.c.execute(
+                "DELETE FROM docqa_staged_documents WHERE run = %s AND source = ANY(%s)",
+                (self.writer.run, stale),
+            )
+
     def write(self) -> None:
         """Stage the added documents and mark every source of the batch done."""
         c, run = self.c, self.writer.run
+        self._unstage(
+            [s for s, (state, _, _) in self._states.items() if state != "staged"]
+            + [document.source for document, _, _ in self._added]
+        )
         texts = [chunk.text for _, chunks, _ in self._added for chunk in chunks]
         lengths, counts = postings(texts)
         at = 0
