@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run index test test-slow test-llm lint bench bench-llm bench-crash fuzz clean
+.PHONY: run index test test-slow test-llm lint bench bench-llm bench-crash bench-workers bench-scale bench-backends fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,15 @@ bench: $(VENV)/.installed-bench
 # At least 100 SIGKILLs of `docqa index` at measured moments, the index checked after each.
 bench-crash: $(VENV)/.installed-base
 	$(PY) -m app.bench.crash $(CRASH_ARGS)
+
+# PostgreSQL: index throughput with one and two workers, then 32 rounds of workers killed
+# at random moments, the index checked whole after each (embedded PostgreSQL, no install).
+bench-workers: $(VENV)/.installed-dev
+	$(PY) -m app.bench.workers $(WORKERS_ARGS)
+
+# Both stores on the same held-out SQuAD questions: retrieval, answers, latency, indexing.
+bench-backends: $(VENV)/.installed-bench
+	$(PY) -m app.bench.backends $(BACKENDS_ARGS)
 
 # schemathesis against a real `docqa serve`, from its OpenAPI schema (bounded; CI runs it).
 fuzz: $(VENV)/.installed-fuzz
