@@ -73,6 +73,12 @@ bench-crash: $(VENV)/.installed-base
 bench-workers: $(VENV)/.installed-dev
 	$(PY) -m app.bench.workers $(WORKERS_ARGS)
 
+# Retrieval over synthetic corpora of 100k and 1M chunks: exact FAISS, FAISS HNSW and IVF,
+# pgvector HNSW (build time, memory, p50/p95 latency, recall@10), and one changed document
+# re-indexed into the 1M-chunk PostgreSQL index (about an hour; SCALE_ARGS="--sizes 100000").
+bench-scale: $(VENV)/.installed-dev
+	$(PY) -m app.bench.scale $(SCALE_ARGS)
+
 # Both stores on the same held-out SQuAD questions: retrieval, answers, latency, indexing.
 bench-backends: $(VENV)/.installed-bench
 	$(PY) -m app.bench.backends $(BACKENDS_ARGS)

@@ -371,7 +371,7 @@ class Connections:
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.close(timeout=0)
+            pool.close(timeout=2)
 
 
 def _configure(connection: Any) -> None:

@@ -1,0 +1,285 @@
+"""Retrieval at scale: exact FAISS, the local store's approximate FAISS indexes (HNSW,
+IVF) and pgvector's HNSW, on synthetic corpora of 100k and 1M chunks.
+
+The vectors are derived from real ones: SQuAD dev sentences embedded by docqa's
+embedder, each synthetic chunk a random mixture of two of them plus a little noise, so
+the corpus has the clustered shape of real text (uniform random vectors would make every
+approximate index look worse than it is on documents). The questions are real SQuAD
+questions, embedded the same way. Recall@10 is measured against exact search over the
+same vectors. Latency is one question at a time, as a server asks, for the 50 candidates
+retrieval takes; the PostgreSQL figures are the product's own query (generation and date
+filters included) on docqa's own tables.
+
+The last line times what an organisation does all day on the largest corpus: one
+changed document re-indexed (read, embedded, published as a new generation) into the
+PostgreSQL index.
+
+    python -m app.bench.scale [--sizes 100000,1000000] [--questions 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from app.bench.postgres import EmbeddedPostgres
+from app.embeddings import embed_matrix, embedder_id, make_embeddings
+from app.settings import DenseSettings, EmbeddingSettings, Settings
+
+__all__ = ["main"]
+
+SQUAD = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "squad" / "dev-v1.1.json"
+CANDIDATES, RECALL_AT = 50, 10
+CHUNKS_PER_DOCUMENT = 5
+
+
+def _texts(limit_sentences: int, limit_questions: int) -> tuple[list[str], list[str]]:
+    data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
+    sentences, questions = [], []
+    for article in data:
+        for paragraph in article["paragraphs"]:
+            sentences += [
+                s for s in re.split(r"(?<=[.!?])\s+", paragraph["context"]) if len(s) > 30
+            ]
+            questions += [qa["question"] for qa in paragraph["qas"]]
+    return sentences[:limit_sentences], questions[:limit_questions]
+
+
+def vectors(n: int, base: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``n`` unit vectors, each a mixture of two real ones plus noise, built in blocks."""
+    d = base.shape[1]
+    out = np.empty((n, d), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        m = min(100_000, n - start)
+        a, b = rng.integers(0, len(base), m), rng.integers(0, len(base), m)
+        w = rng.uniform(0.0, 0.6, (m, 1)).astype(np.float32)
+        block = base[a] + w * base[b] + rng.normal(0, 0.02, (m, d)).astype(np.float32)
+        out[start : start + m] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return out
+
+
+def _percentiles(times: list[float]) -> tuple[float, float]:
+    ms = np.asarray(times) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
+
+
+def _recall(found: list[list[int]], truth: np.ndarray) -> float:
+    hits = [
+        len(set(f[:RECALL_AT]) & set(t[:RECALL_AT].tolist()))
+        for f, t in zip(found, truth, strict=True)
+    ]
+    return float(np.mean(hits)) / RECALL_AT
+
+
+def _row(name: str, build: float, megabytes: float, times: list[float], recall: float) -> None:
+    p50, p95 = _percentiles(times)
+    print(
+        f"  {name:18} {build:8.1f} {megabytes:10.0f} {p50:8.2f} {p95:8.2f} {recall:10.3f}",
+        flush=True,
+    )
+
+
+def faiss_rows(corpus: np.ndarray, queries: np.ndarray, truth: np.ndarray) -> None:
+    """Exact, HNSW and IVF, each built by the local store's own code."""
+    from app.store.local.dense import build_dense, search_params
+
+    for kind in ("flat", "hnsw", "ivf"):
+        dense = DenseSettings(kind=kind)
+        spec = type("Spec", (), {"dense": dense, "dimension": corpus.shape[1]})()
+        started = time.perf_counter()
+        index = build_dense(corpus, spec)
+        build = time.perf_counter() - started
+        megabytes = len(faiss.serialize_index(index)) / 1e6
+        params = search_params(index, dense, CANDIDATES, None)
+        times, found = [], []
+        for query in queries:
+            started = time.perf_counter()
+            _, ids = index.search(query.reshape(1, -1), CANDIDATES, params=params)
+            times.append(time.perf_counter() - started)
+            found.append(ids[0].tolist())
+        label = {"flat": "FAISS flat (exact)", "hnsw": "FAISS HNSW", "ivf": "FAISS IVF"}[kind]
+        _row(label, build, megabytes, times, _recall(found, truth))
+        del index
+
+
+def _load_postgres(url: str, corpus: np.ndarray, rng: np.random.Generator) -> float:
+    """docqa's tables filled with the synthetic corpus as one live generation; returns the
+    seconds the HNSW index took to build."""
+    from pgvector.psycopg import register_vector
+
+    from app.store.postgres.schema import connect
+
+    settings = Settings(_env_file=None)
+    n, d = corpus.shape
+    documents = (n + CHUNKS_PER_DOCUMENT - 1) // CHUNKS_PER_DOCUMENT
+    vocabulary = [f"term{i}" for i in range(50_000)]
+    zipf = np.minimum(rng.zipf(1.3, (n, 8)), len(vocabulary)) - 1
+    c = connect(url)
+    register_vector(c)
+    with c.cursor() as cursor:
+        with cursor.copy(
+            "COPY docqa_documents (id, source, sha256, key, title, date, text, added) FROM STDIN"
+        ) as copy:
+            for i in range(documents):
+                sha = f"{i:064x}"
+                copy.write_row((i + 1, f"bench/doc-{i:07d}.txt", sha, sha[:16], None,
+                                "2026-01-01", "x" * 600, 1))  # fmt: skip
+        with cursor.copy(
+            'COPY docqa_chunks (id, doc_id, seq, start, "end", sentences, date, length, '
+            "embedding, added) FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(
+                ["int8", "int8", "int4", "int4", "int4", "jsonb", "text", "int4", "vector", "int8"]
+            )
+            for i in range(n):
+                copy.write_row(
+                    (i + 1, i // CHUNKS_PER_DOCUMENT + 1, i % CHUNKS_PER_DOCUMENT, 0, 100,
+                     json.dumps([[0, 100]]), "2026-01-01", 8, corpus[i], 1)
+                )  # fmt: skip
+        with cursor.copy("COPY docqa_postings (term, chunk_id, tf) FROM STDIN") as copy:
+            for i in range(n):
+                for t in set(zipf[i].tolist()):
+                    copy.write_row((vocabulary[t], i + 1, 1))
+    c.execute(
+        "INSERT INTO docqa_terms (term, df, added) "
+        "SELECT term, count(*), 1 FROM docqa_postings GROUP BY term"
+    )
+    for table in ("docqa_documents", "docqa_chunks"):
+        c.execute(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+    c.execute(
+        "INSERT INTO docqa_generations (id, embedder, dimension, chunking, documents, chunks, "
+        "total_length, min_df, live) VALUES (1, %s, %s, %s, %s, %s, %s, 1, true)",
+        (embedder_id(settings.embedding), d, json.dumps(settings.chunking.model_dump()),
+         documents, n, 8 * n),
+    )  # fmt: skip
+    c.execute("VACUUM ANALYZE")
+    started = time.perf_counter()
+    c.execute("SET maintenance_work_mem = '6GB'")
+    c.execute(
+        f"CREATE INDEX docqa_chunks_hnsw_{d} ON docqa_chunks "
+        f"USING hnsw ((embedding::vector({d})) vector_cosine_ops) "
+        f"WHERE vector_dims(embedding) = {d}"
+    )
+    build = time.perf_counter() - started
+    c.close()
+    return build
+
+
+def postgres_row(
+    server: EmbeddedPostgres, corpus: np.ndarray, queries: np.ndarray, truth: np.ndarray,
+    rng: np.random.Generator,
+) -> str:  # fmt: skip
+    """pgvector HNSW through the product's own store; returns the database's URL."""
+    from app.store.postgres import PostgresBackend
+    from app.store.postgres.schema import connect
+
+    url = server.new_database()
+    started = time.perf_counter()
+    hnsw = _load_postgres(url, corpus, rng)
+    load = time.perf_counter() - started - hnsw
+    c = connect(url)
+    (megabytes,) = c.execute(
+        f"SELECT pg_relation_size('docqa_chunks_hnsw_{corpus.shape[1]}') / 1e6"
+    ).fetchone()
+    c.close()
+    backend = PostgresBackend(url)
+    store = backend.open()
+    store.dense_search(queries[0], CANDIDATES)  # a first connection
+    times, found = [], []
+    for query in queries:
+        started = time.perf_counter()
+        hits = store.dense_search(query, CANDIDATES)
+        times.append(time.perf_counter() - started)
+        found.append([i - 1 for i, _ in hits])  # row ids start at 1
+    backend.close()
+    _row("pgvector HNSW", hnsw, float(megabytes), times, _recall(found, truth))
+    print(f"  {'':18} (rows loaded with COPY in {load:.1f} s before the index was built)")
+    return url
+
+
+def one_change(url: str, n: int, work: Path) -> None:
+    """One changed document re-indexed into the ``n``-chunk PostgreSQL index, timed."""
+    from pydantic import SecretStr
+
+    from app.service import DocQA
+    from app.settings import StoreSettings
+
+    folder = work / "change" / "bench"
+    folder.mkdir(parents=True)
+    store = StoreSettings(url=SecretStr(url))
+    settings = Settings(index_dir=work / "unused", store=store, _env_file=None)
+    service = DocQA(settings)
+    service.embeddings.warm()  # type: ignore[attr-defined]
+    times = []
+    for round_ in range(5):
+        (folder / "doc-0000007.txt").write_text(
+            f"date 2026-03-0{round_ + 1} The harbour council met again (revision {round_}). "
+            "Engineers said the bridge repairs would take another six weeks.\n\n"
+            "The mayor promised a public meeting on the new ferry timetable.",
+            "utf-8",
+        )
+        started = time.perf_counter()
+        report = service.index([folder], mode="merge")
+        times.append(time.perf_counter() - started)
+        if report.new_documents != 1 or not report.version:
+            raise SystemExit(f"the change was not published: {report}")
+    service.close()
+    print(
+        f"\nPostgreSQL, one changed document re-indexed into {n:,} chunks (read, embedded, "
+        f"published as a new generation): median {np.median(times):.2f} s, "
+        f"max {max(times):.2f} s over {len(times)} changes"
+    )
+
+
+def main() -> int:
+    """Print the table for each size."""
+    parser = argparse.ArgumentParser(prog="python -m app.bench.scale")
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--questions", type=int, default=1000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    if not SQUAD.is_file():
+        print(f"{SQUAD} is absent: the scale benchmark derives its vectors from SQuAD.")
+        return 2
+    faiss.omp_set_num_threads(2)
+    rng = np.random.default_rng(2026)
+    embeddings = make_embeddings(EmbeddingSettings())
+    sentences, questions = _texts(12_000, args.questions)
+    base = embed_matrix(embeddings, sentences)
+    queries = np.ascontiguousarray(embed_matrix(embeddings, questions), dtype=np.float32)
+    print(
+        f"Retrieval at scale: {len(queries)} SQuAD questions, {CANDIDATES} candidates each, "
+        f"one at a time; chunks mixed from {len(base):,} embedded SQuAD sentences"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        server = None if args.skip_postgres else EmbeddedPostgres(work / "postgres")
+        try:
+            for n in (int(s) for s in args.sizes.split(",")):
+                corpus = vectors(n, base, rng)
+                exact = faiss.IndexFlatIP(corpus.shape[1])
+                exact.add(corpus)
+                _, truth = exact.search(queries, RECALL_AT)
+                del exact
+                print(f"\n{n:,} chunks{'':9} build s  memory MB   p50 ms   p95 ms  recall@10")
+                faiss_rows(corpus, queries, truth)
+                if server is not None:
+                    url = postgres_row(server, corpus, queries, truth, rng)
+                    if n == max(int(s) for s in args.sizes.split(",")):
+                        one_change(url, n, work)
+                del corpus
+        finally:
+            if server is not None:
+                server.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
