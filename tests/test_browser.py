@@ -11,19 +11,18 @@ import functools
 import http.server
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from app.bench.load import free_port
 from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
 from tests.conftest import REPO, SEEDS
+from tests.servers import LiveServer
 from tests.test_generative import ScriptedChat, passage
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
@@ -57,28 +56,6 @@ The Veltport ferry timetable changes in April [read this](javascript:window.__pw
 ![pixel](http://198.51.100.7/md-pixel.png) <script>window.__pwned=7</script>
 <img src="http://198.51.100.7/raw.png" onerror="window.__pwned=8"> for the summer season.
 """
-
-
-class _Server:
-    """uvicorn in a thread, on loopback."""
-
-    def __init__(self, app: Any, port: int) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{port}"
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 120
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 def _portal(folder: Path, docqa: str) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -115,7 +92,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, seeded: DocQA) -> Iterator[di
     )
     service = DocQA(settings, seeded.embeddings)
     service.index([corpus])
-    with _Server(create_app(settings, service), port) as server:
+    with LiveServer(create_app(settings, service), port) as server:
         yield {"docqa": server.url, "allowed": allowed_url, "foreign": foreign_url}
     allowed.shutdown()
     foreign.shutdown()
@@ -301,7 +278,7 @@ def llm_site(tmp_path_factory: pytest.TempPathFactory, seeded: DocQA) -> Iterato
     )
     service = DocQA(settings, seeded.embeddings, chat_model=ScriptedChat(script=_khalid))
     service.index([SEEDS])
-    with _Server(create_app(settings, service), free_port()) as server:
+    with LiveServer(create_app(settings, service), free_port()) as server:
         yield server.url
 
 

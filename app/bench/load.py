@@ -51,43 +51,65 @@ def wait_ready(
 
 
 def run_load(
-    seeds: Path, questions: list[str], work: Path, clients: int = 16, seconds: float = 30
+    seeds: Path,
+    questions: list[str],
+    work: Path,
+    clients: int = 16,
+    seconds: float = 30,
+    *,
+    replicas: int = 1,
+    store_url: str | None = None,
 ) -> None:
-    """Index ``seeds``, serve them, and hammer ``/api/ask``; print the figures."""
-    port = free_port()
-    env = dict(os.environ, DOCQA_INDEX_DIR=str(work / "load-index"), DOCQA_PORT=str(port))
+    """Index ``seeds``, serve them from ``replicas`` processes (sharing the PostgreSQL
+    database at ``store_url``, or each reading the index folder), and hammer
+    ``/api/ask``, each client going round the replicas; print the figures."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCQA_")}
+    env["DOCQA_INDEX_DIR"] = str(work / "load-index")
+    if store_url:
+        env["DOCQA_STORE__URL"] = store_url
     docqa = [sys.executable, "-m", "app.cli"]
     subprocess.run([*docqa, "index", str(seeds)], env=env, check=True, capture_output=True)
-    server = subprocess.Popen(
-        [*docqa, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
+    ports = [free_port() for _ in range(replicas)]
+    servers = [
+        subprocess.Popen(
+            [*docqa, "serve"],
+            env={**env, "DOCQA_PORT": str(port)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     try:
-        wait_ready(url + "/api/health", server)
+        for url, server in zip(urls, servers, strict=True):
+            wait_ready(url + "/api/health", server)
         stop = time.monotonic() + seconds
 
         def client(offset: int) -> None:
-            with httpx.Client(base_url=url, timeout=30) as http:
-                n = offset
-                while time.monotonic() < stop:
-                    question = questions[n % len(questions)]
-                    n += 1
-                    started = time.perf_counter()
-                    try:
-                        response = http.post("/api/ask", json={"question": question})
-                        ok = response.status_code == 200
-                        problem = "" if ok else f"HTTP {response.status_code}"
-                    except httpx.HTTPError as exc:
-                        problem = type(exc).__name__
-                    elapsed = (time.perf_counter() - started) * 1000
-                    with lock:
-                        if problem:
-                            errors.append(problem)
-                        else:
-                            latencies.append(elapsed)
+            https = [httpx.Client(base_url=url, timeout=30) for url in urls]
+            n = offset
+            while time.monotonic() < stop:
+                question = questions[n % len(questions)]
+                http = https[n % len(https)]
+                n += 1
+                started = time.perf_counter()
+                try:
+                    response = http.post("/api/ask", json={"question": question})
+                    ok = response.status_code == 200
+                    problem = "" if ok else f"HTTP {response.status_code}"
+                except httpx.HTTPError as exc:
+                    problem = type(exc).__name__
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    if problem:
+                        errors.append(problem)
+                    else:
+                        latencies.append(elapsed)
+            for http in https:
+                http.close()
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         began = time.monotonic()
@@ -97,11 +119,15 @@ def run_load(
             t.join()
         took = time.monotonic() - began
     finally:
-        server.terminate()
-        server.wait(30)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(30)
     ms = np.array(latencies or [float("nan")])
+    where = "PostgreSQL" if store_url else "the index folder"
     print(
-        f"\nLoad: {clients} clients for {seconds:.0f} s on loopback, POST /api/ask, seed questions"
+        f"\nLoad: {clients} clients for {seconds:.0f} s on loopback, POST /api/ask, seed "
+        f"questions; {replicas} replica{'s' if replicas > 1 else ''} reading {where}"
     )
     print(
         f"  {len(latencies) / took:.1f} requests/s  p50 {np.percentile(ms, 50):.0f} ms  "

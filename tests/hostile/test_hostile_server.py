@@ -6,24 +6,21 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from app.bench.load import free_port
 from app.server import create_app
 from app.server.guard import PUBLIC_PREFIXES
 from app.server.protocol import timed_protocol
 from app.service import DocQA
 from app.settings import ServerSettings
+from tests.servers import LiveServer
 
 # Every Gradio route the chat page may reach; all others must answer docqa's own 404.
 CHAT_ROUTES = {
@@ -79,34 +76,15 @@ def _app(indexed: DocQA, **changes: Any) -> Any:
     return create_app(settings, indexed, ui=True)
 
 
-class _Server:
+class _Server(LiveServer):
     """The real server (uvicorn with docqa's protocol) in a thread, on loopback."""
 
     def __init__(self, app: Any, settings: ServerSettings) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(
+        super().__init__(
             app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
             http=timed_protocol(settings.header_timeout),
             timeout_keep_alive=settings.keep_alive_timeout,
         )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
     def closes(self, payload: bytes, wait: float = 15.0) -> tuple[bool, bytes]:
         """Send ``payload`` and read until the server closes (True) or ``wait`` passes."""
