@@ -56,9 +56,9 @@ class _Live:
 class DocQA:
     """Index and ask; cheap to construct, heavy parts are loaded once on first use.
 
-    A rebuilt index is picked up by the next question: each question checks the
-    index's ``CURRENT`` pointer (one small file read) and, when it moved, opens the
-    new version. Questions already running finish on the version they started with.
+    A rebuilt index is picked up by the next question: each question asks the store
+    which version is live (a small file read, or one query) and, when it moved, opens
+    the new version. Questions already running finish on the version they started with.
     """
 
     def __init__(
