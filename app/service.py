@@ -333,7 +333,8 @@ class DocQA:
             for event in live.answerer.stream(analysed, state["ranked"]):
                 if isinstance(event, Answer):
                     answer_ms = (time.perf_counter() - answering) * 1000
-                    event = finish(event, analysed, {**state["timings"], "answer": answer_ms})
+                    timings = {**state["timings"], "answer": answer_ms}
+                    event = finish(event, analysed, state["ranked"], timings)
                     event.timings_ms["total"] = (time.perf_counter() - started) * 1000
                 yield event
 

@@ -122,6 +122,9 @@ class Answer:
     mode: str = "extractive"
     sentences: tuple[AnswerSentence, ...] = ()
     notice: str | None = None
+    # How well the best passage sentence answers (the reranker's relevance, 0 to 1);
+    # below the refusal threshold the documents do not answer.
+    evidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract shared by the CLI, the API and the UI."""
@@ -129,6 +132,7 @@ class Answer:
             "question": self.question,
             "answer": self.answer,
             "refused": self.refused,
+            "evidence": None if self.evidence is None else round(self.evidence, 4),
             "mode": self.mode,
             "sentences": [s.to_dict() for s in self.sentences],
             "notice": self.notice,

@@ -84,10 +84,12 @@ def stream_answer(answer: Answer) -> Iterator[Delta | Answer]:
     yield answer
 
 
-def finish(result: Answer, question: Question, timings: Mapping[str, float]) -> Answer:
-    """The answer under the question as asked, with the time each stage took."""
-    if result.question != question.asked:
-        result = dataclasses.replace(result, question=question.asked)
+def finish(
+    result: Answer, question: Question, ranked: Ranked, timings: Mapping[str, float]
+) -> Answer:
+    """The answer under the question as asked, with its evidence and the time each stage
+    took."""
+    result = dataclasses.replace(result, question=question.asked, evidence=ranked.evidence)
     result.timings_ms.update(timings)
     return result
 
@@ -125,7 +127,8 @@ def make_chain(
     def answer(state: dict[str, Any]) -> Answer:
         started = time.perf_counter()
         result = answerer.answer(state["question"], state["ranked"])
-        return finish(result, state["question"], {**state["timings"], "answer": _ms(started)})
+        timings = {**state["timings"], "answer": _ms(started)}
+        return finish(result, state["question"], state["ranked"], timings)
 
     steps = make_steps(retriever, reranker)
     return steps | RunnableLambda(answer).with_config(run_name="answer")

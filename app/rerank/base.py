@@ -54,6 +54,12 @@ class Ranked:
     min_relevance: float
     scorer: str  # what the relevance came from
 
+    @property
+    def evidence(self) -> float:
+        """How well the best sentence that is not itself a question answers, 0 to 1: below
+        ``min_relevance`` the documents do not answer."""
+        return max((s.relevance for s in self.sentences if not s.asks), default=0.0)
+
 
 class Reranker(Protocol):
     """Re-scores a question's hits; a heavy model is loaded once, in ``warm``."""

@@ -101,6 +101,10 @@ class AnswerOut(BaseModel):
     question: str
     answer: str
     refused: bool
+    evidence: float | None = Field(
+        description="How well the best passage sentence answers (0 to 1); below the refusal "
+        "threshold the answer is a refusal"
+    )
     mode: Literal["extractive", "llm"]
     sentences: list[SentenceOut]
     notice: str | None = Field(description="Something the reader should know about this answer")

@@ -65,7 +65,7 @@ class ExtractiveAnswerer:
     def select(self, ranked: Ranked) -> Selection:
         """Choose the lead sentences, best first, or refuse."""
         usable = [s for s in ranked.sentences if not s.asks]
-        evidence = max((s.relevance for s in usable), default=0.0)
+        evidence = ranked.evidence
         if evidence < ranked.min_relevance:
             return Selection((), evidence, True)
         floor = usable[0].rank * self.settings.min_relative_score
