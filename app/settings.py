@@ -243,6 +243,11 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     verify: VerifySettings = VerifySettings()
 
+    @property
+    def refusal_threshold(self) -> float:
+        """The evidence below which an answer is a refusal, on the reranker's scale."""
+        return self.rerank.min_relevance if self.rerank.model != "none" else self.answer.min_score
+
     @field_validator("embed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -21,23 +21,12 @@ from app.bench.load import free_port
 from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
-from tests.conftest import REPO, SEEDS
+from tests.conftest import CHROMIUM, REPO, SEEDS
 from tests.servers import LiveServer
 from tests.test_generative import ScriptedChat, passage
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 HOSTILE_HTML = """<html><head><title>Veltport harbour notice</title></head><body>
@@ -96,17 +85,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, seeded: DocQA) -> Iterator[di
         yield {"docqa": server.url, "allowed": allowed_url, "foreign": foreign_url}
     allowed.shutdown()
     foreign.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 class _Page:

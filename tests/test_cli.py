@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app import cli
+from app.cli import common
 from app.service import DocQA
 from app.settings import Settings
 
@@ -16,7 +17,7 @@ from app.settings import Settings
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, settings: Settings, service: DocQA) -> CliRunner:
     """A runner whose commands use the fake-embedding service of the fixtures."""
-    monkeypatch.setattr(cli, "_service", lambda index_dir: DocQA(settings, service.embeddings))
+    monkeypatch.setattr(common, "service", lambda index_dir: DocQA(settings, service.embeddings))
     return CliRunner()
 
 

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app import cli
+from app.cli import common
 from app.errors import IndexCorruptError
 from app.server import create_app
 from app.service import DocQA
@@ -159,7 +160,7 @@ def test_cli_names_damage_and_index_rebuilds_it(
     service, _, other, expected = damaged_setup(name)
     before = sorted((p.relative_to(other), p.read_bytes()) for p in other.rglob("*") if p.is_file())
     monkeypatch.setattr(
-        cli, "_service", lambda index_dir: DocQA(service.settings, service.embeddings)
+        common, "service", lambda index_dir: DocQA(service.settings, service.embeddings)
     )
     runner = CliRunner()
     for command in (["ask", "Who is the mayor of Marsby?"], ["info"]):

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from app import cli
 from app.bench.hostile import flat_html, many_page_pdf, nested_html, wide_tag_html
+from app.cli import common
 from app.errors import NoDocumentsError
 from app.service import DocQA
 from app.settings import Settings, SourceSettings
@@ -22,7 +23,7 @@ from app.sources.html import MAX_ATTRIBUTES, MAX_DEPTH
 def run(monkeypatch: pytest.MonkeyPatch, settings: Settings, service: DocQA) -> CliRunner:
     """A runner whose commands use the fake-embedding service, with a low PDF page limit."""
     limited = settings.model_copy(update={"sources": SourceSettings(max_pdf_pages=50)})
-    monkeypatch.setattr(cli, "_service", lambda index_dir: DocQA(limited, service.embeddings))
+    monkeypatch.setattr(common, "service", lambda index_dir: DocQA(limited, service.embeddings))
     return CliRunner()
 
 

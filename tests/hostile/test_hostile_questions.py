@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app import cli
+from app.cli import common
 from app.errors import QuestionError
 from app.server import create_app
 from app.server.ui import build_blocks
@@ -67,7 +68,7 @@ def test_the_chat_shows_the_message_and_stays_encodable(indexed: DocQA) -> None:
 def test_the_cli_exits_2_with_a_message(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, indexed: DocQA, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(cli, "_service", lambda index_dir: DocQA(settings, indexed.embeddings))
+    monkeypatch.setattr(common, "service", lambda index_dir: DocQA(settings, indexed.embeddings))
     runner = CliRunner()
     result = runner.invoke(cli.app, ["ask", "Alder \udcff mill"])
     assert result.exit_code == 2

@@ -1,0 +1,37 @@
+"""The command line: `docqa index`, `ask`, `chat`, `serve`, `info` and `eval`.
+
+Each command parses its options, calls the core and renders what it returns; errors of
+the core become a message and an exit code here (1, or 2 for input the user must fix).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+
+from app.cli import evaluation, indexing, questions, server  # noqa: F401  (they register)
+from app.cli.common import app
+from app.cli.questions import read_questions
+
+__all__ = ["app", "main", "read_questions"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    # Names and questions may hold bytes that are not UTF-8: print them escaped, never fail.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("transformers", "torch", "onnxruntime", "root", "bm25s", "nncf"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    # Building an embedding model (once per machine) takes a while: say so.
+    logging.getLogger("app.embeddings").setLevel(logging.INFO)
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""`docqa ask` and `docqa chat`: questions from the terminal, answers with their sources."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli import common
+from app.cli.common import IndexDir, app, fail
+from app.errors import DocQAError, QuestionError
+from app.service import DocQA
+from app.text.clean import replace_invalid
+from app.types import Answer, Delta
+
+__all__ = ["ask", "chat", "read_questions", "render"]
+
+
+def read_questions(path: Path) -> Iterator[str | QuestionError]:
+    """One question per line: plain text, or JSON lines with a ``question`` field.
+
+    A line that cannot be read as a question is yielded as the ``QuestionError`` saying
+    why, in its place, so one bad line loses nothing else.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise QuestionError(f"Cannot read the questions file {path}: {exc.strerror}.") from exc
+    # Bytes that are not UTF-8 stay in the line as surrogates; the core refuses that line.
+    lines = data.decode("utf-8-sig", errors="surrogateescape").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if not line.lstrip().startswith("{"):
+            yield line
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield QuestionError(f"{path}:{number}: not valid JSON ({exc.msg}).")
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("question"), str):
+            yield QuestionError(f'{path}:{number}: a JSON line needs a "question" string.')
+            continue
+        yield record["question"]
+
+
+def render(answer: Answer, text: bool = True) -> str:
+    """The answer (unless already shown, ``text=False``), its notice and its sources."""
+    lines = [answer.answer, ""] if text else [""]
+    if answer.notice:
+        lines.insert(0, f"note: {answer.notice}")
+    sources = answer.closest if answer.refused else answer.citations
+    if sources:
+        lines.append("Closest passages:" if answer.refused else "Sources:")
+    for c in sources:
+        heading = " — ".join(x for x in (c.title, c.date) if x)
+        label = f"[{c.id}]" if not answer.refused else "  -"
+        lines.append(f"{label} {c.source}" + (f" ({heading})" if heading else ""))
+        lines.append(f"    {' '.join(c.quote.split())}  (chars {c.start}–{c.end})")
+    return "\n".join(lines)
+
+
+def _stream_to_terminal(service: DocQA, question: str, history: list[dict[str, str]]) -> Answer:
+    """Print the answer as it is written; the finished answer."""
+    answer = None
+    for event in service.ask_stream(question, history):
+        if isinstance(event, Delta):
+            typer.echo(event.text, nl=False)
+        else:
+            answer = event
+    typer.echo("")
+    assert answer is not None
+    return answer
+
+
+def _error_record(question: str, exc: DocQAError) -> dict[str, object]:
+    return {"question": replace_invalid(question[:200]), "error": str(exc)}
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    questions: Annotated[
+        Path | None,
+        typer.Option("--questions", help="File with one question per line (text or JSON lines)."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")
+    ] = None,
+    index_dir: IndexDir = None,
+) -> None:
+    """Answer a question (or a file of questions) from the index, with citations."""
+    if (question is None) == (questions is None):
+        raise fail(QuestionError("Give either a question or --questions FILE."), 2)
+    service = common.service(index_dir)
+    if questions is None:
+        assert question is not None
+        try:
+            answer = service.ask(question, since=since, until=until)
+        except QuestionError as exc:
+            raise fail(exc, 2) from None
+        except DocQAError as exc:
+            raise fail(exc) from None
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render(answer))
+        return
+    try:
+        for item in read_questions(questions):
+            try:
+                if isinstance(item, QuestionError):
+                    raise item
+                answer = service.ask(item, since=since, until=until)
+            except QuestionError as exc:  # one bad line must not lose the others
+                record = _error_record("" if isinstance(item, QuestionError) else item, exc)
+                typer.echo(json.dumps(record, ensure_ascii=False) if as_json else record["error"])
+                continue
+            typer.echo(
+                json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render(answer)
+            )
+            if not as_json:
+                typer.echo("")
+    except DocQAError as exc:
+        raise fail(exc) from None
+
+
+@app.command()
+def chat(index_dir: IndexDir = None) -> None:
+    """Ask questions one after another in the terminal (empty line or Ctrl-D to quit)."""
+    service = common.service(index_dir)
+    try:
+        service.warm()
+    except DocQAError as exc:
+        raise fail(exc) from None
+    typer.echo(f"Ready: {service.store.stats()['documents']} documents. Ask a question.")
+    history: list[dict[str, str]] = []
+    while True:
+        try:
+            question = input("\n? ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question.strip():
+            break
+        try:
+            answer = _stream_to_terminal(service, question, history)
+            typer.echo(render(answer, text=False))
+            history += [
+                {"role": "user", "content": question},
+                {"role": "assistant", "content": answer.answer},
+            ]
+        except DocQAError as exc:
+            typer.secho(str(exc), fg=typer.colors.YELLOW)
