@@ -31,7 +31,7 @@ import numpy as np
 
 from app.bench.postgres import EmbeddedPostgres
 from app.embeddings import embed_matrix, embedder_id, make_embeddings
-from app.settings import DenseSettings, EmbeddingSettings, Settings
+from app.settings import DenseSettings, EmbeddingSettings, Settings, StoreSettings
 
 __all__ = ["main"]
 
@@ -81,7 +81,7 @@ def _recall(found: list[list[int]], truth: np.ndarray) -> float:
 def _row(name: str, build: float, megabytes: float, times: list[float], recall: float) -> None:
     p50, p95 = _percentiles(times)
     print(
-        f"  {name:18} {build:8.1f} {megabytes:10.0f} {p50:8.2f} {p95:8.2f} {recall:10.3f}",
+        f"  {name:23} {build:8.1f} {megabytes:10.0f} {p50:8.2f} {p95:8.2f} {recall:10.3f}",
         flush=True,
     )
 
@@ -90,22 +90,35 @@ def faiss_rows(corpus: np.ndarray, queries: np.ndarray, truth: np.ndarray) -> No
     """Exact, HNSW and IVF, each built by the local store's own code."""
     from app.store.local.dense import build_dense, search_params
 
-    for kind in ("flat", "hnsw", "ivf"):
-        dense = DenseSettings(kind=kind)
-        spec = type("Spec", (), {"dense": dense, "dimension": corpus.shape[1]})()
+    default = DenseSettings()
+    sweeps = {
+        "flat": [default],
+        "hnsw": [default.model_copy(update={"kind": "hnsw", "hnsw_ef_search": ef})
+                 for ef in sorted({64, default.hnsw_ef_search, 256})],
+        "ivf": [default.model_copy(update={"kind": "ivf", "ivf_probes": probes})
+                for probes in sorted({16, default.ivf_probes, 64})],
+    }  # fmt: skip
+    for kind, variants in sweeps.items():
+        spec = type("Spec", (), {"dense": variants[0], "dimension": corpus.shape[1]})()
         started = time.perf_counter()
         index = build_dense(corpus, spec)
         build = time.perf_counter() - started
         megabytes = len(faiss.serialize_index(index)) / 1e6
-        params = search_params(index, dense, CANDIDATES, None)
-        times, found = [], []
-        for query in queries:
-            started = time.perf_counter()
-            _, ids = index.search(query.reshape(1, -1), CANDIDATES, params=params)
-            times.append(time.perf_counter() - started)
-            found.append(ids[0].tolist())
-        label = {"flat": "FAISS flat (exact)", "hnsw": "FAISS HNSW", "ivf": "FAISS IVF"}[kind]
-        _row(label, build, megabytes, times, _recall(found, truth))
+        for dense in variants:
+            params = search_params(index, dense, CANDIDATES, None)
+            times, found = [], []
+            for query in queries:
+                started = time.perf_counter()
+                _, ids = index.search(query.reshape(1, -1), CANDIDATES, params=params)
+                times.append(time.perf_counter() - started)
+                found.append(ids[0].tolist())
+            label = {
+                "flat": "FAISS flat (exact)",
+                "hnsw": f"FAISS HNSW ef {dense.hnsw_ef_search}",
+                "ivf": f"FAISS IVF probes {dense.ivf_probes}",
+            }[kind]
+            mark = "*" if dense in (default, default.model_copy(update={"kind": kind})) else " "
+            _row(label + mark, build, megabytes, times, _recall(found, truth))
         del index
 
 
@@ -189,18 +202,22 @@ def postgres_row(
         f"SELECT pg_relation_size('docqa_chunks_hnsw_{corpus.shape[1]}') / 1e6"
     ).fetchone()
     c.close()
-    backend = PostgresBackend(url)
-    store = backend.open()
-    store.dense_search(queries[0], CANDIDATES)  # a first connection
-    times, found = [], []
-    for query in queries:
-        started = time.perf_counter()
-        hits = store.dense_search(query, CANDIDATES)
-        times.append(time.perf_counter() - started)
-        found.append([i - 1 for i, _ in hits])  # row ids start at 1
-    backend.close()
-    _row("pgvector HNSW", hnsw, float(megabytes), times, _recall(found, truth))
-    print(f"  {'':18} (rows loaded with COPY in {load:.1f} s before the index was built)")
+    default = StoreSettings().pg_ef_search
+    for ef_search in sorted({100, 200, default}):
+        backend = PostgresBackend(url, ef_search=ef_search)
+        store = backend.open()
+        store.dense_search(queries[0], CANDIDATES)  # a first connection
+        times, found = [], []
+        for query in queries:
+            started = time.perf_counter()
+            hits = store.dense_search(query, CANDIDATES)
+            times.append(time.perf_counter() - started)
+            found.append([i - 1 for i, _ in hits])  # row ids start at 1
+        backend.close()
+        mark = "*" if ef_search == default else " "
+        _row(f"pgvector HNSW ef {ef_search}{mark}", hnsw, float(megabytes), times,
+             _recall(found, truth))  # fmt: skip
+    print(f"  {'':23} (rows loaded with COPY in {load:.1f} s before the index was built)")
     return url
 
 
@@ -256,7 +273,8 @@ def main() -> int:
     queries = np.ascontiguousarray(embed_matrix(embeddings, questions), dtype=np.float32)
     print(
         f"Retrieval at scale: {len(queries)} SQuAD questions, {CANDIDATES} candidates each, "
-        f"one at a time; chunks mixed from {len(base):,} embedded SQuAD sentences"
+        f"one at a time; chunks mixed from {len(base):,} embedded SQuAD sentences; "
+        "* marks the default search breadth"
     )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -268,7 +286,7 @@ def main() -> int:
                 exact.add(corpus)
                 _, truth = exact.search(queries, RECALL_AT)
                 del exact
-                print(f"\n{n:,} chunks{'':9} build s  memory MB   p50 ms   p95 ms  recall@10")
+                print(f"\n{n:,} chunks{'':14} build s  memory MB   p50 ms   p95 ms  recall@10")
                 faiss_rows(corpus, queries, truth)
                 if server is not None:
                     url = postgres_row(server, corpus, queries, truth, rng)

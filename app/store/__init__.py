@@ -38,7 +38,7 @@ def make_backend(index_dir: Path, settings: StoreSettings) -> Backend:
     if settings.postgres:
         from app.store.postgres import PostgresBackend
 
-        return PostgresBackend(settings.postgres, settings.grace_seconds)
+        return PostgresBackend(settings.postgres, settings.grace_seconds, settings.pg_ef_search)
     from app.store.local import LocalBackend
 
     return LocalBackend(index_dir, settings.dense)

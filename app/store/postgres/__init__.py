@@ -22,9 +22,10 @@ __all__ = ["PostgresBackend", "PostgresStore", "hidden"]
 class PostgresBackend:
     """A PostgreSQL database with pgvector, shared by servers and index workers."""
 
-    def __init__(self, url: str, grace_seconds: float = 600.0) -> None:
+    def __init__(self, url: str, grace_seconds: float = 600.0, ef_search: int = 400) -> None:
         self.url = url
         self.grace_seconds = grace_seconds
+        self.ef_search = ef_search
         self._connections = Connections(url)
 
     def close(self) -> None:
@@ -37,7 +38,7 @@ class PostgresBackend:
 
     def open(self, embedder: str | None = None) -> Store:
         """The live generation."""
-        return PostgresStore(self.url, self._connections, embedder)
+        return PostgresStore(self.url, self._connections, embedder, self.ef_search)
 
     def latest(self) -> str:
         """The live generation's name (``IndexNotFoundError`` before the first)."""

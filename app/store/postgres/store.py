@@ -54,7 +54,13 @@ def generation_row(connection: Any, generation: int | None = None) -> dict[str, 
 class PostgresStore:
     """One generation in PostgreSQL, read through a small pool of connections."""
 
-    def __init__(self, url: str, connections: Connections, embedder: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        connections: Connections,
+        embedder: str | None = None,
+        ef_search: int = 400,
+    ) -> None:
         first = connect(url)  # a clear error at once when the database cannot be reached
         try:
             row = generation_row(first)
@@ -86,6 +92,7 @@ class PostgresStore:
         self._created = row["created"].isoformat()
         self._server = f"postgresql {server}, pgvector {extension[0] if extension else '?'}"
         self._connections = connections  # the backend's: every generation's store shares them
+        self.ef_search = ef_search
 
     def _connection(self) -> AbstractContextManager[Any]:
         return self._connections.connection()
@@ -144,7 +151,7 @@ class PostgresStore:
         since, until = window.bounds if window else (None, None)
         query = np.asarray(vector, dtype=np.float32)
         with self._connection() as connection, connection.transaction():
-            ef_search = max(40, min(1000, 2 * k))  # an int: SET takes no parameters
+            ef_search = int(max(self.ef_search, min(1000, 2 * k)))  # SET takes no parameters
             connection.execute(f"SET LOCAL hnsw.ef_search = {ef_search}")
             # Rows the filter drops (an old generation's, another window's) are scanned
             # past until k remain.
