@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run index test test-slow test-llm lint bench bench-llm bench-crash bench-workers bench-scale bench-backends fuzz clean
+.PHONY: eval-report run index test test-slow test-llm lint bench bench-llm bench-crash bench-workers bench-scale bench-backends fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,12 @@ bench-crash: $(VENV)/.installed-base
 # at random moments, the index checked whole after each (embedded PostgreSQL, no install).
 bench-workers: $(VENV)/.installed-dev
 	$(PY) -m app.bench.workers $(WORKERS_ARGS)
+
+# The report plots shown in the README: docqa eval on the seed development questions
+# (../shared/eval), over the seed index.
+eval-report: index
+	$(BIN)/docqa eval ../shared/eval/seed_qa_dev.jsonl --out .eval-report
+	mkdir -p docs/eval && cp .eval-report/*.png docs/eval/
 
 # Retrieval over synthetic corpora of 100k and 1M chunks: exact FAISS, FAISS HNSW and IVF,
 # pgvector HNSW (build time, memory, p50/p95 latency, recall@10), and one changed document
