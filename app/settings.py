@@ -142,6 +142,11 @@ class RerankSettings(BaseModel):
         0.35, ge=0, le=1, description="Below this cross-encoder relevance the answer is a refusal"
     )
     max_tokens: int = Field(256, ge=32, le=512, description="Longest question and sentence read")
+    # What the model reads with a sentence: the sentence before it in its paragraph too
+    # ("context") helps a sentence that says "he" or "it" be understood.
+    read: Literal["sentence", "context"] = "sentence"
+    # Ranking (not the refusal evidence) adds this share of the passage's retrieval standing.
+    standing_weight: float = Field(0.0, ge=0, le=1)
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores")
 
 

@@ -70,10 +70,28 @@ def _contains(text: str, q: SquadQuestion) -> bool:
 
 
 def measure(service: DocQA, questions: list[SquadQuestion]) -> dict[str, Any]:
-    """First-sentence hit, answer hit and latency of ``service`` on ``questions``."""
-    leads = answers = refused = 0
+    """Passages after reranking, first-sentence hit, answer hit and latency of ``service``."""
+    from app.bench.__main__ import _is_gold
+    from app.question.analysis import analyse_question
+    from app.rerank import make_reranker
+    from app.retrieval.hybrid import HybridRetriever
+
+    store = service.store
+    sources = store.sources()
+    search = HybridRetriever(
+        store=store, encoder=service.encoder, settings=service.settings.retrieval
+    )
+    reranker = make_reranker(service.settings, service.pair_scorer, service.encoder, store)
+    leads = answers = refused = top1 = top5 = 0
     latency = []
     for q in questions:
+        question = analyse_question(q.question)
+        hits = reranker.rerank(question, search.search(question, 10)).hits
+        gold = next(
+            (r for r, h in enumerate(hits) if _is_gold(sources[h.chunk.doc_id], h.chunk, q)), None
+        )
+        top1 += gold == 0
+        top5 += gold is not None and gold < 5
         started = time.perf_counter()
         answer = service.ask(q.question)
         latency.append((time.perf_counter() - started) * 1000)
@@ -82,6 +100,8 @@ def measure(service: DocQA, questions: list[SquadQuestion]) -> dict[str, Any]:
         refused += answer.refused
     n = len(questions)
     return {
+        "hit1": top1 / n,
+        "hit5": top5 / n,
         "first": leads / n,
         "answer": answers / n,
         "refused": refused,
@@ -108,7 +128,7 @@ def main() -> int:
         base.warm()
         kind = "validation" if args.validation else "tuning"
         print(f"{len(questions)} {kind} questions")
-        print(f"  {'settings':48} first  answer refused  p50 / p95 ms")
+        print(f"  {'settings':48} hit@1 hit@5 first  answer refused  p50 / p95 ms")
         for values in itertools.product(*(v for _, v in axes)) if axes else [()]:
             changes = {name: value for (name, _), value in zip(axes, values, strict=True)}
             service = DocQA(
@@ -119,7 +139,8 @@ def main() -> int:
             row = measure(service, questions)
             label = " ".join(f"{k}={v}" for k, v in changes.items()) or "defaults"
             print(
-                f"  {label:48} {row['first']:.3f}  {row['answer']:.3f}  {row['refused']:6d}  "
+                f"  {label:48} {row['hit1']:.3f} {row['hit5']:.3f} {row['first']:.3f}  "
+                f"{row['answer']:.3f}  {row['refused']:6d}  "
                 f"{row['p50']:5.1f} / {row['p95']:5.1f}",
                 flush=True,
             )

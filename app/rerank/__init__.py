@@ -46,4 +46,6 @@ def make_reranker(
         passages=options.passages,
         sentences=options.sentences,
         min_relevance=options.min_relevance,
+        read=options.read,
+        standing_weight=options.standing_weight,
     )

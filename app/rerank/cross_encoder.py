@@ -90,12 +90,16 @@ class CrossEncoderReranker:
         passages: int,
         sentences: int,
         min_relevance: float,
+        read: str = "sentence",
+        standing_weight: float = 0.0,
     ) -> None:
         self.model = model
         self.statistics = statistics
         self.passages = passages
         self.sentences = sentences
         self.min_relevance = min_relevance
+        self.read = read
+        self.standing_weight = standing_weight
 
     @property
     def name(self) -> str:
@@ -111,9 +115,14 @@ class CrossEncoderReranker:
         hits = tuple(hits)
         found = candidate_sentences(question, hits[: self.passages], self.statistics)
         pool = sorted(found, key=_prior, reverse=True)[: self.sentences]
-        scores = self.model.score(question.search, [s.text for s in pool])
+        texts = [
+            f"{s.before} {s.text}" if self.read == "context" and s.before else s.text for s in pool
+        ]
+        scores = self.model.score(question.search, texts)
+        w = self.standing_weight
         scored = [
-            replace(s, relevance=float(p), rank=float(p)) for s, p in zip(pool, scores, strict=True)
+            replace(s, relevance=float(p), rank=float(p) + w * s.standing)
+            for s, p in zip(pool, scores, strict=True)
         ]
         scored.sort(key=lambda s: s.rank, reverse=True)
         return Ranked(_by_best_sentence(hits, scored), tuple(scored), self.min_relevance, self.name)
@@ -128,7 +137,7 @@ def _by_best_sentence(hits: tuple[Hit, ...], scored: list[Sentence]) -> tuple[Hi
     """Passages in the order of their best scored sentence; the others after, as retrieved."""
     best: dict[int, float] = {}
     for s in scored:
-        best[s.chunk_id] = max(best.get(s.chunk_id, 0.0), s.relevance)
+        best[s.chunk_id] = max(best.get(s.chunk_id, 0.0), s.rank)
 
     def place(i: int) -> tuple[bool, float, int]:
         chunk = hits[i].chunk.id
