@@ -8,6 +8,7 @@ import base64
 import html
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,12 +102,36 @@ def write_report(
         for r in results:
             out.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
     changes = changed_verdicts(results, before) if before else []
-    (folder / "report.md").write_text(
-        _markdown(results, data, before, before_name, changes), encoding="utf-8"
-    )
-    (folder / "report.html").write_text(
-        _html(folder, results, data, before, before_name, changes), encoding="utf-8"
-    )
+    report = _Report(results, data, before, before_name, changes)
+    (folder / "report.md").write_text(_markdown(report), encoding="utf-8")
+    (folder / "report.html").write_text(_html(report, folder), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class _Report:
+    """What both renderings show."""
+
+    results: Sequence[Result]
+    data: dict[str, Any]
+    before: dict[str, Any] | None
+    before_name: str
+    changes: list[tuple[Result, str, str]]
+
+    @property
+    def heading(self) -> list[str]:
+        """The questions file, index version, answerer and date, as plain text."""
+        data = self.data
+        return [
+            str(data.get("questions_file", "")),
+            f"index {data['index'].get('version')}",
+            f"answerer {data['settings'].get('answerer')}",
+            str(data["created"]),
+        ]
+
+    @property
+    def failed(self) -> list[Result]:
+        """The questions that failed, in order."""
+        return [r for r in self.results if not r.verdict.passed]
 
 
 def _headline_rows(
@@ -152,27 +177,10 @@ def _citation_text(r: Result) -> list[str]:
     return [f"[{c.id}] {c.source}: {c.quote}" for c in cited]
 
 
-def _markdown(
-    results: Sequence[Result],
-    data: dict[str, Any],
-    before: dict[str, Any] | None,
-    before_name: str,
-    changes: list[tuple[Result, str, str]],
-) -> str:
-    lines = [
-        "# docqa evaluation",
-        "",
-        " · ".join(
-            _md(str(x))
-            for x in (
-                data.get("questions_file", ""),
-                f"index {data['index'].get('version')}",
-                f"answerer {data['settings'].get('answerer')}",
-                data["created"],
-            )
-        ),
-        "",
-    ]
+def _markdown(report: _Report) -> str:
+    data, before = report.data, report.before
+    before_name, changes = report.before_name, report.changes
+    lines = ["# docqa evaluation", "", " · ".join(_md(x) for x in report.heading), ""]
     header = "| figure | this run |" + (f" {_md(before_name)} |" if before else "")
     lines += [header, "|---|---|" + ("---|" if before else "")]
     for label, now, then in _headline_rows(data, before):
@@ -180,7 +188,7 @@ def _markdown(
     lines += ["", _md(_threshold_line(data)), ""]
     for name, caption in PLOTS.items():
         lines += [f"![{caption}]({name})", ""]
-    failed = [r for r in results if not r.verdict.passed]
+    failed = report.failed
     lines += [f"## Failed questions ({len(failed)})", ""]
     if failed:
         lines += ["| id | question | answer | citations | why |", "|---|---|---|---|---|"]
@@ -213,14 +221,9 @@ def _cell(text: str, css: str = "") -> str:
     return f"<td{classes}>{html.escape(text)}</td>"
 
 
-def _html(
-    folder: Path,
-    results: Sequence[Result],
-    data: dict[str, Any],
-    before: dict[str, Any] | None,
-    before_name: str,
-    changes: list[tuple[Result, str, str]],
-) -> str:
+def _html(report: _Report, folder: Path) -> str:
+    data, before = report.data, report.before
+    before_name, changes = report.before_name, report.changes
     e = html.escape
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
@@ -229,9 +232,7 @@ def _html(
         "img-src data:; style-src 'unsafe-inline'\">",
         f"<title>docqa evaluation</title><style>{_CSS}</style></head><body>",
         "<h1>docqa evaluation</h1>",
-        f"<p>{e(str(data.get('questions_file', '')))} · index "
-        f"{e(str(data['index'].get('version')))} · answerer "
-        f"{e(str(data['settings'].get('answerer')))} · {e(str(data['created']))}</p>",
+        f"<p>{' · '.join(e(x) for x in report.heading)}</p>",
         "<table><tr><th>figure</th><th>this run</th>"
         + (f"<th>{e(before_name)}</th>" if before else "")
         + "</tr>",
@@ -249,7 +250,7 @@ def _html(
             f'<figure><img alt="{e(caption)}" src="data:image/png;base64,{encoded}">'
             f"<figcaption>{e(caption)}</figcaption></figure>"
         )
-    failed = [r for r in results if not r.verdict.passed]
+    failed = report.failed
     parts.append(f"<h2>Failed questions ({len(failed)})</h2>")
     if failed:
         parts.append(

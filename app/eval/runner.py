@@ -6,14 +6,14 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 from tqdm import tqdm
 
 from app.errors import QuestionError
 from app.eval.cases import EvalCase
-from app.eval.verdict import Verdict, cites, failed_to_ask, judge, quotes_exactly
+from app.eval.verdict import Outcome, Verdict, cites, failed_to_ask, judge, quotes_exactly
 from app.service import DocQA
 from app.types import Answer
 
@@ -143,17 +143,7 @@ def figures(results: Sequence[Result], current: float) -> dict[str, Any]:
         "passed": sum(r.verdict.passed for r in results),
         "answerable": sum(r.case.answerable for r in results),
         "unanswerable": sum(r.case.unanswerable for r in results),
-        "outcomes": {
-            k: outcomes.get(k, 0)
-            for k in (
-                "answered correctly",
-                "refused correctly",
-                "wrong answer",
-                "wrong refusal",
-                "answered, should refuse",
-                "not asked",
-            )
-        },
+        "outcomes": {k: outcomes.get(k, 0) for k in get_args(Outcome)},
         "citation_source_hit": hits / len(cited) if cited else None,
         "citation_source_checked": len(cited),
         "exact_quotes": (quoted - sum(r.misquoted for r in results)) / quoted if quoted else None,
