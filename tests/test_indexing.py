@@ -3,13 +3,15 @@ at once, refusing mismatched indexes."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from app.errors import IndexMismatchError, IndexNotFoundError, NoDocumentsError
 from app.service import DocQA
-from app.settings import EmbeddingSettings
+from app.settings import EmbeddingSettings, Settings
 from app.store.local import IndexStore
 from tests.conftest import CountingFakeEmbeddings
 
@@ -156,3 +158,36 @@ def test_crash_mid_build_keeps_previous_index(
     store = IndexStore.open(root)
     assert len(store.manifest.documents) == 3
     assert service.ask("Who is the mayor of Marsby?").citations
+
+
+def test_two_runs_on_the_folder_take_turns(
+    settings: Settings, corpus: Path, tmp_path: Path
+) -> None:
+    """The folder backend holds one run at a time: a second waits for the first to publish."""
+    spans: list[tuple[float, float]] = []
+
+    class Slow(CountingFakeEmbeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            started = time.monotonic()
+            time.sleep(0.3)
+            spans.append((started, time.monotonic()))
+            return super().embed_documents(texts)
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "delta.txt").write_text("date 2026-04-01 Tides rose in Marsby harbour.", "utf-8")
+    runs = [
+        threading.Thread(target=DocQA(settings, embeddings=Slow(size=384)).index, args=([p],))
+        for p in (corpus, other)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    first, second = sorted(spans)
+    assert first[1] <= second[0], "the runs embedded at the same time"
+    sources = DocQA(settings, embeddings=Slow(size=384)).store.sources().values()
+    assert sorted(sources) in (
+        ["other/delta.txt"],
+        ["articles/alpha.txt", "articles/beta.md", "articles/gamma.html"],
+    )
