@@ -97,11 +97,31 @@ def test_sentences_come_in_the_scorers_order_and_passages_follow_their_best(
 
 def test_the_model_reads_no_more_sentences_than_configured(tmp_path: Path) -> None:
     scorer = ScriptedScorer({})
-    service = _service(tmp_path, scorer, sentences=2)
+    service = _service(tmp_path, scorer, sentences=2, read="sentence")
     reranker, retriever = _reranker(service)
     question = analyse_question("Who is the harbour master of Lindqvist?")
     reranker.rerank(question, retriever.search(question))
     assert [len(batch) for batch in scorer.read] == [2]
+
+
+@pytest.mark.parametrize("read", ["sentence", "paragraph"])
+def test_read_in_its_paragraph_a_sentence_moves_its_passage_not_the_answer(
+    tmp_path: Path, read: str
+) -> None:
+    # "Fishing boats stayed in port." answers only read after "Storms closed the harbour".
+    scorer = ScriptedScorer({"for two days. Fishing": 0.95, "Orla Brenn": 0.6})
+    service = _service(tmp_path, scorer, read=read)
+    reranker, retriever = _reranker(service)
+    question = analyse_question("Who is the harbour master of Lindqvist?")
+    ranked = reranker.rerank(question, retriever.search(question))
+    framed = [t for batch in scorer.read for t in batch if "two days. Fishing" in t]
+    assert framed == (["Storms closed the harbour of Lindqvist for two days. Fishing boats "
+                       "stayed in port."] if read == "paragraph" else [])  # fmt: skip
+    assert ranked.sentences[0].text.startswith("The harbour master of Lindqvist is Orla Brenn")
+    fishing = next(s for s in ranked.sentences if s.text.startswith("Fishing"))
+    assert fishing.relevance == pytest.approx(0.01), "the answer is judged by the sentence alone"
+    first = ranked.hits[0].chunk.text
+    assert first.startswith("Storms" if read == "paragraph" else "So what")
 
 
 def test_an_interviewers_question_never_leads_however_high_it_scores(tmp_path: Path) -> None:

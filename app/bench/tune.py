@@ -110,6 +110,30 @@ def measure(service: DocQA, questions: list[SquadQuestion]) -> dict[str, Any]:
     }
 
 
+def refusal(articles: dict[str, str], questions: list[SquadQuestion], work: Path) -> None:
+    """Refusal precision and recall at each threshold, as the benchmark measures them: half
+    the articles indexed, questions about both halves; one pass, every threshold."""
+    import random
+
+    names = sorted(articles)
+    random.Random(11).shuffle(names)  # the benchmark's split
+    inside = set(names[:24])
+    folder = write_corpus({n: articles[n] for n in inside}, work / "half")
+    service = DocQA(Settings(index_dir=work / "half-index", answerer="extractive"))
+    service.index([folder])
+    scored = [(service.ask(q.question).evidence or 0.0, q.source in inside) for q in questions]
+    unanswerable = sum(not inside_ for _, inside_ in scored)
+    print(f"{len(scored)} questions, {unanswerable} about articles not in the index")
+    print("  threshold  precision  recall  answerable refused")
+    for threshold in np.arange(0.05, 0.65, 0.05):
+        refused = [inside_ for evidence, inside_ in scored if evidence < threshold]
+        right = sum(not inside_ for inside_ in refused)
+        print(
+            f"  {threshold:9.2f}  {right / max(len(refused), 1):9.3f}  "
+            f"{right / max(unanswerable, 1):6.3f}  {len(refused) - right:6d}"
+        )
+
+
 def main() -> int:
     """Index SQuAD once, then answer the questions at every grid point."""
     from app.bench.__main__ import SQUAD
@@ -118,8 +142,13 @@ def main() -> int:
     parser.add_argument("--grid", action="append", default=[], help="setting=v1,v2,...")
     parser.add_argument("--validation", action="store_true")
     parser.add_argument("--questions", type=int, default=None)
+    parser.add_argument("--refusal", action="store_true", help="the refusal threshold alone")
     args = parser.parse_args()
     articles, questions = questions_for(SQUAD, args.validation, args.questions)
+    if args.refusal:
+        with tempfile.TemporaryDirectory() as tmp:
+            refusal(articles, questions, Path(tmp))
+        return 0
     axes = [(g.split("=", 1)[0], g.split("=", 1)[1].split(",")) for g in args.grid]
     with tempfile.TemporaryDirectory() as tmp:
         corpus = write_corpus(articles, Path(tmp) / "squad")

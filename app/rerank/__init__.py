@@ -47,5 +47,4 @@ def make_reranker(
         sentences=options.sentences,
         min_relevance=options.min_relevance,
         read=options.read,
-        standing_weight=options.standing_weight,
     )

@@ -91,7 +91,6 @@ class CrossEncoderReranker:
         sentences: int,
         min_relevance: float,
         read: str = "sentence",
-        standing_weight: float = 0.0,
     ) -> None:
         self.model = model
         self.statistics = statistics
@@ -99,7 +98,6 @@ class CrossEncoderReranker:
         self.sentences = sentences
         self.min_relevance = min_relevance
         self.read = read
-        self.standing_weight = standing_weight
 
     @property
     def name(self) -> str:
@@ -115,17 +113,26 @@ class CrossEncoderReranker:
         hits = tuple(hits)
         found = candidate_sentences(question, hits[: self.passages], self.statistics)
         pool = sorted(found, key=_prior, reverse=True)[: self.sentences]
-        texts = [
-            f"{s.before} {s.text}" if self.read == "context" and s.before else s.text for s in pool
-        ]
-        scores = self.model.score(question.search, texts)
-        w = self.standing_weight
+        texts = [s.text for s in pool]
+        # "paragraph": each sentence is also read after the one before it, and a passage
+        # stands by the better of the two readings; the answer is still chosen by the
+        # sentence alone (read with its neighbour, the one after an answer looks right).
+        framed = [i for i, s in enumerate(pool) if self.read == "paragraph" and s.before]
+        scores = self.model.score(
+            question.search, texts + [f"{pool[i].before} {pool[i].text}" for i in framed]
+        )
+        alone = scores[: len(pool)]
+        standing = {i: float(alone[i]) for i in range(len(pool))}
+        for i, score in zip(framed, scores[len(pool) :], strict=True):
+            standing[i] = max(standing[i], float(score))
         scored = [
-            replace(s, relevance=float(p), rank=float(p) + w * s.standing)
-            for s, p in zip(pool, scores, strict=True)
+            replace(s, relevance=float(p), rank=float(p)) for s, p in zip(pool, alone, strict=True)
         ]
+        passage_scores = [(s.chunk_id, standing[i]) for i, s in enumerate(pool)]
         scored.sort(key=lambda s: s.rank, reverse=True)
-        return Ranked(_by_best_sentence(hits, scored), tuple(scored), self.min_relevance, self.name)
+        return Ranked(
+            _by_best_sentence(hits, passage_scores), tuple(scored), self.min_relevance, self.name
+        )
 
 
 def _prior(sentence: Sentence) -> float:
@@ -133,11 +140,12 @@ def _prior(sentence: Sentence) -> float:
     return 0.35 * sentence.lexical + 0.35 * sentence.standing
 
 
-def _by_best_sentence(hits: tuple[Hit, ...], scored: list[Sentence]) -> tuple[Hit, ...]:
-    """Passages in the order of their best scored sentence; the others after, as retrieved."""
+def _by_best_sentence(hits: tuple[Hit, ...], scored: list[tuple[int, float]]) -> tuple[Hit, ...]:
+    """Passages in the order of their best scored sentence, ``(chunk_id, score)``; the
+    others after, as retrieved."""
     best: dict[int, float] = {}
-    for s in scored:
-        best[s.chunk_id] = max(best.get(s.chunk_id, 0.0), s.rank)
+    for chunk_id, score in scored:
+        best[chunk_id] = max(best.get(chunk_id, 0.0), score)
 
     def place(i: int) -> tuple[bool, float, int]:
         chunk = hits[i].chunk.id
