@@ -104,13 +104,30 @@ def test_the_model_reads_no_more_sentences_than_configured(tmp_path: Path) -> No
     assert [len(batch) for batch in scorer.read] == [2]
 
 
+def test_only_the_best_sentences_are_read_again_in_their_paragraph(tmp_path: Path) -> None:
+    scorer = ScriptedScorer({"Orla Brenn": 0.9, "Ferries": 0.5, "chairs": 0.4})
+    service = _service(tmp_path, scorer, read="paragraph", framed=2)
+    reranker, retriever = _reranker(service)
+    question = analyse_question("Who is the harbour master of Lindqvist?")
+    reranker.rerank(question, retriever.search(question))
+    alone, framed = scorer.read
+    assert len(alone) == 6
+    # The two best alone, each after the sentence before it in its paragraph.
+    assert framed == [
+        "So what should we read into the post by the harbour master of Lindqvist? The harbour "
+        "master of Lindqvist is Orla Brenn, who took the post in 2024.",
+        "The harbour master of Lindqvist is Orla Brenn, who took the post in 2024. Ferries to "
+        "Lindqvist run twice a day.",
+    ]
+
+
 @pytest.mark.parametrize("read", ["sentence", "paragraph"])
 def test_read_in_its_paragraph_a_sentence_moves_its_passage_not_the_answer(
     tmp_path: Path, read: str
 ) -> None:
     # "Fishing boats stayed in port." answers only read after "Storms closed the harbour".
     scorer = ScriptedScorer({"for two days. Fishing": 0.95, "Orla Brenn": 0.6})
-    service = _service(tmp_path, scorer, read=read)
+    service = _service(tmp_path, scorer, read=read, framed=6)
     reranker, retriever = _reranker(service)
     question = analyse_question("Who is the harbour master of Lindqvist?")
     ranked = reranker.rerank(question, retriever.search(question))

@@ -63,8 +63,8 @@ def run_load(
     """Index ``seeds``, serve them from ``replicas`` processes (sharing the PostgreSQL
     database at ``store_url``, or each reading the index folder), and hammer
     ``/api/ask``, each client going round the replicas; print the figures."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCQA_")}
-    env["DOCQA_INDEX_DIR"] = str(work / "load-index")
+    env = dict(os.environ, DOCQA_INDEX_DIR=str(work / "load-index"))  # settings pass through
+    env.pop("DOCQA_STORE__URL", None)
     if store_url:
         env["DOCQA_STORE__URL"] = store_url
     docqa = [sys.executable, "-m", "app.cli"]

@@ -47,4 +47,5 @@ def make_reranker(
         sentences=options.sentences,
         min_relevance=options.min_relevance,
         read=options.read,
+        framed=options.framed,
     )

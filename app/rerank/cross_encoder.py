@@ -91,6 +91,7 @@ class CrossEncoderReranker:
         sentences: int,
         min_relevance: float,
         read: str = "sentence",
+        framed: int = 6,
     ) -> None:
         self.model = model
         self.statistics = statistics
@@ -98,6 +99,7 @@ class CrossEncoderReranker:
         self.sentences = sentences
         self.min_relevance = min_relevance
         self.read = read
+        self.framed = framed
 
     @property
     def name(self) -> str:
@@ -113,18 +115,20 @@ class CrossEncoderReranker:
         hits = tuple(hits)
         found = candidate_sentences(question, hits[: self.passages], self.statistics)
         pool = sorted(found, key=_prior, reverse=True)[: self.sentences]
-        texts = [s.text for s in pool]
-        # "paragraph": each sentence is also read after the one before it, and a passage
-        # stands by the better of the two readings; the answer is still chosen by the
-        # sentence alone (read with its neighbour, the one after an answer looks right).
-        framed = [i for i, s in enumerate(pool) if self.read == "paragraph" and s.before]
-        scores = self.model.score(
-            question.search, texts + [f"{pool[i].before} {pool[i].text}" for i in framed]
-        )
-        alone = scores[: len(pool)]
+        alone = self.model.score(question.search, [s.text for s in pool])
+        # "paragraph": the best few sentences are also read after the one before them,
+        # and a passage stands by the better of the two readings; the answer is still
+        # chosen by the sentence alone (read with its neighbour, the sentence after an
+        # answer looks right too).
         standing = {i: float(alone[i]) for i in range(len(pool))}
-        for i, score in zip(framed, scores[len(pool) :], strict=True):
-            standing[i] = max(standing[i], float(score))
+        if self.read == "paragraph":
+            best = sorted(range(len(pool)), key=lambda i: -alone[i])[: self.framed]
+            framed = [i for i in best if pool[i].before]
+            scores = self.model.score(
+                question.search, [f"{pool[i].before} {pool[i].text}" for i in framed]
+            )
+            for i, score in zip(framed, scores, strict=True):
+                standing[i] = max(standing[i], float(score))
         scored = [
             replace(s, relevance=float(p), rank=float(p)) for s, p in zip(pool, alone, strict=True)
         ]
