@@ -8,9 +8,10 @@ as one version. Unchanged documents are never read past their bytes, never re-em
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from app.sources import (
     Candidate,
     content_hash,
     discover,
+    document_groups,
     extract_document,
     printable_name,
     read_source,
@@ -50,6 +52,7 @@ class IndexReport:
     reused_documents: int = 0
     new_documents: int = 0
     removed_documents: int = 0
+    regrouped_documents: int = 0  # kept documents whose access groups changed
     duplicates: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     embed_seconds: float = 0.0
@@ -72,11 +75,13 @@ class IndexReport:
 
 @dataclass(frozen=True)
 class Pipeline:
-    """How files become stored documents: limits, chunking and the embedder."""
+    """How files become stored documents: limits, chunking, the embedder, and the groups
+    of documents nothing else names."""
 
     embeddings: Embeddings
     chunking: ChunkingSettings
     sources: SourceSettings
+    default_groups: tuple[str, ...] = ("everyone",)
 
 
 def build_index(
@@ -88,11 +93,13 @@ def build_index(
     removals: Sequence[str] = (),
     progress: bool = False,
     batch_size: int = BATCH,
+    observe: Callable[[int, int], None] | None = None,
 ) -> IndexReport:
     """Index the documents under ``paths`` into ``backend`` as ``spec`` says.
 
     Raises ``NoDocumentsError`` (leaving any existing index untouched) when a ``sync``
-    run finds nothing under ``paths`` that can be indexed.
+    run finds nothing under ``paths`` that can be indexed. ``observe(done, total)`` is
+    told after each batch.
     """
     started = time.perf_counter()
     found = list(discover(paths))
@@ -113,6 +120,8 @@ def build_index(
                             break
                         _fill(batch, candidates, pipeline, report)
                     bar.update(len(batch.sources))
+                    if observe is not None:
+                        observe(bar.n, len(candidates))
                 try:
                     published = writer.publish()
                 except NoDocumentsError:
@@ -124,6 +133,7 @@ def build_index(
     report.unchanged = published.version is None
     report.documents, report.chunks = published.documents, published.chunks
     report.removed_documents = published.removed
+    report.regrouped_documents = published.regrouped
     report.total_seconds = time.perf_counter() - started
     return report
 
@@ -133,7 +143,8 @@ def _fill(
 ) -> None:
     """Record every source of ``batch``: kept, copied, skipped, or extracted and embedded."""
     pending: list[tuple[SourceDocument, list[Chunk]]] = []
-    copies: list[tuple[str, int]] = []  # same bytes twice in the batch: (source, of pending)
+    # Same bytes twice in the batch: (source, its groups, which pending document).
+    copies: list[tuple[str, tuple[str, ...], int]] = []
     first: dict[str, int] = {}
     for source in batch.sources:
         candidate = candidates.get(source)
@@ -146,16 +157,17 @@ def _fill(
             _skip(batch, report, source, str(exc))
             continue
         sha = content_hash(data)
+        groups = document_groups(candidate, data, pipeline.default_groups)
         if batch.stored.get(source) == sha:
-            batch.keep(source, sha)
+            batch.keep(source, sha, groups)
             report.reused_documents += 1
         elif sha in first:
-            copies.append((source, first[sha]))
-        elif batch.reuse(source, sha):
+            copies.append((source, groups, first[sha]))
+        elif batch.reuse(source, sha, groups):
             report.reused_documents += 1
         else:
             try:
-                document = extract_document(candidate, data, pipeline.sources)
+                document = extract_document(candidate, data, pipeline.sources, groups)
             except SourceError as exc:
                 _skip(batch, report, source, str(exc))
                 continue
@@ -167,14 +179,11 @@ def _fill(
         batch.add(document, chunks, vectors[at : at + len(chunks)])
         at += len(chunks)
         report.new_documents += 1
-    for source, of in copies:  # a duplicate is named at publication; its vectors are shared
+    for source, groups, of in copies:  # a duplicate is named at publication; vectors shared
         document, chunks = pending[of]
         start = sum(len(c) for _, c in pending[:of])
-        batch.add(_renamed(document, source), chunks, vectors[start : start + len(chunks)])
-
-
-def _renamed(document: SourceDocument, source: str) -> SourceDocument:
-    return SourceDocument(source, document.text, document.title, document.date, document.sha256)
+        copy = dataclasses.replace(document, source=source, groups=groups, path=None)
+        batch.add(copy, chunks, vectors[start : start + len(chunks)])
 
 
 def _skip(batch: Batch, report: IndexReport, source: str, reason: str) -> None:

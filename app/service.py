@@ -6,7 +6,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -26,6 +26,7 @@ from app.answer.generative.verify import Verifier
 from app.embeddings import ArrayEmbeddings, embedder_id, embedding_dimension, make_embeddings
 from app.embeddings.question import QuestionEncoder
 from app.errors import IndexStoreError, QuestionError, StoreUnavailableError
+from app.feedback import FeedbackLog, Verdict, record_of, refusal_record, user_label
 from app.indexing import IndexReport, Pipeline, build_index
 from app.prompts import load_prompt
 from app.question.analysis import Question, analyse_question, parse_day
@@ -33,9 +34,9 @@ from app.rerank import PairScorer, Reranker, make_pair_scorer, make_reranker
 from app.retrieval.hybrid import HybridRetriever
 from app.settings import Settings
 from app.sources import printable_name
-from app.store import Backend, BuildSpec, Store, make_backend
+from app.store import Backend, BuildSpec, DocumentInfo, Store, make_backend
 from app.text.clean import first_invalid
-from app.types import Answer, Delta, SourceDocument
+from app.types import Answer, Delta, Reader, SourceDocument
 
 __all__ = ["DocQA"]
 
@@ -93,13 +94,20 @@ class DocQA:
         progress: bool = False,
         mode: Literal["sync", "merge"] = "sync",
         removals: Sequence[str] = (),
+        observe: Callable[[int, int], None] | None = None,
     ) -> IndexReport:
         """Index the documents under ``paths``, re-embedding only what changed.
 
-        ``sync`` (``docqa index``): the index then holds exactly those documents; index
-        workers given the same paths share the work. ``merge``: they are added or
-        replaced, ``removals`` dropped, every other document kept.
+        ``sync`` (``docqa index``): the index then holds exactly those documents, and the
+        documents uploaded over the API; index workers given the same paths share the
+        work. ``merge``: they are added or replaced, ``removals`` dropped, every other
+        document kept. ``observe(done, total)`` follows the run's progress.
         """
+        uploads = self.settings.uploads_folder
+        if mode == "sync" and uploads.is_dir() and uploads.resolve() not in {
+            Path(p).resolve() for p in paths
+        }:
+            paths = [*paths, uploads]
         spec = BuildSpec(
             embedder=self.embedder,
             dimension=embedding_dimension(self.settings.embedding),
@@ -108,9 +116,20 @@ class DocQA:
             rebuild=rebuild,
             key=_run_key(paths) if mode == "sync" else "",
         )
-        pipeline = Pipeline(self.embeddings, self.settings.chunking, self.settings.sources)
+        pipeline = Pipeline(
+            self.embeddings,
+            self.settings.chunking,
+            self.settings.sources,
+            tuple(self.settings.access.default_groups),
+        )
         return build_index(
-            paths, self.backend, pipeline, spec, removals=removals, progress=progress
+            paths,
+            self.backend,
+            pipeline,
+            spec,
+            removals=removals,
+            progress=progress,
+            observe=observe,
         )
 
     def _current(self) -> _Live:
@@ -266,9 +285,10 @@ class DocQA:
         history: Sequence[Mapping[str, Any]] | None = None,
         since: str | date | None = None,
         until: str | date | None = None,
+        reader: Reader | None = None,
     ) -> Question:
         """Check a question and its date range, and analyse it (a follow-up made standalone)."""
-        return self._query(question, history, since, until)[1]
+        return self._query(question, history, since, until, reader)[1]
 
     def _query(
         self,
@@ -276,11 +296,13 @@ class DocQA:
         history: Sequence[Mapping[str, Any]] | None,
         since: str | date | None,
         until: str | date | None,
+        reader: Reader | None,
     ) -> tuple[_Live, Question]:
         """The live index version the question will use, and the analysed question.
 
         The question and dates are checked before the index is opened: a bad question
-        is the asker's to fix whatever the state of the index.
+        is the asker's to fix whatever the state of the index. ``reader``'s groups go
+        into the question: every search it makes keeps to what they may read.
         """
         question = self.check_question(question)
         self.check_history(history)
@@ -292,7 +314,8 @@ class DocQA:
             raise QuestionError(f"The date range is empty: since {start} is after until {end}.")
         live = self._current()  # one index version for the whole question
         search = live.answerer.standalone(question, history)
-        return live, analyse_question(question, search, start, end)
+        groups = reader.groups if reader is not None else None
+        return live, analyse_question(question, search, start, end, groups)
 
     def ask(
         self,
@@ -300,15 +323,17 @@ class DocQA:
         history: Sequence[Mapping[str, Any]] | None = None,
         since: str | date | None = None,
         until: str | date | None = None,
+        reader: Reader | None = None,
     ) -> Answer:
         """Answer one question from the index, with citations.
 
         ``history`` holds earlier ``{"role": "user"|"assistant", "content": str}``
         messages of the same chat; a follow-up is answered in their light. ``since`` and
-        ``until`` (``YYYY-MM-DD``) keep to articles published in that range.
+        ``until`` (``YYYY-MM-DD``) keep to articles published in that range; ``reader``
+        (None: no restriction) to the documents they may read.
         """
         started = time.perf_counter()
-        live, analysed = self._query(question, history, since, until)
+        live, analysed = self._query(question, history, since, until, reader)
         answer: Answer = live.chain.invoke(analysed)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
@@ -319,13 +344,14 @@ class DocQA:
         history: Sequence[Mapping[str, Any]] | None = None,
         since: str | date | None = None,
         until: str | date | None = None,
+        reader: Reader | None = None,
     ) -> Iterator[Delta | Answer]:
         """``ask`` as it is written: ``Delta`` pieces, then the finished ``Answer``.
 
         The question is checked before the first item, so a bad one raises at once.
         """
         started = time.perf_counter()
-        live, analysed = self._query(question, history, since, until)
+        live, analysed = self._query(question, history, since, until, reader)
 
         def events() -> Iterator[Delta | Answer]:
             state = live.steps.invoke(analysed)
@@ -340,14 +366,60 @@ class DocQA:
 
         return events()
 
-    def document(self, key: str) -> SourceDocument | None:
-        """A document of the live index by its public key, or None."""
-        return self.store.document_by_key(key)
+    def document(self, key: str, reader: Reader | None = None) -> SourceDocument | None:
+        """A document of the live index by its public key, or None (also when ``reader``
+        may not read it: a closed document and a missing one look the same)."""
+        return self.store.document_by_key(key, reader.groups if reader is not None else None)
 
-    def examples(self, count: int = 4) -> list[str]:
-        """Questions that suit the loaded documents: what are their most named things?"""
+    def catalogue(self, offset: int = 0, limit: int = 100) -> list[DocumentInfo]:
+        """The live index's documents, in source order, without texts."""
+        return self.store.catalogue(offset, limit)
+
+    @cached_property
+    def feedback_log(self) -> FeedbackLog:
+        """Where readers' feedback is kept (the store's database, outside its versions)."""
+        return self.backend.feedback()
+
+    def feedback(
+        self,
+        verdict: Verdict,
+        question: str,
+        answer: str,
+        citations: Sequence[Mapping[str, Any]],
+        reader: Reader | None = None,
+        comment: str | None = None,
+    ) -> dict[str, Any]:
+        """Keep a reader's verdict on an answer; returns the record as stored."""
+        record = record_of(
+            verdict,
+            question,
+            answer,
+            [dict(c) for c in citations],
+            self._version_now(),
+            self._user(reader),
+            comment,
+        )
+        self.feedback_log.add(record)
+        return record
+
+    def note_refusal(self, answer: Answer, reader: Reader | None = None) -> None:
+        """Keep a question the documents did not answer (edges call it for their readers)."""
+        if answer.refused:
+            self.feedback_log.add(refusal_record(answer, self._version_now(), self._user(reader)))
+
+    def _user(self, reader: Reader | None) -> str | None:
+        user = reader.user if reader is not None else None
+        return user_label(user, self.settings.feedback.keep_user_ids)
+
+    def _version_now(self) -> str | None:
+        live = self._live
+        return live.version if live is not None else None
+
+    def examples(self, count: int = 4, reader: Reader | None = None) -> list[str]:
+        """Questions that suit the documents ``reader`` may read: their most named things."""
         names: Counter[str] = Counter()
-        for text in self.store.sample_texts(40):
+        groups = reader.groups if reader is not None else None
+        for text in self.store.sample_texts(40, groups):
             seen = set(_NAMES.findall(text)) - _NOT_NAMES
             names.update(seen)  # counted once per document: spread beats repetition
         picked = [name for name, n in names.most_common(count) if n > 1] or [

@@ -15,15 +15,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = [
     "PROMPTS_DIR",
+    "AccessSettings",
     "AnswerSettings",
+    "AuthSettings",
     "ChunkingSettings",
     "DenseSettings",
     "EmbeddingSettings",
+    "FeedbackSettings",
     "RerankSettings",
     "RetrievalSettings",
     "ServerSettings",
     "Settings",
     "SourceSettings",
+    "UploadSettings",
     "VerifySettings",
 ]
 
@@ -191,6 +195,83 @@ class VerifySettings(BaseModel):
     min_support: float = Field(0.66, ge=0, le=1, description="Below this a sentence is unsupported")
 
 
+_GROUP = r"^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}$"
+
+
+def group_names(value: object) -> object:
+    """A comma-separated string of group names as a list (settings come as strings)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class AccessSettings(BaseModel):
+    """Who may read each document: the groups a document gets when nothing names them."""
+
+    # Every verified user is in "everyone": by default every document is readable by all.
+    default_groups: Annotated[list[Annotated[str, Field(pattern=_GROUP)]], NoDecode] = Field(
+        default_factory=lambda: ["everyone"],
+        min_length=1,
+        description="Groups of documents that neither access.yaml nor front matter names",
+    )
+
+    _split = field_validator("default_groups", mode="before")(group_names)
+
+
+class AuthSettings(BaseModel):
+    """Who is asking: a portal signs a short-lived JWT for its logged-in user.
+
+    With none of the key settings, there are no user identities: the static API token
+    (if any) guards the server and every caller reads every document.
+    """
+
+    jwt_secret: SecretStr | None = Field(None, description="HS256 shared secret")
+    jwt_public_key_file: Path | None = Field(None, description="PEM public key (RS256/ES256)")
+    jwks_file: Path | None = Field(None, description="A JWKS file (RS256/ES256), read from disk")
+    audience: str | None = Field(None, description="The aud a token must carry")
+    issuer: str | None = Field(None, description="The iss a token must carry")
+    user_claim: str = Field("sub", min_length=1)
+    groups_claim: str = Field("groups", min_length=1)
+    admin_group: str = Field("docqa-admin", pattern=_GROUP)
+    # Clocks of the portal and of docqa differ a little.
+    leeway_seconds: int = Field(30, ge=0, le=600, description="Clock skew allowed on exp/nbf")
+    # A longer-lived token is a credential, not a session hand-over.
+    max_lifetime_seconds: int = Field(
+        24 * 3600, ge=60, le=30 * 24 * 3600, description="Tokens living longer are refused"
+    )
+
+    @field_validator("jwt_secret", mode="after")
+    @classmethod
+    def _blank_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+    @property
+    def enabled(self) -> bool:
+        """Whether user tokens are verified at all."""
+        return bool(self.jwt_secret or self.jwt_public_key_file or self.jwks_file)
+
+
+class UploadSettings(BaseModel):
+    """Documents sent over the API (`POST /api/documents`)."""
+
+    # Where uploaded files are kept (and indexed from); default: `uploads` in the index
+    # folder. Every `docqa index PATH` keeps them in the index too.
+    folder: Path | None = Field(None, description="Where uploaded files are kept")
+    max_files: int = Field(20, ge=1, le=10_000, description="Files in one upload")
+    max_total_mb: int = Field(50, ge=1, le=4096, description="Bytes of one upload, all files")
+    max_zip_files: int = Field(1000, ge=1, le=100_000, description="Files inside one zip")
+    # A zip bomb inflates a few kilobytes into gigabytes: its declared sizes are checked
+    # against this before anything is written.
+    max_zip_ratio: int = Field(100, ge=2, le=10_000, description="Largest zip inflation ratio")
+
+
+class FeedbackSettings(BaseModel):
+    """Readers' verdicts on answers, and the questions nobody could answer."""
+
+    keep_user_ids: bool = Field(False, description="Store user ids as given, not hashed")
+    max_comment_chars: int = Field(2000, ge=0, le=20_000)
+
+
 class ServerSettings(BaseModel):
     """How `docqa serve` treats slow and persistent clients."""
 
@@ -202,8 +283,11 @@ class ServerSettings(BaseModel):
     login_rate: str = Field(
         "10/minute", description="Sign-in attempts per client address (limits notation)"
     )
+    question_rate: str = Field(
+        "60/minute", description="Questions per verified user (limits notation)"
+    )
 
-    @field_validator("login_rate")
+    @field_validator("login_rate", "question_rate")
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse
@@ -253,6 +337,10 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     server: ServerSettings = ServerSettings()
+    auth: AuthSettings = AuthSettings()
+    access: AccessSettings = AccessSettings()
+    uploads: UploadSettings = UploadSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     store: StoreSettings = StoreSettings()
     sources: SourceSettings = SourceSettings()
@@ -261,6 +349,11 @@ class Settings(BaseSettings):
     rerank: RerankSettings = RerankSettings()
     answer: AnswerSettings = AnswerSettings()
     verify: VerifySettings = VerifySettings()
+
+    @property
+    def uploads_folder(self) -> Path:
+        """Where documents sent over the API are kept."""
+        return self.uploads.folder or self.index_dir / "uploads"
 
     @property
     def refusal_threshold(self) -> float:

@@ -13,6 +13,7 @@ __all__ = [
     "Citation",
     "Delta",
     "Hit",
+    "Reader",
     "Skipped",
     "SourceDocument",
 ]
@@ -28,6 +29,23 @@ class SourceDocument:
     date: str | None
     sha256: str
     path: Path | None = None
+    # Access groups: a reader who shares one may read it (see app/sources/access.py).
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is asking: a verified user with their access groups, or a caller who may read
+    everything (a service account with the API token, or a server with no identities)."""
+
+    user: str | None = None
+    groups: frozenset[str] | None = None  # None: every document
+    admin: bool = False
+
+    @property
+    def restricted(self) -> bool:
+        """Whether some documents are closed to this reader."""
+        return self.groups is not None
 
 
 @dataclass(frozen=True)

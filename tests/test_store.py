@@ -12,7 +12,7 @@ import pytest
 from app.errors import IndexMismatchError, IndexStoreError
 from app.service import DocQA
 from app.settings import EmbeddingSettings, Settings
-from app.store import DateWindow, Store, document_key
+from app.store import Filter, Store, document_key
 from app.text.analysis import analyse
 from tests.conftest import CountingFakeEmbeddings, on_postgres
 
@@ -38,7 +38,7 @@ def test_dense_search_finds_a_chunk_by_its_own_vector_first(store: Store) -> Non
 
 
 def test_a_date_window_is_applied_inside_both_searches(store: Store) -> None:
-    march = DateWindow(since=date(2026, 3, 1))
+    march = Filter(since=date(2026, 3, 1))
     (rail,) = {c.doc_id for c in store.chunks(store.chunk_ids()) if "rail" in c.text.lower()}
     vector = _vector(store, store.chunk_ids()[0])
     dense = store.dense_search(vector, 10, march)
@@ -47,7 +47,7 @@ def test_a_date_window_is_applied_inside_both_searches(store: Store) -> None:
     terms = analyse(["river flooded rail strike"])[0]
     lexical = store.lexical_search(terms, 10, march)
     assert {c.doc_id for c in store.chunks([i for i, s in lexical.items() if s > 0])} == {rail}
-    assert store.dense_search(vector, 10, DateWindow(until=date(2025, 12, 31))) == []
+    assert store.dense_search(vector, 10, Filter(until=date(2025, 12, 31))) == []
 
 
 def test_lexical_search_scores_the_best_and_the_chunks_asked_about(store: Store) -> None:
@@ -152,3 +152,82 @@ def test_an_unreachable_database_is_named_without_its_password(
     assert "Cannot reach the database at" in message
     assert "s3cret" not in message
     assert "DOCQA_STORE__URL" in message
+
+
+@pytest.fixture
+def grouped(any_service: DocQA, corpus: Path) -> Store:
+    """The corpus with an access file: the rail article for finance only, the harvest
+    report for hr by its front matter, the flood report for the defaults."""
+    (corpus / "access.yaml").write_text(
+        "rules:\n  - match: 'gamma.*'\n    groups: [finance]\n  - match: '*.md'\n"
+        "    groups: [finance]\n",
+        encoding="utf-8",
+    )
+    beta = corpus / "beta.md"
+    beta.write_text(beta.read_text().replace("---\ntitle", "---\ngroups: [hr]\ntitle"))
+    any_service.index([corpus])
+    return any_service.store
+
+
+def _doc_sources(store: Store, chunk_ids: object) -> set[str]:
+    ids = sorted({c.doc_id for c in store.chunks(list(chunk_ids))})  # type: ignore[call-overload]
+    return {source.rsplit("/", 1)[-1] for source, *_ in store.document_meta(ids).values()}
+
+
+def test_access_groups_are_applied_inside_both_searches(grouped: Store) -> None:
+    everything = grouped.chunk_ids()
+    vector = _vector(grouped, everything[0])
+    terms = analyse(["river flooded rail strike apple harvest"])[0]
+    expected = {
+        frozenset({"finance"}): {"gamma.html"},
+        frozenset({"hr"}): {"beta.md"},
+        frozenset({"everyone"}): {"alpha.txt"},
+        frozenset({"everyone", "finance"}): {"alpha.txt", "gamma.html"},
+        frozenset(): set(),
+    }
+    for groups, sources in expected.items():
+        where = Filter(groups=groups)
+        dense = grouped.dense_search(vector, 10, where)
+        assert _doc_sources(grouped, [i for i, _ in dense]) == sources, groups
+        lexical = grouped.lexical_search(terms, 10, where)
+        assert _doc_sources(grouped, [i for i, s in lexical.items() if s > 0]) == sources
+    # Groups and dates together: finance's article is from March.
+    both = Filter(since=date(2026, 3, 1), groups=frozenset({"everyone"}))
+    assert grouped.dense_search(vector, 10, both) == []
+
+
+def test_a_document_is_fetched_and_sampled_only_by_those_who_may_read_it(grouped: Store) -> None:
+    by_name = {i.source.rsplit("/", 1)[-1]: i for i in grouped.catalogue()}
+    assert {n: i.groups for n, i in by_name.items()} == {
+        "alpha.txt": ("everyone",),
+        "beta.md": ("hr",),
+        "gamma.html": ("finance",),
+    }
+    key = by_name["gamma.html"].key
+    assert grouped.document_by_key(key, frozenset({"hr", "everyone"})) is None
+    found = grouped.document_by_key(key, frozenset({"finance"}))
+    assert found is not None and found.groups == ("finance",)
+    assert grouped.document_by_key(key) is not None  # no restriction: a service account
+    assert all("Apple" in t for t in grouped.sample_texts(10, frozenset({"hr"})))
+    assert len(grouped.sample_texts(10, frozenset({"hr"}))) == 1
+    assert len(grouped.sample_texts(10)) == 3
+
+
+def test_changing_groups_changes_metadata_and_embeds_nothing(
+    any_service: DocQA, corpus: Path, fake_embeddings: CountingFakeEmbeddings
+) -> None:
+    any_service.index([corpus])
+    embedded = fake_embeddings.embedded
+    (corpus / "access.yaml").write_text(
+        "rules:\n  - match: 'alpha.txt'\n    groups: [legal]\n", encoding="utf-8"
+    )
+    report = any_service.index([corpus])
+    assert fake_embeddings.embedded == embedded
+    assert report.regrouped_documents == 1 and report.new_documents == 0
+    assert report.version is not None
+    store = any_service.store
+    alpha = next(i for i in store.catalogue() if i.source.endswith("alpha.txt"))
+    assert alpha.groups == ("legal",)
+    vector = _vector(store, store.chunk_ids()[0])
+    found = store.dense_search(vector, 10, Filter(groups=frozenset({"legal"})))
+    assert _doc_sources(store, [i for i, _ in found]) == {"alpha.txt"}

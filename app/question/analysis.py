@@ -27,6 +27,8 @@ class Question:
     acronym: str | None = None  # the short form asked to be spelled out ("TTP")
     since: date | None = None
     until: date | None = None
+    # The asker's access groups: only documents sharing one are searched (None: all).
+    groups: frozenset[str] | None = None
 
 
 def analyse_question(
@@ -34,6 +36,7 @@ def analyse_question(
     search: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    groups: frozenset[str] | None = None,
 ) -> Question:
     """Analyse ``asked`` (retrieved as ``search``, when a follow-up was rewritten)."""
     search = search or asked
@@ -46,6 +49,7 @@ def analyse_question(
         acronym=asked_acronym(search),
         since=since,
         until=until,
+        groups=groups,
     )
 
 

@@ -13,7 +13,7 @@ from app.embeddings.question import QuestionEncoder
 from app.question.acronyms import defines
 from app.question.analysis import Question, analyse_question
 from app.settings import RetrievalSettings
-from app.store import DateWindow, Store
+from app.store import Filter, Store
 from app.types import Chunk, Hit
 
 __all__ = ["HybridRetriever", "hit_from_document", "hit_to_document"]
@@ -57,15 +57,16 @@ class HybridRetriever(BaseRetriever):
     settings: RetrievalSettings
 
     def search(self, question: Question, k: int | None = None) -> list[Hit]:
-        """The best ``k`` chunks for ``question``, best first, from articles dated in its range."""
+        """The best ``k`` chunks for ``question``, best first, from articles dated in its range
+        that its asker may read."""
         k = k or self.settings.top_k
         n, weight = self.settings.candidates, self.settings.dense_weight
         if weight is None:  # Settings sets it from the embedder
             raise ValueError("retrieval.dense_weight is unset")
-        window = DateWindow.of(question.since, question.until)
+        where = Filter.of(question.since, question.until, question.groups)
         q = self.encoder(question.search)
-        dense = dict(self.store.dense_search(q, n, window))
-        scores = self.store.lexical_search(question.terms, n, window, also=list(dense))
+        dense = dict(self.store.dense_search(q, n, where))
+        scores = self.store.lexical_search(question.terms, n, where, also=list(dense))
         pool = set(dense) | {i for i, s in scores.items() if s > 0}
         lexical: dict[int, float] = {}
         if scores and (scale := max(scores.values())) > 0:

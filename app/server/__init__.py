@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from html import escape
 from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -27,8 +28,11 @@ from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import DocQAError
-from app.server.api import api_error, document_limits, make_router
-from app.server.guard import COOKIE, Guard, token_matches
+from app.jobs import Jobs
+from app.server.api import QuestionRate, api_error, document_limits, make_router
+from app.server.manage import make_manage_router
+from app.server.guard import COOKIE, Guard
+from app.server.identity import Identities, IdentityError
 from app.server.protocol import timed_protocol
 from app.service import DocQA
 from app.settings import Settings
@@ -44,6 +48,7 @@ EMBED_FILES = {"embed.js", "embed.css", "widget.js"}
 def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = True) -> ASGIApp:
     """The whole server as one ASGI app; the model and index load before it serves."""
     service = service or DocQA(settings)
+    jobs = Jobs(service)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -53,6 +58,7 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
         except DocQAError as exc:  # serve anyway: /api/health says what to do
             logger.warning("not ready: %s", exc)
         yield
+        await run_in_threadpool(jobs.close)
 
     # Swagger UI's files come from the fastapi-offline package, served at /docs/assets:
     # the API page needs no CDN and, with its own script file, no inline script.
@@ -68,7 +74,7 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.embed_origins,  # never "*", never an echo of any Origin
-        allow_methods=["GET", "POST"],
+        allow_methods=["GET", "POST", "DELETE"],
         allow_headers=["authorization", "content-type"],
         max_age=600,
     )
@@ -97,24 +103,26 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
             500, "internal", "Something went wrong inside docqa; the request was not answered."
         )
 
-    token = settings.api_token.get_secret_value() if settings.api_token else None
-    app.include_router(make_router(service))
+    identities = Identities(settings)  # a bad key file is a ConfigError at start
+    app.include_router(make_router(service, QuestionRate(settings.server.question_rate)))
+    app.include_router(make_manage_router(service, jobs, identities.required))
     openapi = app.openapi
     app.openapi = lambda: document_limits(openapi(), settings.max_question_chars)  # type: ignore[method-assign]
     _add_api_fallback(app)
     _add_docs_page(app)
     _add_embed_routes(app)
-    _add_login(app, token, settings.server.login_rate)
+    _add_login(app, identities, settings.server.login_rate)
     if ui:
         from app.server.ui import mount_ui
 
-        mount_ui(app, service)
+        mount_ui(app, service, identities)
     return Guard(
         app,
-        token=token,
+        identities=identities,
         max_body_bytes=settings.max_body_bytes,
         frame_origins=settings.embed_origins,
         body_timeout=settings.server.body_timeout,
+        upload_bytes=settings.uploads.max_total_mb * 1024 * 1024,
     )
 
 
@@ -200,7 +208,7 @@ autocomplete="current-password">{error}<button type="submit">Sign in</button></f
 </body></html>"""
 
 
-def _add_login(app: FastAPI, token: str | None, rate: str) -> None:
+def _add_login(app: FastAPI, identities: Identities, rate: str) -> None:
     # Attempts per client address; kept in this process (each replica counts its own).
     limiter, limit = MovingWindowRateLimiter(MemoryStorage()), parse(rate)
 
@@ -219,11 +227,13 @@ def _add_login(app: FastAPI, token: str | None, rate: str) -> None:
             page.headers["retry-after"] = str(wait)
             return page
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        offered = (form.get("token") or [""])[0]
-        if not token:
+        offered = (form.get("token") or [""])[0].strip()
+        if not identities.required:
             return RedirectResponse("/", status_code=303)
-        if not token_matches(offered, token):
-            message = '<p class="err">That token is not right. Ask whoever runs this server.</p>'
+        try:
+            identities.reader(offered)
+        except IdentityError as exc:
+            message = f'<p class="err">{escape(str(exc))} Ask whoever runs this server.</p>'
             return HTMLResponse(_LOGIN.format(error=message), status_code=401)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
@@ -25,11 +25,12 @@ from app.errors import (
     StoreUnavailableError,
 )
 from app.server.guard import error_payload
+from app.server.identity import EVERYTHING
 from app.service import DocQA
 from app.text.clean import replace_invalid
-from app.types import Delta
+from app.types import Answer, Delta, Reader
 
-__all__ = ["api_error", "document_limits", "make_router"]
+__all__ = ["QuestionRate", "api_error", "document_limits", "from_exception", "make_router", "reader_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -131,8 +132,51 @@ class ErrorOut(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 404, 405, 408, 413, 500, 503)
+    code: {"model": ErrorOut} for code in (400, 401, 404, 405, 408, 413, 429, 500, 503)
 }
+
+
+def reader_of(request: Request) -> Reader:
+    """Who sent ``request``, as the guard found out."""
+    reader = getattr(request.state, "reader", None)
+    return reader if isinstance(reader, Reader) else EVERYTHING
+
+
+class QuestionRate:
+    """Questions per verified user, kept in this process (each replica counts its own).
+
+    Callers without a user id (the API token's service accounts, an open single-user
+    server) are not counted: they are the operator's own.
+    """
+
+    def __init__(self, rate: str) -> None:
+        from limits import parse
+        from limits.storage import MemoryStorage
+        from limits.strategies import MovingWindowRateLimiter
+
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limit = parse(rate)
+        self.rate = rate
+
+    def refusal(self, request: Request) -> JSONResponse | None:
+        """A 429 with ``Retry-After`` when the asker is over the rate, else None."""
+        import time
+
+        reader = reader_of(request)
+        if reader.user is None or self._limiter.hit(self._limit, "ask", reader.user):
+            return None
+        who = reader.user
+        reset = self._limiter.get_window_stats(self._limit, "ask", who).reset_time
+        wait = max(1, int(reset - time.time()) + 1)
+        response = api_error(
+            429,
+            "too_many_questions",
+            f"Too many questions: the limit is {self.rate} (DOCQA_SERVER__QUESTION_RATE). "
+            f"Try again in {wait} seconds.",
+        )
+        response.headers["retry-after"] = str(wait)
+        return response
+
 
 
 def api_error(status: int, code: str, message: str) -> JSONResponse:
@@ -165,17 +209,29 @@ def document_limits(schema: dict[str, Any], max_question_chars: int) -> dict[str
     return schema
 
 
-def make_router(service: DocQA) -> APIRouter:
+def make_router(service: DocQA, rate: QuestionRate) -> APIRouter:
     """The ``/api`` routes over one ``DocQA``."""
     router = APIRouter(prefix="/api", responses=_ERRORS)
 
-    def arguments(body: AskRequest) -> tuple[Any, ...]:
-        return body.question, [m.model_dump() for m in body.history], body.since, body.until
+    def arguments(body: AskRequest, request: Request) -> tuple[Any, ...]:
+        history = [m.model_dump() for m in body.history]
+        return body.question, history, body.since, body.until, reader_of(request)
+
+    def noted(answer: Answer, request: Request) -> Answer:
+        if answer.refused:
+            try:
+                service.note_refusal(answer, reader_of(request))
+            except DocQAError as exc:  # the answer matters more than its record
+                logger.warning("refusal not recorded: %s", type(exc).__name__)
+        return answer
 
     @router.post("/ask", response_model=AnswerOut, summary="Answer a question, with citations")
-    async def ask(body: AskRequest) -> Any:
+    async def ask(body: AskRequest, request: Request) -> Any:
+        if (limited := rate.refusal(request)) is not None:
+            return limited
         try:
-            return (await run_in_threadpool(service.ask, *arguments(body))).to_dict()
+            answer = await run_in_threadpool(service.ask, *arguments(body, request))
+            return (await run_in_threadpool(noted, answer, request)).to_dict()
         except DocQAError as exc:
             return from_exception(exc)
 
@@ -189,11 +245,13 @@ def make_router(service: DocQA) -> APIRouter:
         response_class=StreamingResponse,
         responses={200: {"content": {"text/event-stream": {}}}},
     )
-    async def ask_stream(body: AskRequest) -> Any:
+    async def ask_stream(body: AskRequest, request: Request) -> Any:
+        if (limited := rate.refusal(request)) is not None:
+            return limited
         try:
             # The question is checked (and the index opened) before the response starts,
             # so a bad request is still a plain 4xx.
-            events = await run_in_threadpool(service.ask_stream, *arguments(body))
+            events = await run_in_threadpool(service.ask_stream, *arguments(body, request))
         except DocQAError as exc:
             return from_exception(exc)
 
@@ -203,7 +261,7 @@ def make_router(service: DocQA) -> APIRouter:
                     if isinstance(event, Delta):
                         yield _sse("delta", {"text": event.text})
                         continue
-                    result = event.to_dict()
+                    result = (await run_in_threadpool(noted, event, request)).to_dict()
                     yield _sse("citations", {k: result[k] for k in ("citations", "closest")})
                     yield _sse("done", result)
             except DocQAError as exc:
@@ -219,9 +277,9 @@ def make_router(service: DocQA) -> APIRouter:
         )
 
     @router.get("/documents/{key}", response_model=DocumentOut, summary="A cited document's text")
-    async def document(key: str) -> Any:
+    async def document(key: str, request: Request) -> Any:
         try:
-            found = await run_in_threadpool(service.document, key)
+            found = await run_in_threadpool(service.document, key, reader_of(request))
         except DocQAError as exc:
             return from_exception(exc)
         if found is None:
@@ -229,8 +287,8 @@ def make_router(service: DocQA) -> APIRouter:
             return api_error(
                 404,
                 "document_not_found",
-                f"No document '{shown}' in the current index; it may have been removed by a "
-                "rebuild. Ask the question again to get fresh citations.",
+                f"No document '{shown}' in the current index that you may read; it may have "
+                "been removed by a rebuild. Ask the question again to get fresh citations.",
             )
         return {
             "document": key,

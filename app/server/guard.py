@@ -1,5 +1,7 @@
-"""One ASGI layer in front of everything: which routes exist, token, body size and
-security headers.
+"""One ASGI layer in front of everything: which routes exist, who is asking (the API
+token or a user token), body size and security headers.
+
+The reader a request stands for is left in ``scope["state"]["reader"]`` for the routes.
 
 Pure ASGI (no ``BaseHTTPMiddleware``) so streamed answers pass straight through.
 
@@ -19,6 +21,8 @@ from http.cookies import SimpleCookie
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.server.identity import Identities, IdentityError
+
 __all__ = [
     "COOKIE",
     "OWN_PREFIXES",
@@ -26,6 +30,7 @@ __all__ = [
     "UI_ROUTES",
     "Guard",
     "error_payload",
+    "presented_token",
     "token_matches",
     "ui_route",
 ]
@@ -50,6 +55,8 @@ UI_ROUTES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = tuple(
     )
 )
 UI_BODY_LIMIT = 2 * 1024 * 1024  # Gradio posts carry the chat history
+UPLOAD_PATH = "/api/documents"
+_MULTIPART_ROOM = 64 * 1024
 
 
 def ui_route(method: str, path: str) -> bool:
@@ -67,21 +74,38 @@ def token_matches(offered: str, token: str) -> bool:
     return bool(offered) and hmac.compare_digest(offered.encode(), token.encode())
 
 
+def presented_token(authorization: str, cookie: str) -> str:
+    """The token a request carries: its bearer token, else the sign-in cookie's."""
+    if authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip()
+    if cookie:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(cookie)
+        except Exception:  # a malformed Cookie header is just not a token
+            return ""
+        if COOKIE in jar:
+            return jar[COOKIE].value
+    return ""
+
+
 class Guard:
-    """Bearer token or cookie (when configured), request body limit, security headers."""
+    """Who is asking (bearer token or cookie), request body limit, security headers."""
 
     def __init__(
         self,
         app: ASGIApp,
         *,
-        token: str | None,
+        identities: Identities,
         max_body_bytes: int,
         frame_origins: Iterable[str],
         body_timeout: float = 30.0,
+        upload_bytes: int = 50 * 1024 * 1024,
     ) -> None:
         self.app = app
-        self.token = token
+        self.identities = identities
         self.max_body_bytes = max_body_bytes
+        self.upload_bytes = upload_bytes
         self.body_timeout = body_timeout
         ancestors = " ".join(["'self'", *frame_origins])
         self.frame_policy = f"frame-ancestors {ancestors}".encode()
@@ -109,13 +133,18 @@ class Guard:
                 error_payload("not_found", f"There is no {_shown(path)} on this server."),
             )
             return
-        if self.token and not path.startswith(PUBLIC_PREFIXES) and not self._authorised(headers):
-            await self._refuse(scope, send_with_headers)
-            return
-        limit = self.max_body_bytes if path.startswith("/api/") else UI_BODY_LIMIT
+        if not path.startswith(PUBLIC_PREFIXES):
+            try:
+                reader = self.identities.reader(self._offered(headers))
+            except IdentityError as exc:
+                await self._refuse(scope, send_with_headers, str(exc))
+                return
+            scope.setdefault("state", {})["reader"] = reader
+        upload = path == UPLOAD_PATH and scope["method"] == "POST"
+        limit = self._limit(path, upload)
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send_with_headers, limit)
+            await _too_large(send_with_headers, limit, upload)
             return
         if scope["method"] in ("POST", "PUT", "PATCH"):
             # Read the body up front (it is small by construction) so an oversized one
@@ -137,10 +166,15 @@ class Guard:
             if body is None:
                 return  # the client went away
             if len(body) > limit:
-                await _too_large(send_with_headers, limit)
+                await _too_large(send_with_headers, limit, upload)
                 return
             receive = _replay(body, receive)
         await self.app(scope, receive, send_with_headers)
+
+    def _limit(self, path: str, upload: bool) -> int:
+        if upload:  # the files, and room for the form's own framing
+            return self.upload_bytes + _MULTIPART_ROOM
+        return self.max_body_bytes if path.startswith("/api/") else UI_BODY_LIMIT
 
     def _secured(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
         """The response's headers with ours added; a page's own policy gains frame-ancestors."""
@@ -155,23 +189,14 @@ class Guard:
             out.append((b"content-security-policy", self.frame_policy))
         return out + [h for h in self.headers if h[0] not in existing]
 
-    def _authorised(self, headers: dict[bytes, bytes]) -> bool:
-        assert self.token is not None
-        offered = ""
-        auth = headers.get(b"authorization", b"").decode("latin-1")
-        if auth[:7].lower() == "bearer ":
-            offered = auth[7:].strip()
-        elif cookie := headers.get(b"cookie"):
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(cookie.decode("latin-1"))
-            except Exception:  # a malformed Cookie header is just not a token
-                jar = SimpleCookie()
-            if COOKIE in jar:
-                offered = jar[COOKIE].value
-        return token_matches(offered, self.token)
+    @staticmethod
+    def _offered(headers: dict[bytes, bytes]) -> str:
+        return presented_token(
+            headers.get(b"authorization", b"").decode("latin-1"),
+            headers.get(b"cookie", b"").decode("latin-1"),
+        )
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send, message: str) -> None:
         wants_page = scope["method"] == "GET" and not scope["path"].startswith(
             ("/api/", "/gradio_api/")
         )
@@ -188,11 +213,7 @@ class Guard:
         await _json(
             send,
             401,
-            error_payload(
-                "unauthorized",
-                "This docqa server needs an API token: send `Authorization: Bearer <token>` "
-                "(the value of DOCQA_API_TOKEN on the server).",
-            ),
+            error_payload("unauthorized", message),
             extra=[(b"www-authenticate", b"Bearer")],
         )
 
@@ -228,16 +249,19 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    await _json(
-        send,
-        413,
-        error_payload(
-            "body_too_large",
+async def _too_large(send: Send, limit: int, upload: bool = False) -> None:
+    if upload:
+        files = limit - _MULTIPART_ROOM
+        message = (
+            f"The upload is larger than {files / 1048576:g} MB, the limit for one upload "
+            "(DOCQA_UPLOADS__MAX_TOTAL_MB). Send the files in several uploads."
+        )
+    else:
+        message = (
             f"The request body is larger than {limit:,} bytes. Send the question alone, "
-            "with a shorter history.",
-        ),
-    )
+            "with a shorter history."
+        )
+    await _json(send, 413, error_payload("body_too_large", message))
 
 
 async def _json(

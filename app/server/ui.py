@@ -20,9 +20,11 @@ from fastapi import FastAPI
 
 from app.answer.generative import UNSUPPORTED
 from app.errors import DocQAError, StoreUnavailableError
+from app.server.guard import presented_token
+from app.server.identity import Identities, IdentityError
 from app.service import DocQA
 from app.text.clean import replace_invalid
-from app.types import Answer, AnswerSentence, Citation, Delta
+from app.types import Answer, AnswerSentence, Citation, Delta, Reader
 
 __all__ = ["answer_markdown", "article_html", "markdown_text", "mount_ui"]
 
@@ -130,10 +132,23 @@ def article_html(
     )
 
 
-def build_blocks(service: DocQA) -> gr.Blocks:
+def _reader(identities: Identities, request: gr.Request | None) -> Reader:
+    """Who sent a chat event: the token of the page's request (the guard let it in)."""
+    if request is None:  # called outside a request: only an open server answers
+        return identities.reader(None)
+    headers = {str(k).lower(): str(v) for k, v in dict(request.headers).items()}
+    return identities.reader(
+        presented_token(headers.get("authorization", ""), headers.get("cookie", ""))
+    )
+
+
+def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
     """The chat page."""
+    # One page serves every reader: with user identities its examples come only from
+    # documents every signed-in user may read.
+    everyone = Reader(groups=frozenset({"everyone"})) if identities.settings.enabled else None
     try:
-        examples = service.examples()
+        examples = service.examples(reader=everyone)
     except DocQAError:
         examples = []
 
@@ -143,6 +158,7 @@ def build_blocks(service: DocQA) -> gr.Blocks:
         turns: list[dict[str, Any]],
         since: str | None,
         until: str | None,
+        request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         history = list(history or [])
         turns = list(turns or [])
@@ -162,8 +178,13 @@ def build_blocks(service: DocQA) -> gr.Blocks:
         history.append({"role": "assistant", "content": ""})
         shown = ""
         try:
+            reader = _reader(identities, request)
             for event in service.ask_stream(
-                question, earlier, (since or "").strip() or None, (until or "").strip() or None
+                question,
+                earlier,
+                (since or "").strip() or None,
+                (until or "").strip() or None,
+                reader,
             ):
                 if isinstance(event, Delta):
                     shown += event.text
@@ -174,11 +195,11 @@ def build_blocks(service: DocQA) -> gr.Blocks:
                 turns.append(event.to_dict())
                 history[-1] = {"role": "assistant", "content": answer_markdown(event, turn)}
                 yield history, turns, gr.update()
-        except DocQAError as exc:
+        except (DocQAError, IdentityError) as exc:
             history[-1] = {"role": "assistant", "content": markdown_text(_for_reader(exc))}
             yield history, turns, gr.update()
 
-    def open_citation(target: str, turns: list[dict[str, Any]]) -> str:
+    def open_citation(target: str, turns: list[dict[str, Any]], request: gr.Request) -> str:
         try:
             turn, number = (int(x) for x in target.split("-", 1))
             result = turns[turn]
@@ -187,8 +208,8 @@ def build_blocks(service: DocQA) -> gr.Blocks:
         except (ValueError, IndexError, StopIteration, KeyError, TypeError):
             return EMPTY_PANEL
         try:
-            document = service.document(citation["document"])
-        except DocQAError as exc:
+            document = service.document(citation["document"], _reader(identities, request))
+        except (DocQAError, IdentityError) as exc:
             return f'<p class="doc-meta">{escape(_for_reader(exc))}</p>'
         if document is None:
             return (
@@ -252,11 +273,11 @@ def build_blocks(service: DocQA) -> gr.Blocks:
     return blocks
 
 
-def mount_ui(app: FastAPI, service: DocQA) -> None:
+def mount_ui(app: FastAPI, service: DocQA, identities: Identities) -> None:
     """Mount the chat at ``/`` with monitoring off and no file serving."""
     gr.mount_gradio_app(
         app,
-        build_blocks(service),
+        build_blocks(service, identities),
         path="/",
         footer_links=[],
         enable_monitoring=False,
@@ -270,7 +291,7 @@ def mount_ui(app: FastAPI, service: DocQA) -> None:
     )
 
 
-def _for_reader(exc: DocQAError) -> str:
+def _for_reader(exc: DocQAError | IdentityError) -> str:
     """What a reader of the chat is told: the error's own message, except where it is the
     operator's business (which database, on which host)."""
     return StoreUnavailableError.FOR_READERS if isinstance(exc, StoreUnavailableError) else str(exc)

@@ -6,12 +6,13 @@ import errno
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from app.errors import SourceError
 from app.settings import SourceSettings
+from app.sources.access import AccessRules, front_matter_groups, load_rules
 from app.sources.formats import SUFFIXES, extract
 from app.text.sentences import first_sentence
 from app.types import Skipped, SourceDocument
@@ -21,6 +22,7 @@ __all__ = [
     "Candidate",
     "content_hash",
     "discover",
+    "document_groups",
     "extract_document",
     "load_document",
     "printable_name",
@@ -32,10 +34,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Candidate:
-    """A file to load and the name it is indexed under."""
+    """A file to load, the name it is indexed under, and the groups its folder's
+    ``access.yaml`` gives it (None: no rule matched)."""
 
     path: Path
     source: str
+    groups: tuple[str, ...] | None = None
 
 
 def printable_name(name: str) -> str:
@@ -60,16 +64,18 @@ def discover(paths: list[Path]) -> Iterator[Candidate | Skipped]:
     """Yield supported files under ``paths`` (recursive, symlinks followed once) in a stable order.
 
     Problems are yielded as ``Skipped``; files of unsupported types are passed over silently
-    (with a debug log), hidden files and folders too.
+    (with a debug log), hidden files and folders too. Each folder given (or a file's
+    folder) may hold an ``access.yaml``; a broken one raises ``ConfigError``.
     """
     seen_dirs: set[str] = set()
     for root in paths:
         root = Path(os.path.normpath(root))
         if root.is_dir():
-            yield from _walk(root, root, seen_dirs)
+            yield from _walk(root, root, seen_dirs, load_rules(root))
         elif root.is_file():
             if root.suffix.lower() in SUFFIXES:
-                yield Candidate(root, _source_name(root, root))
+                groups = load_rules(root.parent).groups(PurePosixPath(root.name))
+                yield Candidate(root, _source_name(root, root), groups)
             else:
                 yield Skipped(
                     printable_name(root.as_posix()),
@@ -91,7 +97,9 @@ def _missing_reason(path: Path) -> str:
     return "not a regular file"
 
 
-def _walk(folder: Path, root: Path, seen: set[str]) -> Iterator[Candidate | Skipped]:
+def _walk(
+    folder: Path, root: Path, seen: set[str], rules: AccessRules
+) -> Iterator[Candidate | Skipped]:
     real = os.path.realpath(folder)
     if real in seen:
         yield Skipped(_source_name(folder, root), "symlink loop (folder already visited)")
@@ -112,12 +120,13 @@ def _walk(folder: Path, root: Path, seen: set[str]) -> Iterator[Candidate | Skip
         except OSError:
             is_dir = is_file = False
         if is_dir:
-            yield from _walk(path, root, seen)
+            yield from _walk(path, root, seen, rules)
         elif not is_file:
             if entry.is_symlink():
                 yield Skipped(_source_name(path, root), _missing_reason(path))
         elif path.suffix.lower() in SUFFIXES:
-            yield Candidate(path, _source_name(path, root))
+            relative = PurePosixPath(path.relative_to(root).as_posix())
+            yield Candidate(path, _source_name(path, root), rules.groups(relative))
         else:
             logger.debug("ignoring %s: unsupported type", path)
 
@@ -143,7 +152,23 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def extract_document(candidate: Candidate, data: bytes, limits: SourceSettings) -> SourceDocument:
+def document_groups(
+    candidate: Candidate, data: bytes, default: Sequence[str]
+) -> tuple[str, ...]:
+    """Who may read the file: its front matter's ``groups:`` (Markdown), else its access
+    rule's, else ``default``."""
+    if candidate.path.suffix.lower() in _FRONT_MATTER:
+        if (named := front_matter_groups(data)) is not None:
+            return named
+    return candidate.groups if candidate.groups is not None else tuple(default)
+
+
+_FRONT_MATTER = {".md", ".markdown"}
+
+
+def extract_document(
+    candidate: Candidate, data: bytes, limits: SourceSettings, groups: Sequence[str] = ()
+) -> SourceDocument:
     """The document in a file's bytes, or ``SourceError`` with a one-line reason."""
     extracted = extract(candidate.path, data, max_pdf_pages=limits.max_pdf_pages)
     return SourceDocument(
@@ -153,6 +178,7 @@ def extract_document(candidate: Candidate, data: bytes, limits: SourceSettings) 
         date=extracted.date,
         sha256=content_hash(data),
         path=candidate.path,
+        groups=tuple(groups),
     )
 
 

@@ -12,8 +12,10 @@ from app.settings import StoreSettings
 from app.store.base import (
     Backend,
     BuildSpec,
-    DateWindow,
+    DocumentInfo,
     DocumentMeta,
+    Filter,
+    Groups,
     Published,
     Store,
     TermWeights,
@@ -23,8 +25,10 @@ from app.store.base import (
 __all__ = [
     "Backend",
     "BuildSpec",
-    "DateWindow",
+    "DocumentInfo",
     "DocumentMeta",
+    "Filter",
+    "Groups",
     "Published",
     "Store",
     "TermWeights",

@@ -1,9 +1,9 @@
 """What the rest of docqa needs from a store, and nothing about how one keeps it.
 
 Read side: retrieval, reranking, answering and the service read one live index version
-through ``Store``: dense and lexical search (each with the date window applied inside the
-search), chunks and documents by id, a document by its public key, and the term weights
-the answerers score sentences with.
+through ``Store``: dense and lexical search (each with the date window and the asker's
+access groups applied inside the search, never to its results), chunks and documents by
+id, a document by its public key, and the term weights the answerers score sentences with.
 
 Write side: ``Backend`` opens the live version and starts an indexing run
 (``IndexWriter``); a run takes the sources it was given, hands them out in ``Batch``es
@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from app.feedback import FeedbackLog
 from app.types import Chunk, Skipped, SourceDocument
 
 __all__ = [
@@ -29,14 +30,17 @@ __all__ = [
     "Backend",
     "Batch",
     "BuildSpec",
-    "DateWindow",
+    "DocumentInfo",
     "DocumentMeta",
+    "Filter",
+    "Groups",
     "IndexWriter",
     "Published",
     "Store",
     "TermWeights",
     "document_key",
     "is_document_key",
+    "readable",
 ]
 
 KEY_LENGTH = 16
@@ -56,13 +60,43 @@ def is_document_key(key: str) -> bool:
 DocumentMeta = tuple[str, str | None, str | None, str]
 
 
+Groups = frozenset[str] | None  # whose documents a reader may read; None: every document
+
+
 @dataclass(frozen=True)
-class DateWindow:
-    """Publication days a search keeps to, both ends included; documents without a date
-    are outside every window."""
+class DocumentInfo:
+    """A document as the catalogue lists it (no text)."""
+
+    key: str
+    source: str
+    title: str | None
+    date: str | None
+    groups: tuple[str, ...]
+    chunks: int
+
+
+def readable(document_groups: Iterable[str], groups: Groups) -> bool:
+    """Whether a reader of ``groups`` may read a document of ``document_groups``."""
+    return groups is None or not groups.isdisjoint(document_groups)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What a search keeps to, applied inside the search.
+
+    Publication days, both ends included (documents without a date are outside every
+    window), and the asker's access groups: a document is found only when it shares one
+    of them (``groups`` None: no restriction).
+    """
 
     since: date | None = None
     until: date | None = None
+    groups: Groups = None
+
+    @property
+    def dated(self) -> bool:
+        """Whether a date window is set."""
+        return self.since is not None or self.until is not None
 
     @property
     def bounds(self) -> tuple[str, str]:
@@ -73,9 +107,11 @@ class DateWindow:
         )
 
     @classmethod
-    def of(cls, since: date | None, until: date | None) -> DateWindow | None:
-        """The window, or None when neither end is set."""
-        return None if since is None and until is None else cls(since, until)
+    def of(cls, since: date | None, until: date | None, groups: Groups = None) -> Filter | None:
+        """The filter, or None when it keeps everything."""
+        if since is None and until is None and groups is None:
+            return None
+        return cls(since, until, None if groups is None else frozenset(groups))
 
 
 class TermWeights(Protocol):
@@ -114,21 +150,22 @@ class Store(TermWeights, Protocol):
         ...
 
     def dense_search(
-        self, vector: np.ndarray, k: int, window: DateWindow | None = None
+        self, vector: np.ndarray, k: int, where: Filter | None = None
     ) -> list[tuple[int, float]]:
-        """The ``k`` chunks nearest ``vector`` by cosine, ``(chunk_id, score)``, best first."""
+        """The ``k`` chunks ``where`` allows nearest ``vector`` by cosine,
+        ``(chunk_id, score)``, best first."""
         ...
 
     def lexical_search(
         self,
         terms: Sequence[str],
         k: int,
-        window: DateWindow | None = None,
+        where: Filter | None = None,
         also: Sequence[int] = (),
     ) -> dict[int, float]:
         """BM25 scores of the ``k`` best chunks for ``terms``, and of the ``also`` chunks.
 
-        Only chunks inside ``window`` score; an empty result means no term is known.
+        Only chunks ``where`` allows score; an empty result means no term is known.
         """
         ...
 
@@ -148,8 +185,12 @@ class Store(TermWeights, Protocol):
         """A document with its full text, or None."""
         ...
 
-    def document_by_key(self, key: str) -> SourceDocument | None:
-        """A document by its public key, or None."""
+    def document_by_key(self, key: str, groups: Groups = None) -> SourceDocument | None:
+        """A document by its public key, or None (also when ``groups`` may not read it)."""
+        ...
+
+    def catalogue(self, offset: int = 0, limit: int = 100) -> list[DocumentInfo]:
+        """Documents in source order, without their texts."""
         ...
 
     def document_meta(self, doc_ids: Sequence[int]) -> dict[int, DocumentMeta]:
@@ -160,8 +201,8 @@ class Store(TermWeights, Protocol):
         """Every document's source, by document id."""
         ...
 
-    def sample_texts(self, limit: int) -> list[str]:
-        """Up to ``limit`` document texts, newest first."""
+    def sample_texts(self, limit: int, groups: Groups = None) -> list[str]:
+        """Up to ``limit`` texts of documents ``groups`` may read, newest first."""
         ...
 
     def texts(self) -> Iterator[str]:
@@ -210,13 +251,16 @@ class Published:
     removed: int = 0  # live documents the run dropped
     skipped: tuple[Skipped, ...] = ()  # found at publication: duplicates by content
     by_other: bool = False  # another worker of the run published it
+    regrouped: int = 0  # kept documents whose access groups changed (nothing re-embedded)
 
 
 class Batch(Protocol):
     """Sources claimed by one worker; what it records is kept only if the batch ends well.
 
     Every source of the batch must be recorded once: kept as stored, reused, added or
-    skipped. ``stored`` maps each source the live index holds to its content hash.
+    skipped. ``stored`` maps each source the live index holds to its content hash. Kept
+    and reused documents take the access groups given: a change of groups alone changes
+    the stored metadata, never the chunks or vectors.
     """
 
     @property
@@ -229,11 +273,11 @@ class Batch(Protocol):
         """Each claimed source the live index holds, with its content hash."""
         ...
 
-    def keep(self, source: str, sha256: str) -> None:
-        """The live index holds this source with this content: nothing to do."""
+    def keep(self, source: str, sha256: str, groups: Sequence[str]) -> None:
+        """The live index holds this source with this content (its groups may change)."""
         ...
 
-    def reuse(self, source: str, sha256: str) -> bool:
+    def reuse(self, source: str, sha256: str, groups: Sequence[str]) -> bool:
         """Store ``source`` from a stored copy of the same content (no extraction, no
         embedding); False when no copy exists."""
         ...
@@ -292,6 +336,10 @@ class Backend(Protocol):
 
     def writer(self, spec: BuildSpec) -> AbstractContextManager[IndexWriter]:
         """An indexing run; runs that do not share a key never interleave."""
+        ...
+
+    def feedback(self) -> FeedbackLog:
+        """Where readers' feedback is kept, beside the index and outside its versions."""
         ...
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ from app import cli
 from app.cli import common
 from app.errors import QuestionError
 from app.server import create_app
+from app.server.identity import Identities
 from app.server.ui import build_blocks
 from app.service import DocQA
 from app.settings import Settings
@@ -56,10 +57,10 @@ def test_the_api_answers_400_json(indexed: DocQA, path: str) -> None:
 
 
 def test_the_chat_shows_the_message_and_stays_encodable(indexed: DocQA) -> None:
-    blocks = build_blocks(indexed)
+    blocks = build_blocks(indexed, Identities(indexed.settings))
     respond = next(f.fn for f in blocks.fns.values() if f.name == "respond")
     assert respond is not None
-    *_, (history, turns, _) = respond(LONE, [], [], None, None)
+    *_, (history, turns, _) = respond(LONE, [], [], None, None, None)
     assert "not text at position 28" in history[-1]["content"]
     assert turns == []
     orjson.dumps(history)  # what Gradio sends the browser: no surrogate may remain

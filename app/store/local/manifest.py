@@ -27,8 +27,9 @@ __all__ = [
     "parse_manifest",
 ]
 
-# 2: every file's size and SHA-256 are recorded. Format 1 indexes are rebuilt.
-FORMAT_VERSION = 2
+# 2: every file's size and SHA-256 are recorded. 3: each document's access groups.
+# Older indexes are rebuilt.
+FORMAT_VERSION = 3
 # A manifest lists every document (~200 bytes each): 256 MiB is over a million of them.
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 _HASH_BLOCK = 1 << 20
@@ -46,6 +47,7 @@ class StoredDocument(_Frozen):
     title: str | None
     date: str | None
     chunks: int = Field(ge=0)
+    groups: list[str] = Field(default_factory=list)
 
 
 class FileRecord(_Frozen):

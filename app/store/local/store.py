@@ -13,7 +13,15 @@ import faiss
 import numpy as np
 
 from app.errors import IndexMismatchError
-from app.store.base import KEY_LENGTH, DateWindow, DocumentMeta, document_key, is_document_key
+from app.store.base import (
+    KEY_LENGTH,
+    DocumentInfo,
+    DocumentMeta,
+    Filter,
+    Groups,
+    document_key,
+    is_document_key,
+)
 from app.store.local.bm25 import LexicalIndex
 from app.store.local.dense import exact_among, prepare, search_params
 from app.store.local.manifest import FORMAT_VERSION, Manifest, parse_manifest
@@ -22,8 +30,11 @@ from app.types import Chunk, SourceDocument
 
 __all__ = ["IndexStore"]
 
-# A date window holding fewer chunks than this is searched exactly among them (a few ms).
+# A filter allowing fewer chunks than this is searched exactly among them (a few ms).
 _EXACT_UNDER = 50_000
+# Chunk-id arrays of recent filters (a version never changes): readers of the same groups
+# ask again and again; 32 arrays of a million ids are 256 MB at most.
+_FILTERS_KEPT = 32
 
 
 class IndexStore:
@@ -49,6 +60,7 @@ class IndexStore:
             raise damaged(root, f"{folder.name} cannot be loaded ({type(exc).__name__})") from None
         self._stamps = self._file_stamps()
         self._check_shapes()
+        self._allowed_cache: dict[Filter, np.ndarray] = {}
 
     def _check_shapes(self) -> None:
         root, manifest = self.folder.parent, self.manifest
@@ -141,19 +153,20 @@ class IndexStore:
         return bool(self.lexical.term_ids(list(terms)))
 
     def dense_search(
-        self, vector: np.ndarray, k: int, window: DateWindow | None = None
+        self, vector: np.ndarray, k: int, where: Filter | None = None
     ) -> list[tuple[int, float]]:
-        """The ``k`` nearest chunks by cosine as ``(chunk_id, score)``, best first."""
+        """The ``k`` nearest chunks ``where`` allows, by cosine, as ``(chunk_id, score)``,
+        best first; a narrow filter is searched among its chunks alone."""
         if self.size == 0 or k <= 0:
             return []
         query = vector.reshape(1, -1).astype(np.float32)
         selector = None
-        if window is not None:
-            among = self._chunks_dated(window)
+        among = self._allowed(where) if where is not None else None
+        if among is not None and len(among) < self.size:
             if len(among) == 0:
                 return []
             if self.manifest.dense.kind != "flat" and len(among) <= _EXACT_UNDER:
-                # A graph or a few lists would find too few of a narrow window's chunks.
+                # A graph or a few lists would find too few of a narrow filter's chunks.
                 return exact_among(self.dense, query, among, k)
             selector = faiss.IDSelectorBatch(among)
             k = min(k, len(among))
@@ -165,16 +178,16 @@ class IndexStore:
         self,
         terms: Sequence[str],
         k: int,
-        window: DateWindow | None = None,
+        where: Filter | None = None,
         also: Sequence[int] = (),
     ) -> dict[int, float]:
-        """BM25 scores of the ``k`` best chunks in ``window``, and of the ``also`` chunks."""
+        """BM25 scores of the ``k`` best chunks ``where`` allows, and of the ``also`` chunks."""
         scores = self.lexical.scores(list(terms))
         if scores is None:
             return {}
-        if window is not None:
+        if where is not None:
             inside = np.zeros(len(scores), dtype=bool)
-            inside[self._chunks_dated(window)] = True
+            inside[self._allowed(where)] = True
             scores = np.where(inside, scores, 0.0)
         out = {int(i): float(scores[i]) for i in also}
         if k > 0 and len(scores):
@@ -211,14 +224,42 @@ class IndexStore:
         }
         return [found[i] for i in chunk_ids if i in found]
 
-    def _chunks_dated(self, window: DateWindow) -> np.ndarray:
-        """Ids of the chunks of documents dated within ``window``."""
+    def _allowed(self, where: Filter) -> np.ndarray:
+        """Ids of the chunks ``where`` allows, in order (kept for the next question)."""
+        found = self._allowed_cache.get(where)
+        if found is not None:
+            return found
+        conditions, parameters = ["1"], []
+        if where.dated:
+            conditions.append("d.date IS NOT NULL AND d.date >= ? AND d.date <= ?")
+            parameters += where.bounds
+        if where.groups is not None:
+            groups = sorted(where.groups)
+            conditions.append(
+                "c.doc_id IN (SELECT doc_id FROM document_groups "
+                f"WHERE grp IN ({','.join('?' * len(groups))}))"
+            )
+            parameters += groups
         rows = self._query(
             "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id "
-            "WHERE d.date IS NOT NULL AND d.date >= ? AND d.date <= ? ORDER BY c.id",
-            window.bounds,
+            f"WHERE {' AND '.join(conditions)} ORDER BY c.id",
+            parameters,
         )
-        return np.array([r[0] for r in rows], dtype=np.int64)
+        found = np.array([r[0] for r in rows], dtype=np.int64)
+        if len(self._allowed_cache) >= _FILTERS_KEPT:
+            self._allowed_cache.pop(next(iter(self._allowed_cache)), None)
+        self._allowed_cache[where] = found
+        return found
+
+    def _readable_where(self, groups: Groups) -> tuple[str, list[str]]:
+        """An SQL condition on ``documents`` for what ``groups`` may read."""
+        if groups is None:
+            return "1", []
+        names = sorted(groups)
+        return (
+            f"id IN (SELECT doc_id FROM document_groups WHERE grp IN ({','.join('?' * len(names))}))",
+            names,
+        )
 
     def texts(self) -> Iterator[str]:
         """Every document's text, one at a time."""
@@ -236,20 +277,41 @@ class IndexStore:
 
     def _document_where(self, condition: str, parameters: Sequence[Any]) -> SourceDocument | None:
         rows = self._query(
-            f"SELECT source, text, title, date, sha256 FROM documents WHERE {condition} LIMIT 1",
+            "SELECT source, text, title, date, sha256, groups FROM documents "
+            f"WHERE {condition} LIMIT 1",
             parameters,
         )
-        return SourceDocument(*rows[0]) if rows else None
+        if not rows:
+            return None
+        source, text, title, date, sha, groups = rows[0]
+        return SourceDocument(source, text, title, date, sha, groups=tuple(json.loads(groups)))
 
     def document(self, doc_id: int) -> SourceDocument | None:
         """A document with its full text, or None."""
         return self._document_where("id = ?", (doc_id,))
 
-    def document_by_key(self, key: str) -> SourceDocument | None:
-        """A document by its public key (see ``document_key``), or None."""
+    def document_by_key(self, key: str, groups: Groups = None) -> SourceDocument | None:
+        """A document by its public key (see ``document_key``), or None (also when
+        ``groups`` may not read it)."""
         if not is_document_key(key):
             return None
-        return self._document_where("substr(sha256, 1, ?) = ?", (KEY_LENGTH, key))
+        readable, names = self._readable_where(groups)
+        return self._document_where(
+            f"substr(sha256, 1, ?) = ? AND {readable}", (KEY_LENGTH, key, *names)
+        )
+
+    def catalogue(self, offset: int = 0, limit: int = 100) -> list[DocumentInfo]:
+        """Documents in source order, without their texts."""
+        rows = self._query(
+            "SELECT d.sha256, d.source, d.title, d.date, d.groups, "
+            "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id) FROM documents d "
+            "ORDER BY d.source LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [
+            DocumentInfo(document_key(sha), source, title, date, tuple(json.loads(groups)), n)
+            for sha, source, title, date, groups, n in rows
+        ]
 
     def document_meta(self, doc_ids: Sequence[int]) -> dict[int, DocumentMeta]:
         """``doc_id -> (source, title, date, key)`` without loading texts."""
@@ -266,21 +328,26 @@ class IndexStore:
         """Every document's source, by document id."""
         return dict(enumerate(d.source for d in self.manifest.documents))
 
-    def sample_texts(self, limit: int) -> list[str]:
-        """The texts of up to ``limit`` documents, newest first (for example questions)."""
-        rows = self._query("SELECT text FROM documents ORDER BY date DESC, id LIMIT ?", (limit,))
+    def sample_texts(self, limit: int, groups: Groups = None) -> list[str]:
+        """The texts of up to ``limit`` documents ``groups`` may read, newest first (for
+        example questions)."""
+        readable, names = self._readable_where(groups)
+        rows = self._query(
+            f"SELECT text FROM documents WHERE {readable} ORDER BY date DESC, id LIMIT ?",
+            (*names, limit),
+        )
         return [r[0] for r in rows]
 
     def reusable(self) -> dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]]:
         """Every stored document by content hash, with its chunks and vectors, for rebuilds."""
         out: dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]] = {}
-        for doc_id, source, title, date, sha, text in self._query(
-            "SELECT id, source, title, date, sha256, text FROM documents"
+        for doc_id, source, title, date, sha, text, groups in self._query(
+            "SELECT id, source, title, date, sha256, text, groups FROM documents"
         ):
             ids = [r[0] for r in self._query(
                 "SELECT id FROM chunks WHERE doc_id = ? ORDER BY id", (doc_id,)
             )]  # fmt: skip
-            document = SourceDocument(source, text, title, date, sha)
+            document = SourceDocument(source, text, title, date, sha, groups=tuple(json.loads(groups)))
             out[sha] = (document, self.chunks(ids), self.vectors(ids))
         return out
 

@@ -43,7 +43,10 @@ _FILE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(?:/[A-Za-z0-9_-][A-Za-z0-
 _SCHEMA = """
 CREATE TABLE documents (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL, title TEXT, date TEXT,
-    sha256 TEXT NOT NULL, text TEXT NOT NULL);
+    sha256 TEXT NOT NULL, text TEXT NOT NULL, groups TEXT NOT NULL);
+CREATE TABLE document_groups (
+    doc_id INTEGER NOT NULL REFERENCES documents(id), grp TEXT NOT NULL);
+CREATE INDEX document_groups_grp ON document_groups(grp, doc_id);
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL REFERENCES documents(id),
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, sentences TEXT NOT NULL);
@@ -117,8 +120,15 @@ def _write_version(
     with contextlib.closing(sqlite3.connect(folder / "docs.sqlite")) as db:
         db.executescript(_SCHEMA)
         db.executemany(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
-            ((i, d.source, d.title, d.date, d.sha256, d.text) for i, d in enumerate(documents)),
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (i, d.source, d.title, d.date, d.sha256, d.text, json.dumps(list(d.groups)))
+                for i, d in enumerate(documents)
+            ),
+        )
+        db.executemany(
+            "INSERT INTO document_groups VALUES (?, ?)",
+            ((i, g) for i, d in enumerate(documents) for g in set(d.groups)),
         )
         db.executemany(
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",

@@ -20,6 +20,7 @@ from app.errors import (
 )
 from app.settings import DenseSettings
 from app.store.base import BuildSpec, Published, Store
+from app.store.local.feedback import SQLiteFeedback
 from app.store.local.manifest import Manifest, StoredDocument
 from app.store.local.store import IndexStore
 from app.store.local.version import build_lock, live_version, write_index
@@ -51,6 +52,10 @@ class LocalBackend:
     def latest(self) -> str:
         """The live version folder's name."""
         return live_version(self.root).name
+
+    def feedback(self) -> SQLiteFeedback:
+        """``feedback.sqlite`` in the index folder, beside (never inside) the versions."""
+        return SQLiteFeedback(self.root / "feedback.sqlite")
 
     def close(self) -> None:
         """Nothing is shared between versions: each store holds its own files."""
@@ -174,9 +179,12 @@ class _Writer:
             kept.append((document, chunks, vectors))
         if not kept and self.spec.mode == "sync":
             raise NoDocumentsError("Nothing to index.")
-        new = {(d.source, d.sha256) for d, _, _ in kept}
-        old = {(d.source, d.sha256) for d, _, _ in self.live.values()}
-        removed = len({s for s, _ in old} - {s for s, _ in new})
+        new = {(d.source, d.sha256, d.groups) for d, _, _ in kept}
+        old = {(d.source, d.sha256, d.groups) for d, _, _ in self.live.values()}
+        removed = len({s for s, _, _ in old} - {s for s, _, _ in new})
+        regrouped = len({(s, h) for s, h, _ in new} & {(s, h) for s, h, _ in old}) - len(
+            new & old
+        )
         chunk_total = sum(len(c) for _, c, _ in kept)
         if new == old and not self.damage and not self.spec.rebuild:
             return Published(None, len(kept), chunk_total, 0, tuple(duplicates))
@@ -187,7 +195,8 @@ class _Writer:
             chunking=dict(self.spec.chunking),
             documents=[
                 StoredDocument(
-                    source=d.source, sha256=d.sha256, title=d.title, date=d.date, chunks=len(c)
+                    source=d.source, sha256=d.sha256, title=d.title, date=d.date, chunks=len(c),
+                    groups=list(d.groups),
                 )
                 for d, c, _ in kept
             ],
@@ -195,7 +204,10 @@ class _Writer:
             dense=self.backend.dense,
         )
         folder = write_index(self.backend.root, manifest, documents, chunks, vectors)
-        return Published(folder.name, len(documents), len(chunks), removed, tuple(duplicates))
+        return Published(
+            folder.name, len(documents), len(chunks), removed, tuple(duplicates),
+            regrouped=regrouped,
+        )  # fmt: skip
 
 
 def _number(kept: list[_Stored]) -> tuple[list[SourceDocument], list[Chunk], np.ndarray]:
@@ -223,11 +235,17 @@ class _Batch:
         }
         self.records: dict[str, _Stored | str | None] = {}
 
-    def keep(self, source: str, sha256: str) -> None:
-        """The live version's copy stays."""
-        self.records[source] = None
+    def keep(self, source: str, sha256: str, groups: Sequence[str]) -> None:
+        """The live version's copy stays, with these groups."""
+        document, chunks, vectors = self.writer.live[source]
+        if document.groups == tuple(groups):
+            self.records[source] = None
+        else:  # metadata only: the same chunks and vectors
+            self.records[source] = (
+                dataclasses.replace(document, groups=tuple(groups)), chunks, vectors
+            )
 
-    def reuse(self, source: str, sha256: str) -> bool:
+    def reuse(self, source: str, sha256: str, groups: Sequence[str]) -> bool:
         """Copy the chunks and vectors of the same content stored under another name."""
         if self.writer.spec.rebuild:
             return False
@@ -238,7 +256,8 @@ class _Batch:
         if found is None:
             return False
         document, chunks, vectors = found
-        self.records[source] = (dataclasses.replace(document, source=source), chunks, vectors)
+        copy = dataclasses.replace(document, source=source, groups=tuple(groups))
+        self.records[source] = (copy, chunks, vectors)
         return True
 
     def add(self, document: SourceDocument, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:

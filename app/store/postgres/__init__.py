@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from app.errors import IndexNotFoundError
 from app.store.base import BuildSpec, Store
+from app.store.postgres.feedback import PostgresFeedback
 from app.store.postgres.schema import connect, hidden
 from app.store.postgres.store import Connections, PostgresStore
 from app.store.postgres.writer import Writer
@@ -27,6 +28,11 @@ class PostgresBackend:
         self.grace_seconds = grace_seconds
         self.ef_search = ef_search
         self._connections = Connections(url)
+
+    def feedback(self) -> PostgresFeedback:
+        """The ``docqa_feedback`` table (created with the schema on first use)."""
+        connect(self.url).close()  # the schema, migrated if needed
+        return PostgresFeedback(self._connections)
 
     def close(self) -> None:
         """Close the connections the stores shared."""

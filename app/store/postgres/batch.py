@@ -43,17 +43,24 @@ class ClaimedBatch:
             ).fetchall()
         )
         self._states: dict[str, tuple[str, str | None, str | None]] = {}
+        self._groups: dict[str, list[str]] = {}  # kept sources: the groups they now take
         self._added: list[tuple[SourceDocument, Sequence[Chunk], np.ndarray]] = []
 
-    def keep(self, source: str, sha256: str) -> None:
-        """The live generation holds this source with this content."""
+    def keep(self, source: str, sha256: str, groups: Sequence[str]) -> None:
+        """The live generation holds this source with this content (and takes ``groups``)."""
         self._states[source] = ("kept", sha256, None)
+        self._groups[source] = list(groups)
 
-    def reuse(self, source: str, sha256: str) -> bool:
+    def reuse(self, source: str, sha256: str, groups: Sequence[str]) -> bool:
         """Stage ``source`` from stored rows of the same content, in this run or live."""
-        p = {"run": self.writer.run, "source": source, "sha": sha256}
+        p = {"run": self.writer.run, "source": source, "sha": sha256, "groups": list(groups)}
         c = self.c
         if self._staged.get(source) == sha256:  # staged before this run was resumed
+            c.execute(
+                "UPDATE docqa_staged_documents SET groups = %(groups)s "
+                "WHERE run = %(run)s AND source = %(source)s",
+                p,
+            )
             self._states[source] = ("staged", sha256, None)
             return True
         self._unstage([source])
@@ -67,9 +74,9 @@ class ClaimedBatch:
         if staged is not None:
             p["from"] = staged[0]
             c.execute(
-                "INSERT INTO docqa_staged_documents (run, source, sha256, title, date, text) "
-                "SELECT run, %(source)s, sha256, title, date, text FROM docqa_staged_documents "
-                "WHERE run = %(run)s AND source = %(from)s",
+                "INSERT INTO docqa_staged_documents (run, source, sha256, title, date, text, "
+                "groups) SELECT run, %(source)s, sha256, title, date, text, %(groups)s "
+                "FROM docqa_staged_documents WHERE run = %(run)s AND source = %(from)s",
                 p,
             )
             c.execute(
@@ -92,9 +99,9 @@ class ClaimedBatch:
                 return False
             p["doc"] = stored[0]
             c.execute(
-                "INSERT INTO docqa_staged_documents (run, source, sha256, title, date, text) "
-                "SELECT %(run)s, %(source)s, sha256, title, date, text FROM docqa_documents "
-                "WHERE id = %(doc)s",
+                "INSERT INTO docqa_staged_documents (run, source, sha256, title, date, text, "
+                "groups) SELECT %(run)s, %(source)s, sha256, title, date, text, %(groups)s "
+                "FROM docqa_documents WHERE id = %(doc)s",
                 p,
             )
             c.execute(
@@ -141,12 +148,13 @@ class ClaimedBatch:
         at = 0
         with c.cursor() as cursor:
             with cursor.copy(
-                "COPY docqa_staged_documents (run, source, sha256, title, date, text) FROM STDIN"
+                "COPY docqa_staged_documents (run, source, sha256, title, date, text, groups) "
+                "FROM STDIN"
             ) as copy:
                 for document, _, _ in self._added:
                     copy.write_row(
                         (run, document.source, document.sha256, document.title, document.date,
-                         document.text)
+                         document.text, list(document.groups))
                     )  # fmt: skip
             rows = []
             for document, chunks, vectors in self._added:
@@ -178,6 +186,13 @@ class ClaimedBatch:
             (names, [self._states[n][0] for n in names], [self._states[n][1] for n in names],
              [self._states[n][2] for n in names], run),
         )  # fmt: skip
+        if self._groups:  # a kept document's groups, as JSON: arrays of arrays must be even
+            c.execute(
+                "UPDATE docqa_queue q SET groups = ARRAY(SELECT jsonb_array_elements_text(u.g)) "
+                "FROM jsonb_each(%s::jsonb) AS u(source, g) "
+                "WHERE q.run = %s AND q.source = u.source",
+                (json.dumps(self._groups), run),
+            )
 
 
 def postings(texts: list[str]) -> tuple[list[int], list[dict[str, int]]]:

@@ -37,7 +37,7 @@ class Publication:
         g = int(live["id"]) if live else 0
         new_generation = g + 1
         p = {"run": self.writer.run, "g": new_generation}
-        for table in ("docqa_gone", "docqa_dups", "docqa_new", "docqa_delta"):
+        for table in ("docqa_gone", "docqa_dups", "docqa_new", "docqa_delta", "docqa_regrouped"):
             c.execute(f"DROP TABLE IF EXISTS {table}")
         c.execute(
             "CREATE TEMP TABLE docqa_gone ON COMMIT DROP AS SELECT d.id FROM docqa_documents d "
@@ -66,6 +66,7 @@ class Publication:
             "UPDATE docqa_chunks SET removed = %(g)s WHERE doc_id IN (SELECT id FROM docqa_gone)", p
         )
         self._insert_new(p)
+        self._regroup(p)
         self._count_terms(p)
         return self._make_live(live, new_generation)
 
@@ -85,18 +86,21 @@ class Publication:
         c = self.c
         c.execute(
             """CREATE TEMP TABLE docqa_new ON COMMIT DROP AS WITH inserted AS (
-                INSERT INTO docqa_documents (source, sha256, key, title, date, text, added)
-                SELECT s.source, s.sha256, left(s.sha256, 16), s.title, s.date, s.text, %(g)s
+                INSERT INTO docqa_documents (source, sha256, key, title, date, text, added,
+                    groups)
+                SELECT s.source, s.sha256, left(s.sha256, 16), s.title, s.date, s.text, %(g)s,
+                    s.groups
                 FROM docqa_staged_documents s WHERE s.run = %(run)s
                 AND s.source NOT IN (SELECT source FROM docqa_dups) ORDER BY s.source
-                RETURNING id, source, date
+                RETURNING id, source, date, groups
             ) SELECT * FROM inserted""",
             p,
         )
         c.execute(
             """INSERT INTO docqa_chunks (doc_id, seq, start, "end", sentences, date, length,
-                embedding, added)
-            SELECT n.id, s.seq, s.start, s."end", s.sentences, n.date, s.length, s.embedding, %(g)s
+                embedding, added, groups)
+            SELECT n.id, s.seq, s.start, s."end", s.sentences, n.date, s.length, s.embedding, %(g)s,
+                n.groups
             FROM docqa_staged_chunks s JOIN docqa_new n ON n.source = s.source
             WHERE s.run = %(run)s ORDER BY n.id, s.seq""",
             p,
@@ -108,6 +112,26 @@ class Publication:
             JOIN docqa_chunks ch ON ch.doc_id = n.id AND ch.seq = s.seq
             WHERE s.run = %(run)s""",
             p,
+        )
+
+    def _regroup(self, p: dict[str, Any]) -> None:
+        """Kept documents take their new access groups, chunks too: metadata only, and
+        at once for every generation (a reader who lost access loses it now)."""
+        c = self.c
+        c.execute(
+            """CREATE TEMP TABLE docqa_regrouped ON COMMIT DROP AS
+            SELECT d.id, q.groups FROM docqa_documents d JOIN docqa_queue q
+            ON q.run = %(run)s AND q.source = d.source AND q.state = 'kept'
+            WHERE d.removed IS NULL AND q.groups IS NOT NULL AND d.groups <> q.groups""",
+            p,
+        )
+        c.execute(
+            "UPDATE docqa_documents d SET groups = r.groups FROM docqa_regrouped r "
+            "WHERE d.id = r.id"
+        )
+        c.execute(
+            "UPDATE docqa_chunks ch SET groups = r.groups FROM docqa_regrouped r "
+            "WHERE ch.doc_id = r.id"
         )
 
     def _count_terms(self, p: dict[str, Any]) -> None:
@@ -136,8 +160,9 @@ class Publication:
 
     def _make_live(self, live: dict[str, Any] | None, g: int) -> Published:
         c, spec = self.c, self.spec
-        (came, went) = c.execute(
-            "SELECT (SELECT count(*) FROM docqa_new), (SELECT count(*) FROM docqa_gone)"
+        (came, went, regrouped) = c.execute(
+            "SELECT (SELECT count(*) FROM docqa_new), (SELECT count(*) FROM docqa_gone), "
+            "(SELECT count(*) FROM docqa_regrouped)"
         ).fetchone()
         (new_chunks, new_length) = c.execute(
             "SELECT count(*), coalesce(sum(length), 0) FROM docqa_chunks "
@@ -156,7 +181,7 @@ class Publication:
         )
         if documents == 0 and spec.mode == "sync":
             raise NoDocumentsError("Nothing to index.")  # the transaction is rolled back
-        if live is not None and not came and not went:
+        if live is not None and not came and not went and not regrouped:
             return Published(None, documents, chunks, 0, skipped)
         (min_df,) = c.execute(
             "SELECT coalesce(min(df), 1) FROM docqa_terms WHERE removed IS NULL"
@@ -180,7 +205,7 @@ class Publication:
             "SELECT count(*) FROM docqa_documents d JOIN docqa_gone USING (id) "
             "WHERE d.source NOT IN (SELECT source FROM docqa_new)"
         ).fetchone()
-        return Published(f"pg-{g}", documents, chunks, dropped, skipped)
+        return Published(f"pg-{g}", documents, chunks, dropped, skipped, regrouped=regrouped)
 
     def _collect(self, g: int) -> None:
         """Delete rows no reader can still see: those only generations replaced over the

@@ -29,7 +29,7 @@ __all__ = [
     "visible",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Advisory lock keys ("docqa" in ASCII, and the next ones): one publication at a time,
 # one migration at a time, runs opened and joined one at a time; and the class of the
 # per-run locks every worker of a run holds (shared) while it lives.
@@ -155,6 +155,20 @@ _MIGRATIONS: dict[int, str] = {
         FOREIGN KEY (run, source) REFERENCES docqa_staged_documents ON DELETE CASCADE
     );
     CREATE INDEX docqa_staged_postings_doc ON docqa_staged_postings (run, source);
+    """,
+    # Access groups, on documents and (for filters inside the vector scan) on their chunks;
+    # readers' feedback, outside every generation so a rebuild keeps it.
+    2: """
+    ALTER TABLE docqa_documents ADD COLUMN groups text[] NOT NULL DEFAULT '{everyone}';
+    ALTER TABLE docqa_chunks ADD COLUMN groups text[] NOT NULL DEFAULT '{everyone}';
+    ALTER TABLE docqa_staged_documents ADD COLUMN groups text[] NOT NULL DEFAULT '{}';
+    ALTER TABLE docqa_queue ADD COLUMN groups text[];
+    CREATE TABLE docqa_feedback (
+        id bigserial PRIMARY KEY,
+        created timestamptz NOT NULL DEFAULT now(),
+        record jsonb NOT NULL
+    );
+    CREATE INDEX docqa_feedback_created ON docqa_feedback (created);
     """,
 }
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from app.errors import IndexMismatchError, IndexNotFoundError
-from app.store.base import DateWindow, DocumentMeta, is_document_key
+from app.store.base import DocumentInfo, DocumentMeta, Filter, Groups, is_document_key
 from app.store.postgres.schema import connect, hidden, unreachable, visible
 from app.types import Chunk, SourceDocument
 
@@ -29,6 +29,19 @@ K1, B = 1.5, 0.75  # bm25s's defaults, as the local store uses them
 _CHUNK = visible("c")
 _DOC = visible("d")
 _TERM = visible("t")
+# A chunk or document ``%(groups)s`` may read (NULL: every one), and one in the window.
+_READABLE = "(%(groups)s::text[] IS NULL OR {}.groups && %(groups)s::text[])"
+_DATED = (
+    "(%(since)s::text IS NULL OR (c.date IS NOT NULL AND c.date >= %(since)s "
+    "AND c.date <= %(until)s))"
+)
+
+
+def _filter(where: Filter | None) -> dict[str, Any]:
+    """The query parameters of a filter."""
+    since, until = where.bounds if where is not None and where.dated else (None, None)
+    groups = where.groups if where is not None else None
+    return {"since": since, "until": until, "groups": None if groups is None else sorted(groups)}
 
 
 def idf(n: int, df: int | float) -> float:
@@ -142,13 +155,13 @@ class PostgresStore:
         return bool(known)
 
     def dense_search(
-        self, vector: np.ndarray, k: int, window: DateWindow | None = None
+        self, vector: np.ndarray, k: int, where: Filter | None = None
     ) -> list[tuple[int, float]]:
-        """The ``k`` nearest chunks by cosine, through the HNSW index."""
+        """The ``k`` nearest chunks ``where`` allows by cosine, through the HNSW index (the
+        filter is a condition of the scan, which goes on until ``k`` rows pass it)."""
         if k <= 0 or self._chunks == 0:
             return []
         d = self.dimension
-        since, until = window.bounds if window else (None, None)
         query = np.asarray(vector, dtype=np.float32)
         with self._connection() as connection, connection.transaction():
             ef_search = int(max(self.ef_search, min(1000, 2 * k)))  # SET takes no parameters
@@ -159,10 +172,9 @@ class PostgresStore:
             rows = connection.execute(
                 f"SELECT c.id, 1 - ((c.embedding::vector({d})) <=> %(q)s::vector({d})) "
                 f"FROM docqa_chunks c WHERE vector_dims(c.embedding) = {d} AND {_CHUNK} "
-                "AND (%(since)s::text IS NULL OR (c.date IS NOT NULL AND c.date >= %(since)s "
-                "AND c.date <= %(until)s)) "
+                f"AND {_DATED} AND {_READABLE.format('c')} "
                 f"ORDER BY (c.embedding::vector({d})) <=> %(q)s::vector({d}) LIMIT %(k)s",
-                {"q": query, "g": self.generation, "since": since, "until": until, "k": k},
+                {"q": query, "g": self.generation, "k": k, **_filter(where)},
             ).fetchall()
         out = [(int(i), float(s)) for i, s in rows]
         out.sort(key=lambda r: -r[1])  # relaxed order: the index may return near-sorted rows
@@ -172,15 +184,14 @@ class PostgresStore:
         self,
         terms: Sequence[str],
         k: int,
-        window: DateWindow | None = None,
+        where: Filter | None = None,
         also: Sequence[int] = (),
     ) -> dict[int, float]:
-        """BM25 of the ``k`` best chunks in ``window``, and of the ``also`` chunks: one
+        """BM25 of the ``k`` best chunks ``where`` allows, and of the ``also`` chunks: one
         query scores every matching chunk once and keeps both sets."""
         terms = list(terms)
         if not terms:
             return {}
-        since, until = window.bounds if window else (None, None)
         rows = self._rows(
             f"""
             WITH q AS (SELECT DISTINCT unnest(%(terms)s::text[]) AS term),
@@ -193,8 +204,7 @@ class PostgresStore:
                        * c.length / %(avg)s))) AS score
                 FROM w JOIN docqa_postings p ON p.term = w.term
                 JOIN docqa_chunks c ON c.id = p.chunk_id
-                WHERE {_CHUNK} AND (%(since)s::text IS NULL OR (c.date IS NOT NULL
-                      AND c.date >= %(since)s AND c.date <= %(until)s))
+                WHERE {_CHUNK} AND {_DATED} AND {_READABLE.format('c')}
                 GROUP BY p.chunk_id
             )
             SELECT chunk_id, score FROM (
@@ -204,8 +214,8 @@ class PostgresStore:
             """,
             {
                 "terms": terms, "n": max(self._chunks, 1), "g": self.generation,
-                "avg": float(self._avg), "since": since, "until": until, "k": max(k, 0),
-                "also": [int(i) for i in also],
+                "avg": float(self._avg), "k": max(k, 0), "also": [int(i) for i in also],
+                **_filter(where),
             },
         )  # fmt: skip
         if not rows and not self.knows_any(terms):
@@ -251,21 +261,38 @@ class PostgresStore:
         self, condition: str, parameters: Mapping[str, Any]
     ) -> SourceDocument | None:
         rows = self._rows(
-            "SELECT d.source, d.text, d.title, d.date, d.sha256 FROM docqa_documents d "
+            "SELECT d.source, d.text, d.title, d.date, d.sha256, d.groups FROM docqa_documents d "
             f"WHERE {_DOC} AND {condition} LIMIT 1",
-            {**parameters, "g": self.generation},
+            {"groups": None, **parameters, "g": self.generation},
         )
-        return SourceDocument(*rows[0]) if rows else None
+        if not rows:
+            return None
+        source, text, title, date, sha, groups = rows[0]
+        return SourceDocument(source, text, title, date, sha, groups=tuple(groups))
 
     def document(self, doc_id: int) -> SourceDocument | None:
         """A document with its full text, or None."""
         return self._document_where("d.id = %(id)s", {"id": int(doc_id)})
 
-    def document_by_key(self, key: str) -> SourceDocument | None:
-        """A document by its public key, or None."""
+    def document_by_key(self, key: str, groups: Groups = None) -> SourceDocument | None:
+        """A document by its public key, or None (also when ``groups`` may not read it)."""
         if not is_document_key(key):
             return None
-        return self._document_where("d.key = %(key)s", {"key": key})
+        return self._document_where(
+            f"d.key = %(key)s AND {_READABLE.format('d')}",
+            {"key": key, "groups": None if groups is None else sorted(groups)},
+        )
+
+    def catalogue(self, offset: int = 0, limit: int = 100) -> list[DocumentInfo]:
+        """Documents in source order, without their texts."""
+        rows = self._rows(
+            "SELECT d.key, d.source, d.title, d.date, d.groups, "
+            "(SELECT count(*) FROM docqa_chunks c WHERE c.doc_id = d.id) "
+            f"FROM docqa_documents d WHERE {_DOC} ORDER BY d.source "
+            "LIMIT %(limit)s OFFSET %(offset)s",
+            {"g": self.generation, "limit": limit, "offset": offset},
+        )
+        return [DocumentInfo(r[0], r[1], r[2], r[3], tuple(r[4]), int(r[5])) for r in rows]
 
     def document_meta(self, doc_ids: Sequence[int]) -> dict[int, DocumentMeta]:
         """``doc_id -> (source, title, date, key)`` without loading texts."""
@@ -285,13 +312,14 @@ class PostgresStore:
         )
         return {int(r[0]): r[1] for r in rows}
 
-    def sample_texts(self, limit: int) -> list[str]:
-        """Up to ``limit`` document texts, newest first."""
+    def sample_texts(self, limit: int, groups: Groups = None) -> list[str]:
+        """Up to ``limit`` texts of documents ``groups`` may read, newest first."""
         rows = self._rows(
-            f"SELECT d.text FROM docqa_documents d WHERE {_DOC} "
+            f"SELECT d.text FROM docqa_documents d WHERE {_DOC} AND {_READABLE.format('d')} "
             "ORDER BY d.date DESC NULLS LAST, d.id LIMIT %(limit)s",
-            {"g": self.generation, "limit": limit},
-        )
+            {"g": self.generation, "limit": limit,
+             "groups": None if groups is None else sorted(groups)},
+        )  # fmt: skip
         return [r[0] for r in rows]
 
     def texts(self) -> Iterator[str]:

@@ -1,0 +1,170 @@
+"""The API for running docqa in an organisation: documents added, listed and removed by
+admins (indexed in background jobs), and readers' feedback on answers."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from app.errors import DocQAError
+from app.jobs import Jobs
+from app.server.api import api_error, from_exception, reader_of
+from app.service import DocQA
+from app.uploads import accept
+
+__all__ = ["make_manage_router"]
+
+_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}")
+_KEY = re.compile(r"[0-9a-f]{16}")
+
+
+class CitedOut(BaseModel):
+    """Where a citation of the answer pointed (no passage text)."""
+
+    id: int | None = None
+    document: str | None = Field(None, max_length=64)
+    source: str | None = Field(None, max_length=2000)
+    start: int | None = None
+    end: int | None = None
+
+
+class FeedbackIn(BaseModel):
+    """A reader's verdict on one answer."""
+
+    verdict: Literal["helpful", "not_helpful"]
+    question: str = Field(min_length=1, max_length=20_000)
+    answer: str = Field(max_length=50_000)
+    citations: list[CitedOut] = Field(default_factory=list, max_length=50)
+    comment: str | None = Field(None, max_length=20_000)
+
+
+def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
+    """Documents, jobs and feedback. ``managed``: the server knows who is asking (a
+    token or user identities); without that, nobody may change its documents."""
+    router = APIRouter(prefix="/api")
+    settings = service.settings
+
+    def not_admin(request: Request) -> Any:
+        if not managed:
+            return api_error(
+                403,
+                "forbidden",
+                "Managing documents over the API needs DOCQA_API_TOKEN (or user tokens) on "
+                "the server; this server has neither.",
+            )
+        if not reader_of(request).admin:
+            return api_error(
+                403,
+                "forbidden",
+                f"Only admins may do this: the API token, or a user token in the "
+                f"'{settings.auth.admin_group}' group (DOCQA_AUTH__ADMIN_GROUP).",
+            )
+        return None
+
+    @router.get("/documents", summary="The indexed documents (admins)")
+    async def documents(request: Request, offset: int = 0, limit: int = 100) -> Any:
+        if (refused := not_admin(request)) is not None:
+            return refused
+        offset, limit = max(offset, 0), min(max(limit, 1), 1000)
+        try:
+            found = await run_in_threadpool(service.catalogue, offset, limit)
+        except DocQAError as exc:
+            return from_exception(exc)
+        return {
+            "offset": offset,
+            "documents": [
+                {"document": d.key, "source": d.source, "title": d.title, "date": d.date,
+                 "groups": list(d.groups), "chunks": d.chunks, "status": "indexed"}
+                for d in found
+            ],
+        }  # fmt: skip
+
+    @router.post("/documents", status_code=202, summary="Add documents (admins)")
+    async def upload(
+        request: Request,
+        files: list[UploadFile] = File(description="One or more .txt, .md, .html, .pdf or .zip"),
+        groups: str | None = Form(None, description="Comma-separated access groups"),
+    ) -> Any:
+        if (refused := not_admin(request)) is not None:
+            return refused
+        limits = settings.uploads
+        if len(files) > limits.max_files:
+            return api_error(
+                413,
+                "too_many_files",
+                f"The upload holds {len(files)} files; the limit is {limits.max_files} "
+                "(DOCQA_UPLOADS__MAX_FILES). Send them in several uploads.",
+            )
+        named: tuple[str, ...] | None = None
+        if groups is not None and groups.strip():
+            named = tuple(dict.fromkeys(g.strip() for g in groups.split(",") if g.strip()))
+            bad = [g for g in named if not _GROUP.fullmatch(g)]
+            if bad:
+                return api_error(400, "bad_groups", f"'{bad[0][:40]}' is not a group name.")
+        received = [(f.filename or "", await f.read()) for f in files]
+        kept, skipped = accept(received, limits, settings.sources)
+        job = jobs.upload(kept, skipped, named)
+        return {"job": job.id, "status": f"/api/jobs/{job.id}", **job.to_dict()}
+
+    @router.delete("/documents/{key}", status_code=202, summary="Remove a document (admins)")
+    async def delete(key: str, request: Request) -> Any:
+        if (refused := not_admin(request)) is not None:
+            return refused
+        try:
+            found = await run_in_threadpool(service.document, key) if _KEY.fullmatch(key) else None
+        except DocQAError as exc:
+            return from_exception(exc)
+        if found is None:
+            return api_error(404, "document_not_found", f"No document '{key[:40]}' in the index.")
+        job = jobs.delete(found.source)
+        return {"job": job.id, "status": f"/api/jobs/{job.id}", **job.to_dict()}
+
+    @router.get("/jobs/{job_id}", summary="How an upload or removal is going (admins)")
+    async def job(job_id: str, request: Request) -> Any:
+        if (refused := not_admin(request)) is not None:
+            return refused
+        found = jobs.get(job_id)
+        if found is None:
+            return api_error(
+                404, "job_not_found", f"No job '{job_id[:40]}' on this server (jobs are kept "
+                "by the server that took them, until it restarts)."
+            )  # fmt: skip
+        return found.to_dict()
+
+    @router.post("/feedback", status_code=201, summary="Say whether an answer helped")
+    async def feedback(body: FeedbackIn, request: Request) -> Any:
+        limit = settings.feedback.max_comment_chars
+        if body.comment and len(body.comment) > limit:
+            return api_error(
+                400, "bad_feedback", f"The comment is longer than {limit:,} characters."
+            )
+        try:
+            await run_in_threadpool(
+                service.feedback,
+                body.verdict,
+                body.question,
+                body.answer,
+                [c.model_dump() for c in body.citations],
+                reader_of(request),
+                body.comment,
+            )
+        except DocQAError as exc:
+            return from_exception(exc)
+        return {"stored": True}
+
+    @router.get("/feedback", summary="Readers' feedback and refused questions (admins)")
+    async def feedback_export(request: Request, since: date | None = None) -> Any:
+        if (refused := not_admin(request)) is not None:
+            return refused
+        try:
+            records = await run_in_threadpool(service.feedback_log.since, since)
+        except DocQAError as exc:
+            return from_exception(exc)
+        return {"records": records}
+
+    return router
