@@ -104,9 +104,11 @@ class DocQA:
         document kept. ``observe(done, total)`` follows the run's progress.
         """
         uploads = self.settings.uploads_folder
-        if mode == "sync" and uploads.is_dir() and uploads.resolve() not in {
-            Path(p).resolve() for p in paths
-        }:
+        if (
+            mode == "sync"
+            and uploads.is_dir()
+            and uploads.resolve() not in {Path(p).resolve() for p in paths}
+        ):
             paths = [*paths, uploads]
         spec = BuildSpec(
             embedder=self.embedder,

@@ -206,7 +206,8 @@ def test_a_document_is_fetched_and_sampled_only_by_those_who_may_read_it(grouped
     key = by_name["gamma.html"].key
     assert grouped.document_by_key(key, frozenset({"hr", "everyone"})) is None
     found = grouped.document_by_key(key, frozenset({"finance"}))
-    assert found is not None and found.groups == ("finance",)
+    assert found is not None
+    assert found.groups == ("finance",)
     assert grouped.document_by_key(key) is not None  # no restriction: a service account
     assert all("Apple" in t for t in grouped.sample_texts(10, frozenset({"hr"})))
     assert len(grouped.sample_texts(10, frozenset({"hr"}))) == 1
@@ -223,7 +224,8 @@ def test_changing_groups_changes_metadata_and_embeds_nothing(
     )
     report = any_service.index([corpus])
     assert fake_embeddings.embedded == embedded
-    assert report.regrouped_documents == 1 and report.new_documents == 0
+    assert report.regrouped_documents == 1
+    assert report.new_documents == 0
     assert report.version is not None
     store = any_service.store
     alpha = next(i for i in store.catalogue() if i.source.endswith("alpha.txt"))

@@ -1,4 +1,4 @@
-"""The command line: `docqa index`, `ask`, `chat`, `serve`, `info` and `eval`.
+"""The command line: `docqa index`, `ask`, `chat`, `serve`, `info`, `eval` and `feedback`.
 
 Each command parses its options, calls the core and renders what it returns; errors of
 the core become a message and an exit code here (1, or 2 for input the user must fix).
@@ -10,7 +10,7 @@ import io
 import logging
 import sys
 
-from app.cli import evaluation, indexing, questions, server  # noqa: F401  (they register)
+from app.cli import evaluation, feedback, indexing, questions, server  # noqa: F401  (they register)
 from app.cli.common import app
 from app.cli.questions import read_questions
 

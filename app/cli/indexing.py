@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,7 @@ from app.cli import common
 from app.cli.common import IndexDir, app, fail
 from app.errors import DocQAError, NoDocumentsError
 from app.indexing import IndexReport
+from app.service import DocQA
 from app.types import Skipped
 
 __all__ = ["index"]
@@ -24,19 +26,53 @@ def index(
     ] = None,
     index_dir: IndexDir = None,
     rebuild: Annotated[bool, typer.Option(help="Re-embed everything.")] = False,
+    watch: Annotated[
+        bool, typer.Option(help="Then keep the index in sync as files come, change and go.")
+    ] = False,
+    debounce_ms: Annotated[
+        int, typer.Option(min=50, max=600_000, help="--watch: wait for changes to settle.")
+    ] = 1600,
 ) -> None:
     """Index folders (recursively) and files: .txt, .md, .html, .pdf."""
+    paths = paths or [Path("seeds")]
+    service = common.service(index_dir)
+    _run(service, paths, rebuild)
+    if watch:
+        _watch(service, paths, debounce_ms)
+
+
+def _run(service: DocQA, paths: list[Path], rebuild: bool = False, *, ending: bool = True) -> None:
+    """One run, its report printed; an error ends the command unless ``ending`` is False."""
     try:
-        report = common.service(index_dir).index(
-            paths or [Path("seeds")], rebuild=rebuild, progress=True
-        )
-    except NoDocumentsError as exc:
-        if len(exc.skipped) > 3:  # the message names the first three
-            _print_skipped(exc.skipped)
-        raise fail(exc) from None
+        report = service.index(paths, rebuild=rebuild, progress=ending)
     except DocQAError as exc:
-        raise fail(exc) from None
+        if isinstance(exc, NoDocumentsError) and len(exc.skipped) > 3:
+            _print_skipped(exc.skipped)  # the message names the first three
+        if ending:
+            raise fail(exc) from None
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        return
     _print_report(report)
+
+
+def _watch(
+    service: DocQA, paths: list[Path], debounce_ms: int, stop: threading.Event | None = None
+) -> None:
+    """Re-index whenever files under ``paths`` change, until interrupted (or ``stop`` is
+    set). Changes that arrive together (a copy of many files) make one run; a failed run
+    is reported and the watch goes on."""
+    from watchfiles import watch
+
+    watched = [p for p in paths if p.exists()]
+    typer.echo(f"Watching {', '.join(map(str, watched))} (Ctrl+C to stop).")
+    try:
+        for changes in watch(
+            *watched, debounce=debounce_ms, recursive=True, stop_event=stop, rust_timeout=500
+        ):
+            typer.echo(f"{len(changes)} change(s): re-indexing.")
+            _run(service, paths, ending=False)
+    except KeyboardInterrupt:
+        pass
 
 
 def _print_skipped(skipped: Sequence[Skipped]) -> None:
@@ -63,6 +99,11 @@ def _print_report(report: IndexReport) -> None:
         f"{report.reused_documents} unchanged, {report.removed_documents} removed), "
         f"{report.chunks} chunks; skipped {len(report.skipped)} files."
     )
+    if report.regrouped_documents:
+        typer.echo(
+            f"Access groups changed for {report.regrouped_documents} documents (nothing "
+            "re-embedded)."
+        )
     if report.embedded_chunks:
         typer.echo(
             f"Embedded {report.embedded_chunks} chunks in {report.embed_seconds:.1f}s "

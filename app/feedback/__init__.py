@@ -56,8 +56,7 @@ def record_of(
         "question": question,
         "answer": answer,
         "citations": [
-            {k: c.get(k) for k in ("id", "document", "source", "start", "end")}
-            for c in citations
+            {k: c.get(k) for k in ("id", "document", "source", "start", "end")} for c in citations
         ],
         "index_version": version,
         "user": user,

@@ -30,7 +30,14 @@ from app.service import DocQA
 from app.text.clean import replace_invalid
 from app.types import Answer, Delta, Reader
 
-__all__ = ["QuestionRate", "api_error", "document_limits", "from_exception", "make_router", "reader_of"]
+__all__ = [
+    "QuestionRate",
+    "api_error",
+    "document_limits",
+    "from_exception",
+    "make_router",
+    "reader_of",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +183,6 @@ class QuestionRate:
         )
         response.headers["retry-after"] = str(wait)
         return response
-
 
 
 def api_error(status: int, code: str, message: str) -> JSONResponse:

@@ -105,16 +105,22 @@ class Identities:
                 },
             )
         except jwt.ExpiredSignatureError:
-            raise IdentityError("The user token has expired: ask the portal for a new one.") from None
+            raise IdentityError(
+                "The user token has expired: ask the portal for a new one."
+            ) from None
         except jwt.ImmatureSignatureError:
-            raise IdentityError("The user token is not valid yet (its nbf is in the future).") from None
+            raise IdentityError(
+                "The user token is not valid yet (its nbf is in the future)."
+            ) from None
         except jwt.InvalidAudienceError:
             raise IdentityError(
-                f"The user token is for another audience; this server accepts aud '{auth.audience}'."
+                "The user token is for another audience; this server accepts aud "
+                f"'{auth.audience}'."
             ) from None
         except jwt.InvalidIssuerError:
             raise IdentityError(
-                f"The user token comes from another issuer; this server accepts iss '{auth.issuer}'."
+                "The user token comes from another issuer; this server accepts iss "
+                f"'{auth.issuer}'."
             ) from None
         except jwt.MissingRequiredClaimError as exc:
             raise IdentityError(f"The user token has no '{exc.claim}' claim.") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -87,8 +87,10 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
     @router.post("/documents", status_code=202, summary="Add documents (admins)")
     async def upload(
         request: Request,
-        files: list[UploadFile] = File(description="One or more .txt, .md, .html, .pdf or .zip"),
-        groups: str | None = Form(None, description="Comma-separated access groups"),
+        files: Annotated[
+            list[UploadFile], File(description="One or more .txt, .md, .html, .pdf or .zip")
+        ],
+        groups: Annotated[str | None, Form(description="Comma-separated access groups")] = None,
     ) -> Any:
         if (refused := not_admin(request)) is not None:
             return refused

@@ -225,6 +225,26 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
             citation["end"],
         )
 
+    def verdict(turns: list[dict[str, Any]], like: gr.LikeData, request: gr.Request) -> None:
+        """A reader's verdict on an answer: messages alternate question, answer."""
+        index = like.index[0] if isinstance(like.index, tuple | list) else like.index
+        if like.liked not in (True, False) or not isinstance(index, int) or index % 2 != 1:
+            return
+        try:
+            result = turns[index // 2]
+            cited = result["closest"] if result["refused"] else result["citations"]
+            service.feedback(
+                "helpful" if like.liked else "not_helpful",
+                result["question"],
+                result["answer"],
+                cited,
+                _reader(identities, request),
+            )
+        except (IndexError, KeyError, TypeError):
+            return  # the chat was cleared meanwhile
+        except (DocQAError, IdentityError) as exc:
+            gr.Warning(_for_reader(exc))
+
     with gr.Blocks(title="docqa", analytics_enabled=False, fill_width=True) as blocks:
         turns = gr.State([])
         gr.Markdown("## docqa\nAsk about the documents. Every claim cites its passage.")
@@ -233,7 +253,8 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
                 chat = gr.Chatbot(
                     elem_id="docqa-chat",
                     height="65vh",
-                    feedback_options=None,
+                    # Helpful / not helpful under each answer (the widget adds a comment).
+                    feedback_options=("Like", "Dislike"),
                     sanitize_html=True,
                     render_markdown=True,
                     latex_delimiters=[],
@@ -269,6 +290,7 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         opener.click(open_citation, [target, turns], article).then(
             None, None, None, js=_asset("scroll-to-mark.js")
         )
+        chat.like(verdict, [turns], None)
         clear.click(lambda: ([], [], EMPTY_PANEL), None, [chat, turns, article])
     return blocks
 

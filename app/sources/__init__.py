@@ -152,14 +152,12 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def document_groups(
-    candidate: Candidate, data: bytes, default: Sequence[str]
-) -> tuple[str, ...]:
+def document_groups(candidate: Candidate, data: bytes, default: Sequence[str]) -> tuple[str, ...]:
     """Who may read the file: its front matter's ``groups:`` (Markdown), else its access
     rule's, else ``default``."""
-    if candidate.path.suffix.lower() in _FRONT_MATTER:
-        if (named := front_matter_groups(data)) is not None:
-            return named
+    named = front_matter_groups(data) if candidate.path.suffix.lower() in _FRONT_MATTER else None
+    if named is not None:
+        return named
     return candidate.groups if candidate.groups is not None else tuple(default)
 
 

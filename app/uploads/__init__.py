@@ -55,7 +55,10 @@ def accept(
     refused: list[Skipped] = []
     for name, data in files:
         for item in _check(name, data, limits, sources, nested=False):
-            (kept if isinstance(item, Received) else refused).append(item)
+            if isinstance(item, Received):
+                kept.append(item)
+            else:
+                refused.append(item)
     return kept, refused
 
 

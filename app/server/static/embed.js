@@ -6,11 +6,22 @@
   const form = document.getElementById("ask");
   const input = document.getElementById("question");
   const viewer = document.getElementById("viewer");
-  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  let token = new URLSearchParams(location.hash.slice(1)).get("token");
   const history = [];
 
   const headers = { "content-type": "application/json" };
   if (token) headers.authorization = "Bearer " + token;
+
+  // The host page's widget hands over its user's token (and each refreshed one). Only the
+  // page framing this one can send it: the server lets only DOCQA_EMBED_ORIGINS frame it.
+  window.addEventListener("message", (event) => {
+    if (event.source !== window.parent || window.parent === window) return;
+    const data = event.data;
+    if (data && data.type === "docqa:token" && typeof data.token === "string" && data.token) {
+      token = data.token;
+      headers.authorization = "Bearer " + token;
+    }
+  });
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -82,6 +93,40 @@
     box.append(list);
   }
 
+  // Helpful / not helpful, with an optional comment, under each answer.
+  function renderFeedback(box, result) {
+    const bar = el("div", "feedback");
+    const comment = el("input", "comment");
+    comment.placeholder = "Comment (optional)";
+    comment.maxLength = 2000;
+    comment.setAttribute("aria-label", "Comment on this answer");
+    const status = el("span", "status");
+    const send = async (verdict) => {
+      const cited = result.refused ? result.closest : result.citations;
+      const body = { verdict, question: result.question, answer: result.answer,
+        citations: cited, comment: comment.value.trim() || null };
+      const response = await fetch("/api/feedback", { method: "POST", headers, body: JSON.stringify(body) });
+      if (response.ok) {
+        bar.textContent = "";
+        bar.append(el("span", "status", "Thanks, your feedback was saved."));
+      } else {
+        const data = await response.json().catch(() => ({}));
+        status.textContent = data.message || "The feedback could not be saved.";
+      }
+    };
+    for (const [verdict, label, text] of [["helpful", "Helpful", "👍"], ["not_helpful", "Not helpful", "👎"]]) {
+      const b = el("button", "vote", text);
+      b.type = "button";
+      b.dataset.verdict = verdict;
+      b.setAttribute("aria-label", label);
+      b.title = label;
+      b.addEventListener("click", () => send(verdict));
+      bar.append(b);
+    }
+    bar.append(comment, status);
+    box.append(bar);
+  }
+
   async function openCitation(c) {
     const response = await fetch("/api/documents/" + encodeURIComponent(c.document), { headers });
     const data = await response.json();
@@ -139,6 +184,7 @@
               renderAnswer(box, data.answer, data.refused ? data.closest : data.citations, data.notice);
             }
             renderSources(box, data);
+            renderFeedback(box, data);
             history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
             scrollDown();
           }

@@ -1,12 +1,16 @@
 // docqa chat bubble. Add to any page:
 //   <script src="https://docqa.example.org/embed/widget.js" defer></script>
-// Optional attributes: data-token="..." (when the server requires DOCQA_API_TOKEN),
-// data-title="Ask the archive". The page's origin must be in DOCQA_EMBED_ORIGINS.
+// Optional attributes: data-user-token="..." (the signed token of the portal's user),
+// data-token="..." (a service token, DOCQA_API_TOKEN), data-title="Ask the archive".
+// The page's origin must be in DOCQA_EMBED_ORIGINS. A token that refreshes is handed
+// over with window.postMessage({type: "docqa:token", token}, location.origin) or
+// window.docqaWidget.setToken(token). A user token never goes into a URL.
 "use strict";
 (() => {
   const script = document.currentScript;
   const base = new URL(script.src).origin;
   const token = script.dataset.token;
+  let userToken = script.dataset.userToken || null;
   const title = script.dataset.title || "Ask the documents";
 
   const frame = document.createElement("iframe");
@@ -35,5 +39,20 @@
     frame.style.display = open ? "block" : "none";
     bubble.textContent = open ? "×" : "?";
   });
+  // The user token reaches the chat frame by message, to its origin only.
+  function handOver() {
+    if (userToken && frame.contentWindow) {
+      frame.contentWindow.postMessage({ type: "docqa:token", token: userToken }, base);
+    }
+  }
+  frame.addEventListener("load", handOver);
+  window.addEventListener("message", (event) => {
+    if (event.source !== window || event.origin !== location.origin) return;
+    if (event.data && event.data.type === "docqa:token" && typeof event.data.token === "string") {
+      userToken = event.data.token;
+      handOver();
+    }
+  });
+  window.docqaWidget = { setToken(value) { userToken = value; handOver(); } };
   document.body.append(frame, bubble);
 })();

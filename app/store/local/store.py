@@ -229,7 +229,8 @@ class IndexStore:
         found = self._allowed_cache.get(where)
         if found is not None:
             return found
-        conditions, parameters = ["1"], []
+        conditions: list[str] = ["1"]
+        parameters: list[str] = []
         if where.dated:
             conditions.append("d.date IS NOT NULL AND d.date >= ? AND d.date <= ?")
             parameters += where.bounds
@@ -256,10 +257,8 @@ class IndexStore:
         if groups is None:
             return "1", []
         names = sorted(groups)
-        return (
-            f"id IN (SELECT doc_id FROM document_groups WHERE grp IN ({','.join('?' * len(names))}))",
-            names,
-        )
+        marks = ",".join("?" * len(names))
+        return f"id IN (SELECT doc_id FROM document_groups WHERE grp IN ({marks}))", names
 
     def texts(self) -> Iterator[str]:
         """Every document's text, one at a time."""
@@ -347,7 +346,9 @@ class IndexStore:
             ids = [r[0] for r in self._query(
                 "SELECT id FROM chunks WHERE doc_id = ? ORDER BY id", (doc_id,)
             )]  # fmt: skip
-            document = SourceDocument(source, text, title, date, sha, groups=tuple(json.loads(groups)))
+            document = SourceDocument(
+                source, text, title, date, sha, groups=tuple(json.loads(groups))
+            )
             out[sha] = (document, self.chunks(ids), self.vectors(ids))
         return out
 

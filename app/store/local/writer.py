@@ -182,9 +182,7 @@ class _Writer:
         new = {(d.source, d.sha256, d.groups) for d, _, _ in kept}
         old = {(d.source, d.sha256, d.groups) for d, _, _ in self.live.values()}
         removed = len({s for s, _, _ in old} - {s for s, _, _ in new})
-        regrouped = len({(s, h) for s, h, _ in new} & {(s, h) for s, h, _ in old}) - len(
-            new & old
-        )
+        regrouped = len({(s, h) for s, h, _ in new} & {(s, h) for s, h, _ in old}) - len(new & old)
         chunk_total = sum(len(c) for _, c, _ in kept)
         if new == old and not self.damage and not self.spec.rebuild:
             return Published(None, len(kept), chunk_total, 0, tuple(duplicates))
@@ -195,7 +193,11 @@ class _Writer:
             chunking=dict(self.spec.chunking),
             documents=[
                 StoredDocument(
-                    source=d.source, sha256=d.sha256, title=d.title, date=d.date, chunks=len(c),
+                    source=d.source,
+                    sha256=d.sha256,
+                    title=d.title,
+                    date=d.date,
+                    chunks=len(c),
                     groups=list(d.groups),
                 )
                 for d, c, _ in kept
@@ -242,7 +244,9 @@ class _Batch:
             self.records[source] = None
         else:  # metadata only: the same chunks and vectors
             self.records[source] = (
-                dataclasses.replace(document, groups=tuple(groups)), chunks, vectors
+                dataclasses.replace(document, groups=tuple(groups)),
+                chunks,
+                vectors,
             )
 
     def reuse(self, source: str, sha256: str, groups: Sequence[str]) -> bool:
