@@ -3,8 +3,11 @@ HTTP as a browser or another process speaks it."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -34,3 +37,12 @@ class LiveServer:
     def __exit__(self, *_: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+def static_site(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """``folder``'s files served on another loopback origin (a portal page); the server
+    and its URL (call ``shutdown`` when done)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"

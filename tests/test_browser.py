@@ -7,10 +7,8 @@ must work offline and hostile documents must not make the browser fetch anything
 
 from __future__ import annotations
 
-import functools
 import http.server
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
 from tests.conftest import CHROMIUM, REPO, SEEDS
-from tests.servers import LiveServer
+from tests.servers import LiveServer, static_site
 from tests.test_generative import ScriptedChat, passage
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
@@ -55,10 +53,7 @@ def _portal(folder: Path, docqa: str) -> tuple[http.server.ThreadingHTTPServer, 
         f'<script src="{docqa}/embed/widget.js" defer></script></body></html>',
         encoding="utf-8",
     )
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    return static_site(folder)
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,7 @@ answered from once its job is done.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -30,7 +27,7 @@ from app.server import create_app
 from app.service import DocQA
 from app.settings import AuthSettings, Settings
 from tests.conftest import CHROMIUM
-from tests.servers import LiveServer
+from tests.servers import LiveServer, static_site
 from tests.test_browser import ARTIFACTS, _Page
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
@@ -70,10 +67,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory, seeded: DocQA) -> Iterator[
     port = free_port()
     pages = root / "pages"
     pages.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(pages))
-    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
-    portal_url = f"http://127.0.0.1:{web.server_address[1]}"
+    web, portal_url = static_site(pages)
     for user, groups in (("ana", ["finance"]), ("bo", ["hr"])):
         (pages / f"{user}.html").write_text(
             f"<!doctype html><html><body><h1>Portal: signed in as {user}</h1>"

@@ -92,13 +92,11 @@ def _org_settings(base: Settings, **auth: Any) -> Settings:
     )
 
 
-@pytest.fixture
-def org(
-    backend_settings: Settings, fake_embeddings: CountingFakeEmbeddings, archive: Path
+def _served(
+    base: Settings, embeddings: CountingFakeEmbeddings, archive: Path
 ) -> Iterator[tuple[TestClient, DocQA]]:
-    """The archive indexed on each store backend, served with user tokens (HS256)."""
-    settings = _org_settings(backend_settings)
-    service = DocQA(settings, embeddings=fake_embeddings)
+    settings = _org_settings(base)
+    service = DocQA(settings, embeddings=embeddings)
     service.index([archive])
     with TestClient(create_app(settings, service, ui=False)) as client:
         yield client, service
@@ -106,15 +104,19 @@ def org(
 
 
 @pytest.fixture
+def org(
+    backend_settings: Settings, fake_embeddings: CountingFakeEmbeddings, archive: Path
+) -> Iterator[tuple[TestClient, DocQA]]:
+    """The archive indexed on each store backend, served with user tokens (HS256)."""
+    yield from _served(backend_settings, fake_embeddings, archive)
+
+
+@pytest.fixture
 def local_org(
     settings: Settings, fake_embeddings: CountingFakeEmbeddings, archive: Path
 ) -> Iterator[tuple[TestClient, DocQA]]:
     """The archive on the local backend only (for the edge's own behaviour)."""
-    configured = _org_settings(settings)
-    service = DocQA(configured, embeddings=fake_embeddings)
-    service.index([archive])
-    with TestClient(create_app(configured, service, ui=False)) as client:
-        yield client, service
+    yield from _served(settings, fake_embeddings, archive)
 
 
 def _sources(result: dict[str, Any]) -> set[str]:

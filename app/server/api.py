@@ -31,6 +31,7 @@ from app.text.clean import replace_invalid
 from app.types import Answer, Delta, Reader
 
 __all__ = [
+    "ERRORS",
     "QuestionRate",
     "api_error",
     "document_limits",
@@ -138,8 +139,8 @@ class ErrorOut(BaseModel):
     message: str
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 404, 405, 408, 413, 429, 500, 503)
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 405, 408, 413, 429, 500, 503)
 }
 
 
@@ -217,7 +218,7 @@ def document_limits(schema: dict[str, Any], max_question_chars: int) -> dict[str
 
 def make_router(service: DocQA, rate: QuestionRate) -> APIRouter:
     """The ``/api`` routes over one ``DocQA``."""
-    router = APIRouter(prefix="/api", responses=_ERRORS)
+    router = APIRouter(prefix="/api", responses=ERRORS)
 
     def arguments(body: AskRequest, request: Request) -> tuple[Any, ...]:
         history = [m.model_dump() for m in body.history]

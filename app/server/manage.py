@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from app.errors import DocQAError
 from app.jobs import Jobs
-from app.server.api import api_error, from_exception, reader_of
+from app.server.api import ERRORS, api_error, from_exception, reader_of
 from app.service import DocQA
 from app.uploads import accept
 
@@ -46,7 +46,7 @@ class FeedbackIn(BaseModel):
 def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
     """Documents, jobs and feedback. ``managed``: the server knows who is asking (a
     token or user identities); without that, nobody may change its documents."""
-    router = APIRouter(prefix="/api")
+    router = APIRouter(prefix="/api", responses=ERRORS)
     settings = service.settings
 
     def not_admin(request: Request) -> Any:
