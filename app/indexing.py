@@ -171,6 +171,9 @@ def _fill(
             except SourceError as exc:
                 _skip(batch, report, source, str(exc))
                 continue
+            if source in batch.stored and batch.refresh(document):
+                report.reused_documents += 1  # new metadata, the same text: nothing embedded
+                continue
             first[sha] = len(pending)
             pending.append((document, _chunks(document, pipeline.chunking)))
     vectors = _embed([c.text for _, chunks in pending for c in chunks], pipeline, report)

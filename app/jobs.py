@@ -48,6 +48,7 @@ class Job:
     total: int = 0
     processed: int = 0
     refused: list[Skipped] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # what it adds or removes
     report: dict[str, Any] | None = None
     error: str | None = None
 
@@ -87,6 +88,7 @@ class Jobs:
         access rules and defaults); ``refused`` are reported with the job."""
         job = self._new("upload", refused)
         job.total = len(files)
+        job.sources = [f"{self.folder.name}/{f.name}" for f in files]
         self._worker.submit(self._run, job, self._store_files, files, groups)
         return job
 
@@ -94,8 +96,14 @@ class Jobs:
         """Drop the document indexed as ``source`` (its file too, when it was uploaded)."""
         job = self._new("delete", [])
         job.total = 1
+        job.sources = [source]
         self._worker.submit(self._run, job, self._remove_file, source)
         return job
+
+    def pending(self) -> list[Job]:
+        """Jobs not finished yet, oldest first."""
+        with self._lock:
+            return [j for j in self._jobs.values() if j.state in ("queued", "running")]
 
     def close(self) -> None:
         """Let the running job finish; drop the queued ones."""

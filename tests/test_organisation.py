@@ -23,7 +23,10 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from app import cli
+from app.bench.hostile import many_page_pdf
 from app.cli import common
+from app.errors import ConfigError
+from app.indexing import IndexReport
 from app.server import create_app
 from app.server.identity import Identities
 from app.server.ui import build_blocks
@@ -351,7 +354,8 @@ def test_an_admin_uploads_documents_and_they_are_answered_from_once_the_job_is_d
                    "tool.exe.txt": b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(200)})  # fmt: skip
     sent = client.post("/api/documents", headers=admin, files=[
         ("files", ("bundle.zip", zipped, "application/zip")),
-        ("files", ("bomb.zip", bomb, "application/zip"))])  # fmt: skip
+        ("files", ("bomb.zip", bomb, "application/zip")),
+        ("files", ("pages.pdf", many_page_pdf(3000), "application/pdf"))])  # fmt: skip
     reasons = {r["file"]: r["reason"] for r in sent.json()["refused"]}
     assert "zip bomb" in reasons["bomb.zip"]
     assert (
@@ -361,6 +365,8 @@ def test_an_admin_uploads_documents_and_they_are_answered_from_once_the_job_is_d
     done = _wait(client, sent.json()["job"], admin)
     assert done["state"] == "done", done
     assert done["report"]["new"] == 2
+    skipped = {s["file"]: s["reason"] for s in done["report"]["skipped"]}
+    assert "PDF has 3,000 pages" in skipped["uploads/pages.pdf"]
     listed = client.get("/api/documents", headers=admin).json()["documents"]
     by_source = {d["source"]: d for d in listed}
     assert by_source["uploads/lighthouse.txt"]["groups"] == ["finance"]
@@ -437,13 +443,19 @@ def test_a_verdict_in_the_chat_is_kept_with_its_answer(service: DocQA, corpus: P
     assert verdict is not None
     *_, (history, turns, _) = respond("Who is the mayor of Marsby?", [], [], None, None, None)
     like = gr.LikeData(None, {"index": 1, "value": history[1]["content"], "liked": False})
-    verdict(turns, like, None)
-    verdict(turns, gr.LikeData(None, {"index": 0, "value": "q", "liked": True}), None)  # a question
+    assert verdict(turns, " names the wrong mayor ", like, None) == ""
+    question = gr.LikeData(None, {"index": 0, "value": "q", "liked": True})
+    verdict(turns, "", question, None)  # a question is not an answer: nothing kept
     (record,) = indexed.feedback_log.since()
     assert record["verdict"] == "not_helpful"
+    assert record["comment"] == "names the wrong mayor"
     assert record["question"] == "Who is the mayor of Marsby?"
     assert record["answer"] == turns[0]["answer"]
     assert record["user"] is None
+    # A question the documents do not answer is kept too.
+    *_, (_, refused, _) = respond("zzqx wuvv?", [], [], None, None, None)
+    assert refused[0]["refused"]
+    assert [r["verdict"] for r in indexed.feedback_log.since()] == ["not_helpful", "refused"]
 
 
 def test_index_watch_keeps_a_folder_in_sync(service: DocQA, archive: Path) -> None:
@@ -478,3 +490,67 @@ def _until(condition: Any, seconds: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the watch did not catch up"
         time.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("rules:\n  - match: '*.txt'\n    groups: [a b]\n", "is not a group name"),
+        ("rules:\n  - match: '../*.txt'\n    groups: [a]\n", "relative to the folder"),
+        ("rules:\n  - pattern: '*.txt'\n    groups: [a]\n", "rules.0.match"),
+        ("rules: [\n", "not valid YAML at line"),
+        ("rules:\n  - match: '*.txt'\n    groups: []\n", "rules.0.groups"),
+    ],
+)
+def test_a_broken_access_file_stops_the_run_and_says_where(
+    service: DocQA, archive: Path, monkeypatch: pytest.MonkeyPatch, text: str, problem: str
+) -> None:
+    service.index([archive])
+    before = service.store.version
+    (archive / "access.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"access\.yaml is not usable"):
+        service.index([archive])
+    monkeypatch.setattr(common, "service", lambda index_dir: service)
+    result = CliRunner().invoke(cli.app, ["index", str(archive)])
+    assert result.exit_code == 1
+    assert problem in result.output
+    assert "Traceback" not in result.output
+    assert service.store.version == before  # nothing was published with wrong groups
+
+
+class GatedDocQA(DocQA):
+    """The core whose indexing waits until the test opens the gate."""
+
+    gate = threading.Event()
+
+    def index(self, *args: Any, **kwargs: Any) -> IndexReport:
+        """Index once the gate is open."""
+        assert self.gate.wait(30)
+        return super().index(*args, **kwargs)
+
+
+def test_uploads_in_progress_are_listed_with_their_job(
+    settings: Settings, fake_embeddings: CountingFakeEmbeddings, archive: Path
+) -> None:
+    configured = _org_settings(settings)
+    service = GatedDocQA(configured, embeddings=fake_embeddings)
+    service.gate.set()
+    service.index([archive])
+    service.gate.clear()
+    admin = bearer(STATIC)
+    with TestClient(create_app(configured, service, ui=False)) as client:
+        sent = client.post("/api/documents", headers=admin,
+                           files=[("files", ("late.txt", LIGHTHOUSE, "text/plain"))])  # fmt: skip
+        listed = client.get("/api/documents", headers=admin).json()["documents"]
+        (pending,) = [d for d in listed if d["source"] == "uploads/late.txt"]
+        assert pending["status"] in ("queued", "running")
+        assert pending["job"] == sent.json()["job"]
+        question = {"question": "lighthouse keeper?"}
+        meanwhile = client.post("/api/ask", json=question, headers=admin).json()
+        assert not any("late.txt" in c["source"] for c in meanwhile["citations"])
+        service.gate.set()
+        assert _wait(client, sent.json()["job"], admin)["state"] == "done"
+        listed = client.get("/api/documents", headers=admin).json()["documents"]
+        (indexed,) = [d for d in listed if d["source"] == "uploads/late.txt"]
+        assert indexed["status"] == "indexed"
+        assert "job" not in indexed

@@ -233,3 +233,25 @@ def test_changing_groups_changes_metadata_and_embeds_nothing(
     vector = _vector(store, store.chunk_ids()[0])
     found = store.dense_search(vector, 10, Filter(groups=frozenset({"legal"})))
     assert _doc_sources(store, [i for i, _ in found]) == {"alpha.txt"}
+
+
+def test_groups_changed_in_front_matter_embed_nothing_either(
+    any_service: DocQA, corpus: Path, fake_embeddings: CountingFakeEmbeddings
+) -> None:
+    any_service.index([corpus])
+    embedded = fake_embeddings.embedded
+    beta = corpus / "beta.md"
+    beta.write_text(beta.read_text().replace("---\ntitle", "---\ngroups: [orchard]\ntitle"))
+    report = any_service.index([corpus])
+    assert fake_embeddings.embedded == embedded
+    assert report.version is not None
+    store = any_service.store
+    (entry,) = [i for i in store.catalogue() if i.source.endswith("beta.md")]
+    assert entry.groups == ("orchard",)
+    vector = _vector(store, store.chunk_ids()[0])
+    found = store.dense_search(vector, 10, Filter(groups=frozenset({"orchard"})))
+    assert _doc_sources(store, [i for i, _ in found]) == {"beta.md"}
+    # A changed text is embedded again, as before.
+    beta.write_text(beta.read_text() + "\nPears did well too.")
+    any_service.index([corpus])
+    assert fake_embeddings.embedded > embedded

@@ -1,7 +1,8 @@
 """`make fuzz`: schemathesis against a real `docqa serve`, from the server's own OpenAPI schema.
 
-Indexes the seeds into a temporary folder, starts the server on a free loopback port,
-and runs a bounded number of generated requests per operation (valid and invalid ones,
+Indexes the seeds into a temporary folder, starts the server on a free loopback port
+with an API token (so the admins' routes are reached too: uploads, removals, jobs,
+feedback), and runs a bounded number of generated requests per operation (valid and invalid ones,
 and methods the schema does not list). It fails on any 5xx, any status the schema does
 not document, and any error body not in the documented ``{"error", "message"}`` form.
 
@@ -49,12 +50,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DOCQA_")}
         port = free_port()
-        env |= {"DOCQA_INDEX_DIR": str(Path(tmp) / "index"), "DOCQA_PORT": str(port)}
+        token = hashlib.sha256(os.urandom(32)).hexdigest()
+        env |= {
+            "DOCQA_INDEX_DIR": str(Path(tmp) / "index"),
+            "DOCQA_PORT": str(port),
+            "DOCQA_API_TOKEN": token,
+        }
         subprocess.run([bin_dir / "docqa", "index", str(SEEDS)], env=env, check=True)
         server = subprocess.Popen([bin_dir / "docqa", "serve"], env=env)
         try:
             base = f"http://127.0.0.1:{port}"
             wait_ready(f"{base}/api/health", server)
+            auth = f"Authorization: Bearer {token}"
             config = Path(tmp) / "schemathesis.toml"
             # A real document key, so the document route is reached beyond its 404.
             key = document_key(hashlib.sha256(min(SEEDS.glob("*.txt")).read_bytes()).hexdigest())
@@ -64,7 +71,7 @@ def main() -> int:
                 f"{base}/openapi.json",
                 "--checks", CHECKS, "--max-examples", str(args.examples),
                 "--seed", str(args.seed), "--generation-database", "none", "--no-color",
-                "--request-timeout", "60",
+                "--request-timeout", "60", "-H", auth,
             ]  # fmt: skip
             if args.report:
                 command += ["--report", "junit", "--report-dir", str(args.report)]

@@ -22,9 +22,11 @@ def serve(
 ) -> None:
     """Serve the chat UI at /, the API at /api and the embeddable chat at /embed."""
     from app.server import serve as run_server
+    from app.server.identity import Identities
 
     service = common.service(index_dir, host=host, port=port)
     try:
+        Identities(service.settings)  # a missing or unreadable key file stops here
         service.check_store()  # an unreachable database stops here; a missing index does not
         service.check_answerer()  # a broken LLM setup stops here too
     except DocQAError as exc:

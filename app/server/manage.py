@@ -4,15 +4,15 @@ admins (indexed in background jobs), and readers' feedback on answers."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import DocQAError
 from app.jobs import Jobs
+from app.question.analysis import parse_day
 from app.server.api import ERRORS, api_error, from_exception, reader_of
 from app.service import DocQA
 from app.uploads import accept
@@ -21,10 +21,13 @@ __all__ = ["make_manage_router"]
 
 _GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}")
 _KEY = re.compile(r"[0-9a-f]{16}")
+_DAY = r"^\d{4}-\d{2}-\d{2}$"
 
 
 class CitedOut(BaseModel):
     """Where a citation of the answer pointed (no passage text)."""
+
+    model_config = ConfigDict(strict=True)
 
     id: int | None = None
     document: str | None = Field(None, max_length=64)
@@ -75,14 +78,22 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
             found = await run_in_threadpool(service.catalogue, offset, limit)
         except DocQAError as exc:
             return from_exception(exc)
-        return {
-            "offset": offset,
-            "documents": [
-                {"document": d.key, "source": d.source, "title": d.title, "date": d.date,
-                 "groups": list(d.groups), "chunks": d.chunks, "status": "indexed"}
-                for d in found
-            ],
-        }  # fmt: skip
+        listed = [
+            {"document": d.key, "source": d.source, "title": d.title, "date": d.date,
+             "groups": list(d.groups), "chunks": d.chunks, "status": "indexed"}
+            for d in found
+        ]  # fmt: skip
+        # What jobs are adding or removing now, as the first page says.
+        changing = {
+            source: {"status": "removing" if job.kind == "delete" else job.state, "job": job.id}
+            for job in jobs.pending()
+            for source in job.sources
+        }
+        for entry in listed:
+            entry.update(changing.pop(str(entry["source"]), {}))
+        if offset == 0:
+            listed += [{"document": None, "source": s, **state} for s, state in changing.items()]
+        return {"offset": offset, "documents": listed}
 
     @router.post("/documents", status_code=202, summary="Add documents (admins)")
     async def upload(
@@ -160,11 +171,20 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
         return {"stored": True}
 
     @router.get("/feedback", summary="Readers' feedback and refused questions (admins)")
-    async def feedback_export(request: Request, since: date | None = None) -> Any:
+    async def feedback_export(
+        request: Request,
+        since: Annotated[
+            str | None, Query(pattern=_DAY, description="Only records from this day on")
+        ] = None,
+    ) -> Any:
+        try:
+            day = parse_day(since)
+        except ValueError as exc:
+            return api_error(400, "bad_request", str(exc))
         if (refused := not_admin(request)) is not None:
             return refused
         try:
-            records = await run_in_threadpool(service.feedback_log.since, since)
+            records = await run_in_threadpool(service.feedback_log.since, day)
         except DocQAError as exc:
             return from_exception(exc)
         return {"records": records}

@@ -195,6 +195,8 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
                 turns.append(event.to_dict())
                 history[-1] = {"role": "assistant", "content": answer_markdown(event, turn)}
                 yield history, turns, gr.update()
+                if event.refused:  # what nobody could answer is kept for the operators
+                    service.note_refusal(event, reader)
         except (DocQAError, IdentityError) as exc:
             history[-1] = {"role": "assistant", "content": markdown_text(_for_reader(exc))}
             yield history, turns, gr.update()
@@ -225,11 +227,15 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
             citation["end"],
         )
 
-    def verdict(turns: list[dict[str, Any]], like: gr.LikeData, request: gr.Request) -> None:
-        """A reader's verdict on an answer: messages alternate question, answer."""
+    def verdict(
+        turns: list[dict[str, Any]], comment: str, like: gr.LikeData, request: gr.Request
+    ) -> Any:
+        """A reader's verdict on an answer (messages alternate question, answer), with the
+        comment typed below the chat, which is then cleared."""
         index = like.index[0] if isinstance(like.index, tuple | list) else like.index
         if like.liked not in (True, False) or not isinstance(index, int) or index % 2 != 1:
-            return
+            return gr.update()
+        limit = service.settings.feedback.max_comment_chars
         try:
             result = turns[index // 2]
             cited = result["closest"] if result["refused"] else result["citations"]
@@ -239,11 +245,15 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
                 result["answer"],
                 cited,
                 _reader(identities, request),
+                replace_invalid((comment or "").strip())[:limit] or None,
             )
         except (IndexError, KeyError, TypeError):
-            return  # the chat was cleared meanwhile
+            return gr.update()  # the chat was cleared meanwhile
         except (DocQAError, IdentityError) as exc:
             gr.Warning(_for_reader(exc))
+            return gr.update()
+        gr.Info("Thanks, your feedback was saved.")
+        return ""
 
     with gr.Blocks(title="docqa", analytics_enabled=False, fill_width=True) as blocks:
         turns = gr.State([])
@@ -271,6 +281,12 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
                         autofocus=True,
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
+                comment = gr.Textbox(
+                    placeholder="Comment on an answer (optional), sent with its 👍 or 👎",
+                    show_label=False,
+                    max_length=service.settings.feedback.max_comment_chars,
+                    elem_id="docqa-comment",
+                )
                 if examples:
                     gr.Examples(examples=examples, inputs=box, label="Examples")
                 with gr.Accordion("Only articles published between", open=False), gr.Row():
@@ -290,7 +306,7 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         opener.click(open_citation, [target, turns], article).then(
             None, None, None, js=_asset("scroll-to-mark.js")
         )
-        chat.like(verdict, [turns], None)
+        chat.like(verdict, [turns, comment], comment)
         clear.click(lambda: ([], [], EMPTY_PANEL), None, [chat, turns, article])
     return blocks
 

@@ -282,6 +282,12 @@ class Batch(Protocol):
         embedding); False when no copy exists."""
         ...
 
+    def refresh(self, document: SourceDocument) -> bool:
+        """Store ``document`` with the chunks and vectors its source has in the live index,
+        when its text is the same there (a file whose metadata alone changed, such as its
+        front matter's groups); False when it is not."""
+        ...
+
     def add(self, document: SourceDocument, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """A new or changed document: its chunks (ids are positions) and their vectors."""
         ...

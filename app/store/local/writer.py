@@ -264,6 +264,15 @@ class _Batch:
         self.records[source] = (copy, chunks, vectors)
         return True
 
+    def refresh(self, document: SourceDocument) -> bool:
+        """``document`` with its source's live chunks and vectors, when the live text is
+        the same (only the file's metadata changed)."""
+        live = self.writer.live.get(document.source)
+        if live is None or self.writer.spec.rebuild or live[0].text != document.text:
+            return False
+        self.records[document.source] = (document, live[1], live[2])
+        return True
+
     def add(self, document: SourceDocument, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """A new or changed document."""
         self.records[document.source] = (document, list(chunks), vectors)

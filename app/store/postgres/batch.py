@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import bm25s
@@ -104,19 +104,50 @@ class ClaimedBatch:
                 "FROM docqa_documents WHERE id = %(doc)s",
                 p,
             )
-            c.execute(
-                "INSERT INTO docqa_staged_chunks SELECT %(run)s, %(source)s, seq, start, "
-                '"end", sentences, length, embedding FROM docqa_chunks WHERE doc_id = %(doc)s',
-                p,
-            )
-            c.execute(
-                "INSERT INTO docqa_staged_postings SELECT %(run)s, %(source)s, ch.seq, p.term, "
-                "p.tf FROM docqa_postings p JOIN docqa_chunks ch ON ch.id = p.chunk_id "
-                "WHERE ch.doc_id = %(doc)s",
-                p,
-            )
+            self._copy_chunks(p)
         self._states[source] = ("staged", sha256, None)
         return True
+
+    def refresh(self, document: SourceDocument) -> bool:
+        """Stage ``document`` with the live chunks and vectors of its source, when the
+        live text is the same (only the file's metadata changed)."""
+        if not self.writer.reuse or document.source not in self.stored:
+            return False
+        p: dict[str, object] = {
+            "run": self.writer.run, "source": document.source, "text": document.text
+        }  # fmt: skip
+        stored = self.c.execute(
+            "SELECT id FROM docqa_documents WHERE removed IS NULL AND source = %(source)s "
+            "AND md5(text) = md5(%(text)s) AND text = %(text)s LIMIT 1",
+            p,
+        ).fetchone()
+        if stored is None:
+            return False
+        self._unstage([document.source])
+        p |= {"doc": stored[0], "sha": document.sha256, "title": document.title,
+              "date": document.date, "groups": list(document.groups)}  # fmt: skip
+        self.c.execute(
+            "INSERT INTO docqa_staged_documents (run, source, sha256, title, date, text, groups) "
+            "VALUES (%(run)s, %(source)s, %(sha)s, %(title)s, %(date)s, %(text)s, %(groups)s)",
+            p,
+        )
+        self._copy_chunks(p)
+        self._states[document.source] = ("staged", document.sha256, None)
+        return True
+
+    def _copy_chunks(self, p: Mapping[str, object]) -> None:
+        """Stage the chunks and postings of live document ``p["doc"]`` for ``p["source"]``."""
+        self.c.execute(
+            "INSERT INTO docqa_staged_chunks SELECT %(run)s, %(source)s, seq, start, "
+            '"end", sentences, length, embedding FROM docqa_chunks WHERE doc_id = %(doc)s',
+            p,
+        )
+        self.c.execute(
+            "INSERT INTO docqa_staged_postings SELECT %(run)s, %(source)s, ch.seq, p.term, "
+            "p.tf FROM docqa_postings p JOIN docqa_chunks ch ON ch.id = p.chunk_id "
+            "WHERE ch.doc_id = %(doc)s",
+            p,
+        )
 
     def add(self, document: SourceDocument, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """A new or changed document, staged when the batch ends."""
