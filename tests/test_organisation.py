@@ -395,6 +395,8 @@ def test_only_admins_manage_documents_and_limits_answer_413(
     too_many = client.post("/api/documents", files=many, headers=bearer(STATIC))
     assert too_many.status_code == 413
     assert "limit is 3" in too_many.json()["message"]
+    huge = client.get("/api/documents", params={"offset": 10**30}, headers=bearer(STATIC))
+    assert huge.status_code == 400
     big = [("files", ("big.txt", b"x" * 1_200_000, "text/plain"))]
     too_big = client.post("/api/documents", files=big, headers=bearer(STATIC))
     assert too_big.status_code == 413
@@ -554,3 +556,16 @@ def test_uploads_in_progress_are_listed_with_their_job(
         (indexed,) = [d for d in listed if d["source"] == "uploads/late.txt"]
         assert indexed["status"] == "indexed"
         assert "job" not in indexed
+
+
+def test_an_upload_with_nothing_indexable_is_refused_at_once(
+    local_org: tuple[TestClient, DocQA],
+) -> None:
+    client, _ = local_org
+    files = [("files", ("notes.docx", b"PK\x03\x04", "application/octet-stream")),
+             ("files", ("empty.md", b"", "text/markdown"))]  # fmt: skip
+    refused = client.post("/api/documents", files=files, headers=bearer(STATIC))
+    assert refused.status_code == 400
+    message = refused.json()["message"]
+    assert "notes.docx: unsupported file type .docx" in message
+    assert "empty.md: empty file (0 bytes)" in message

@@ -70,10 +70,13 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
         return None
 
     @router.get("/documents", summary="The indexed documents (admins)")
-    async def documents(request: Request, offset: int = 0, limit: int = 100) -> Any:
+    async def documents(
+        request: Request,
+        offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> Any:
         if (refused := not_admin(request)) is not None:
             return refused
-        offset, limit = max(offset, 0), min(max(limit, 1), 1000)
         try:
             found = await run_in_threadpool(service.catalogue, offset, limit)
         except DocQAError as exc:
@@ -121,6 +124,12 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
                 return api_error(400, "bad_groups", f"'{bad[0][:40]}' is not a group name.")
         received = [(f.filename or "", await f.read()) for f in files]
         kept, skipped = accept(received, limits, settings.sources)
+        if not kept:  # nothing to index: said at once, no job
+            reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:3])
+            more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+            return api_error(
+                400, "nothing_to_index", f"No file of the upload can be indexed ({reasons}{more})."
+            )
         job = jobs.upload(kept, skipped, named)
         return {"job": job.id, "status": f"/api/jobs/{job.id}", **job.to_dict()}
 
