@@ -10,6 +10,10 @@ same vectors. Latency is one question at a time, as a server asks, for the 50 ca
 retrieval takes; the PostgreSQL figures are the product's own query (generation and date
 filters included) on docqa's own tables.
 
+Rows marked "1 group in 10" search as a reader who may read a tenth of the documents
+(each synthetic document belongs to one of ten groups): the filter is applied inside the
+search, and recall is measured against exact search among the readable chunks.
+
 The last line times what an organisation does all day on the largest corpus: one
 changed document re-indexed (read, embedded, published as a new generation) into the
 PostgreSQL index.
@@ -25,6 +29,7 @@ import re
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -38,6 +43,21 @@ __all__ = ["main"]
 SQUAD = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "squad" / "dev-v1.1.json"
 CANDIDATES, RECALL_AT = 50, 10
 CHUNKS_PER_DOCUMENT = 5
+GROUPS = 10  # each synthetic document is readable by one of ten groups
+READER = "g3"
+
+
+def group_of(chunk: int) -> str:
+    """The group of the synthetic document holding ``chunk``."""
+    return f"g{(chunk // CHUNKS_PER_DOCUMENT) % GROUPS}"
+
+
+def readable_truth(corpus: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chunk ids ``READER`` may read, and the exact top ids among them per query."""
+    allowed = np.array([i for i in range(len(corpus)) if group_of(i) == READER], dtype=np.int64)
+    scores = queries @ corpus[allowed].T
+    top = np.argsort(-scores, axis=1)[:, :RECALL_AT]
+    return allowed, allowed[top]
 
 
 def _texts(limit_sentences: int, limit_questions: int) -> tuple[list[str], list[str]]:
@@ -119,7 +139,27 @@ def faiss_rows(corpus: np.ndarray, queries: np.ndarray, truth: np.ndarray) -> No
             }[kind]
             mark = "*" if dense in (default, default.model_copy(update={"kind": kind})) else " "
             _row(label + mark, build, megabytes, times, _recall(found, truth))
+        if kind == "flat":
+            _filtered_flat_row(index, corpus, queries, build, megabytes)
         del index
+
+
+def _filtered_flat_row(
+    index: faiss.Index, corpus: np.ndarray, queries: np.ndarray, build: float, megabytes: float
+) -> None:
+    """Exact search as a reader of one group in ten: the local store's selector."""
+    from app.store.local.dense import search_params
+
+    allowed, truth = readable_truth(corpus, queries)
+    times, found = [], []
+    for query in queries:
+        started = time.perf_counter()
+        selector = faiss.IDSelectorBatch(allowed)  # built per question, as the store does
+        params = search_params(index, DenseSettings(), CANDIDATES, selector)
+        _, ids = index.search(query.reshape(1, -1), CANDIDATES, params=params)
+        times.append(time.perf_counter() - started)
+        found.append(ids[0].tolist())
+    _row("  1 group in 10", build, megabytes, times, _recall(found, truth))
 
 
 def _load_postgres(url: str, corpus: np.ndarray, rng: np.random.Generator) -> float:
@@ -138,23 +178,26 @@ def _load_postgres(url: str, corpus: np.ndarray, rng: np.random.Generator) -> fl
     register_vector(c)
     with c.cursor() as cursor:
         with cursor.copy(
-            "COPY docqa_documents (id, source, sha256, key, title, date, text, added) FROM STDIN"
+            "COPY docqa_documents (id, source, sha256, key, title, date, text, added, groups) "
+            "FROM STDIN"
         ) as copy:
             for i in range(documents):
                 sha = f"{i:064x}"
                 copy.write_row((i + 1, f"bench/doc-{i:07d}.txt", sha, sha[:16], None,
-                                "2026-01-01", "x" * 600, 1))  # fmt: skip
+                                "2026-01-01", "x" * 600, 1,
+                                [group_of(i * CHUNKS_PER_DOCUMENT)]))  # fmt: skip
         with cursor.copy(
             'COPY docqa_chunks (id, doc_id, seq, start, "end", sentences, date, length, '
-            "embedding, added) FROM STDIN WITH (FORMAT BINARY)"
+            "embedding, added, groups) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
             copy.set_types(
-                ["int8", "int8", "int4", "int4", "int4", "jsonb", "text", "int4", "vector", "int8"]
-            )
+                ["int8", "int8", "int4", "int4", "int4", "jsonb", "text", "int4", "vector", "int8",
+                 "text[]"]
+            )  # fmt: skip
             for i in range(n):
                 copy.write_row(
                     (i + 1, i // CHUNKS_PER_DOCUMENT + 1, i % CHUNKS_PER_DOCUMENT, 0, 100,
-                     json.dumps([[0, 100]]), "2026-01-01", 8, corpus[i], 1)
+                     json.dumps([[0, 100]]), "2026-01-01", 8, corpus[i], 1, [group_of(i)])
                 )  # fmt: skip
         with cursor.copy("COPY docqa_postings (term, chunk_id, tf) FROM STDIN") as copy:
             for i in range(n):
@@ -217,8 +260,29 @@ def postgres_row(
         mark = "*" if ef_search == default else " "
         _row(f"pgvector HNSW ef {ef_search}{mark}", hnsw, float(megabytes), times,
              _recall(found, truth))  # fmt: skip
+        if ef_search == default:
+            _filtered_postgres_row(backend, corpus, queries, hnsw, float(megabytes))
     print(f"  {'':23} (rows loaded with COPY in {load:.1f} s before the index was built)")
     return url
+
+
+def _filtered_postgres_row(
+    backend: Any, corpus: np.ndarray, queries: np.ndarray, build: float, megabytes: float
+) -> None:
+    """pgvector HNSW as a reader of one group in ten: the filter inside the scan."""
+    from app.store.base import Filter
+
+    _, truth = readable_truth(corpus, queries)
+    where = Filter(groups=frozenset({READER}))
+    store = backend.open()
+    times, found = [], []
+    for query in queries:
+        started = time.perf_counter()
+        hits = store.dense_search(query, CANDIDATES, where)
+        times.append(time.perf_counter() - started)
+        found.append([i - 1 for i, _ in hits])
+    backend.close()
+    _row("  1 group in 10", build, megabytes, times, _recall(found, truth))
 
 
 def one_change(url: str, n: int, work: Path) -> None:
