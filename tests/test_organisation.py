@@ -569,3 +569,19 @@ def test_an_upload_with_nothing_indexable_is_refused_at_once(
     message = refused.json()["message"]
     assert "notes.docx: unsupported file type .docx" in message
     assert "empty.md: empty file (0 bytes)" in message
+
+
+def test_a_user_token_signs_in_to_the_chat_and_its_cookie_carries_the_groups(
+    local_org: tuple[TestClient, DocQA],
+) -> None:
+    client, _ = local_org
+    refused = client.post(
+        "/login", data={"token": token(exp=int(time.time()) - 3600, iat=int(time.time()) - 3900)}
+    )
+    assert refused.status_code == 401
+    assert "expired" in refused.text
+    signed = client.post("/login", data={"token": token("bo", ["hr"])}, follow_redirects=False)
+    assert signed.status_code == 303
+    asked = client.post("/api/ask", json={"question": "What did the department approve?"})
+    assert asked.status_code == 200  # the cookie is the token
+    assert _sources(asked.json()) <= {"hr", "news"}
