@@ -191,3 +191,36 @@ def test_two_runs_on_the_folder_take_turns(
         ["other/delta.txt"],
         ["articles/alpha.txt", "articles/beta.md", "articles/gamma.html"],
     )
+
+
+def test_a_format_2_index_is_upgraded_without_embedding_again(
+    service: DocQA, corpus: Path, fake_embeddings: CountingFakeEmbeddings
+) -> None:
+    """An index written before access groups: served only after `docqa index`, which keeps
+    its vectors and gives its documents their groups."""
+    import sqlite3
+
+    from app.store.local.manifest import file_record, parse_manifest
+    from app.store.local.version import live_version
+
+    service.index([corpus])
+    embedded = fake_embeddings.embedded
+    folder = live_version(service.settings.index_dir)
+    with sqlite3.connect(folder / "docs.sqlite") as db:  # back to the format 2 schema
+        db.executescript(
+            "DROP TABLE document_groups; ALTER TABLE documents DROP COLUMN groups; VACUUM;"
+        )
+    manifest = parse_manifest(folder / "manifest.json")
+    files = dict(manifest.files, **{"docs.sqlite": file_record(folder / "docs.sqlite")})
+    documents = [d.model_copy(update={"groups": []}) for d in manifest.documents]
+    old = manifest.model_copy(update={"format_version": 2, "files": files, "documents": documents})
+    (folder / "manifest.json").write_text(old.to_json(), encoding="utf-8")
+    service.close()
+    with pytest.raises(IndexMismatchError, match="has format 2"):
+        DocQA(service.settings, embeddings=fake_embeddings).health()
+    upgraded = DocQA(service.settings, embeddings=fake_embeddings)
+    report = upgraded.index([corpus])
+    assert fake_embeddings.embedded == embedded
+    assert report.version is not None
+    assert {i.groups for i in upgraded.store.catalogue()} == {("everyone",)}
+    assert not upgraded.ask("Who is the mayor of Marsby?").refused

@@ -19,6 +19,7 @@ from app.settings import DenseSettings
 
 __all__ = [
     "FORMAT_VERSION",
+    "UPGRADABLE",
     "DenseIndex",
     "FileRecord",
     "Manifest",
@@ -28,8 +29,10 @@ __all__ = [
 ]
 
 # 2: every file's size and SHA-256 are recorded. 3: each document's access groups.
-# Older indexes are rebuilt.
+# Format 2 versions are read once more by the next run, which reuses their vectors;
+# older ones are rebuilt.
 FORMAT_VERSION = 3
+UPGRADABLE = (2, 3)
 # A manifest lists every document (~200 bytes each): 256 MiB is over a million of them.
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 _HASH_BLOCK = 1 << 20

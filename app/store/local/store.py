@@ -24,7 +24,7 @@ from app.store.base import (
 )
 from app.store.local.bm25 import LexicalIndex
 from app.store.local.dense import exact_among, prepare, search_params
-from app.store.local.manifest import FORMAT_VERSION, Manifest, parse_manifest
+from app.store.local.manifest import FORMAT_VERSION, UPGRADABLE, Manifest, parse_manifest
 from app.store.local.version import damaged, live_version, verify_files
 from app.types import Chunk, SourceDocument
 
@@ -104,11 +104,15 @@ class IndexStore:
             raise damaged(self.folder.parent, f"the files of {self.folder.name} changed on disk")
 
     @classmethod
-    def open(cls, root: Path, embedder: str | None = None) -> IndexStore:
-        """Load the live index; refuse one built with another embedder than ``embedder``."""
+    def open(cls, root: Path, embedder: str | None = None, *, upgrade: bool = False) -> IndexStore:
+        """Load the live index; refuse one built with another embedder than ``embedder``.
+
+        ``upgrade``: an index run reads a version of an older format it can still reuse.
+        """
         folder = live_version(root)
         manifest = parse_manifest(folder / "manifest.json")
-        if manifest.format_version != FORMAT_VERSION:
+        readable = UPGRADABLE if upgrade else (FORMAT_VERSION,)
+        if manifest.format_version not in readable:
             raise IndexMismatchError(
                 f"The index in {root} has format {manifest.format_version}; this docqa reads "
                 f"format {FORMAT_VERSION}. Rebuild it with `docqa index PATH`."
@@ -340,8 +344,10 @@ class IndexStore:
     def reusable(self) -> dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]]:
         """Every stored document by content hash, with its chunks and vectors, for rebuilds."""
         out: dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]] = {}
+        # A format 2 version has no groups: its documents take theirs in the run.
+        groups_column = "groups" if self.manifest.format_version >= 3 else "'[]'"
         for doc_id, source, title, date, sha, text, groups in self._query(
-            "SELECT id, source, title, date, sha256, text, groups FROM documents"
+            f"SELECT id, source, title, date, sha256, text, {groups_column} FROM documents"
         ):
             ids = [r[0] for r in self._query(
                 "SELECT id FROM chunks WHERE doc_id = ? ORDER BY id", (doc_id,)

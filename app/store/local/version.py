@@ -21,7 +21,7 @@ import numpy as np
 from app.errors import IndexCorruptError, IndexNotFoundError, IndexStoreError
 from app.store.local.bm25 import LexicalIndex
 from app.store.local.dense import build_dense
-from app.store.local.manifest import FORMAT_VERSION, Manifest, file_record, parse_manifest
+from app.store.local.manifest import UPGRADABLE, Manifest, file_record, parse_manifest
 from app.types import Chunk, SourceDocument
 
 __all__ = [
@@ -207,7 +207,7 @@ def read_manifest(root: Path) -> Manifest:
 
 def verify_files(folder: Path, manifest: Manifest) -> None:
     """Every file the manifest records is there, with its size and SHA-256."""
-    if manifest.format_version != FORMAT_VERSION:
+    if manifest.format_version not in UPGRADABLE:
         return  # refused by the format check, with its own message
     missing = [name for name in _REQUIRED if name not in manifest.files]
     if missing:

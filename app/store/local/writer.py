@@ -21,7 +21,7 @@ from app.errors import (
 from app.settings import DenseSettings
 from app.store.base import BuildSpec, Published, Store
 from app.store.local.feedback import SQLiteFeedback
-from app.store.local.manifest import Manifest, StoredDocument
+from app.store.local.manifest import FORMAT_VERSION, Manifest, StoredDocument
 from app.store.local.store import IndexStore
 from app.store.local.version import build_lock, live_version, write_index
 from app.types import Chunk, Skipped, SourceDocument
@@ -74,6 +74,7 @@ class _Writer:
         self.backend = backend
         self.spec = spec
         self.damage: str | None = None
+        self.upgrade = False  # the live version is of an older format: always rewritten
         self.live: dict[str, _Stored] = self._load_live()
         self.queue: list[str] = []
         self._queued: set[str] = set()
@@ -90,7 +91,7 @@ class _Writer:
         """
         root, spec = self.backend.root, self.spec
         try:
-            store = IndexStore.open(root)
+            store = IndexStore.open(root, upgrade=True)
         except IndexNotFoundError:
             return {}
         except IndexCorruptError as exc:
@@ -101,6 +102,7 @@ class _Writer:
             return {}
         try:
             manifest = store.manifest
+            self.upgrade = manifest.format_version != FORMAT_VERSION
             same = manifest.embedder == spec.embedder and manifest.chunking == dict(spec.chunking)
             if not same and spec.mode == "merge":
                 raise IndexMismatchError(
@@ -184,7 +186,7 @@ class _Writer:
         removed = len({s for s, _, _ in old} - {s for s, _, _ in new})
         regrouped = len({(s, h) for s, h, _ in new} & {(s, h) for s, h, _ in old}) - len(new & old)
         chunk_total = sum(len(c) for _, c, _ in kept)
-        if new == old and not self.damage and not self.spec.rebuild:
+        if new == old and not self.damage and not self.spec.rebuild and not self.upgrade:
             return Published(None, len(kept), chunk_total, 0, tuple(duplicates))
         documents, chunks, vectors = _number(kept)
         manifest = Manifest(
