@@ -7,6 +7,8 @@ import functools
 import http.server
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +48,19 @@ def static_site(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@contextmanager
+def serving(settings: Any, embeddings: Any, paths: list[Path], port: int) -> Iterator[Any]:
+    """``paths`` indexed into a fresh core with ``settings``, the whole server live on
+    ``port``; yields the core (the server's URL is http://127.0.0.1:port)."""
+    from app.server import create_app
+    from app.service import DocQA
+
+    service = DocQA(settings, embeddings)
+    service.index(paths)
+    try:
+        with LiveServer(create_app(settings, service), port):
+            yield service
+    finally:
+        service.close()

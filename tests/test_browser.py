@@ -20,7 +20,7 @@ from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
 from tests.conftest import CHROMIUM, REPO, SEEDS
-from tests.servers import LiveServer, static_site
+from tests.servers import LiveServer, serving, static_site
 from tests.test_generative import ScriptedChat, passage
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
@@ -74,10 +74,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, seeded: DocQA) -> Iterator[di
         embed_origins=allowed_url,
         _env_file=None,  # type: ignore[call-arg]
     )
-    service = DocQA(settings, seeded.embeddings)
-    service.index([corpus])
-    with LiveServer(create_app(settings, service), port) as server:
-        yield {"docqa": server.url, "allowed": allowed_url, "foreign": foreign_url}
+    with serving(settings, seeded.embeddings, [corpus], port):
+        yield {"docqa": f"http://127.0.0.1:{port}", "allowed": allowed_url, "foreign": foreign_url}
     allowed.shutdown()
     foreign.shutdown()
 

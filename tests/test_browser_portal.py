@@ -23,11 +23,10 @@ from typer.testing import CliRunner
 from app import cli
 from app.bench.load import free_port
 from app.cli import common
-from app.server import create_app
 from app.service import DocQA
 from app.settings import AuthSettings, Settings
 from tests.conftest import CHROMIUM
-from tests.servers import LiveServer, static_site
+from tests.servers import serving, static_site
 from tests.test_browser import ARTIFACTS, _Page
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
@@ -82,12 +81,9 @@ def portal(tmp_path_factory: pytest.TempPathFactory, seeded: DocQA) -> Iterator[
         auth=AuthSettings(jwt_secret=SecretStr(SECRET), audience="docqa"),
         _env_file=None,  # type: ignore[call-arg]
     )
-    service = DocQA(settings, seeded.embeddings)
-    service.index([corpus])
-    with LiveServer(create_app(settings, service), port) as server:
-        yield {"docqa": server.url, "portal": portal_url, "service": service}
+    with serving(settings, seeded.embeddings, [corpus], port) as service:
+        yield {"docqa": f"http://127.0.0.1:{port}", "portal": portal_url, "service": service}
     web.shutdown()
-    service.close()
 
 
 def _ask(page: Any, question: str, turn: int) -> Any:
