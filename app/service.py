@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,12 +28,13 @@ from app.feedback import FeedbackLog, Verdict, record_of, refusal_record, user_l
 from app.indexing import IndexReport, Pipeline, build_index
 from app.prompts import load_prompt
 from app.question.analysis import Question, analyse_question, parse_day
+from app.question.checks import check_history, checked_question
+from app.question.examples import example_questions
 from app.rerank import PairScorer, Reranker, make_pair_scorer, make_reranker
 from app.retrieval.hybrid import HybridRetriever
 from app.settings import Settings
 from app.sources import printable_name
 from app.store import Backend, BuildSpec, DocumentInfo, Store, make_backend
-from app.text.clean import first_invalid
 from app.types import Answer, Delta, Reader, SourceDocument
 
 __all__ = ["DocQA"]
@@ -261,25 +260,7 @@ class DocQA:
 
     def check_question(self, question: Any) -> str:
         """The question stripped, or ``QuestionError`` saying what is wrong with it."""
-        if not isinstance(question, str) or not question.strip():
-            raise QuestionError("The question is empty. Type a question about the documents.")
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            raise QuestionError(
-                f"The question is {len(question):,} characters long; the limit is {limit:,} "
-                "(DOCQA_MAX_QUESTION_CHARS). Shorten it to the question itself."
-            )
-        if (at := first_invalid(question)) is not None:
-            raise QuestionError(_not_text("The question", at))
-        return " ".join(question.split())
-
-    @staticmethod
-    def check_history(history: Sequence[Mapping[str, Any]] | None) -> None:
-        """``QuestionError`` if an earlier message holds text that cannot be encoded."""
-        for number, message in enumerate(history or (), start=1):
-            content = message.get("content")
-            if isinstance(content, str) and (at := first_invalid(content)) is not None:
-                raise QuestionError(_not_text(f"Message {number} of the history", at))
+        return checked_question(question, self.settings.max_question_chars)
 
     def query(
         self,
@@ -307,7 +288,7 @@ class DocQA:
         into the question: every search it makes keeps to what they may read.
         """
         question = self.check_question(question)
-        self.check_history(history)
+        check_history(history)
         try:
             start, end = parse_day(since), parse_day(until)
         except ValueError as exc:
@@ -419,30 +400,11 @@ class DocQA:
 
     def examples(self, count: int = 4, reader: Reader | None = None) -> list[str]:
         """Questions that suit the documents ``reader`` may read: their most named things."""
-        names: Counter[str] = Counter()
         groups = reader.groups if reader is not None else None
-        for text in self.store.sample_texts(40, groups):
-            seen = set(_NAMES.findall(text)) - _NOT_NAMES
-            names.update(seen)  # counted once per document: spread beats repetition
-        picked = [name for name, n in names.most_common(count) if n > 1] or [
-            name for name, _ in names.most_common(count)
-        ]
-        return [f"What do the documents say about {name}?" for name in picked]
+        return example_questions(self.store.sample_texts(40, groups), count)
 
 
 def _run_key(paths: list[Path]) -> str:
     """What index workers given the same paths share: the paths' own names (sources are
     named from them), whatever folder each worker mounts them in."""
     return "\n".join(sorted(printable_name(Path(p).resolve().name or str(p)) for p in paths))
-
-
-def _not_text(what: str, at: int) -> str:
-    return (
-        f"{what} holds a character that is not text at position {at + 1} (a lone UTF-16 "
-        "surrogate, or a byte that is not UTF-8). Retype it, or send it as UTF-8."
-    )
-
-
-# Runs of capitalised words (optionally joined by "of"/"al-"), as a cheap named-thing finder.
-_NAMES = re.compile(r"(?<![.!?]\s)(?<![-\w])([A-Z][a-z]+(?: (?:of )?[A-Z][a-z]+)+)(?![-\w])")
-_NOT_NAMES = {"The", "In", "On", "At", "But", "And"}

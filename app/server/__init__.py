@@ -29,11 +29,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import DocQAError
 from app.jobs import Jobs
-from app.server.api import QuestionRate, api_error, document_limits, make_router
+from app.server.api import api_error, document_limits, make_router
 from app.server.guard import COOKIE, Guard
 from app.server.identity import Identities, IdentityError
 from app.server.manage import make_manage_router
 from app.server.protocol import timed_protocol
+from app.server.rate import QuestionRate
 from app.service import DocQA
 from app.settings import Settings
 

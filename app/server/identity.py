@@ -17,12 +17,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import jwt
+from starlette.requests import Request
 
 from app.errors import ConfigError
 from app.settings import AuthSettings, Settings
 from app.types import Reader
 
-__all__ = ["EVERYTHING", "Identities", "IdentityError", "looks_like_jwt"]
+__all__ = ["EVERYTHING", "Identities", "IdentityError", "looks_like_jwt", "reader_of"]
 
 # A caller who may read every document and manage them: the static token's holder, or
 # anyone on a server with neither a token nor identities (a single-user install).
@@ -31,6 +32,12 @@ _EVERYONE = "everyone"
 _GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}")
 _ASYMMETRIC = ["RS256", "ES256"]
 _MAX_TOKEN_CHARS = 8192
+
+
+def reader_of(request: Request) -> Reader:
+    """Who sent ``request``, as the guard found out (everything on an open server)."""
+    reader = getattr(request.state, "reader", None)
+    return reader if isinstance(reader, Reader) else EVERYTHING
 
 
 class IdentityError(Exception):

@@ -4,16 +4,17 @@ admins (indexed in background jobs), and readers' feedback on answers."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import DocQAError
 from app.jobs import Jobs
 from app.question.analysis import parse_day
-from app.server.api import ERRORS, api_error, from_exception, reader_of
+from app.server.api import api_error, from_exception
+from app.server.identity import reader_of
+from app.server.schemas import ERRORS, FeedbackIn
 from app.service import DocQA
 from app.uploads import accept
 
@@ -22,28 +23,6 @@ __all__ = ["make_manage_router"]
 _GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}")
 _KEY = re.compile(r"[0-9a-f]{16}")
 _DAY = r"^\d{4}-\d{2}-\d{2}$"
-
-
-class CitedOut(BaseModel):
-    """Where a citation of the answer pointed (no passage text)."""
-
-    model_config = ConfigDict(strict=True)
-
-    id: int | None = None
-    document: str | None = Field(None, max_length=64)
-    source: str | None = Field(None, max_length=2000)
-    start: int | None = None
-    end: int | None = None
-
-
-class FeedbackIn(BaseModel):
-    """A reader's verdict on one answer."""
-
-    verdict: Literal["helpful", "not_helpful"]
-    question: str = Field(min_length=1, max_length=20_000)
-    answer: str = Field(max_length=50_000)
-    citations: list[CitedOut] = Field(default_factory=list, max_length=50)
-    comment: str | None = Field(None, max_length=20_000)
 
 
 def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:

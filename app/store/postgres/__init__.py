@@ -12,9 +12,10 @@ from contextlib import contextmanager
 
 from app.errors import IndexNotFoundError
 from app.store.base import BuildSpec, Store
+from app.store.postgres.connections import Connections
 from app.store.postgres.feedback import PostgresFeedback
 from app.store.postgres.schema import connect, hidden
-from app.store.postgres.store import Connections, PostgresStore
+from app.store.postgres.store import PostgresStore
 from app.store.postgres.writer import Writer
 
 __all__ = ["PostgresBackend", "PostgresStore", "hidden"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from app.store.postgres.store import Connections
+from app.store.postgres.connections import Connections
 
 __all__ = ["PostgresFeedback"]
 
