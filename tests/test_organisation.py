@@ -585,3 +585,13 @@ def test_a_user_token_signs_in_to_the_chat_and_its_cookie_carries_the_groups(
     asked = client.post("/api/ask", json={"question": "What did the department approve?"})
     assert asked.status_code == 200  # the cookie is the token
     assert _sources(asked.json()) <= {"hr", "news"}
+
+
+def test_a_server_without_tokens_ignores_one_sent_as_before(service: DocQA, archive: Path) -> None:
+    service.index([archive])
+    with TestClient(create_app(service.settings, service, ui=False)) as client:
+        sent = client.post("/api/ask", json={"question": "snow?"}, headers=bearer("anything"))
+        assert sent.status_code == 200
+        # Everyone reads everything there, but nobody may change the documents.
+        one = [("files", ("a.txt", b"date 2026-01-01 Text.", "text/plain"))]
+        assert client.post("/api/documents", files=one).status_code == 403

@@ -65,12 +65,13 @@ class Identities:
     def reader(self, token: str | None) -> Reader:
         """The reader ``token`` stands for; ``IdentityError`` when it is not accepted.
 
-        No token on a server that needs none reads everything, as before identities.
+        A server that needs no token reads everything to everyone, token or not, as
+        before identities.
         """
-        if not token:
-            if self.required:
-                raise IdentityError(self._missing())
+        if not self.required:
             return EVERYTHING
+        if not token:
+            raise IdentityError(self._missing())
         if self.static and hmac.compare_digest(token.encode(), self.static.encode()):
             return EVERYTHING
         if not self.settings.enabled:
