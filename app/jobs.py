@@ -26,7 +26,7 @@ from wcmatch import glob
 from app.errors import DocQAError
 from app.indexing import IndexReport
 from app.service import DocQA
-from app.sources.access import ACCESS_FILE
+from app.sources.access import ACCESS_FILE, load_rules
 from app.types import Skipped
 from app.uploads import Received
 
@@ -162,6 +162,7 @@ class Jobs:
     def _set_groups(self, names: list[str], groups: tuple[str, ...] | None) -> None:
         """The uploads folder's access file: a rule for each name given groups, first."""
         path = self.folder / ACCESS_FILE
+        load_rules(self.folder)  # a broken file (edited by hand) fails the job, named
         rules: list[dict[str, Any]] = []
         if path.is_file():
             loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

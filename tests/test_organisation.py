@@ -595,3 +595,21 @@ def test_a_server_without_tokens_ignores_one_sent_as_before(service: DocQA, arch
         # Everyone reads everything there, but nobody may change the documents.
         one = [("files", ("a.txt", b"date 2026-01-01 Text.", "text/plain"))]
         assert client.post("/api/documents", files=one).status_code == 403
+
+
+def test_a_job_fails_with_the_reason_when_the_uploads_access_file_is_broken(
+    local_org: tuple[TestClient, DocQA],
+) -> None:
+    client, service = local_org
+    uploads = service.settings.uploads_folder
+    uploads.mkdir(parents=True)
+    (uploads / "access.yaml").write_text("rules: [\n", encoding="utf-8")
+    one = [("files", ("a.txt", b"date 2026-01-01 Text about a ferry.", "text/plain"))]
+    sent = client.post("/api/documents", files=one, data={"groups": "hr"}, headers=bearer(STATIC))
+    state = _wait(client, sent.json()["job"], bearer(STATIC))
+    assert state["state"] == "failed"
+    assert "access.yaml is not usable" in state["error"]
+    assert "not valid YAML at line" in state["error"]
+    # The server goes on answering from the last complete version.
+    asked = client.post("/api/ask", json={"question": "snow?"}, headers=bearer(STATIC))
+    assert asked.status_code == 200
