@@ -80,7 +80,8 @@ eval-report: index
 	mkdir -p docs/eval && cp .eval-report/*.png docs/eval/
 
 # Retrieval over synthetic corpora of 100k and 1M chunks: exact FAISS, FAISS HNSW and IVF,
-# pgvector HNSW (build time, memory, p50/p95 latency, recall@10), and one changed document
+# pgvector HNSW (build time, memory, p50/p95 latency, recall@10; unfiltered, and as a reader
+# of one group in ten), and one changed document
 # re-indexed into the 1M-chunk PostgreSQL index (about an hour; SCALE_ARGS="--sizes 100000").
 bench-scale: $(VENV)/.installed-dev
 	$(PY) -m app.bench.scale $(SCALE_ARGS)
