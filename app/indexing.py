@@ -171,7 +171,7 @@ def _fill(
             except SourceError as exc:
                 _skip(batch, report, source, str(exc))
                 continue
-            if source in batch.stored and batch.refresh(document):
+            if batch.refresh(document):
                 report.reused_documents += 1  # new metadata, the same text: nothing embedded
                 continue
             first[sha] = len(pending)

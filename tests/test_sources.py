@@ -121,3 +121,22 @@ def test_discover_reports_symlink_loops_and_ignores_hidden(tmp_path: Path) -> No
     assert reasons["docs/x.txt"] == "symlink loop"
     assert reasons["docs/y.txt"] == "symlink loop"
     assert "symlink loop" in reasons["docs/sub/back"]
+
+
+@pytest.mark.parametrize(
+    ("head", "groups"),
+    [
+        (b"---\ngroups: [finance, board]\ntitle: T\n---\nText.", ("finance", "board")),
+        (b"---\ngroups: finance, hr\n---\nText.", ("finance", "hr")),
+        (b"---\ngroups: [finance, 'not a group']\n---\nText.", None),  # one bad name: none
+        (b"---\ntitle: no groups\n---\nText.", None),
+        (b"No front matter at all.", None),
+        (b"---\ngroups: [a\n---\nbroken YAML", None),
+    ],
+)
+def test_front_matter_names_groups_or_leaves_them_to_the_access_file(
+    head: bytes, groups: tuple[str, ...] | None
+) -> None:
+    from app.sources.access import front_matter_groups
+
+    assert front_matter_groups(head) == groups

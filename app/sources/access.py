@@ -32,7 +32,7 @@ ACCESS_FILE = "access.yaml"
 _MAX_BYTES = 1024 * 1024
 _GROUP = r"^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}$"
 _FLAGS = glob.GLOBSTAR | glob.BRACE | glob.DOTGLOB
-_FRONT = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_FRONT_MATTER_BYTES = 65536
 
 Group = str
 
@@ -105,14 +105,15 @@ def front_matter_groups(data: bytes) -> tuple[str, ...] | None:
     Front matter that names groups badly (not a list of group names) names none: the
     access file or the defaults decide.
     """
-    found = _FRONT.match(data[:65536])
-    if found is None:
+    import frontmatter
+
+    from app.sources.decode import decode_text
+
+    try:  # the file's head: front matter comes first, and the rest need not be decoded
+        meta, _ = frontmatter.parse(decode_text(data[:_FRONT_MATTER_BYTES]))
+    except Exception:  # a malformed block is just text, as extraction reads it
         return None
-    try:
-        meta = yaml.safe_load(found.group(1))
-    except (yaml.YAMLError, RecursionError):
-        return None
-    groups = meta.get("groups") if isinstance(meta, dict) else None
+    groups = meta.get("groups")
     if isinstance(groups, str):
         groups = [g.strip() for g in groups.split(",")]
     if not isinstance(groups, list) or not groups:
