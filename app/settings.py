@@ -82,6 +82,14 @@ class StoreSettings(BaseModel):
     # chunks recall@10 was 0.880 at 100, 0.934 at 200 and 0.966 at 400 (p95 7.8 ms) in
     # `make bench-scale`.
     pg_ef_search: int = Field(400, ge=10, le=1000, description="PostgreSQL HNSW breadth")
+    # A reader whose groups can read fewer chunks than this is searched exactly among them,
+    # through the groups' index. At 100k chunks a reader of one group in 1,000 got recall@10
+    # 0.852 at 202 ms p95 through the HNSW scan (it passes over most rows to find a few), and
+    # 1.000 at 1.4 ms exactly; one group in ten (10,000 chunks) 18.6 ms exactly, 11.4 ms
+    # through the scan (`make bench-scale`).
+    pg_exact_under: int = Field(
+        20_000, ge=0, le=10_000_000, description="PostgreSQL: exact search below this many"
+    )
     # A question reads one generation from start to end; rows only older generations hold
     # are deleted once these seconds have passed since they were replaced.
     grace_seconds: float = Field(

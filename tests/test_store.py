@@ -255,3 +255,35 @@ def test_groups_changed_in_front_matter_embed_nothing_either(
     beta.write_text(beta.read_text() + "\nPears did well too.")
     any_service.index([corpus])
     assert fake_embeddings.embedded > embedded
+
+
+@pytest.mark.parametrize("exact_under", [0, 20_000])
+def test_postgres_filters_groups_through_the_vector_scan_or_exactly(
+    settings: Settings,
+    postgres_url: str,
+    fake_embeddings: CountingFakeEmbeddings,
+    corpus: Path,
+    exact_under: int,
+) -> None:
+    """Both ways PostgreSQL searches for a reader: inside the HNSW scan (groups that read
+    many chunks) and exactly among the readable chunks (groups that read few)."""
+    (corpus / "access.yaml").write_text(
+        "rules:\n  - match: 'gamma.*'\n    groups: [finance]\n", encoding="utf-8"
+    )
+    configured = on_postgres(settings, postgres_url, pg_exact_under=exact_under)
+    service = DocQA(configured, embeddings=fake_embeddings)
+    try:
+        service.index([corpus])
+        store = service.store
+        chunks = store.chunks(store.chunk_ids())
+        assert len(chunks) < 10  # every readable chunk is among the 10 asked for
+        groups_of = {c.id: store.document(c.doc_id).groups for c in chunks}  # type: ignore[union-attr]
+        for reader in (frozenset({"finance"}), frozenset({"everyone"}), frozenset({"hr"})):
+            readable = {i for i, g in groups_of.items() if not reader.isdisjoint(g)}
+            for chunk in chunks:
+                found = store.dense_search(_vector(store, chunk.id), 10, Filter(groups=reader))
+                assert {i for i, _ in found} == readable
+                if chunk.id in readable:
+                    assert found[0][0] == chunk.id
+    finally:
+        service.close()

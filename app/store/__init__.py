@@ -42,7 +42,12 @@ def make_backend(index_dir: Path, settings: StoreSettings) -> Backend:
     if settings.postgres:
         from app.store.postgres import PostgresBackend
 
-        return PostgresBackend(settings.postgres, settings.grace_seconds, settings.pg_ef_search)
+        return PostgresBackend(
+            settings.postgres,
+            settings.grace_seconds,
+            settings.pg_ef_search,
+            settings.pg_exact_under,
+        )
     from app.store.local import LocalBackend
 
     return LocalBackend(index_dir, settings.dense)

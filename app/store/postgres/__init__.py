@@ -24,10 +24,17 @@ __all__ = ["PostgresBackend", "PostgresStore", "hidden"]
 class PostgresBackend:
     """A PostgreSQL database with pgvector, shared by servers and index workers."""
 
-    def __init__(self, url: str, grace_seconds: float = 600.0, ef_search: int = 400) -> None:
+    def __init__(
+        self,
+        url: str,
+        grace_seconds: float = 600.0,
+        ef_search: int = 400,
+        exact_under: int = 20_000,
+    ) -> None:
         self.url = url
         self.grace_seconds = grace_seconds
         self.ef_search = ef_search
+        self.exact_under = exact_under
         self._connections = Connections(url)
 
     def feedback(self) -> PostgresFeedback:
@@ -45,7 +52,9 @@ class PostgresBackend:
 
     def open(self, embedder: str | None = None) -> Store:
         """The live generation."""
-        return PostgresStore(self.url, self._connections, embedder, self.ef_search)
+        return PostgresStore(
+            self.url, self._connections, embedder, self.ef_search, self.exact_under
+        )
 
     def latest(self) -> str:
         """The live generation's name (``IndexNotFoundError`` before the first)."""

@@ -29,7 +29,7 @@ __all__ = [
     "visible",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Advisory lock keys ("docqa" in ASCII, and the next ones): one publication at a time,
 # one migration at a time, runs opened and joined one at a time; and the class of the
 # per-run locks every worker of a run holds (shared) while it lives.
@@ -169,6 +169,11 @@ _MIGRATIONS: dict[int, str] = {
         record jsonb NOT NULL
     );
     CREATE INDEX docqa_feedback_created ON docqa_feedback (created);
+    """,
+    # The chunks a narrow group may read: the planner reads them through this index and
+    # sorts them exactly, where the HNSW scan would pass over most rows to find a few.
+    3: """
+    CREATE INDEX docqa_chunks_groups ON docqa_chunks USING gin (groups);
     """,
 }
 

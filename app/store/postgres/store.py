@@ -72,6 +72,7 @@ class PostgresStore:
         connections: Connections,
         embedder: str | None = None,
         ef_search: int = 400,
+        exact_under: int = 20_000,
     ) -> None:
         first = connect(url)  # a clear error at once when the database cannot be reached
         try:
@@ -105,6 +106,8 @@ class PostgresStore:
         self._server = f"postgresql {server}, pgvector {extension[0] if extension else '?'}"
         self._connections = connections  # the backend's: every generation's store shares them
         self.ef_search = ef_search
+        self.exact_under = exact_under
+        self._narrow: dict[frozenset[str], bool] = {}  # per group set: searched exactly?
 
     def _connection(self) -> AbstractContextManager[Any]:
         return self._connections.connection()
@@ -157,12 +160,16 @@ class PostgresStore:
         self, vector: np.ndarray, k: int, where: Filter | None = None
     ) -> list[tuple[int, float]]:
         """The ``k`` nearest chunks ``where`` allows by cosine, through the HNSW index (the
-        filter is a condition of the scan, which goes on until ``k`` rows pass it)."""
+        filter is a condition of the scan, which goes on until ``k`` rows pass it), or
+        exactly among the chunks of a reader whose groups can read few of them."""
         if k <= 0 or self._chunks == 0:
             return []
         d = self.dimension
         query = np.asarray(vector, dtype=np.float32)
+        exact = where is not None and where.groups is not None and self._is_narrow(where.groups)
         with self._connection() as connection, connection.transaction():
+            if exact:  # the planner then reads the groups' GIN index and sorts the few rows
+                connection.execute("SET LOCAL enable_indexscan = off")
             ef_search = int(max(self.ef_search, min(1000, 2 * k)))  # SET takes no parameters
             connection.execute(f"SET LOCAL hnsw.ef_search = {ef_search}")
             # Rows the filter drops (an old generation's, another window's) are scanned
@@ -178,6 +185,18 @@ class PostgresStore:
         out = [(int(i), float(s)) for i, s in rows]
         out.sort(key=lambda r: -r[1])  # relaxed order: the index may return near-sorted rows
         return out
+
+    def _is_narrow(self, groups: frozenset[str]) -> bool:
+        """Whether ``groups`` can read fewer than ``exact_under`` chunks (counted once per
+        group set and generation, and never past the bound)."""
+        if groups not in self._narrow:
+            ((count,),) = self._rows(
+                f"SELECT count(*) FROM (SELECT 1 FROM docqa_chunks c WHERE {_CHUNK} "
+                f"AND {_READABLE.format('c')} LIMIT %(bound)s) readable",
+                {"g": self.generation, "groups": sorted(groups), "bound": self.exact_under},
+            )
+            self._narrow[groups] = count < self.exact_under
+        return self._narrow[groups]
 
     def lexical_search(
         self,
