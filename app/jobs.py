@@ -162,13 +162,13 @@ class Jobs:
     def _set_groups(self, names: list[str], groups: tuple[str, ...] | None) -> None:
         """The uploads folder's access file: a rule for each name given groups, first."""
         path = self.folder / ACCESS_FILE
-        load_rules(self.folder)  # a broken file (edited by hand) fails the job, named
-        rules: list[dict[str, Any]] = []
-        if path.is_file():
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            rules = list(loaded.get("rules") or [])
+        # Read as indexing reads it: a file broken by hand fails the job, named.
         patterns = {glob.escape(n) for n in names}
-        rules = [r for r in rules if r.get("match") not in patterns]
+        rules = [
+            {"match": match, "groups": list(named)}
+            for match, named in load_rules(self.folder).rules
+            if match not in patterns
+        ]
         if groups:
             rules = [{"match": glob.escape(n), "groups": list(groups)} for n in names] + rules
         partial = self.folder / f".{ACCESS_FILE}.part"

@@ -23,7 +23,7 @@ from app.answer.extractive import ExtractiveAnswerer
 from app.answer.generative.verify import Verifier
 from app.embeddings import ArrayEmbeddings, embedder_id, embedding_dimension, make_embeddings
 from app.embeddings.question import QuestionEncoder
-from app.errors import IndexStoreError, QuestionError, StoreUnavailableError
+from app.errors import DocQAError, IndexStoreError, QuestionError, StoreUnavailableError
 from app.feedback import FeedbackLog, Verdict, record_of, refusal_record, user_label
 from app.indexing import IndexReport, Pipeline, build_index
 from app.prompts import load_prompt
@@ -386,9 +386,16 @@ class DocQA:
         return record
 
     def note_refusal(self, answer: Answer, reader: Reader | None = None) -> None:
-        """Keep a question the documents did not answer (edges call it for their readers)."""
-        if answer.refused:
+        """Keep a question the documents did not answer (edges call it for their readers).
+
+        A record that cannot be kept is logged, never raised: the answer matters more.
+        """
+        if not answer.refused:
+            return
+        try:
             self.feedback_log.add(refusal_record(answer, self._version_now(), self._user(reader)))
+        except DocQAError as exc:
+            logger.warning("refusal not recorded: %s", type(exc).__name__)
 
     def _user(self, reader: Reader | None) -> str | None:
         user = reader.user if reader is not None else None

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.types import GROUP_NAME, split_groups
+
 __all__ = [
     "PROMPTS_DIR",
     "AccessSettings",
@@ -203,14 +205,12 @@ class VerifySettings(BaseModel):
     min_support: float = Field(0.66, ge=0, le=1, description="Below this a sentence is unsupported")
 
 
-_GROUP = r"^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}$"
+_GROUP = f"^{GROUP_NAME.pattern}$"
 
 
 def group_names(value: object) -> object:
     """A comma-separated string of group names as a list (settings come as strings)."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
+    return split_groups(value) if isinstance(value, str) else value
 
 
 class AccessSettings(BaseModel):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "GROUP_NAME",
     "Answer",
     "AnswerSentence",
     "Chunk",
@@ -16,7 +18,17 @@ __all__ = [
     "Reader",
     "Skipped",
     "SourceDocument",
+    "split_groups",
 ]
+
+# An access group's name, wherever one is given: access.yaml, front matter, settings,
+# upload forms and user tokens.
+GROUP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}")
+
+
+def split_groups(text: str) -> list[str]:
+    """Comma-separated group names as a list: each stripped, empty ones and repeats dropped."""
+    return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
 @dataclass(frozen=True)

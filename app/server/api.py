@@ -88,11 +88,7 @@ def make_router(service: DocQA, rate: QuestionRate) -> APIRouter:
         return body.question, history, body.since, body.until, reader_of(request)
 
     def noted(answer: Answer, request: Request) -> Answer:
-        if answer.refused:
-            try:
-                service.note_refusal(answer, reader_of(request))
-            except DocQAError as exc:  # the answer matters more than its record
-                logger.warning("refusal not recorded: %s", type(exc).__name__)
+        service.note_refusal(answer, reader_of(request))
         return answer
 
     @router.post("/ask", response_model=AnswerOut, summary="Answer a question, with citations")

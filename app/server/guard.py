@@ -13,7 +13,6 @@ needs a handful. Every path that is not docqa's own and not on ``UI_ROUTES`` is 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import re
 from collections.abc import Iterable
@@ -31,7 +30,6 @@ __all__ = [
     "Guard",
     "error_payload",
     "presented_token",
-    "token_matches",
     "ui_route",
 ]
 
@@ -67,11 +65,6 @@ def ui_route(method: str, path: str) -> bool:
 def error_payload(code: str, message: str) -> dict[str, str]:
     """What every error says: a machine code and a sentence a person can act on."""
     return {"error": code, "message": message}
-
-
-def token_matches(offered: str, token: str) -> bool:
-    """Constant-time comparison of a presented token with the configured one."""
-    return bool(offered) and hmac.compare_digest(offered.encode(), token.encode())
 
 
 def presented_token(authorization: str, cookie: str) -> str:

@@ -21,15 +21,21 @@ from starlette.requests import Request
 
 from app.errors import ConfigError
 from app.settings import AuthSettings, Settings
-from app.types import Reader
+from app.types import GROUP_NAME, Reader
 
-__all__ = ["EVERYTHING", "Identities", "IdentityError", "looks_like_jwt", "reader_of"]
+__all__ = [
+    "EVERYTHING",
+    "Identities",
+    "IdentityError",
+    "looks_like_jwt",
+    "reader_of",
+    "token_matches",
+]
 
 # A caller who may read every document and manage them: the static token's holder, or
 # anyone on a server with neither a token nor identities (a single-user install).
 EVERYTHING = Reader(admin=True)
 _EVERYONE = "everyone"
-_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}")
 _ASYMMETRIC = ["RS256", "ES256"]
 _MAX_TOKEN_CHARS = 8192
 
@@ -42,6 +48,11 @@ def reader_of(request: Request) -> Reader:
 
 class IdentityError(Exception):
     """A token that is not accepted; the message says why, for the caller."""
+
+
+def token_matches(offered: str, token: str) -> bool:
+    """Constant-time comparison of a presented token with the configured one."""
+    return bool(offered) and hmac.compare_digest(offered.encode(), token.encode())
 
 
 def looks_like_jwt(token: str) -> bool:
@@ -72,7 +83,7 @@ class Identities:
             return EVERYTHING
         if not token:
             raise IdentityError(self._missing())
-        if self.static and hmac.compare_digest(token.encode(), self.static.encode()):
+        if self.static and token_matches(token, self.static):
             return EVERYTHING
         if not self.settings.enabled:
             raise IdentityError(
@@ -178,7 +189,7 @@ class Identities:
             raise IdentityError(
                 f"The user token's '{auth.groups_claim}' claim is not a list of group names."
             )
-        groups = frozenset(g for g in raw if _GROUP.fullmatch(g)) | {_EVERYONE}
+        groups = frozenset(g for g in raw if GROUP_NAME.fullmatch(g)) | {_EVERYONE}
         return Reader(user=str(user), groups=groups, admin=auth.admin_group in groups)
 
 

@@ -10,17 +10,17 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from app.errors import DocQAError
-from app.jobs import Jobs
+from app.jobs import Job, Jobs
 from app.question.analysis import parse_day
 from app.server.api import api_error, from_exception
 from app.server.identity import reader_of
 from app.server.schemas import ERRORS, FeedbackIn
 from app.service import DocQA
+from app.types import GROUP_NAME, split_groups
 from app.uploads import accept
 
 __all__ = ["make_manage_router"]
 
-_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}")
 _KEY = re.compile(r"[0-9a-f]{16}")
 _DAY = r"^\d{4}-\d{2}-\d{2}$"
 
@@ -97,8 +97,8 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
             )
         named: tuple[str, ...] | None = None
         if groups is not None and groups.strip():
-            named = tuple(dict.fromkeys(g.strip() for g in groups.split(",") if g.strip()))
-            bad = [g for g in named if not _GROUP.fullmatch(g)]
+            named = tuple(split_groups(groups))
+            bad = [g for g in named if not GROUP_NAME.fullmatch(g)]
             if bad:
                 return api_error(400, "bad_groups", f"'{bad[0][:40]}' is not a group name.")
         received = [(f.filename or "", await f.read()) for f in files]
@@ -109,8 +109,7 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
             return api_error(
                 400, "nothing_to_index", f"No file of the upload can be indexed ({reasons}{more})."
             )
-        job = jobs.upload(kept, skipped, named)
-        return {"job": job.id, "status": f"/api/jobs/{job.id}", **job.to_dict()}
+        return _accepted(jobs.upload(kept, skipped, named))
 
     @router.delete("/documents/{key}", status_code=202, summary="Remove a document (admins)")
     async def delete(key: str, request: Request) -> Any:
@@ -122,8 +121,7 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
             return from_exception(exc)
         if found is None:
             return api_error(404, "document_not_found", f"No document '{key[:40]}' in the index.")
-        job = jobs.delete(found.source)
-        return {"job": job.id, "status": f"/api/jobs/{job.id}", **job.to_dict()}
+        return _accepted(jobs.delete(found.source))
 
     @router.get("/jobs/{job_id}", summary="How an upload or removal is going (admins)")
     async def job(job_id: str, request: Request) -> Any:
@@ -178,3 +176,8 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
         return {"records": records}
 
     return router
+
+
+def _accepted(job: Job) -> dict[str, Any]:
+    """A job just queued, and where to follow it."""
+    return {"status": f"/api/jobs/{job.id}", **job.to_dict()}

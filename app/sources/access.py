@@ -16,7 +16,6 @@ the wrong groups would show documents to people who may not read them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
@@ -25,12 +24,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from wcmatch import glob
 
 from app.errors import ConfigError
+from app.types import GROUP_NAME
 
 __all__ = ["ACCESS_FILE", "AccessRules", "front_matter_groups", "load_rules"]
 
 ACCESS_FILE = "access.yaml"
 _MAX_BYTES = 1024 * 1024
-_GROUP = r"^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}$"
 _FLAGS = glob.GLOBSTAR | glob.BRACE | glob.DOTGLOB
 _FRONT_MATTER_BYTES = 65536
 
@@ -90,7 +89,7 @@ def load_rules(folder: Path) -> AccessRules:
         raise _broken(path, f"{where}: {first['msg']}") from None
     rules = []
     for number, rule in enumerate(parsed.rules):
-        bad = [g for g in rule.groups if not re.match(_GROUP, g)]
+        bad = [g for g in rule.groups if not GROUP_NAME.fullmatch(g)]
         if bad:
             raise _broken(path, f"rules.{number}.groups: '{bad[0][:40]}' is not a group name")
         if rule.match.startswith("/") or ".." in PurePosixPath(rule.match).parts:
@@ -118,7 +117,7 @@ def front_matter_groups(data: bytes) -> tuple[str, ...] | None:
         groups = [g.strip() for g in groups.split(",")]
     if not isinstance(groups, list) or not groups:
         return None
-    names = [g for g in groups if isinstance(g, str) and re.match(_GROUP, g)]
+    names = [g for g in groups if isinstance(g, str) and GROUP_NAME.fullmatch(g)]
     return tuple(dict.fromkeys(names)) if len(names) == len(groups) else None
 
 
