@@ -162,16 +162,18 @@ class RerankSettings(BaseModel):
         0.15, ge=0, le=1, description="Below this cross-encoder relevance the answer is a refusal"
     )
     max_tokens: int = Field(256, ge=32, le=512, description="Longest question and sentence read")
-    # "paragraph": the best `framed` sentences are also read after the one before them,
-    # and passages are ordered by the better reading (the answer is still chosen by the
-    # sentence alone). On the 1,000 tuning questions passage hit@1 0.871 -> 0.884 (framed
-    # 3) or 0.889 (6), on the 2,000 validation questions 0.851 -> 0.871 (6); it costs ~25 %
-    # of throughput, which takes the 16-client load test's p95 over a second on two cores,
-    # so it is an option, not the default. Choosing the answer by the sentence read in
-    # context, or adding passage standing to the rank, both lowered first-sentence hit on
-    # the tuning questions (0.793 -> 0.572, 0.776).
-    read: Literal["sentence", "paragraph"] = "sentence"
-    framed: int = Field(3, ge=1, le=200, description="Best sentences also read in context")
+    # "paragraph": the first `framed` sentences the model reads are also read after the
+    # sentence before them, in the same call, and passages are ordered by the better
+    # reading (the answer is still chosen by the sentence alone). Passage hit@1 on the
+    # 1,000 tuning questions 0.871 -> 0.885, on the 2,000 validation questions 0.851 ->
+    # 0.866, at about a fifth of the throughput (16 clients on the seeds, three paired
+    # rounds: 38.6 -> 30.7 requests/s, p95 569 -> 727 ms). Choosing the answer by the
+    # sentence read in context, or adding passage standing to the rank, both lowered
+    # first-sentence hit on the tuning questions (0.793 -> 0.572, 0.776).
+    read: Literal["sentence", "paragraph"] = "paragraph"
+    framed: int = Field(
+        3, ge=1, le=200, description="Sentences (first by the cheap score) also read in context"
+    )
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores")
 
 

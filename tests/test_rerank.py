@@ -51,10 +51,12 @@ INTERVIEW = {
 }
 
 
-def _service(tmp_path: Path, scorer: ScriptedScorer, **rerank: object) -> DocQA:
+def _service(
+    tmp_path: Path, scorer: ScriptedScorer, articles: dict[str, str] = INTERVIEW, **rerank: object
+) -> DocQA:
     corpus = tmp_path / "articles"
     corpus.mkdir()
-    for name, text in INTERVIEW.items():
+    for name, text in articles.items():
         (corpus / name).write_text(text, encoding="utf-8")
     settings = Settings(
         index_dir=tmp_path / "index",
@@ -104,21 +106,29 @@ def test_the_model_reads_no_more_sentences_than_configured(tmp_path: Path) -> No
     assert [len(batch) for batch in scorer.read] == [2]
 
 
-def test_only_the_best_sentences_are_read_again_in_their_paragraph(tmp_path: Path) -> None:
+def test_only_the_first_sentences_are_read_again_in_their_paragraph_in_one_call(
+    tmp_path: Path,
+) -> None:
     scorer = ScriptedScorer({"Orla Brenn": 0.9, "Ferries": 0.5, "chairs": 0.4})
     service = _service(tmp_path, scorer, read="paragraph", framed=2)
     reranker, retriever = _reranker(service)
     question = analyse_question("Who is the harbour master of Lindqvist?")
-    reranker.rerank(question, retriever.search(question))
-    alone, framed = scorer.read
-    assert len(alone) == 6
-    # The two best alone, each after the sentence before it in its paragraph.
-    assert framed == [
-        "So what should we read into the post by the harbour master of Lindqvist? The harbour "
-        "master of Lindqvist is Orla Brenn, who took the post in 2024.",
-        "The harbour master of Lindqvist is Orla Brenn, who took the post in 2024. Ferries to "
-        "Lindqvist run twice a day.",
-    ]
+    ranked = reranker.rerank(question, retriever.search(question))
+    [read] = scorer.read  # both readings in one call to the model
+    alone, framed = read[:6], read[6:]
+    before = {s.text: s.before for s in ranked.sentences}
+    assert set(alone) == set(before)
+    # The first two the model read alone, each after the sentence before it in its
+    # paragraph (a sentence that opens its paragraph is read once).
+    expected = [f"{before[t]} {t}" for t in alone[:2] if before[t]]
+    assert (
+        framed
+        == expected
+        == [
+            "So what should we read into the post by the harbour master of Lindqvist? The harbour "
+            "master of Lindqvist is Orla Brenn, who took the post in 2024."
+        ]
+    )
 
 
 @pytest.mark.parametrize("read", ["sentence", "paragraph"])
@@ -190,7 +200,7 @@ def test_a_cut_sentence_keeps_its_answer_whole(budget: int) -> None:
         "reopened on February 27, 2026, to the relief of everyone who works there."
     )
     weights = {"lindqvist": 1.0, "harbour": 1.0, "reopen": 1.0}
-    (shown,) = lead_texts(question, [(sentence, None)], weights, budget, 30)
+    (shown,) = lead_texts(question, [(sentence, None, None)], weights, budget, 30)
     assert len(shown.text) <= budget
     assert shown.answer_span is not None
     start, end = shown.answer_span
@@ -200,5 +210,39 @@ def test_a_cut_sentence_keeps_its_answer_whole(budget: int) -> None:
 def test_a_sentence_that_fits_is_shown_whole() -> None:
     question = analyse_question("Which provinces did the jets bomb?")
     sentence = "The jets bombed Nangarhar, Paktia, Paktika, and Laghman, the army said."
-    (shown,) = lead_texts(question, [(sentence, None)], {"provinc": 1.0, "jet": 1.0}, 300, 30)
+    (shown,) = lead_texts(question, [(sentence, None, None)], {"provinc": 1.0, "jet": 1.0}, 300, 30)
     assert shown.text == sentence
+
+
+FERRY = {
+    "ferry.txt": "date 2026-03-04 The ferry to Lindqvist began running in 1998, and its "
+    "second boat arrived in 2005. Tickets are sold at the pier.",
+}
+
+
+@pytest.mark.parametrize(("answer", "other"), [("2005", "1998"), ("1998", "2005")])
+def test_the_answer_span_is_the_one_whose_absence_the_model_misses_most(
+    tmp_path: Path, answer: str, other: str
+) -> None:
+    # The sentence read without the answer scores lowest: that span is marked.
+    scorer = ScriptedScorer({answer: 0.9, other: 0.3})
+    service = _service(tmp_path, scorer, FERRY)
+    result = service.ask("When did the ferry to Lindqvist begin running?")
+    lead = result.sentences[0]
+    assert lead.answer_span is not None
+    start, end = lead.answer_span
+    assert lead.text[start:end] == answer
+    left_out = scorer.read[-1]
+    assert sorted(left_out) == sorted(lead.text.replace(year, "…") for year in ("1998", "2005")), (
+        "the model read the sentence once without each year"
+    )
+
+
+def test_a_single_span_of_the_kind_asked_for_costs_no_further_reading(tmp_path: Path) -> None:
+    scorer = ScriptedScorer({"Orla Brenn": 0.9})
+    service = _service(tmp_path, scorer)
+    result = service.ask("When did Orla Brenn take the post?")
+    lead = result.sentences[0]
+    assert lead.answer_span is not None
+    assert lead.text[lead.answer_span[0] : lead.answer_span[1]] == "2024"
+    assert len(scorer.read) == 1, "one reading: the sentences alone"

@@ -42,6 +42,9 @@ class Sentence:
     asks: bool  # is itself a question (an interviewer's), so never an answer
     relevance: float = 0.0
     rank: float = 0.0
+    # The words of ``text`` that answer a who/when/where/how-many question, as the
+    # reranker found them, or None: the answerer then finds them by the question's terms.
+    answer: str | None = None
 
 
 @dataclass(frozen=True)

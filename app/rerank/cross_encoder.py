@@ -8,6 +8,10 @@ SHA-256 before use, run by ONNX Runtime. Its score is the logit through a sigmoi
 
 Reading costs about 9 ms a pair on two cores, so only the best ``sentences`` by a cheap
 score are read: their term coverage and their passage's standing.
+
+Where the question asks who, when, where or how many and the best sentence holds more
+than one span of that kind, the model reads the sentence once more with each span left
+out: the span whose absence costs the most relevance is the answer.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import numpy as np
 from app.models.batching import padded_batches
 from app.models.packaged import PackagedModel, load_onnx
 from app.question.analysis import Question
+from app.question.kinds import answer_spans
 from app.rerank.base import PairScorer, Ranked, Sentence
 from app.rerank.sentences import candidate_sentences
 from app.store.base import TermWeights
@@ -90,8 +95,8 @@ class CrossEncoderReranker:
         passages: int,
         sentences: int,
         min_relevance: float,
-        read: str = "sentence",
-        framed: int = 6,
+        read: str = "paragraph",
+        framed: int = 3,
     ) -> None:
         self.model = model
         self.statistics = statistics
@@ -115,28 +120,41 @@ class CrossEncoderReranker:
         hits = tuple(hits)
         found = candidate_sentences(question, hits[: self.passages], self.statistics)
         pool = sorted(found, key=_prior, reverse=True)[: self.sentences]
-        alone = self.model.score(question.search, [s.text for s in pool])
-        # "paragraph": the best few sentences are also read after the one before them,
-        # and a passage stands by the better of the two readings; the answer is still
-        # chosen by the sentence alone (read with its neighbour, the sentence after an
-        # answer looks right too).
+        # "paragraph": the first sentences by the cheap score are also read after the
+        # sentence before them, in the same call, and a passage stands by the better
+        # reading; the answer is still chosen by the sentence alone (read with its
+        # neighbour, the sentence after an answer looks right too).
+        framed = [i for i in range(min(self.framed, len(pool))) if pool[i].before]
+        if self.read != "paragraph":
+            framed = []
+        texts = [s.text for s in pool] + [f"{pool[i].before} {pool[i].text}" for i in framed]
+        read = self.model.score(question.search, texts)
+        alone = read[: len(pool)]
         standing = {i: float(alone[i]) for i in range(len(pool))}
-        if self.read == "paragraph":
-            best = sorted(range(len(pool)), key=lambda i: -alone[i])[: self.framed]
-            framed = [i for i in best if pool[i].before]
-            scores = self.model.score(
-                question.search, [f"{pool[i].before} {pool[i].text}" for i in framed]
-            )
-            for i, score in zip(framed, scores, strict=True):
-                standing[i] = max(standing[i], float(score))
+        for i, score in zip(framed, read[len(pool) :], strict=True):
+            standing[i] = max(standing[i], float(score))
         scored = [
             replace(s, relevance=float(p), rank=float(p)) for s, p in zip(pool, alone, strict=True)
         ]
         passage_scores = [(s.chunk_id, standing[i]) for i, s in enumerate(pool)]
         scored.sort(key=lambda s: s.rank, reverse=True)
+        best = next((k for k, s in enumerate(scored) if not s.asks), None)
+        if best is not None and question.kind is not None:
+            scored[best] = replace(scored[best], answer=self._answer(question, scored[best]))
         return Ranked(
             _by_best_sentence(hits, passage_scores), tuple(scored), self.min_relevance, self.name
         )
+
+    def _answer(self, question: Question, sentence: Sentence) -> str | None:
+        """The span of the kind asked for whose absence the model misses most."""
+        assert question.kind is not None
+        text = sentence.text
+        spans = answer_spans(question.kind, text, question.asked)
+        if len(spans) < 2:
+            return text[spans[0][0] : spans[0][1]] if spans else None
+        left_out = self.model.score(question.search, [f"{text[:a]}…{text[b:]}" for a, b in spans])
+        a, b = spans[int(np.argmin(left_out))]
+        return text[a:b]
 
 
 def _prior(sentence: Sentence) -> float:

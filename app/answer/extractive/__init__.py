@@ -76,7 +76,7 @@ class ExtractiveAnswerer:
         chosen = self._citations(list(selection.sentences))
         shown = lead_texts(
             question,
-            [(c.quote, c.date) for c in chosen],
+            [(c.quote, c.date, s.answer) for c, s in zip(chosen, selection.sentences, strict=True)],
             question_weights(question, self.store),
             self.settings.max_chars,
             self.settings.min_window_chars,

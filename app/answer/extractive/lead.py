@@ -36,14 +36,22 @@ class LeadText:
     answer_span: Span | None
 
 
-def answer_span(question: Question, text: str, weights: dict[str, float]) -> Span | None:
+def answer_span(
+    question: Question, text: str, weights: dict[str, float], found: str | None = None
+) -> Span | None:
     """The words of ``text`` that answer a who/when/where/how-many question: of the spans
-    of the kind asked for, the one nearest the question's heaviest terms."""
+    of the kind asked for, the one the reranker ``found``, else the one nearest the
+    question's heaviest terms."""
     if question.kind is None:
         return None
     spans = answer_spans(question.kind, text, question.asked)
     if not spans:
         return None
+    if found is not None:
+        words = _SPACE.sub(" ", found).strip()
+        chosen = [s for s in spans if text[s[0] : s[1]] == words]
+        if chosen:
+            return chosen[0]
     anchors = [m.start() for m, terms in _words(text) if any(t in weights for t in terms)]
     if not anchors:
         return spans[0]
@@ -52,29 +60,35 @@ def answer_span(question: Question, text: str, weights: dict[str, float]) -> Spa
 
 def lead_texts(
     question: Question,
-    quotes: Sequence[tuple[str, str | None]],
+    quotes: Sequence[tuple[str, str | None, str | None]],
     weights: dict[str, float],
     budget: int,
     min_window: int,
 ) -> list[LeadText]:
-    """The shown form of each ``(quote, article date)``, best first, within ``budget``.
+    """The shown form of each ``(quote, article date, the words that answer or None)``,
+    best first, within ``budget``.
 
     A sentence left less than ``min_window`` characters is dropped, with all after it.
     """
     out: list[LeadText] = []
-    for quote, published in quotes:
+    for quote, published, found in quotes:
         left = budget - sum(len(t.text) + MARK for t in out) - MARK
         if out and left < min_window:
             break
-        out.append(_shown(question, quote, weights, left, published))
+        out.append(_shown(question, quote, weights, left, published, found))
     return out
 
 
 def _shown(
-    question: Question, quote: str, weights: dict[str, float], limit: int, published: str | None
+    question: Question,
+    quote: str,
+    weights: dict[str, float],
+    limit: int,
+    published: str | None,
+    found: str | None,
 ) -> LeadText:
     text = _SPACE.sub(" ", quote).strip()
-    span = answer_span(question, text, weights)
+    span = answer_span(question, text, weights, found)
     for _ in range(2):  # a second pass makes room for the dates the first one added
         cut, kept = (text, span) if len(text) <= limit else _cut(text, weights, limit, span)
         shown, moved = _annotated(cut, kept, published)
