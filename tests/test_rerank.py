@@ -246,3 +246,11 @@ def test_a_single_span_of_the_kind_asked_for_costs_no_further_reading(tmp_path: 
     assert lead.answer_span is not None
     assert lead.text[lead.answer_span[0] : lead.answer_span[1]] == "2024"
     assert len(scorer.read) == 1, "one reading: the sentences alone"
+
+
+def test_a_refused_question_is_not_read_again_for_its_answer(tmp_path: Path) -> None:
+    scorer = ScriptedScorer({}, rest=0.01)  # nothing answers
+    service = _service(tmp_path, scorer, FERRY)
+    result = service.ask("When did the ferry to Lindqvist begin running?")
+    assert result.refused
+    assert len(scorer.read) == 1

@@ -139,7 +139,8 @@ class CrossEncoderReranker:
         passage_scores = [(s.chunk_id, standing[i]) for i, s in enumerate(pool)]
         scored.sort(key=lambda s: s.rank, reverse=True)
         best = next((k for k, s in enumerate(scored) if not s.asks), None)
-        if best is not None and question.kind is not None:
+        # A refusal marks no answer, so the model need not look for one.
+        if best is not None and question.kind and scored[best].relevance >= self.min_relevance:
             scored[best] = replace(scored[best], answer=self._answer(question, scored[best]))
         return Ranked(
             _by_best_sentence(hits, passage_scores), tuple(scored), self.min_relevance, self.name
