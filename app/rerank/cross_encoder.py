@@ -95,8 +95,8 @@ class CrossEncoderReranker:
         passages: int,
         sentences: int,
         min_relevance: float,
-        read: str = "paragraph",
-        framed: int = 3,
+        read: str,
+        framed: int,
     ) -> None:
         self.model = model
         self.statistics = statistics
@@ -124,9 +124,8 @@ class CrossEncoderReranker:
         # sentence before them, in the same call, and a passage stands by the better
         # reading; the answer is still chosen by the sentence alone (read with its
         # neighbour, the sentence after an answer looks right too).
-        framed = [i for i in range(min(self.framed, len(pool))) if pool[i].before]
-        if self.read != "paragraph":
-            framed = []
+        first = pool[: self.framed] if self.read == "paragraph" else []
+        framed = [i for i, s in enumerate(first) if s.before]
         texts = [s.text for s in pool] + [f"{pool[i].before} {pool[i].text}" for i in framed]
         read = self.model.score(question.search, texts)
         alone = read[: len(pool)]
