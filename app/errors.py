@@ -11,10 +11,17 @@ translates it once into its own kind of message::
     │   ├── IndexNotFoundError     no index has been built yet
     │   ├── IndexMismatchError     built with another model or chunking settings
     │   ├── IndexCorruptError      files missing or unreadable
-    │   └── StoreUnavailableError  the database holding the index cannot be reached
+    │   ├── StoreUnavailableError  the database holding the index cannot be reached
+    │   ├── StorePermissionError   the database role may not do what was asked
+    │   └── StorageFullError       no room left on the disk or in the database
+    ├── FeedbackUnavailableError   a feedback record cannot be kept (answers go on)
     ├── SourceError            a file that cannot be indexed (skipped, never fatal)
     ├── NoDocumentsError       nothing indexable under the given paths
-    └── QuestionError          an empty or over-long question, a bad questions file
+    ├── QuestionError          an empty or over-long question, a bad questions file
+    └── LimitError             too much at once; ``retry_after`` seconds tell when to retry
+        ├── TooManyQuestionsError  a reader over the question rate
+        ├── TooMuchFeedbackError   a reader over the feedback rate
+        └── QueueFullError         too many document jobs waiting
 """
 
 from __future__ import annotations
@@ -28,16 +35,23 @@ if TYPE_CHECKING:
 __all__ = [
     "ConfigError",
     "DocQAError",
+    "FeedbackUnavailableError",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "IndexStoreError",
     "LLMError",
+    "LimitError",
     "ModelUnavailableError",
     "NoDocumentsError",
     "QuestionError",
+    "QueueFullError",
     "SourceError",
+    "StorageFullError",
+    "StorePermissionError",
     "StoreUnavailableError",
+    "TooManyQuestionsError",
+    "TooMuchFeedbackError",
 ]
 
 
@@ -104,3 +118,36 @@ class NoDocumentsError(DocQAError):
 
 class QuestionError(DocQAError):
     """The question cannot be asked as given."""
+
+
+class StorePermissionError(IndexStoreError):
+    """The database role may not do what was asked (create tables, write rows)."""
+
+
+class StorageFullError(IndexStoreError):
+    """No room is left on the disk or in the database; nothing half-written was kept."""
+
+
+class FeedbackUnavailableError(DocQAError):
+    """A feedback record cannot be kept (read-only folder, full disk, a role that may not
+    write); answers are not affected."""
+
+
+class LimitError(DocQAError):
+    """Too much at once: ``retry_after`` seconds say when to try again."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class TooManyQuestionsError(LimitError):
+    """A reader asked more questions than the rate allows."""
+
+
+class TooMuchFeedbackError(LimitError):
+    """A reader sent more feedback than the rate allows."""
+
+
+class QueueFullError(LimitError):
+    """Too many document jobs are waiting to be indexed."""

@@ -31,6 +31,7 @@ from app.sources import (
     extract_document,
     printable_name,
     read_source,
+    unique_sources,
 )
 from app.store.base import Backend, Batch, BuildSpec
 from app.types import Chunk, Skipped, SourceDocument
@@ -94,20 +95,26 @@ def build_index(
     progress: bool = False,
     batch_size: int = BATCH,
     observe: Callable[[int, int], None] | None = None,
+    stored: Callable[[], Sequence[Candidate]] | None = None,
 ) -> IndexReport:
-    """Index the documents under ``paths`` into ``backend`` as ``spec`` says.
+    """Index the documents under ``paths`` (and the ``stored`` ones: uploads the backend
+    keeps, listed once the run holds the index, so none sent meanwhile is missed) into
+    ``backend`` as ``spec`` says.
 
     Raises ``NoDocumentsError`` (leaving any existing index untouched) when a ``sync``
-    run finds nothing under ``paths`` that can be indexed. ``observe(done, total)`` is
-    told after each batch.
+    run finds nothing that can be indexed. ``observe(done, total)`` is told after each
+    batch. Two documents never share a source: the later one is skipped, naming both.
     """
     started = time.perf_counter()
-    found = list(discover(paths))
-    candidates = {f.source: f for f in found if isinstance(f, Candidate)}
-    report = IndexReport(skipped=[f for f in found if isinstance(f, Skipped)])
-    if not candidates and spec.mode == "sync":
-        raise _nothing_to_index(paths, report.skipped)
+    found: list[Candidate | Skipped] = list(discover(paths))
     with backend.writer(spec) as writer:
+        if stored is not None:
+            found += stored()
+        found = unique_sources(found)
+        candidates = {f.source: f for f in found if isinstance(f, Candidate)}
+        report = IndexReport(skipped=[f for f in found if isinstance(f, Skipped)])
+        if not candidates and spec.mode == "sync":
+            raise _nothing_to_index(paths, report.skipped)
         report.damage = writer.damage
         writer.enqueue(list(candidates))
         writer.remove(list(removals))

@@ -1,182 +1,215 @@
-"""Documents added and removed over the API, indexed in the background.
+"""Documents added and removed over the API, indexed in the background by durable jobs.
 
-Each upload or deletion is a job with an id; one worker thread runs them in order (one
-indexing run at a time, as the store wants), while questions go on being answered from
-the last complete version. A job is ``queued``, then ``running`` with counts, then
-``done`` with its report, or ``failed`` with the reason. Jobs are kept in this process
-(a restart forgets them; the files and the index keep what they did).
+An upload is kept (its bytes, groups and sender) and its job queued in one transaction
+of the store's database before the request is answered; a deletion queues its job. Each
+server runs one worker thread that claims the oldest job no live server holds, so jobs
+survive restarts, are visible from every server of a database, and one whose server
+died is claimed again and resumed. While it runs, a job reports its progress (which is
+also its server's sign of life). When it ends, every document it was given is either in
+the live index or removed with its reason: nothing is left kept but not indexed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
 import threading
-import time
-import uuid
-from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal
-
-import yaml
-from wcmatch import glob
 
 from app.errors import DocQAError
 from app.indexing import IndexReport
 from app.service import DocQA
-from app.sources.access import ACCESS_FILE, load_rules
-from app.types import Skipped
-from app.uploads import Received
+from app.store.library import (
+    MAX_ATTEMPTS,
+    JobRecord,
+    NewUpload,
+    this_owner,
+    upload_name,
+)
+from app.types import Reader, Skipped
 
-__all__ = ["Job", "Jobs"]
+__all__ = ["Jobs", "report_of"]
 
 logger = logging.getLogger(__name__)
 
-_KEPT = 1000  # finished jobs remembered
-
-
-@dataclass
-class Job:
-    """One upload or deletion and how far it got."""
-
-    id: str
-    kind: Literal["upload", "delete"]
-    state: Literal["queued", "running", "done", "failed"] = "queued"
-    created: float = field(default_factory=time.time)
-    total: int = 0
-    processed: int = 0
-    refused: list[Skipped] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)  # what it adds or removes
-    report: dict[str, Any] | None = None
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form of ``GET /api/jobs/{id}``."""
-        return {
-            "job": self.id,
-            "kind": self.kind,
-            "state": self.state,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created)),
-            "progress": {"processed": self.processed, "total": self.total},
-            "refused": [{"file": s.source, "reason": s.reason} for s in self.refused],
-            "report": self.report,
-            "error": self.error,
-        }
-
 
 class Jobs:
-    """The background indexing of documents sent or removed over the API."""
+    """Submits document jobs and runs them, one at a time, in a background thread."""
 
-    def __init__(self, service: DocQA) -> None:
+    def __init__(self, service: DocQA, *, poll_seconds: float = 1.0) -> None:
         self.service = service
-        self.folder: Path = service.settings.uploads_folder
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._lock = threading.Lock()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docqa-jobs")
+        self.settings = service.settings.uploads
+        self.owner = this_owner()
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def get(self, job_id: str) -> Job | None:
-        """A job by id, or None."""
-        with self._lock:
-            return self._jobs.get(job_id)
+    # -- what the API calls ----------------------------------------------------------
 
     def upload(
-        self, files: list[Received], refused: list[Skipped], groups: tuple[str, ...] | None
-    ) -> Job:
-        """Keep ``files`` in the uploads folder and index them (with ``groups``, else the
-        access rules and defaults); ``refused`` are reported with the job."""
-        job = self._new("upload", refused)
-        job.total = len(files)
-        job.sources = [f"{self.folder.name}/{f.name}" for f in files]
-        self._worker.submit(self._run, job, self._store_files, files, groups)
+        self,
+        files: Sequence[NewUpload],
+        refused: Sequence[Skipped],
+        groups: tuple[str, ...] | None,
+        reader: Reader | None = None,
+    ) -> JobRecord:
+        """Keep ``files`` and queue their indexing; ``groups`` None keeps the groups of a
+        document of the same name (else the defaults apply)."""
+        job = self.service.library.submit_upload(
+            files, groups, _who(reader), refused, self.settings.max_waiting_jobs
+        )
+        self._wake.set()
         return job
 
-    def delete(self, source: str) -> Job:
-        """Drop the document indexed as ``source`` (its file too, when it was uploaded)."""
-        job = self._new("delete", [])
-        job.total = 1
-        job.sources = [source]
-        self._worker.submit(self._run, job, self._remove_file, source)
+    def delete(self, source: str, reader: Reader | None = None) -> JobRecord:
+        """Queue the removal of the document indexed as ``source`` (with its upload)."""
+        job = self.service.library.submit_delete(
+            source, _who(reader), self.settings.max_waiting_jobs
+        )
+        self._wake.set()
         return job
 
-    def pending(self) -> list[Job]:
+    def get(self, job_id: str) -> JobRecord | None:
+        """A job by id, whichever server took it."""
+        return self.service.library.job(job_id)
+
+    def pending(self) -> list[JobRecord]:
         """Jobs not finished yet, oldest first."""
-        with self._lock:
-            return [j for j in self._jobs.values() if j.state in ("queued", "running")]
+        return self.service.library.waiting()
+
+    # -- the worker ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker thread (jobs left by a stopped server are resumed too)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="docqa-jobs", daemon=True)
+            self._thread.start()
 
     def close(self) -> None:
-        """Let the running job finish; drop the queued ones."""
-        self._worker.shutdown(wait=True, cancel_futures=True)
+        """Stop taking jobs; the running one finishes first (one a server is killed in is
+        resumed by the next server to start)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
-    def _new(self, kind: Literal["upload", "delete"], refused: list[Skipped]) -> Job:
-        job = Job(id=uuid.uuid4().hex, kind=kind, refused=list(refused))
-        with self._lock:
-            self._jobs[job.id] = job
-            while len(self._jobs) > _KEPT:
-                self._jobs.popitem(last=False)
-        return job
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = self.run_next()
+            except DocQAError as exc:  # the database is away: try again later
+                logger.warning("jobs: %s", exc)
+                ran = False
+            except Exception as exc:  # a bug: logged, and the worker goes on
+                logger.error("jobs: unexpected %s", type(exc).__name__, exc_info=exc)
+                ran = False
+            if not ran:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
 
-    def _run(self, job: Job, prepare: Any, *arguments: Any) -> None:
-        job.state = "running"
+    def run_next(self) -> bool:
+        """Claim and run the next job; False when there was none."""
+        job = self.service.library.claim(self.owner, self.settings.job_lease_seconds)
+        if job is None:
+            return False
+        self.run(job)
+        return True
+
+    def run(self, job: JobRecord) -> None:
+        """Run a claimed job to its end, whatever happens."""
+        if job.attempts > MAX_ATTEMPTS:
+            self._end(job, None, "failed", error=_gave_up(job.attempts - 1))
+            return
+        report: IndexReport | None = None
         try:
-            paths, removals = prepare(*arguments)
-
-            def observe(done: int, total: int) -> None:
-                job.processed, job.total = done, total
-
-            report = self.service.index(paths, mode="merge", removals=removals, observe=observe)
+            with self._alive(job) as observe:
+                if job.kind == "upload":
+                    report = self.service.index(
+                        [], mode="merge", uploads=job.targets, observe=observe
+                    )
+                else:
+                    (source,) = job.targets
+                    name = upload_name(source)
+                    if name is not None:  # first: a run meanwhile never indexes it again
+                        self.service.library.forget(name)
+                    report = self.service.index([], mode="merge", removals=[source])
         except DocQAError as exc:
-            job.state, job.error = "failed", str(exc)
+            self._end(job, report, "failed", error=str(exc))
             return
         except Exception as exc:  # a bug: the job says so, the server goes on
             logger.error("job %s failed: %s", job.id, type(exc).__name__, exc_info=exc)
-            job.state, job.error = "failed", "The job failed inside docqa."
+            self._end(job, report, "failed", error="The job failed inside docqa.")
             return
-        job.report = _report(report)
-        job.processed = job.total
-        job.state = "done"
+        self._end(job, report, "done")
 
-    def _store_files(
-        self, files: list[Received], groups: tuple[str, ...] | None
-    ) -> tuple[list[Path], list[str]]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for received in files:
-            target = self.folder / received.name
-            partial = self.folder / f".{received.name}.part"
-            partial.write_bytes(received.data)
-            os.replace(partial, target)  # a file is whole or absent
-        if files:
-            self._set_groups([f.name for f in files], groups)
-        return [self.folder], []
+    @contextlib.contextmanager
+    def _alive(self, job: JobRecord) -> Iterator[Any]:
+        """Progress as the run reports it, and a heartbeat while a long batch embeds."""
+        counts = [job.processed, job.total]
+        stop = threading.Event()
 
-    def _remove_file(self, source: str) -> tuple[list[Path], list[str]]:
-        prefix = self.folder.name + "/"
-        if source.startswith(prefix):
-            name = source[len(prefix) :]
-            (self.folder / name).unlink(missing_ok=True)
-            self._set_groups([name], None)
-            return [self.folder] if self.folder.is_dir() else [], [source]
-        return [], [source]
+        def observe(done: int, total: int) -> None:
+            counts[:] = [done, total]
+            self.service.library.progress(job.id, self.owner, done, total)
 
-    def _set_groups(self, names: list[str], groups: tuple[str, ...] | None) -> None:
-        """The uploads folder's access file: a rule for each name given groups, first."""
-        path = self.folder / ACCESS_FILE
-        # Read as indexing reads it: a file broken by hand fails the job, named.
-        patterns = {glob.escape(n) for n in names}
-        rules = [
-            {"match": match, "groups": list(named)}
-            for match, named in load_rules(self.folder).rules
-            if match not in patterns
-        ]
-        if groups:
-            rules = [{"match": glob.escape(n), "groups": list(groups)} for n in names] + rules
-        partial = self.folder / f".{ACCESS_FILE}.part"
-        partial.write_text(yaml.safe_dump({"rules": rules}, sort_keys=False), encoding="utf-8")
-        os.replace(partial, path)
+        def beat() -> None:
+            while not stop.wait(self.settings.job_lease_seconds / 4):
+                with contextlib.suppress(DocQAError):
+                    self.service.library.progress(job.id, self.owner, *counts)
+
+        heart = threading.Thread(target=beat, name=f"docqa-job-{job.id[:8]}", daemon=True)
+        heart.start()
+        try:
+            yield observe
+        finally:
+            stop.set()
+            heart.join()
+
+    def _end(
+        self,
+        job: JobRecord,
+        report: IndexReport | None,
+        state: Literal["done", "failed"],
+        error: str | None = None,
+    ) -> None:
+        """Record the job's end, once each document it was given is indexed or removed."""
+        summary = report_of(report) if report is not None else None
+        if job.kind == "upload":
+            removed = self._drop_unindexed(job, report)
+            if summary is not None:
+                summary["not_kept"] = removed
+            elif removed:
+                summary = {"not_kept": removed}
+        processed = job.total if state == "done" else job.processed
+        self.service.library.progress(job.id, self.owner, processed, job.total)
+        self.service.library.finish(job.id, self.owner, state, summary, error)
+
+    def _drop_unindexed(self, job: JobRecord, report: IndexReport | None) -> list[str]:
+        """Remove the job's upload records the live index does not hold (skipped, a
+        duplicate, or a failed run), so none is kept without being indexed."""
+        library = self.service.library
+        mine = [r for r in library.uploads(job.targets) if r.job == job.id]
+        if not mine:
+            return []
+        try:
+            indexed = self.service.store.hashes([r.source for r in mine])
+        except DocQAError:
+            indexed = {}
+        dropped = []
+        for record in mine:
+            if indexed.get(record.source) != record.sha256:
+                library.forget(record.name, record.sha256)
+                dropped.append(record.source)
+        if dropped:
+            logger.info("job %s: %d uploads not indexed were removed", job.id, len(dropped))
+        return dropped
 
 
-def _report(report: IndexReport) -> dict[str, Any]:
+def report_of(report: IndexReport) -> dict[str, Any]:
+    """A run's report as a job shows it."""
     return {
         "version": report.version,
         "documents": report.documents,
@@ -186,3 +219,15 @@ def _report(report: IndexReport) -> dict[str, Any]:
         "regrouped": report.regrouped_documents,
         "skipped": [{"file": s.source, "reason": s.reason} for s in report.skipped],
     }
+
+
+def _who(reader: Reader | None) -> str | None:
+    """Who sent a job: the user's id, or None for the API token's service accounts."""
+    return reader.user if reader is not None else None
+
+
+def _gave_up(attempts: int) -> str:
+    return (
+        f"The job was interrupted {attempts} times (its server stopped while running it); "
+        "its documents were not indexed. Send them again."
+    )

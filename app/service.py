@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from threading import Lock
 from typing import Any, Literal
@@ -33,8 +33,9 @@ from app.question.examples import example_questions
 from app.rerank import PairScorer, Reranker, make_pair_scorer, make_reranker
 from app.retrieval.hybrid import HybridRetriever
 from app.settings import Settings
-from app.sources import printable_name
+from app.sources import Candidate, printable_name
 from app.store import Backend, BuildSpec, DocumentInfo, Store, make_backend
+from app.store.library import Library
 from app.types import Answer, Delta, Reader, SourceDocument
 
 __all__ = ["DocQA"]
@@ -93,22 +94,17 @@ class DocQA:
         progress: bool = False,
         mode: Literal["sync", "merge"] = "sync",
         removals: Sequence[str] = (),
+        uploads: Sequence[str] = (),
         observe: Callable[[int, int], None] | None = None,
     ) -> IndexReport:
         """Index the documents under ``paths``, re-embedding only what changed.
 
-        ``sync`` (``docqa index``): the index then holds exactly those documents, and the
-        documents uploaded over the API; index workers given the same paths share the
-        work. ``merge``: they are added or replaced, ``removals`` dropped, every other
-        document kept. ``observe(done, total)`` follows the run's progress.
+        ``sync`` (``docqa index``): the index then holds exactly those documents and every
+        document uploaded over the API; index workers given the same paths share the
+        work. ``merge``: they and the ``uploads`` named are added or replaced,
+        ``removals`` dropped, every other document kept. ``observe(done, total)`` follows
+        the run's progress.
         """
-        uploads = self.settings.uploads_folder
-        if (
-            mode == "sync"
-            and uploads.is_dir()
-            and uploads.resolve() not in {Path(p).resolve() for p in paths}
-        ):
-            paths = [*paths, uploads]
         spec = BuildSpec(
             embedder=self.embedder,
             dimension=embedding_dimension(self.settings.embedding),
@@ -123,6 +119,7 @@ class DocQA:
             self.settings.sources,
             tuple(self.settings.access.default_groups),
         )
+        names = None if mode == "sync" else list(uploads)
         return build_index(
             paths,
             self.backend,
@@ -131,7 +128,21 @@ class DocQA:
             removals=removals,
             progress=progress,
             observe=observe,
+            stored=None if names == [] else lambda: self.uploaded(names),
         )
+
+    def uploaded(self, names: Sequence[str] | None = None) -> list[Candidate]:
+        """The documents uploaded over the API (all, or those ``names``), to index."""
+        library = self.library
+        return [
+            Candidate(None, record.source, record.groups, partial(library.data, record.name), True)
+            for record in library.uploads(names)
+        ]
+
+    @cached_property
+    def library(self) -> Library:
+        """Where uploaded documents and their jobs are kept (the store's database)."""
+        return self.backend.library()
 
     def _current(self) -> _Live:
         """The live index version, opened (or re-opened after a rebuild) as needed."""

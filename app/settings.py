@@ -263,17 +263,28 @@ class AuthSettings(BaseModel):
 
 
 class UploadSettings(BaseModel):
-    """Documents sent over the API (`POST /api/documents`)."""
+    """Documents sent over the API (`POST /api/documents`), kept by the store backend
+    (the index folder's `library.sqlite`, or PostgreSQL) with the jobs that index them."""
 
-    # Where uploaded files are kept (and indexed from); default: `uploads` in the index
-    # folder. Every `docqa index PATH` keeps them in the index too.
-    folder: Path | None = Field(None, description="Where uploaded files are kept")
+    # Where an earlier docqa kept uploaded files (default: `uploads` in the index folder);
+    # files found there are taken into the store once, then the folder is renamed.
+    folder: Path | None = Field(None, description="An earlier docqa's uploads folder")
     max_files: int = Field(20, ge=1, le=10_000, description="Files in one upload")
     max_total_mb: int = Field(50, ge=1, le=4096, description="Bytes of one upload, all files")
     max_zip_files: int = Field(1000, ge=1, le=100_000, description="Files inside one zip")
     # A zip bomb inflates a few kilobytes into gigabytes: its declared sizes are checked
     # against this before anything is written.
     max_zip_ratio: int = Field(100, ge=2, le=10_000, description="Largest zip inflation ratio")
+    # Each waiting job holds at most one upload (max_total_mb) on disk: 20 waiting jobs of
+    # 50 MB are 1 GB in the store's database, however many clients send at once.
+    max_waiting_jobs: int = Field(
+        20, ge=1, le=10_000, description="Jobs queued or running; more are refused (429)"
+    )
+    # A job whose server has not reported for this long is taken over by another server
+    # (one whose server died on this host is taken over at once).
+    job_lease_seconds: float = Field(
+        120.0, ge=5, le=86_400, description="Silence after which a running job is resumed"
+    )
 
 
 class FeedbackSettings(BaseModel):

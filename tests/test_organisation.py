@@ -340,9 +340,10 @@ def test_an_admin_uploads_documents_and_they_are_answered_from_once_the_job_is_d
     done = _wait(client, sent.json()["job"], admin)
     assert done["state"] == "done", done
     assert done["report"]["new"] == 1
-    uploads = service.settings.uploads_folder
-    assert (uploads / "lighthouse.txt").is_file()
-    assert not (uploads.parent / "etc").exists()
+    kept = {r.name: r for r in service.library.uploads()}
+    assert kept["lighthouse.txt"].groups == ("finance",)
+    assert kept["lighthouse.txt"].uploader == "root"
+    assert not (service.settings.index_dir / "etc").exists()
     ask = {"question": "When did the lighthouse keeper retire?"}
     finance = client.post("/api/ask", json=ask, headers=bearer(token("ana", ["finance"]))).json()
     assert any("lighthouse" in c["source"] for c in finance["citations"])
@@ -366,19 +367,21 @@ def test_an_admin_uploads_documents_and_they_are_answered_from_once_the_job_is_d
     assert done["state"] == "done", done
     assert done["report"]["new"] == 2
     skipped = {s["file"]: s["reason"] for s in done["report"]["skipped"]}
-    assert "PDF has 3,000 pages" in skipped["uploads/pages.pdf"]
+    assert "PDF has 3,000 pages" in skipped["upload://pages.pdf"]
+    assert done["report"]["not_kept"] == ["upload://pages.pdf"]  # skipped: not kept either
     listed = client.get("/api/documents", headers=admin).json()["documents"]
     by_source = {d["source"]: d for d in listed}
-    assert by_source["uploads/lighthouse.txt"]["groups"] == ["finance"]
-    assert by_source["uploads/notes.md"]["groups"] == ["everyone"]
-    assert "uploads/escape.txt" in by_source
+    assert by_source["upload://lighthouse.txt"]["groups"] == ["finance"]
+    assert by_source["upload://bundle.zip/ok/notes.md"]["groups"] == ["everyone"]
+    assert "upload://bundle.zip/escape.txt" in by_source
+    assert "pages.pdf" not in {r.name for r in service.library.uploads()}
     # Removed by an admin: gone from answers once its job is done.
-    key = by_source["uploads/lighthouse.txt"]["document"]
+    key = by_source["upload://lighthouse.txt"]["document"]
     removal = client.delete(f"/api/documents/{key}", headers=admin)
     assert removal.status_code == 202
     assert _wait(client, removal.json()["job"], admin)["report"]["removed"] == 1
     assert client.get(f"/api/documents/{key}", headers=admin).status_code == 404
-    assert not (uploads / "lighthouse.txt").exists()
+    assert "lighthouse.txt" not in {r.name for r in service.library.uploads()}
 
 
 def test_only_admins_manage_documents_and_limits_answer_413(
@@ -544,7 +547,7 @@ def test_uploads_in_progress_are_listed_with_their_job(
         sent = client.post("/api/documents", headers=admin,
                            files=[("files", ("late.txt", LIGHTHOUSE, "text/plain"))])  # fmt: skip
         listed = client.get("/api/documents", headers=admin).json()["documents"]
-        (pending,) = [d for d in listed if d["source"] == "uploads/late.txt"]
+        (pending,) = [d for d in listed if d["source"] == "upload://late.txt"]
         assert pending["status"] in ("queued", "running")
         assert pending["job"] == sent.json()["job"]
         question = {"question": "lighthouse keeper?"}
@@ -553,7 +556,7 @@ def test_uploads_in_progress_are_listed_with_their_job(
         service.gate.set()
         assert _wait(client, sent.json()["job"], admin)["state"] == "done"
         listed = client.get("/api/documents", headers=admin).json()["documents"]
-        (indexed,) = [d for d in listed if d["source"] == "uploads/late.txt"]
+        (indexed,) = [d for d in listed if d["source"] == "upload://late.txt"]
         assert indexed["status"] == "indexed"
         assert "job" not in indexed
 
@@ -595,21 +598,3 @@ def test_a_server_without_tokens_ignores_one_sent_as_before(service: DocQA, arch
         # Everyone reads everything there, but nobody may change the documents.
         one = [("files", ("a.txt", b"date 2026-01-01 Text.", "text/plain"))]
         assert client.post("/api/documents", files=one).status_code == 403
-
-
-def test_a_job_fails_with_the_reason_when_the_uploads_access_file_is_broken(
-    local_org: tuple[TestClient, DocQA],
-) -> None:
-    client, service = local_org
-    uploads = service.settings.uploads_folder
-    uploads.mkdir(parents=True)
-    (uploads / "access.yaml").write_text("rules: [\n", encoding="utf-8")
-    one = [("files", ("a.txt", b"date 2026-01-01 Text about a ferry.", "text/plain"))]
-    sent = client.post("/api/documents", files=one, data={"groups": "hr"}, headers=bearer(STATIC))
-    state = _wait(client, sent.json()["job"], bearer(STATIC))
-    assert state["state"] == "failed"
-    assert "access.yaml is not usable" in state["error"]
-    assert "not valid YAML at line" in state["error"]
-    # The server goes on answering from the last complete version.
-    asked = client.post("/api/ask", json={"question": "snow?"}, headers=bearer(STATIC))
-    assert asked.status_code == 200

@@ -302,7 +302,9 @@ def extraction() -> None:
         for _ in range(3):
             started = time.perf_counter()
             try:
-                outcome = f"{len(extract(Path(name), data, max_pdf_pages=limit).text):,} chars"
+                outcome = (
+                    f"{len(extract(Path(name).suffix, data, max_pdf_pages=limit).text):,} chars"
+                )
             except SourceError as exc:
                 outcome = f"skipped: {exc}"
             times.append(time.perf_counter() - started)

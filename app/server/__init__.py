@@ -58,6 +58,7 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
             logger.info("ready: model and index loaded")
         except DocQAError as exc:  # serve anyway: /api/health says what to do
             logger.warning("not ready: %s", exc)
+        jobs.start()  # jobs a stopped server left are resumed too
         yield
         await run_in_threadpool(jobs.close)
 

@@ -15,10 +15,13 @@ from app.answer.chat_models import describe_llm
 from app.errors import (
     ConfigError,
     DocQAError,
+    FeedbackUnavailableError,
     IndexStoreError,
+    LimitError,
     LLMError,
     ModelUnavailableError,
     QuestionError,
+    StorageFullError,
     StoreUnavailableError,
 )
 from app.server.guard import error_payload
@@ -39,10 +42,27 @@ def api_error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(error_payload(code, replace_invalid(message)), status_code=status)
 
 
+_LIMITS = {
+    "TooManyQuestionsError": "too_many_questions",
+    "TooMuchFeedbackError": "too_much_feedback",
+    "QueueFullError": "too_many_jobs",
+}
+
+
 def from_exception(exc: DocQAError) -> JSONResponse:
     """The status and message for a core error."""
     if isinstance(exc, QuestionError):
         return api_error(400, "bad_question", str(exc))
+    if isinstance(exc, LimitError):
+        response = api_error(429, _LIMITS.get(type(exc).__name__, "too_many_requests"), str(exc))
+        response.headers["retry-after"] = str(exc.retry_after)
+        return response
+    if isinstance(exc, StorageFullError):
+        logger.warning("%s", exc)
+        return api_error(507, "insufficient_storage", str(exc))
+    if isinstance(exc, FeedbackUnavailableError):
+        logger.warning("%s", exc)
+        return api_error(503, "feedback_unavailable", str(exc))
     if isinstance(exc, StoreUnavailableError):
         logger.warning("%s", exc)  # which database, for the operator; never for the caller
         return api_error(503, "index_unavailable", StoreUnavailableError.FOR_READERS)

@@ -9,13 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from app.errors import DocQAError
-from app.jobs import Job, Jobs
+from app.errors import DocQAError, IndexNotFoundError
+from app.jobs import Jobs
 from app.question.analysis import parse_day
 from app.server.api import api_error, from_exception
 from app.server.identity import reader_of
 from app.server.schemas import ERRORS, FeedbackIn
 from app.service import DocQA
+from app.store.base import document_key
+from app.store.library import JobRecord
 from app.types import GROUP_NAME, split_groups
 from app.uploads import accept
 
@@ -65,16 +67,29 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
              "groups": list(d.groups), "chunks": d.chunks, "status": "indexed"}
             for d in found
         ]  # fmt: skip
+        try:
+            pending = await run_in_threadpool(jobs.pending)
+            waiting = await run_in_threadpool(
+                service.library.uploads, [n for j in pending if j.kind == "upload"
+                                          for n in j.targets]
+            )  # fmt: skip
+        except DocQAError as exc:
+            return from_exception(exc)
         # What jobs are adding or removing now, as the first page says.
         changing = {
             source: {"status": "removing" if job.kind == "delete" else job.state, "job": job.id}
-            for job in jobs.pending()
+            for job in pending
             for source in job.sources
         }
         for entry in listed:
             entry.update(changing.pop(str(entry["source"]), {}))
         if offset == 0:
-            listed += [{"document": None, "source": s, **state} for s, state in changing.items()]
+            kept = {r.source: r for r in waiting}
+            listed += [
+                {"document": document_key(kept[s].sha256) if s in kept else None, "source": s,
+                 "groups": list(kept[s].groups or ()) if s in kept else None, **state}
+                for s, state in changing.items()
+            ]  # fmt: skip
         return {"offset": offset, "documents": listed}
 
     @router.post("/documents", status_code=202, summary="Add documents (admins)")
@@ -103,35 +118,46 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
                 return api_error(400, "bad_groups", f"'{bad[0][:40]}' is not a group name.")
         received = [(f.filename or "", await f.read()) for f in files]
         kept, skipped = accept(received, limits, settings.sources)
+        del received
         if not kept:  # nothing to index: said at once, no job
             reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:3])
             more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
             return api_error(
                 400, "nothing_to_index", f"No file of the upload can be indexed ({reasons}{more})."
             )
-        return _accepted(jobs.upload(kept, skipped, named))
+        try:
+            job = await run_in_threadpool(jobs.upload, kept, skipped, named, reader_of(request))
+        except DocQAError as exc:
+            return from_exception(exc)
+        return _accepted(job)
 
     @router.delete("/documents/{key}", status_code=202, summary="Remove a document (admins)")
     async def delete(key: str, request: Request) -> Any:
         if (refused := not_admin(request)) is not None:
             return refused
         try:
-            found = await run_in_threadpool(service.document, key) if _KEY.fullmatch(key) else None
+            source = await run_in_threadpool(_source_of, service, key)
+            if source is None:
+                return api_error(
+                    404, "document_not_found", f"No document '{key[:40]}' in the index."
+                )
+            job = await run_in_threadpool(jobs.delete, source, reader_of(request))
         except DocQAError as exc:
             return from_exception(exc)
-        if found is None:
-            return api_error(404, "document_not_found", f"No document '{key[:40]}' in the index.")
-        return _accepted(jobs.delete(found.source))
+        return _accepted(job)
 
     @router.get("/jobs/{job_id}", summary="How an upload or removal is going (admins)")
     async def job(job_id: str, request: Request) -> Any:
         if (refused := not_admin(request)) is not None:
             return refused
-        found = jobs.get(job_id)
+        try:
+            found = await run_in_threadpool(jobs.get, job_id[:64])
+        except DocQAError as exc:
+            return from_exception(exc)
         if found is None:
             return api_error(
-                404, "job_not_found", f"No job '{job_id[:40]}' on this server (jobs are kept "
-                "by the server that took them, until it restarts)."
+                404, "job_not_found", f"No job '{job_id[:40]}' (finished jobs are kept until "
+                "10,000 newer ones have finished)."
             )  # fmt: skip
         return found.to_dict()
 
@@ -178,6 +204,21 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
     return router
 
 
-def _accepted(job: Job) -> dict[str, Any]:
+def _accepted(job: JobRecord) -> dict[str, Any]:
     """A job just queued, and where to follow it."""
     return {"status": f"/api/jobs/{job.id}", **job.to_dict()}
+
+
+def _source_of(service: DocQA, key: str) -> str | None:
+    """The source of the document with public key ``key``: indexed, or an upload still
+    waiting for its job."""
+    if not _KEY.fullmatch(key):
+        return None
+    try:
+        found = service.document(key)
+    except IndexNotFoundError:  # uploads may wait for the first index
+        found = None
+    if found is not None:
+        return found.source
+    waiting = [r for r in service.library.uploads() if document_key(r.sha256) == key]
+    return waiting[0].source if waiting else None

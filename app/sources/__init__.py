@@ -6,7 +6,8 @@ import errno
 import hashlib
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -18,6 +19,8 @@ from app.text.sentences import first_sentence
 from app.types import Skipped, SourceDocument
 
 __all__ = [
+    "EVERYONE",
+    "MAX_DEPTH",
     "SUFFIXES",
     "Candidate",
     "content_hash",
@@ -25,8 +28,11 @@ __all__ = [
     "document_groups",
     "extract_document",
     "load_document",
+    "narrowed",
     "printable_name",
     "read_source",
+    "source_bases",
+    "unique_sources",
 ]
 
 logger = logging.getLogger(__name__)
@@ -34,12 +40,25 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Candidate:
-    """A file to load, the name it is indexed under, and the groups its folder's
-    ``access.yaml`` gives it (None: no rule matched)."""
+    """A document to load: the file it is read from (or, for a document kept by the
+    store, the function that reads its bytes), the source it is indexed under, and its
+    access groups (None: the defaults).
 
-    path: Path
+    ``narrows`` False: a folder's file, whose ``access.yaml`` rule (``groups``) its own
+    front matter overrides. True: an upload, whose groups were set by an admin; its
+    front matter may narrow them, never widen them.
+    """
+
+    path: Path | None
     source: str
     groups: tuple[str, ...] | None = None
+    load: Callable[[], bytes | None] | None = None
+    narrows: bool = False
+
+    @property
+    def suffix(self) -> str:
+        """The lower-case suffix that says the file's format."""
+        return (self.path or PurePosixPath(self.source)).suffix.lower()
 
 
 def printable_name(name: str) -> str:
@@ -51,13 +70,42 @@ def printable_name(name: str) -> str:
     )
 
 
-def _source_name(path: Path, root: Path) -> str:
-    """Path relative to the given argument's parent: ``seeds/a.txt`` for ``docqa index seeds``."""
-    base = root.parent if root.name else root
+def _source_name(path: Path, base: Path) -> str:
+    """``path`` relative to ``base``: ``seeds/a.txt`` for ``docqa index seeds``."""
     try:
         return printable_name(path.relative_to(base).as_posix())
     except ValueError:
         return printable_name(path.as_posix())
+
+
+def source_bases(roots: Sequence[Path]) -> list[Path]:
+    """The folder each root's sources are named from: its parent, so ``docqa index
+    seeds`` names ``seeds/a.txt``; for roots of the same name (``a/docs`` and
+    ``b/docs``) the folders above them too, as far as it takes to tell them apart."""
+    absolute = [Path(os.path.abspath(r)) for r in roots]
+    depth = [1] * len(absolute)
+
+    def tail(i: int) -> tuple[str, ...]:
+        return absolute[i].parts[-depth[i] :] if absolute[i].name else absolute[i].parts
+
+    while True:
+        counts = Counter(tail(i) for i in range(len(absolute)))
+        clashing = [
+            i
+            for i in range(len(absolute))
+            if counts[tail(i)] > 1 and depth[i] < len(absolute[i].parts) - 1
+        ]
+        if not clashing:
+            break
+        for i in clashing:
+            depth[i] += 1
+    bases = []
+    for path, up in zip(absolute, depth, strict=True):
+        base = path
+        for _ in range(up):
+            base = base.parent
+        bases.append(base)
+    return bases
 
 
 def discover(paths: list[Path]) -> Iterator[Candidate | Skipped]:
@@ -65,24 +113,43 @@ def discover(paths: list[Path]) -> Iterator[Candidate | Skipped]:
 
     Problems are yielded as ``Skipped``; files of unsupported types are passed over silently
     (with a debug log), hidden files and folders too. Each folder given (or a file's
-    folder) may hold an ``access.yaml``; a broken one raises ``ConfigError``.
+    folder) may hold an ``access.yaml``; a broken one raises ``ConfigError``. Paths whose
+    names are the same (``a/docs``, ``b/docs``) are named with the folders above them.
     """
     seen_dirs: set[str] = set()
-    for root in paths:
-        root = Path(os.path.normpath(root))
+    for given, base in zip(paths, source_bases(paths), strict=True):
+        root = Path(os.path.abspath(given))
         if root.is_dir():
-            yield from _walk(root, root, seen_dirs, load_rules(root))
+            yield from _walk(root, base, seen_dirs, load_rules(root))
         elif root.is_file():
             if root.suffix.lower() in SUFFIXES:
                 groups = load_rules(root.parent).groups(PurePosixPath(root.name))
-                yield Candidate(root, _source_name(root, root), groups)
+                yield Candidate(root, _source_name(root, base), groups)
             else:
                 yield Skipped(
-                    printable_name(root.as_posix()),
+                    printable_name(Path(given).as_posix()),
                     f"unsupported file type {printable_name(root.suffix) or '(none)'}",
                 )
         else:
-            yield Skipped(printable_name(root.as_posix()), _missing_reason(root))
+            yield Skipped(printable_name(Path(given).as_posix()), _missing_reason(root))
+
+
+def unique_sources(found: Sequence[Candidate | Skipped]) -> list[Candidate | Skipped]:
+    """``found`` with every candidate whose source an earlier one already has skipped,
+    naming the file that has it: two files never silently share one source."""
+    first: dict[str, Candidate] = {}
+    out: list[Candidate | Skipped] = []
+    for item in found:
+        if isinstance(item, Candidate) and item.source in first:
+            taken = first[item.source]
+            shown = printable_name(str(item.path)) if item.path else item.source
+            where = printable_name(str(taken.path)) if taken.path else taken.source
+            out.append(Skipped(shown, f"its name {item.source} is already taken by {where}"))
+            continue
+        if isinstance(item, Candidate):
+            first[item.source] = item
+        out.append(item)
+    return out
 
 
 def _missing_reason(path: Path) -> str:
@@ -97,20 +164,42 @@ def _missing_reason(path: Path) -> str:
     return "not a regular file"
 
 
+# Deeper folders are skipped with their reason: no article archive nests this deep, and
+# a path this long is near the system's own limit.
+MAX_DEPTH = 256
+
+
 def _walk(
-    folder: Path, root: Path, seen: set[str], rules: AccessRules
+    top: Path, base: Path, seen: set[str], rules: AccessRules
 ) -> Iterator[Candidate | Skipped]:
-    real = os.path.realpath(folder)
-    if real in seen:
-        yield Skipped(_source_name(folder, root), "symlink loop (folder already visited)")
-        return
-    seen.add(real)
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        yield Skipped(_source_name(folder, root), f"cannot list folder ({exc.strerror})")
-        return
-    for entry in entries:
+    """Depth-first in name order, with an explicit stack instead of recursion: any depth
+    of folders is walked, or skipped past ``MAX_DEPTH`` with its reason."""
+    stack: list[Iterator[os.DirEntry[str]]] = []
+    pending: Path | None = top
+    while pending is not None or stack:
+        if pending is not None:
+            folder, pending = pending, None
+            if len(stack) > MAX_DEPTH:
+                yield Skipped(
+                    _source_name(folder, base), f"folder nested more than {MAX_DEPTH} levels deep"
+                )
+                continue
+            real = os.path.realpath(folder)
+            if real in seen:
+                yield Skipped(_source_name(folder, base), "symlink loop (folder already visited)")
+                continue
+            seen.add(real)
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as exc:
+                yield Skipped(_source_name(folder, base), f"cannot list folder ({exc.strerror})")
+                continue
+            stack.append(iter(entries))
+            continue
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
         if entry.name.startswith("."):
             continue
         path = Path(entry.path)
@@ -120,19 +209,26 @@ def _walk(
         except OSError:
             is_dir = is_file = False
         if is_dir:
-            yield from _walk(path, root, seen, rules)
+            pending = path
         elif not is_file:
             if entry.is_symlink():
-                yield Skipped(_source_name(path, root), _missing_reason(path))
+                yield Skipped(_source_name(path, base), _missing_reason(path))
         elif path.suffix.lower() in SUFFIXES:
-            relative = PurePosixPath(path.relative_to(root).as_posix())
-            yield Candidate(path, _source_name(path, root), rules.groups(relative))
+            relative = PurePosixPath(path.relative_to(top).as_posix())
+            yield Candidate(path, _source_name(path, base), rules.groups(relative))
         else:
             logger.debug("ignoring %s: unsupported type", path)
 
 
 def read_source(candidate: Candidate, limits: SourceSettings) -> bytes:
     """A file's bytes, or ``SourceError`` with a one-line reason (too large, unreadable)."""
+    if candidate.load is not None:
+        data = candidate.load()
+        if data is None:
+            raise SourceError("no longer kept (removed while the run went on)")
+        return data
+    if candidate.path is None:
+        raise SourceError("nothing to read")
     try:
         size = candidate.path.stat().st_size
         if size > limits.max_file_mb * 1024 * 1024:
@@ -152,13 +248,32 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+EVERYONE = "everyone"  # the group every verified user is in
+
+
 def document_groups(candidate: Candidate, data: bytes, default: Sequence[str]) -> tuple[str, ...]:
-    """Who may read the file: its front matter's ``groups:`` (Markdown), else its access
-    rule's, else ``default``."""
-    named = front_matter_groups(data) if candidate.path.suffix.lower() in _FRONT_MATTER else None
-    if named is not None:
-        return named
-    return candidate.groups if candidate.groups is not None else tuple(default)
+    """Who may read the document.
+
+    A folder's file: its front matter's ``groups:`` (Markdown), else its access rule's,
+    else ``default``. An upload: the groups the admin gave (else ``default``), narrowed by
+    its front matter, never widened.
+    """
+    named = front_matter_groups(data) if candidate.suffix in _FRONT_MATTER else None
+    given = candidate.groups if candidate.groups is not None else tuple(default)
+    if named is None:
+        return given
+    return narrowed(given, named) if candidate.narrows else named
+
+
+def narrowed(given: Sequence[str], named: Sequence[str]) -> tuple[str, ...]:
+    """``given`` narrowed to ``named``: the groups in both, where ``everyone`` in
+    ``given`` stands for any group and in ``named`` for no narrowing at all. Nothing in
+    common leaves no group: only service accounts may read the document."""
+    if EVERYONE in named:
+        return tuple(given)
+    if EVERYONE in given:
+        return tuple(named)
+    return tuple(g for g in given if g in set(named))
 
 
 _FRONT_MATTER = {".md", ".markdown"}
@@ -168,7 +283,7 @@ def extract_document(
     candidate: Candidate, data: bytes, limits: SourceSettings, groups: Sequence[str] = ()
 ) -> SourceDocument:
     """The document in a file's bytes, or ``SourceError`` with a one-line reason."""
-    extracted = extract(candidate.path, data, max_pdf_pages=limits.max_pdf_pages)
+    extracted = extract(candidate.suffix, data, max_pdf_pages=limits.max_pdf_pages)
     return SourceDocument(
         source=candidate.source,
         text=extracted.text,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 
 from app.errors import SourceError
 from app.sources.decode import decode_text
@@ -59,12 +58,12 @@ _EXTRACTORS: dict[str, Callable[[bytes], Extracted]] = {
 SUFFIXES = frozenset([*_EXTRACTORS, ".pdf"])
 
 
-def extract(path: Path, data: bytes, *, max_pdf_pages: int) -> Extracted:
+def extract(suffix: str, data: bytes, *, max_pdf_pages: int) -> Extracted:
     """Extract text, title and date from a file's bytes according to its suffix."""
-    suffix = path.suffix.lower()
+    suffix = suffix.lower()
     extractor = partial(extract_pdf, max_pages=max_pdf_pages) if suffix == ".pdf" else (
         _EXTRACTORS.get(suffix)
     )  # fmt: skip
     if extractor is None:
-        raise SourceError(f"unsupported file type {path.suffix or '(none)'}")
+        raise SourceError(f"unsupported file type {suffix or '(none)'}")
     return extractor(data)

@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 
 from app.feedback import FeedbackLog
+from app.store.library import Library
 from app.types import Chunk, Skipped, SourceDocument
 
 __all__ = [
@@ -201,6 +202,10 @@ class Store(TermWeights, Protocol):
         """Every document's source, by document id."""
         ...
 
+    def hashes(self, sources: Sequence[str]) -> dict[str, str]:
+        """The content hash of each of ``sources`` the version holds (others absent)."""
+        ...
+
     def sample_texts(self, limit: int, groups: Groups = None) -> list[str]:
         """Up to ``limit`` texts of documents ``groups`` may read, newest first."""
         ...
@@ -346,6 +351,15 @@ class Backend(Protocol):
 
     def feedback(self) -> FeedbackLog:
         """Where readers' feedback is kept, beside the index and outside its versions."""
+        ...
+
+    def library(self) -> Library:
+        """Where uploaded documents and their jobs are kept, outside every version."""
+        ...
+
+    def secret(self, name: str) -> bytes:
+        """A random key kept with the index (made on first use), the same for every
+        server of the index: what stored user ids are keyed with."""
         ...
 
     def close(self) -> None:

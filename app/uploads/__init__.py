@@ -1,11 +1,14 @@
 """Files sent over the API: each one checked and kept, or refused with its own reason.
 
-A file's name never chooses where it is written: only its last part is kept, made
-printable, and written inside the uploads folder. A zip is opened in memory and its
-members checked like uploads (names, count, declared sizes against a bomb's inflation);
-nested zips are not opened. A file whose bytes are another type than its name says
-(a PDF named .txt, an executable named .md), an empty file, and a type docqa cannot
-index are each refused with their reason; the rest of the upload goes on.
+A file's name is only a name: its last part is kept, made printable, and becomes the
+document's name among the uploads (kept by the store, never a path on disk). A zip is
+opened in memory and its members checked like uploads (names, count, declared sizes
+against a bomb's inflation), each named by the zip and its path inside it
+(``bundle.zip/2025/notes.md``), so members of the same name in different folders stay
+apart; nested zips are not opened. Two files of one upload that would get the same name
+keep the first, the second refused with that reason. A file whose bytes are another
+type than its name says (a PDF named .txt, an executable named .md), an empty file, and
+a type docqa cannot index are each refused with their reason; the rest goes on.
 """
 
 from __future__ import annotations
@@ -14,59 +17,78 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import filetype
 
 from app.settings import SourceSettings, UploadSettings
 from app.sources import SUFFIXES, printable_name
+from app.store.library import NewUpload
 from app.types import Skipped
 
-__all__ = ["Received", "accept", "safe_name"]
+__all__ = ["MAX_NAME_CHARS", "accept", "safe_name"]
 
-_TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
 _UNSAFE = re.compile(r"[^\w.\- ()+,@=]", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class Received:
-    """An uploaded file that passed the checks: its safe name and its bytes."""
-
-    name: str
-    data: bytes
+MAX_NAME_CHARS = 200  # one part of a name; longer ones keep their suffix, cut before it
+_MAX_SUFFIX_CHARS = 16
 
 
 def safe_name(name: str) -> str | None:
     """The last part of ``name`` as a plain file name, or None when nothing usable is left
-    (``../../etc/passwd`` becomes ``passwd``; ``..`` and ``.hidden`` are refused)."""
+    (``../../etc/passwd`` becomes ``passwd``; ``..`` and ``.hidden`` are refused). A name
+    longer than ``MAX_NAME_CHARS`` is cut before its suffix, which says its format."""
     last = PurePosixPath(name.replace("\\", "/")).name
-    cleaned = _UNSAFE.sub("_", printable_name(last)).strip(" ")[:200]
+    cleaned = _UNSAFE.sub("_", printable_name(last)).strip(" ")
     if not cleaned or cleaned.startswith(".") or cleaned in ("..", "."):
         return None
+    if len(cleaned) > MAX_NAME_CHARS:
+        suffix = PurePosixPath(cleaned).suffix
+        suffix = suffix if len(suffix) <= _MAX_SUFFIX_CHARS else ""
+        cleaned = cleaned[: MAX_NAME_CHARS - len(suffix)].rstrip(" ") + suffix
     return cleaned
+
+
+def _member_name(zip_name: str, member: str) -> str | None:
+    """A zip member's name: the zip's, then each folder of its path made safe (``..``
+    and empty parts dropped); None when the member itself has no usable name."""
+    parts = [p for p in member.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    if not parts:
+        return None
+    folders = [safe_name(p) for p in parts[:-1]]
+    last = safe_name(parts[-1])
+    if last is None or any(f is None for f in folders):
+        return None
+    return "/".join([zip_name, *(f for f in folders if f), last])
 
 
 def accept(
     files: list[tuple[str, bytes]], limits: UploadSettings, sources: SourceSettings
-) -> tuple[list[Received], list[Skipped]]:
+) -> tuple[list[NewUpload], list[Skipped]]:
     """The files of one upload that can be indexed, and the rest with their reasons."""
-    kept: list[Received] = []
+    kept: dict[str, NewUpload] = {}
     refused: list[Skipped] = []
     for name, data in files:
         for item in _check(name, data, limits, sources, nested=False):
-            if isinstance(item, Received):
-                kept.append(item)
-            else:
+            if isinstance(item, Skipped):
                 refused.append(item)
-    return kept, refused
+            elif item.name in kept:
+                refused.append(Skipped(item.name, "another file of this upload has the same name"))
+            else:
+                kept[item.name] = item
+    return list(kept.values()), refused
 
 
 def _check(
-    name: str, data: bytes, limits: UploadSettings, sources: SourceSettings, *, nested: bool
-) -> Iterator[Received | Skipped]:
-    shown = printable_name(name)[:200] or "(no name)"
-    safe = safe_name(name)
+    name: str,
+    data: bytes,
+    limits: UploadSettings,
+    sources: SourceSettings,
+    *,
+    nested: bool,
+    named: str | None = None,
+) -> Iterator[NewUpload | Skipped]:
+    shown = printable_name(name)[:MAX_NAME_CHARS] or "(no name)"
+    safe = named or safe_name(name)
     if safe is None:
         yield Skipped(shown, "no usable file name (a name is its last part, not hidden)")
         return
@@ -93,7 +115,7 @@ def _check(
     if (problem := _content_problem(suffix, data)) is not None:
         yield Skipped(safe, problem)
         return
-    yield Received(safe, data)
+    yield NewUpload(safe, data)
 
 
 def _content_problem(suffix: str, data: bytes) -> str | None:
@@ -113,7 +135,7 @@ def _content_problem(suffix: str, data: bytes) -> str | None:
 
 def _unzip(
     name: str, data: bytes, limits: UploadSettings, sources: SourceSettings
-) -> Iterator[Received | Skipped]:
+) -> Iterator[NewUpload | Skipped]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if not m.is_dir()]
@@ -148,7 +170,14 @@ def _unzip(
         if len(content) > member.file_size:
             yield Skipped(printable_name(inner)[:200], "larger than the zip declares")
             continue
-        for item in _check(member.filename, content, limits, sources, nested=True):
+        named = _member_name(name, member.filename)
+        if named is None:
+            yield Skipped(
+                printable_name(inner)[:MAX_NAME_CHARS],
+                "no usable file name (a name is its last part, not hidden)",
+            )
+            continue
+        for item in _check(member.filename, content, limits, sources, nested=True, named=named):
             if isinstance(item, Skipped):
-                item = Skipped(f"{name}:{item.source}", item.reason)
+                item = Skipped(printable_name(inner)[:MAX_NAME_CHARS], item.reason)
             yield item

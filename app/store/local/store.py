@@ -331,6 +331,11 @@ class IndexStore:
         """Every document's source, by document id."""
         return dict(enumerate(d.source for d in self.manifest.documents))
 
+    def hashes(self, sources: Sequence[str]) -> dict[str, str]:
+        """The content hash of each of ``sources`` the version holds."""
+        wanted = set(sources)
+        return {d.source: d.sha256 for d in self.manifest.documents if d.source in wanted}
+
     def sample_texts(self, limit: int, groups: Groups = None) -> list[str]:
         """The texts of up to ``limit`` documents ``groups`` may read, newest first (for
         example questions)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +23,7 @@ from app.errors import (
 from app.settings import DenseSettings
 from app.store.base import BuildSpec, Published, Store
 from app.store.local.feedback import SQLiteFeedback
+from app.store.local.library import SQLiteLibrary, sqlite_failure
 from app.store.local.manifest import FORMAT_VERSION, Manifest, StoredDocument
 from app.store.local.store import IndexStore
 from app.store.local.version import build_lock, live_version, write_index
@@ -56,6 +59,35 @@ class LocalBackend:
     def feedback(self) -> SQLiteFeedback:
         """``feedback.sqlite`` in the index folder, beside (never inside) the versions."""
         return SQLiteFeedback(self.root / "feedback.sqlite")
+
+    def library(self) -> SQLiteLibrary:
+        """``library.sqlite`` in the index folder, beside (never inside) the versions."""
+        return SQLiteLibrary(self.root / "library.sqlite")
+
+    def secret(self, name: str) -> bytes:
+        """``NAME.key`` in the index folder (readable by its owner alone), made once."""
+        path = self.root / f"{name}.key"
+        try:
+            if not path.exists():
+                self.root.mkdir(parents=True, exist_ok=True)
+                partial = self.root / f".{name}.key.{os.getpid()}"
+                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(secrets.token_bytes(32))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                try:  # the first server to make it wins; the others read that one
+                    os.link(partial, path)
+                except FileExistsError:
+                    pass
+                finally:
+                    partial.unlink(missing_ok=True)
+            key = path.read_bytes()
+        except OSError as exc:
+            raise sqlite_failure(path, exc, f"keep the {name} key") from None
+        if len(key) < 32:
+            raise IndexCorruptError(f"The key file {path} is damaged (too short); remove it.")
+        return key
 
     def close(self) -> None:
         """Nothing is shared between versions: each store holds its own files."""

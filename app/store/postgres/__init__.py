@@ -7,13 +7,16 @@ tables, indexing runs coordinated through row claims and advisory locks. See
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from app.errors import IndexNotFoundError
 from app.store.base import BuildSpec, Store
 from app.store.postgres.connections import Connections
 from app.store.postgres.feedback import PostgresFeedback
+from app.store.postgres.library import PostgresLibrary
 from app.store.postgres.schema import connect, hidden
 from app.store.postgres.store import PostgresStore
 from app.store.postgres.writer import Writer
@@ -41,6 +44,22 @@ class PostgresBackend:
         """The ``docqa_feedback`` table (created with the schema on first use)."""
         connect(self.url).close()  # the schema, migrated if needed
         return PostgresFeedback(self._connections)
+
+    def library(self) -> PostgresLibrary:
+        """``docqa_uploads`` and ``docqa_jobs`` (created with the schema on first use)."""
+        connect(self.url).close()  # the schema, migrated if needed
+        return PostgresLibrary(self._connections)
+
+    def secret(self, name: str) -> bytes:
+        """A row of ``docqa_keys``, made once by whichever server asks first."""
+        with self._connections.connection(f"keep the {name} key") as c:
+            if not _has_key(c, name):  # a role that may only read never needs to write it
+                c.execute(
+                    "INSERT INTO docqa_keys VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
+                    (name, secrets.token_bytes(32)),
+                )
+            (value,) = c.execute("SELECT value FROM docqa_keys WHERE name = %s", (name,)).fetchone()
+        return bytes(value)
 
     def close(self) -> None:
         """Close the connections the stores shared."""
@@ -77,3 +96,9 @@ class PostgresBackend:
             yield writer
         finally:
             writer.close()
+
+
+def _has_key(connection: Any, name: str) -> bool:
+    """Whether the key exists."""
+    row = connection.execute("SELECT 1 FROM docqa_keys WHERE name = %s", (name,)).fetchone()
+    return row is not None

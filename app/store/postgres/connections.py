@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from app.store.postgres.schema import unreachable
+from app.store.postgres.schema import failure, unreachable
 
 __all__ = ["Connections"]
 
@@ -24,9 +24,11 @@ class Connections:
         self._lock = threading.Lock()
 
     @contextmanager
-    def connection(self) -> Iterator[Any]:
-        """A connection for one piece of work; ``StoreUnavailableError`` when the database
-        cannot be reached (the pool is then started afresh on the next call)."""
+    def connection(self, what: str = "read the index") -> Iterator[Any]:
+        """A connection for one piece of work (``what``, for messages);
+        ``StoreUnavailableError`` when the database cannot be reached (the pool is then
+        started afresh on the next call), and every other database error named for what
+        it is (a role without the privilege, a full disk)."""
         import psycopg
         import psycopg_pool
 
@@ -36,6 +38,8 @@ class Connections:
         except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
             self.close()
             raise unreachable(self.url, exc) from None
+        except psycopg.Error as exc:
+            raise failure(self.url, exc, what) from None
 
     def _current(self) -> Any:
         from psycopg_pool import ConnectionPool, PoolTimeout

@@ -15,7 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import IndexMismatchError, StoreUnavailableError
+from app.errors import (
+    DocQAError,
+    IndexMismatchError,
+    StorageFullError,
+    StorePermissionError,
+    StoreUnavailableError,
+)
 
 __all__ = [
     "PUBLISH_LOCK",
@@ -23,13 +29,14 @@ __all__ = [
     "RUN_CLASS",
     "SCHEMA_VERSION",
     "connect",
+    "failure",
     "hidden",
     "migrate",
     "unreachable",
     "visible",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Advisory lock keys ("docqa" in ASCII, and the next ones): one publication at a time,
 # one migration at a time, runs opened and joined one at a time; and the class of the
 # per-run locks every worker of a run holds (shared) while it lives.
@@ -175,6 +182,40 @@ _MIGRATIONS: dict[int, str] = {
     3: """
     CREATE INDEX docqa_chunks_groups ON docqa_chunks USING gin (groups);
     """,
+    # Documents sent over the API and the jobs that index them, outside every generation:
+    # every server of the database sees them, and they outlive any server's restart.
+    4: """
+    CREATE TABLE docqa_uploads (
+        name text PRIMARY KEY,
+        sha256 text NOT NULL,
+        size bigint NOT NULL,
+        data bytea NOT NULL,
+        groups text[],
+        uploader text,
+        uploaded timestamptz NOT NULL DEFAULT now(),
+        job text
+    );
+    CREATE TABLE docqa_jobs (
+        id text PRIMARY KEY,
+        seq bigserial,
+        kind text NOT NULL,
+        state text NOT NULL,
+        created timestamptz NOT NULL DEFAULT now(),
+        updated timestamptz NOT NULL DEFAULT now(),
+        total int NOT NULL DEFAULT 0,
+        processed int NOT NULL DEFAULT 0,
+        targets jsonb NOT NULL,
+        refused jsonb NOT NULL,
+        report jsonb,
+        error text,
+        attempts int NOT NULL DEFAULT 0,
+        owner text,
+        heartbeat timestamptz,
+        "user" text
+    );
+    CREATE INDEX docqa_jobs_waiting ON docqa_jobs (seq) WHERE state IN ('queued', 'running');
+    CREATE TABLE docqa_keys (name text PRIMARY KEY, value bytea NOT NULL);
+    """,
 }
 
 
@@ -206,24 +247,78 @@ def unreachable(url: str, exc: BaseException) -> StoreUnavailableError:
     )
 
 
+def failure(url: str, exc: BaseException, what: str) -> DocQAError:
+    """A database error as what it is: the database away, a role that may not do
+    ``what``, a full disk, or (anything else) the database's own words."""
+    import psycopg
+    from psycopg import errors
+
+    if isinstance(exc, psycopg.OperationalError) and not isinstance(
+        exc, errors.DiskFull | errors.OutOfMemory
+    ):
+        return unreachable(url, exc)
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, errors.InsufficientPrivilege):
+        return StorePermissionError(
+            f"The database role of {hidden(url)} may not {what} ({first}). Grant it the "
+            "privilege, or use a role that has it (see docs/operations.md, 'PostgreSQL')."
+        )
+    if isinstance(exc, errors.DiskFull | errors.ProgramLimitExceeded):
+        return StorageFullError(f"The database at {hidden(url)} has no room to {what} ({first}).")
+    if isinstance(exc, errors.ReadOnlySqlTransaction):
+        return StorePermissionError(
+            f"The database at {hidden(url)} is read-only (a replica?): it cannot {what}."
+        )
+    return StoreUnavailableError(f"The database at {hidden(url)} failed to {what} ({first}).")
+
+
 def connect(url: str, *, autocommit: bool = True) -> Any:
     """A connection to a database with docqa's schema, pgvector's types registered;
-    ``StoreUnavailableError`` naming the URL (its password hidden) when it cannot be had."""
+    ``StoreUnavailableError`` naming the URL (its password hidden) when it cannot be had,
+    ``StorePermissionError`` when its role may not create the schema it lacks."""
     import psycopg
     from pgvector.psycopg import register_vector
 
     try:
         connection = psycopg.connect(url, connect_timeout=10, autocommit=True)
+    except psycopg.Error as exc:
+        raise unreachable(url, exc) from None
+    try:
         migrate(connection)
         register_vector(connection)
         connection.autocommit = autocommit
     except psycopg.Error as exc:
-        raise unreachable(url, exc) from None
+        connection.close()
+        raise failure(url, exc, "create or upgrade docqa's tables") from None
+    except DocQAError:
+        connection.close()
+        raise
     return connection
 
 
+def schema_version(connection: Any) -> int:
+    """The docqa schema the database holds (0: none), read without writing anything."""
+    (exists,) = connection.execute("SELECT to_regclass('docqa_schema') IS NOT NULL").fetchone()
+    if not exists:
+        return 0
+    (version,) = connection.execute("SELECT max(version) FROM docqa_schema").fetchone()
+    return int(version or 0)
+
+
 def migrate(connection: Any) -> None:
-    """Create or upgrade docqa's tables to ``SCHEMA_VERSION``, under an advisory lock."""
+    """Create or upgrade docqa's tables to ``SCHEMA_VERSION``, under an advisory lock.
+
+    A database already at this version is only read: a role that may only SELECT can
+    serve questions from it.
+    """
+    current = schema_version(connection)
+    if current > SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"The database has docqa schema {current}; this docqa knows up to "
+            f"{SCHEMA_VERSION}. Upgrade docqa."
+        )
+    if current == SCHEMA_VERSION:
+        return
     with connection.transaction():
         connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
         connection.execute("CREATE TABLE IF NOT EXISTS docqa_schema (version int NOT NULL)")

@@ -322,6 +322,14 @@ class PostgresStore:
         )
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
+    def hashes(self, sources: Sequence[str]) -> dict[str, str]:
+        """The content hash of each of ``sources`` the generation holds."""
+        return dict(self._rows(
+            f"SELECT d.source, d.sha256 FROM docqa_documents d WHERE d.source = ANY(%(s)s) "
+            f"AND {_DOC}",
+            {"s": list(sources), "g": self.generation},
+        ))  # fmt: skip
+
     def sources(self) -> dict[int, str]:
         """Every document's source, by document id."""
         rows = self._rows(
