@@ -14,6 +14,7 @@ translates it once into its own kind of message::
     │   ├── StoreUnavailableError  the database holding the index cannot be reached
     │   ├── StorePermissionError   the database role may not do what was asked
     │   └── StorageFullError       no room left on the disk or in the database
+    ├── FeedbackError          a verdict larger than a verdict needs
     ├── FeedbackUnavailableError   a feedback record cannot be kept (answers go on)
     ├── SourceError            a file that cannot be indexed (skipped, never fatal)
     ├── NoDocumentsError       nothing indexable under the given paths
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ConfigError",
     "DocQAError",
+    "FeedbackError",
     "FeedbackUnavailableError",
     "IndexCorruptError",
     "IndexMismatchError",
@@ -126,6 +128,10 @@ class StorePermissionError(IndexStoreError):
 
 class StorageFullError(IndexStoreError):
     """No room is left on the disk or in the database; nothing half-written was kept."""
+
+
+class FeedbackError(DocQAError):
+    """A verdict that cannot be kept as sent (too long)."""
 
 
 class FeedbackUnavailableError(DocQAError):

@@ -14,12 +14,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from app.errors import DocQAError
+from app.errors import DocQAError, IndexNotFoundError
 from app.indexing import IndexReport
 from app.service import DocQA
+from app.sources import SUFFIXES
+from app.sources.access import load_rules
 from app.store.library import (
     MAX_ATTEMPTS,
     JobRecord,
@@ -29,7 +33,7 @@ from app.store.library import (
 )
 from app.types import Reader, Skipped
 
-__all__ = ["Jobs", "report_of"]
+__all__ = ["Jobs", "adopt_uploads_folder", "report_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -206,6 +210,38 @@ class Jobs:
         if dropped:
             logger.info("job %s: %d uploads not indexed were removed", job.id, len(dropped))
         return dropped
+
+
+def adopt_uploads_folder(service: DocQA) -> int:
+    """Take the files an earlier docqa kept in its uploads folder into the store, once.
+
+    Each becomes an upload record with the groups the folder's ``access.yaml`` gave it,
+    queued for indexing as ``upload://NAME``; its old source (``uploads/NAME``) is dropped
+    from the index, and the folder is renamed ``uploads.adopted``. Returns how many files
+    were taken; a crash on the way repeats it at the next start.
+    """
+    folder = service.settings.uploads_folder
+    if not folder.is_dir():
+        return 0
+    rules = load_rules(folder)  # a broken access file stops it here, named
+    by_groups: dict[tuple[str, ...] | None, list[NewUpload]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in SUFFIXES and not path.name.startswith("."):
+            groups = rules.groups(PurePosixPath(path.name))
+            by_groups.setdefault(groups, []).append(NewUpload(path.name, path.read_bytes()))
+    for groups, files in by_groups.items():
+        service.library.submit_upload(files, groups, None, (), max_waiting=10**9)
+    old = [f"{folder.name}/{f.name}" for files in by_groups.values() for f in files]
+    if old:
+        with contextlib.suppress(IndexNotFoundError):
+            service.store  # noqa: B018 (no index yet: nothing to drop)
+            service.index([], mode="merge", removals=old)
+    target = folder.with_name(folder.name + ".adopted")
+    if target.exists():
+        target = folder.with_name(f"{folder.name}.adopted-{int(time.time())}")
+    folder.rename(target)
+    logger.info("took %d files of %s into the store", len(old), folder)
+    return len(old)
 
 
 def report_of(report: IndexReport) -> dict[str, Any]:

@@ -23,13 +23,23 @@ from app.answer.extractive import ExtractiveAnswerer
 from app.answer.generative.verify import Verifier
 from app.embeddings import ArrayEmbeddings, embedder_id, embedding_dimension, make_embeddings
 from app.embeddings.question import QuestionEncoder
-from app.errors import DocQAError, IndexStoreError, QuestionError, StoreUnavailableError
-from app.feedback import FeedbackLog, Verdict, record_of, refusal_record, user_label
+from app.errors import (
+    DocQAError,
+    FeedbackError,
+    FeedbackUnavailableError,
+    IndexStoreError,
+    QuestionError,
+    StoreUnavailableError,
+    TooManyQuestionsError,
+    TooMuchFeedbackError,
+)
+from app.feedback import PAGE, FeedbackLog, Verdict, record_of, refusal_record, user_label
 from app.indexing import IndexReport, Pipeline, build_index
 from app.prompts import load_prompt
 from app.question.analysis import Question, analyse_question, parse_day
 from app.question.checks import check_history, checked_question
 from app.question.examples import example_questions
+from app.rates import PerUser
 from app.rerank import PairScorer, Reranker, make_pair_scorer, make_reranker
 from app.retrieval.hybrid import HybridRetriever
 from app.settings import Settings
@@ -75,6 +85,10 @@ class DocQA:
         self._pair_scorer = pair_scorer
         self._live: _Live | None = None
         self._lock = Lock()
+        # One budget per user, whichever door the question or the verdict comes through.
+        self._questions = PerUser(settings.server.question_rate, "ask")
+        self._verdicts = PerUser(settings.feedback.rate, "feedback")
+        self._feedback_problem: str | None = None  # why the last record was not kept
 
     @cached_property
     def embeddings(self) -> Embeddings:
@@ -228,10 +242,16 @@ class DocQA:
         return self._current().store
 
     def health(self) -> dict[str, Any]:
-        """The live index's summary, after confirming it is whole; raises what is wrong."""
+        """The live index's summary, after confirming it is whole (raises what is wrong),
+        and whether feedback can be kept (``degraded`` with the reason when the last
+        record could not be)."""
         store = self._current().store
         store.check()
-        return store.stats()
+        problem = self._feedback_problem
+        feedback = (
+            {"status": "ok"} if problem is None else {"status": "degraded", "problem": problem}
+        )
+        return {**store.stats(), "feedback": feedback}
 
     @cached_property
     def encoder(self) -> QuestionEncoder:
@@ -306,6 +326,12 @@ class DocQA:
             raise QuestionError(str(exc)) from None
         if start and end and start > end:
             raise QuestionError(f"The date range is empty: since {start} is after until {end}.")
+        self._questions.charge(
+            reader,
+            TooManyQuestionsError,
+            "Too many questions: the limit is {rate} (DOCQA_SERVER__QUESTION_RATE). "
+            "Try again in {wait} seconds.",
+        )
         live = self._current()  # one index version for the whole question
         search = live.answerer.standalone(question, history)
         groups = reader.groups if reader is not None else None
@@ -318,18 +344,23 @@ class DocQA:
         since: str | date | None = None,
         until: str | date | None = None,
         reader: Reader | None = None,
+        *,
+        record: bool = True,
     ) -> Answer:
         """Answer one question from the index, with citations.
 
         ``history`` holds earlier ``{"role": "user"|"assistant", "content": str}``
         messages of the same chat; a follow-up is answered in their light. ``since`` and
         ``until`` (``YYYY-MM-DD``) keep to articles published in that range; ``reader``
-        (None: no restriction) to the documents they may read.
+        (None: no restriction) to the documents they may read. A refusal is kept for the
+        operators unless ``record`` is False (evaluations, benchmarks).
         """
         started = time.perf_counter()
         live, analysed = self._query(question, history, since, until, reader)
         answer: Answer = live.chain.invoke(analysed)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
+        if record:
+            self.note_refusal(answer, reader)
         return answer
 
     def ask_stream(
@@ -339,6 +370,8 @@ class DocQA:
         since: str | date | None = None,
         until: str | date | None = None,
         reader: Reader | None = None,
+        *,
+        record: bool = True,
     ) -> Iterator[Delta | Answer]:
         """``ask`` as it is written: ``Delta`` pieces, then the finished ``Answer``.
 
@@ -356,6 +389,8 @@ class DocQA:
                     timings = {**state["timings"], "answer": answer_ms}
                     event = finish(event, analysed, state["ranked"], timings)
                     event.timings_ms["total"] = (time.perf_counter() - started) * 1000
+                    if record:
+                        self.note_refusal(event, reader)
                 yield event
 
         return events()
@@ -383,7 +418,29 @@ class DocQA:
         reader: Reader | None = None,
         comment: str | None = None,
     ) -> dict[str, Any]:
-        """Keep a reader's verdict on an answer; returns the record as stored."""
+        """Keep a reader's verdict on an answer; returns the record as stored.
+
+        ``FeedbackError`` when it is larger than a verdict needs, ``TooMuchFeedbackError``
+        over the reader's rate, ``FeedbackUnavailableError`` when it cannot be kept.
+        """
+        limits = self.settings.feedback
+        for what, text, limit, setting in (
+            ("question", question, self.settings.max_question_chars, "DOCQA_MAX_QUESTION_CHARS"),
+            ("answer", answer, limits.max_answer_chars, "DOCQA_FEEDBACK__MAX_ANSWER_CHARS"),
+            ("comment", comment or "", limits.max_comment_chars,
+             "DOCQA_FEEDBACK__MAX_COMMENT_CHARS"),
+        ):  # fmt: skip
+            if len(text) > limit:
+                raise FeedbackError(
+                    f"The {what} is longer than {limit:,} characters ({setting}): a verdict "
+                    "carries the question and answer it is about, no more."
+                )
+        self._verdicts.charge(
+            reader,
+            TooMuchFeedbackError,
+            "Too much feedback: the limit is {rate} (DOCQA_FEEDBACK__RATE). "
+            "Try again in {wait} seconds.",
+        )
         record = record_of(
             verdict,
             question,
@@ -393,24 +450,62 @@ class DocQA:
             self._user(reader),
             comment,
         )
-        self.feedback_log.add(record)
+        self._keep(record)
         return record
 
     def note_refusal(self, answer: Answer, reader: Reader | None = None) -> None:
-        """Keep a question the documents did not answer (edges call it for their readers).
+        """Keep a question the documents did not answer, for the operators.
 
-        A record that cannot be kept is logged, never raised: the answer matters more.
+        A record that cannot be kept is logged, never raised: the answer matters more
+        (``health`` says the feedback store is degraded until a record is kept again).
         """
         if not answer.refused:
             return
         try:
-            self.feedback_log.add(refusal_record(answer, self._version_now(), self._user(reader)))
+            self._keep(refusal_record(answer, self._version_now(), self._user(reader)))
         except DocQAError as exc:
             logger.warning("refusal not recorded: %s", type(exc).__name__)
 
+    def feedback_since(
+        self, day: date | None = None, after: int = 0, limit: int = PAGE
+    ) -> list[dict[str, Any]]:
+        """A page of feedback records from ``day`` on, oldest first (``after``: the last
+        ``id`` of the page before)."""
+        try:
+            return self.feedback_log.since(day, after, limit)
+        except FeedbackUnavailableError:
+            raise
+        except DocQAError as exc:
+            raise FeedbackUnavailableError(str(exc)) from None
+
+    def _keep(self, record: dict[str, Any]) -> None:
+        """Add a feedback record, remembering whether the feedback store works."""
+        try:
+            self.feedback_log.add(record)
+        except DocQAError as exc:
+            self._feedback_problem = str(exc)
+            if isinstance(exc, FeedbackUnavailableError):
+                raise
+            raise FeedbackUnavailableError(str(exc)) from None
+        self._feedback_problem = None
+
     def _user(self, reader: Reader | None) -> str | None:
         user = reader.user if reader is not None else None
-        return user_label(user, self.settings.feedback.keep_user_ids)
+        if user is None:
+            return None
+        keep = self.settings.feedback.keep_user_ids
+        return user_label(user, keep, b"" if keep else self._user_key)
+
+    @cached_property
+    def _user_key(self) -> bytes:
+        """What stored user ids are keyed with: the configured key, else the index's."""
+        configured = self.settings.feedback.user_id_key
+        if configured is not None:
+            return configured.get_secret_value().encode()
+        try:
+            return self.backend.secret("feedback")
+        except DocQAError as exc:
+            raise FeedbackUnavailableError(str(exc)) from None
 
     def _version_now(self) -> str | None:
         live = self._live

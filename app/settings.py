@@ -291,7 +291,19 @@ class FeedbackSettings(BaseModel):
     """Readers' verdicts on answers, and the questions nobody could answer."""
 
     keep_user_ids: bool = Field(False, description="Store user ids as given, not hashed")
+    # The key stored user ids are hashed with (HMAC-SHA-256); default: a random key kept
+    # with the index (index/feedback.key, or the database's docqa_keys), made once.
+    user_id_key: SecretStr | None = Field(None, description="Key for hashing user ids")
     max_comment_chars: int = Field(2000, ge=0, le=20_000)
+    max_answer_chars: int = Field(
+        10_000, ge=100, le=100_000, description="Longest answer text a verdict may carry"
+    )
+    rate: str = Field("30/minute", description="Verdicts per verified user (limits notation)")
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        return _checked_rate(value)
 
 
 class ServerSettings(BaseModel):
@@ -312,15 +324,20 @@ class ServerSettings(BaseModel):
     @field_validator("login_rate", "question_rate")
     @classmethod
     def _rate(cls, value: str) -> str:
-        from limits import parse
+        return _checked_rate(value)
 
-        try:
-            parse(value)
-        except ValueError:
-            raise ValueError(
-                f"'{value}' is not a rate: write N/second, N/minute or N/hour, e.g. 10/minute"
-            ) from None
-        return value
+
+def _checked_rate(value: str) -> str:
+    """``value`` when it is a rate in limits notation; else a message saying how to write one."""
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError(
+            f"'{value}' is not a rate: write N/second, N/minute or N/hour, e.g. 10/minute"
+        ) from None
+    return value
 
 
 class Settings(BaseSettings):

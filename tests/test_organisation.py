@@ -3,6 +3,7 @@ what each user may read, documents managed by admins in background jobs, feedbac
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -284,11 +285,13 @@ def test_public_key_and_jwks_tokens_are_verified(
         )
 
 
-def test_questions_are_limited_per_user_with_retry_after(service: DocQA, archive: Path) -> None:
-    service.index([archive])
-    configured = _org_settings(service.settings)
+def test_questions_are_limited_per_user_with_retry_after(
+    settings: Settings, fake_embeddings: CountingFakeEmbeddings, archive: Path
+) -> None:
+    configured = _org_settings(settings)
     configured.server = configured.server.model_copy(update={"question_rate": "2/minute"})
-    service.settings = configured
+    service = DocQA(configured, embeddings=fake_embeddings)
+    service.index([archive])
     with TestClient(create_app(configured, service, ui=False)) as client:
         ana, bo = bearer(token("ana", ["finance"])), bearer(token("bo", ["hr"]))
         codes = [client.post("/api/ask", json={"question": "snow?"}, headers=ana).status_code
@@ -426,8 +429,10 @@ def test_feedback_and_refusals_are_kept_and_exported(
     assert first["comment"] == "wrong year"
     assert first["index_version"]
     assert first["citations"][0]["document"] == answer["citations"][0]["document"]
-    assert first["user"].startswith("sha256:")
+    assert first["user"].startswith("hmac:")
     assert "ana" not in first["user"]
+    # Keyed: the plain hash of a name on a staff list does not find it.
+    assert hashlib.sha256(b"ana").hexdigest()[:32] not in first["user"]
     assert "quote" not in first["citations"][0]
     # The CLI exports the same records as JSON lines; a rebuild keeps them.
     service.index([service.settings.index_dir.parent / "archive"], rebuild=True)

@@ -124,7 +124,7 @@ def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dic
         first.append(gold_rank(hits, q))
         reranked.append(gold_rank(reranker.rerank(question, hits).hits, q))
         started = time.perf_counter()
-        answer = service.ask(q.question)
+        answer = service.ask(q.question, record=False)
         latency.append((time.perf_counter() - started) * 1000)
         answers += _answer_hit(answer.answer, q)
         leads += _contains(answer.answer.split("[", 1)[0], q)
@@ -234,7 +234,9 @@ def calibrate_refusal(articles: dict[str, str], questions: list[SquadQuestion], 
     folder = write_corpus({n: articles[n] for n in inside}, work / "half")
     service = DocQA(_extractive(work / "half-index"))
     service.index([folder])
-    refused = [(service.ask(q.question).refused, q.source in inside) for q in questions]
+    refused = [
+        (service.ask(q.question, record=False).refused, q.source in inside) for q in questions
+    ]
     true_refusals = sum(1 for r, inside_ in refused if r and not inside_)
     all_refusals = sum(1 for r, _ in refused if r)
     unanswerable = sum(1 for _, inside_ in refused if not inside_)
@@ -343,7 +345,7 @@ def seed_questions(work: Path, settings: Settings | None = None) -> None:
     passed, lines, answers = 0, [], []
     for line in SEED_QA.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
-        answer = service.ask(item["question"])
+        answer = service.ask(item["question"], record=False)
         answers.append(answer)
         ok = _passes(item, answer)
         passed += ok

@@ -54,7 +54,7 @@ def _measure(name: str, settings: Settings, corpus: Path, questions: list[SquadQ
             and any(h.chunk.start <= a and b <= h.chunk.end for a, b in q.spans)
         ), None))  # fmt: skip
         started = time.perf_counter()
-        answer = service.ask(q.question)
+        answer = service.ask(q.question, record=False)
         latency.append((time.perf_counter() - started) * 1000)
         answers += _hit(answer.answer, q)
     n = len(questions)

@@ -93,7 +93,7 @@ def measure(service: DocQA, questions: list[SquadQuestion]) -> dict[str, Any]:
         top1 += gold == 0
         top5 += gold is not None and gold < 5
         started = time.perf_counter()
-        answer = service.ask(q.question)
+        answer = service.ask(q.question, record=False)
         latency.append((time.perf_counter() - started) * 1000)
         leads += _contains(answer.answer.split("[", 1)[0], q)
         answers += _contains(answer.answer[:300], q)
@@ -121,7 +121,10 @@ def refusal(articles: dict[str, str], questions: list[SquadQuestion], work: Path
     folder = write_corpus({n: articles[n] for n in inside}, work / "half")
     service = DocQA(Settings(index_dir=work / "half-index", answerer="extractive"))
     service.index([folder])
-    scored = [(service.ask(q.question).evidence or 0.0, q.source in inside) for q in questions]
+    scored = [
+        (service.ask(q.question, record=False).evidence or 0.0, q.source in inside)
+        for q in questions
+    ]
     unanswerable = sum(not inside_ for _, inside_ in scored)
     print(f"{len(scored)} questions, {unanswerable} about articles not in the index")
     print("  threshold  precision  recall  answerable refused")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import date
 from pathlib import Path
@@ -35,13 +36,24 @@ def export(
         day: date | None = parse_day(since)
     except ValueError as exc:
         raise fail(DocQAError(str(exc)), 2) from None
+    service = common.service(index_dir)
+    written = 0
     try:
-        records = common.service(index_dir).feedback_log.since(day)
+        # Page by page: an export of millions of records never sits in memory whole.
+        with contextlib.ExitStack() as stack:
+            sink = stack.enter_context(output.open("w", encoding="utf-8")) if output else None
+            after = 0
+            while page := service.feedback_since(day, after):
+                lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in page)
+                if sink is None:
+                    typer.echo(lines, nl=False)
+                else:
+                    sink.write(lines)
+                written += len(page)
+                after = page[-1]["id"]
     except DocQAError as exc:
         raise fail(exc) from None
-    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-    if output is None:
-        typer.echo(lines, nl=False)
-    else:
-        output.write_text(lines, encoding="utf-8")
-        typer.echo(f"Wrote {len(records)} records to {output}.", err=True)
+    except OSError as exc:
+        raise fail(DocQAError(f"Cannot write {output}: {exc.strerror}.")) from None
+    if output is not None:
+        typer.echo(f"Wrote {written} records to {output}.", err=True)

@@ -13,6 +13,7 @@ from app.cli import common
 from app.cli.common import IndexDir, app, fail
 from app.errors import DocQAError, NoDocumentsError
 from app.indexing import IndexReport
+from app.jobs import adopt_uploads_folder
 from app.service import DocQA
 from app.types import Skipped
 
@@ -44,6 +45,7 @@ def index(
 def _run(service: DocQA, paths: list[Path], rebuild: bool = False, *, ending: bool = True) -> None:
     """One run, its report printed; an error ends the command unless ``ending`` is False."""
     try:
+        adopt_uploads_folder(service)
         report = service.index(paths, rebuild=rebuild, progress=ending)
     except DocQAError as exc:
         if isinstance(exc, NoDocumentsError) and len(exc.skipped) > 3:

@@ -28,13 +28,12 @@ from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import DocQAError
-from app.jobs import Jobs
+from app.jobs import Jobs, adopt_uploads_folder
 from app.server.api import api_error, document_limits, make_router
 from app.server.guard import COOKIE, Guard
 from app.server.identity import Identities, IdentityError
 from app.server.manage import make_manage_router
 from app.server.protocol import timed_protocol
-from app.server.rate import QuestionRate
 from app.service import DocQA
 from app.settings import Settings
 
@@ -58,6 +57,10 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
             logger.info("ready: model and index loaded")
         except DocQAError as exc:  # serve anyway: /api/health says what to do
             logger.warning("not ready: %s", exc)
+        try:
+            await run_in_threadpool(adopt_uploads_folder, service)
+        except DocQAError as exc:
+            logger.warning("the earlier uploads folder was not taken in: %s", exc)
         jobs.start()  # jobs a stopped server left are resumed too
         yield
         await run_in_threadpool(jobs.close)
@@ -72,13 +75,6 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
         docs_url=None,
         redoc_url=None,
         static_url="/docs/assets",
-    )
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.embed_origins,  # never "*", never an echo of any Origin
-        allow_methods=["GET", "POST", "DELETE"],
-        allow_headers=["authorization", "content-type"],
-        max_age=600,
     )
 
     @app.exception_handler(RequestValidationError)
@@ -106,7 +102,7 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
         )
 
     identities = Identities(settings)  # a bad key file is a ConfigError at start
-    app.include_router(make_router(service, QuestionRate(settings.server.question_rate)))
+    app.include_router(make_router(service))
     app.include_router(make_manage_router(service, jobs, identities.required))
     openapi = app.openapi
     app.openapi = lambda: document_limits(openapi(), settings.max_question_chars)  # type: ignore[method-assign]
@@ -118,13 +114,23 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
         from app.server.ui import mount_ui
 
         mount_ui(app, service, identities)
-    return Guard(
+    guarded = Guard(
         app,
         identities=identities,
         max_body_bytes=settings.max_body_bytes,
         frame_origins=settings.embed_origins,
         body_timeout=settings.server.body_timeout,
         upload_bytes=settings.uploads.max_total_mb * 1024 * 1024,
+    )
+    # CORS in front of the guard: a browser's preflight carries no token and is answered
+    # here, for exactly the allowed origins; the guard's own refusals (401, 403, 413)
+    # carry the CORS headers, so a page of an allowed origin can read why.
+    return CORSMiddleware(
+        guarded,
+        allow_origins=settings.embed_origins,  # never "*", never an echo of any Origin
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["authorization", "content-type"],
+        max_age=600,
     )
 
 

@@ -15,6 +15,7 @@ from app.answer.chat_models import describe_llm
 from app.errors import (
     ConfigError,
     DocQAError,
+    FeedbackError,
     FeedbackUnavailableError,
     IndexStoreError,
     LimitError,
@@ -26,11 +27,10 @@ from app.errors import (
 )
 from app.server.guard import error_payload
 from app.server.identity import reader_of
-from app.server.rate import QuestionRate
 from app.server.schemas import ERRORS, AnswerOut, AskRequest, DocumentOut
 from app.service import DocQA
 from app.text.clean import replace_invalid
-from app.types import Answer, Delta
+from app.types import Delta
 
 __all__ = ["api_error", "document_limits", "from_exception", "make_router"]
 
@@ -53,6 +53,8 @@ def from_exception(exc: DocQAError) -> JSONResponse:
     """The status and message for a core error."""
     if isinstance(exc, QuestionError):
         return api_error(400, "bad_question", str(exc))
+    if isinstance(exc, FeedbackError):
+        return api_error(400, "bad_feedback", str(exc))
     if isinstance(exc, LimitError):
         response = api_error(429, _LIMITS.get(type(exc).__name__, "too_many_requests"), str(exc))
         response.headers["retry-after"] = str(exc.retry_after)
@@ -73,21 +75,6 @@ def from_exception(exc: DocQAError) -> JSONResponse:
     return api_error(500, "internal", str(exc))
 
 
-def _limited(rate: QuestionRate, request: Request) -> JSONResponse | None:
-    """A 429 with ``Retry-After`` when the asker is over the rate, else None."""
-    wait = rate.wait(reader_of(request))
-    if wait is None:
-        return None
-    response = api_error(
-        429,
-        "too_many_questions",
-        f"Too many questions: the limit is {rate.rate} (DOCQA_SERVER__QUESTION_RATE). "
-        f"Try again in {wait} seconds.",
-    )
-    response.headers["retry-after"] = str(wait)
-    return response
-
-
 def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
@@ -99,7 +86,7 @@ def document_limits(schema: dict[str, Any], max_question_chars: int) -> dict[str
     return schema
 
 
-def make_router(service: DocQA, rate: QuestionRate) -> APIRouter:
+def make_router(service: DocQA) -> APIRouter:
     """The ``/api`` routes over one ``DocQA``."""
     router = APIRouter(prefix="/api", responses=ERRORS)
 
@@ -107,17 +94,11 @@ def make_router(service: DocQA, rate: QuestionRate) -> APIRouter:
         history = [m.model_dump() for m in body.history]
         return body.question, history, body.since, body.until, reader_of(request)
 
-    def noted(answer: Answer, request: Request) -> Answer:
-        service.note_refusal(answer, reader_of(request))
-        return answer
-
     @router.post("/ask", response_model=AnswerOut, summary="Answer a question, with citations")
     async def ask(body: AskRequest, request: Request) -> Any:
-        if (limited := _limited(rate, request)) is not None:
-            return limited
         try:
             answer = await run_in_threadpool(service.ask, *arguments(body, request))
-            return (await run_in_threadpool(noted, answer, request)).to_dict()
+            return answer.to_dict()
         except DocQAError as exc:
             return from_exception(exc)
 
@@ -132,8 +113,6 @@ def make_router(service: DocQA, rate: QuestionRate) -> APIRouter:
         responses={200: {"content": {"text/event-stream": {}}}},
     )
     async def ask_stream(body: AskRequest, request: Request) -> Any:
-        if (limited := _limited(rate, request)) is not None:
-            return limited
         try:
             # The question is checked (and the index opened) before the response starts,
             # so a bad request is still a plain 4xx.
@@ -147,7 +126,7 @@ def make_router(service: DocQA, rate: QuestionRate) -> APIRouter:
                     if isinstance(event, Delta):
                         yield _sse("delta", {"text": event.text})
                         continue
-                    result = (await run_in_threadpool(noted, event, request)).to_dict()
+                    result = event.to_dict()
                     yield _sse("citations", {k: result[k] for k in ("citations", "closest")})
                     yield _sse("done", result)
             except DocQAError as exc:
@@ -200,6 +179,7 @@ def make_router(service: DocQA, rate: QuestionRate) -> APIRouter:
             "index_created": stats["created"],
             "backend": stats["backend"],
             "index_version": stats["version"],
+            "feedback": stats["feedback"],
         }
 
     return router

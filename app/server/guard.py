@@ -1,5 +1,13 @@
 """One ASGI layer in front of everything: which routes exist, who is asking (the API
-token or a user token), body size and security headers.
+token or a user token), whether a state change comes from this site, body size and
+security headers.
+
+A request that changes state (POST, PUT, PATCH, DELETE) and does not carry a bearer token
+must come from docqa's own pages: a browser says where a request comes from
+(``Sec-Fetch-Site``, else ``Origin``), and a cookie-authenticated request from any other
+origin, even a sibling subdomain SameSite lets through, is refused, sign-in included.
+Bearer-token clients and clients that are not browsers (no such header) are unaffected.
+CORS (preflights included) is answered in front of this layer, for the allowed origins.
 
 The reader a request stands for is left in ``scope["state"]["reader"]`` for the routes.
 
@@ -55,6 +63,21 @@ UI_ROUTES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = tuple(
 UI_BODY_LIMIT = 2 * 1024 * 1024  # Gradio posts carry the chat history
 UPLOAD_PATH = "/api/documents"
 _MULTIPART_ROOM = 64 * 1024
+_CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_SAME_SITE = (b"same-origin", b"none")
+
+
+def cross_site(headers: dict[bytes, bytes]) -> bool:
+    """Whether a browser says the request comes from a page of another origin."""
+    site = headers.get(b"sec-fetch-site")
+    if site is not None:
+        return site.lower() not in _SAME_SITE
+    origin = headers.get(b"origin")
+    if origin is None:
+        return False  # not a browser, or a browser that sends neither on same-origin GETs
+    host = headers.get(b"host", b"").lower()
+    _, _, netloc = origin.lower().partition(b"://")
+    return not netloc or netloc != host
 
 
 def ui_route(method: str, path: str) -> bool:
@@ -100,6 +123,7 @@ class Guard:
         self.max_body_bytes = max_body_bytes
         self.upload_bytes = upload_bytes
         self.body_timeout = body_timeout
+        self.origins = frozenset(o.lower() for o in frame_origins)
         ancestors = " ".join(["'self'", *frame_origins])
         self.frame_policy = f"frame-ancestors {ancestors}".encode()
         self.headers = [
@@ -124,6 +148,18 @@ class Guard:
                 send_with_headers,
                 404,
                 error_payload("not_found", f"There is no {_shown(path)} on this server."),
+            )
+            return
+        if scope["method"] in _CHANGES and self._forged(headers, path):
+            await _json(
+                send_with_headers,
+                403,
+                error_payload(
+                    "cross_origin",
+                    "This request changes something and comes from a page of another site "
+                    "with docqa's sign-in cookie: it is refused. Send it from docqa's own "
+                    "pages, or with `Authorization: Bearer <token>`.",
+                ),
             )
             return
         if not path.startswith(PUBLIC_PREFIXES):
@@ -163,6 +199,19 @@ class Guard:
                 return
             receive = _replay(body, receive)
         await self.app(scope, receive, send_with_headers)
+
+    def _forged(self, headers: dict[bytes, bytes], path: str) -> bool:
+        """A state change a page of another origin makes in the reader's name: with the
+        sign-in cookie (or signing in), from anywhere but docqa's own pages; with no
+        credential at all, from anywhere but docqa and the allowed embedding origins."""
+        if headers.get(b"authorization", b"")[:7].lower() == b"bearer ":
+            return False
+        if not cross_site(headers):
+            return False
+        if COOKIE.encode() in headers.get(b"cookie", b"") or path == "/login":
+            return True
+        origin = headers.get(b"origin", b"").decode("latin-1").lower()
+        return origin not in self.origins
 
     def _limit(self, path: str, upload: bool) -> int:
         if upload:  # the files, and room for the form's own framing

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from app.errors import DocQAError, IndexNotFoundError
+from app.feedback import PAGE
 from app.jobs import Jobs
 from app.question.analysis import parse_day
 from app.server.api import api_error, from_exception
@@ -163,11 +165,6 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
 
     @router.post("/feedback", status_code=201, summary="Say whether an answer helped")
     async def feedback(body: FeedbackIn, request: Request) -> Any:
-        limit = settings.feedback.max_comment_chars
-        if body.comment and len(body.comment) > limit:
-            return api_error(
-                400, "bad_feedback", f"The comment is longer than {limit:,} characters."
-            )
         try:
             await run_in_threadpool(
                 service.feedback,
@@ -182,12 +179,19 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
             return from_exception(exc)
         return {"stored": True}
 
-    @router.get("/feedback", summary="Readers' feedback and refused questions (admins)")
+    @router.get(
+        "/feedback",
+        summary="Readers' feedback and refused questions (admins)",
+        description="A page of records, oldest first. `next` is the URL of the following "
+        "page (null on the last one); each record's `id` orders them.",
+    )
     async def feedback_export(
         request: Request,
         since: Annotated[
             str | None, Query(pattern=_DAY, description="Only records from this day on")
         ] = None,
+        after: Annotated[int, Query(ge=0, le=2**62, description="The last id already read")] = 0,
+        limit: Annotated[int, Query(ge=1, le=PAGE, description="Records per page")] = PAGE,
     ) -> Any:
         try:
             day = parse_day(since)
@@ -196,10 +200,18 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
         if (refused := not_admin(request)) is not None:
             return refused
         try:
-            records = await run_in_threadpool(service.feedback_log.since, day)
+            records = await run_in_threadpool(service.feedback_since, day, after, limit)
         except DocQAError as exc:
             return from_exception(exc)
-        return {"records": records}
+        following = None
+        if len(records) == limit:
+            query = {
+                "after": records[-1]["id"],
+                "limit": limit,
+                **({"since": since} if since else {}),
+            }
+            following = f"/api/feedback?{urlencode(query)}"
+        return {"records": records, "next": following}
 
     return router
 

@@ -110,7 +110,6 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
                 turns.append(event.to_dict())
                 history[-1] = {"role": "assistant", "content": answer_markdown(event, turn)}
                 yield history, turns, gr.update()
-                service.note_refusal(event, reader)  # kept for the operators, if refused
         except (DocQAError, IdentityError) as exc:
             history[-1] = {"role": "assistant", "content": markdown_text(_for_reader(exc))}
             yield history, turns, gr.update()

@@ -11,6 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from app.errors import DocQAError, FeedbackUnavailableError
+from app.feedback import PAGE
+from app.store.local.library import sqlite_failure
+
 __all__ = ["SQLiteFeedback"]
 
 
@@ -32,19 +36,32 @@ class SQLiteFeedback:
 
     def add(self, record: dict[str, Any]) -> None:
         """Keep one record."""
-        with self._lock, contextlib.closing(self._connect()) as db, db:
-            db.execute(
-                "INSERT INTO feedback (time, record) VALUES (?, ?)",
-                (record["time"], json.dumps(record, ensure_ascii=False)),
-            )
+        try:
+            with self._lock, contextlib.closing(self._connect()) as db, db:
+                db.execute(
+                    "INSERT INTO feedback (time, record) VALUES (?, ?)",
+                    (record["time"], json.dumps(record, ensure_ascii=False)),
+                )
+        except (sqlite3.Error, OSError) as exc:
+            raise _unavailable(self.path, exc, "keep a feedback record") from None
 
-    def since(self, day: date | None = None, limit: int = 100_000) -> list[dict[str, Any]]:
-        """Records from ``day`` on, oldest first."""
+    def since(
+        self, day: date | None = None, after: int = 0, limit: int = PAGE
+    ) -> list[dict[str, Any]]:
+        """A page of records from ``day`` on, oldest first, each with its ``id``."""
         if not self.path.exists():
             return []
-        with self._lock, contextlib.closing(self._connect()) as db:
-            rows = db.execute(
-                "SELECT record FROM feedback WHERE time >= ? ORDER BY id LIMIT ?",
-                (day.isoformat() if day else "", limit),
-            ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        try:
+            with self._lock, contextlib.closing(self._connect()) as db:
+                rows = db.execute(
+                    "SELECT id, record FROM feedback WHERE time >= ? AND id > ? ORDER BY id "
+                    "LIMIT ?",
+                    (day.isoformat() if day else "", after, limit),
+                ).fetchall()
+        except (sqlite3.Error, OSError) as exc:
+            raise _unavailable(self.path, exc, "read the feedback") from None
+        return [{"id": i, **json.loads(r)} for i, r in rows]
+
+
+def _unavailable(path: Path, exc: sqlite3.Error | OSError, what: str) -> DocQAError:
+    return FeedbackUnavailableError(str(sqlite_failure(path, exc, what)))

@@ -8,6 +8,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from app.feedback import PAGE
 from app.store.postgres.connections import Connections
 
 __all__ = ["PostgresFeedback"]
@@ -21,18 +22,20 @@ class PostgresFeedback:
 
     def add(self, record: dict[str, Any]) -> None:
         """Keep one record."""
-        with self._connections.connection() as connection:
+        with self._connections.connection("keep a feedback record") as connection:
             connection.execute(
                 "INSERT INTO docqa_feedback (created, record) VALUES (%s::timestamptz, %s)",
                 (record["time"], Jsonb(record)),
             )
 
-    def since(self, day: date | None = None, limit: int = 100_000) -> list[dict[str, Any]]:
-        """Records from ``day`` on, oldest first."""
-        with self._connections.connection() as connection:
+    def since(
+        self, day: date | None = None, after: int = 0, limit: int = PAGE
+    ) -> list[dict[str, Any]]:
+        """A page of records from ``day`` on, oldest first, each with its ``id``."""
+        with self._connections.connection("read the feedback") as connection:
             rows = connection.execute(
-                "SELECT record FROM docqa_feedback WHERE %s::date IS NULL OR created >= %s::date "
-                "ORDER BY id LIMIT %s",
-                (day, day, limit),
+                "SELECT id, record FROM docqa_feedback WHERE (%s::date IS NULL OR "
+                "created >= %s::date) AND id > %s ORDER BY id LIMIT %s",
+                (day, day, after, limit),
             ).fetchall()
-        return [r[0] if isinstance(r[0], dict) else json.loads(r[0]) for r in rows]
+        return [{"id": int(i), **(r if isinstance(r, dict) else json.loads(r))} for i, r in rows]
