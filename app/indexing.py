@@ -34,7 +34,7 @@ from app.sources import (
     unique_sources,
 )
 from app.store.base import Backend, Batch, BuildSpec
-from app.types import Chunk, Skipped, SourceDocument
+from app.types import EVERYONE, Chunk, Skipped, SourceDocument
 
 __all__ = ["IndexReport", "build_index"]
 
@@ -82,7 +82,7 @@ class Pipeline:
     embeddings: Embeddings
     chunking: ChunkingSettings
     sources: SourceSettings
-    default_groups: tuple[str, ...] = ("everyone",)
+    default_groups: tuple[str, ...] = (EVERYONE,)
 
 
 def build_index(
@@ -119,6 +119,7 @@ def build_index(
         writer.enqueue(list(candidates))
         writer.remove(list(removals))
         published = None
+        done = 0  # counted here: a disabled progress bar counts nothing
         with tqdm(total=len(candidates), desc="indexing", unit="doc", disable=not progress) as bar:
             while published is None:  # None: a worker joined with more sources meanwhile
                 while True:
@@ -126,9 +127,10 @@ def build_index(
                         if batch is None:
                             break
                         _fill(batch, candidates, pipeline, report)
+                    done += len(batch.sources)
                     bar.update(len(batch.sources))
                     if observe is not None:
-                        observe(bar.n, len(candidates))
+                        observe(done, len(candidates))
                 try:
                     published = writer.publish()
                 except NoDocumentsError:
@@ -183,6 +185,7 @@ def _fill(
                 continue
             first[sha] = len(pending)
             pending.append((document, _chunks(document, pipeline.chunking)))
+    data = b""  # the last file's bytes are not kept while the batch embeds
     vectors = _embed([c.text for _, chunks in pending for c in chunks], pipeline, report)
     at = 0
     for document, chunks in pending:

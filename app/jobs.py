@@ -101,11 +101,15 @@ class Jobs:
             self._thread = None
 
     def _loop(self) -> None:
+        said = None  # a problem is logged once, until it changes or goes away
         while not self._stop.is_set():
             try:
                 ran = self.run_next()
-            except DocQAError as exc:  # the database is away: try again later
-                logger.warning("jobs: %s", exc)
+                said = None
+            except DocQAError as exc:  # the database is away, or may not be written
+                if str(exc) != said:
+                    logger.warning("jobs: %s", exc)
+                    said = str(exc)
                 ran = False
             except Exception as exc:  # a bug: logged, and the worker goes on
                 logger.error("jobs: unexpected %s", type(exc).__name__, exc_info=exc)

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app.types import GROUP_NAME, split_groups
+from app.types import EVERYONE, GROUP_NAME, split_groups
 
 __all__ = [
     "PROMPTS_DIR",
@@ -221,7 +221,7 @@ class AccessSettings(BaseModel):
 
     # Every verified user is in "everyone": by default every document is readable by all.
     default_groups: Annotated[list[Annotated[str, Field(pattern=_GROUP)]], NoDecode] = Field(
-        default_factory=lambda: ["everyone"],
+        default_factory=lambda: [EVERYONE],
         min_length=1,
         description="Groups of documents that neither access.yaml nor front matter names",
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "EVERYONE",
     "GROUP_NAME",
     "Answer",
     "AnswerSentence",
@@ -24,6 +25,8 @@ __all__ = [
 # An access group's name, wherever one is given: access.yaml, front matter, settings,
 # upload forms and user tokens.
 GROUP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}")
+# The group every verified user is in; documents nothing else names are in it.
+EVERYONE = "everyone"
 
 
 def split_groups(text: str) -> list[str]:

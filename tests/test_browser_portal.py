@@ -143,7 +143,7 @@ def test_two_portal_users_see_only_their_own_documents_and_give_feedback(
     assert helpful[0]["question"] == QUESTION
     assert helpful[0]["comment"] == "exactly right"
     assert helpful[0]["citations"]
-    assert helpful[0]["user"].startswith("sha256:")
+    assert helpful[0]["user"].startswith("hmac:")
 
 
 def test_an_upload_is_answered_from_in_the_widget_once_its_job_is_done(

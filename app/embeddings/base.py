@@ -39,7 +39,7 @@ def embed_matrix(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
         matrix = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
     else:
         return np.zeros((0, 0), dtype=np.float32)
-    return normalise(matrix)
+    return normalise(matrix, in_place=True)  # the matrix is ours: no second copy
 
 
 def embed_question(embeddings: Embeddings, text: str) -> np.ndarray:
@@ -51,8 +51,11 @@ def embed_question(embeddings: Embeddings, text: str) -> np.ndarray:
     return normalise(vector[None, :])[0]
 
 
-def normalise(matrix: np.ndarray) -> np.ndarray:
-    """L2-normalise rows, leaving zero rows at zero."""
+def normalise(matrix: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+    """L2-normalise rows, leaving zero rows at zero (``in_place``: into ``matrix`` itself,
+    when it is already contiguous float32)."""
     matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.maximum(norms, 1e-12)
+    norms = np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    if in_place:
+        return np.divide(matrix, norms, out=matrix)
+    return matrix / norms

@@ -14,7 +14,7 @@ import numpy as np
 
 from app.embeddings.base import ArrayEmbeddings
 from app.embeddings.packaged import MAX_SEQ_LENGTH, MODEL_DIMENSION, packaged_model_path
-from app.models.batching import padded_batches
+from app.models.batching import tokenized_batches
 
 
 def load_tokenizer() -> Any:
@@ -35,6 +35,8 @@ def graph_inputs(ids: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
 
 class BatchedGraphEmbeddings(ArrayEmbeddings):
     """Embeddings from an exported graph; subclasses load it and run one padded batch."""
+
+    bucketed = False  # whether the runtime wants few distinct input shapes
 
     def __init__(self, batch_size: int = 16, threads: int | None = None) -> None:
         self.batch_size = batch_size
@@ -62,7 +64,8 @@ class BatchedGraphEmbeddings(ArrayEmbeddings):
         out = np.zeros((len(texts), MODEL_DIMENSION), dtype=np.float32)
         if not texts:
             return out
-        encodings = self._tokenizer.encode_batch(texts)
-        for batch, inputs in padded_batches(encodings, self.batch_size):
-            out[batch] = self._run(inputs["input_ids"], inputs["attention_mask"])
+        for rows, inputs in tokenized_batches(
+            self._tokenizer, texts, self.batch_size, bucketed=self.bucketed
+        ):
+            out[rows] = self._run(inputs["input_ids"], inputs["attention_mask"])[: len(rows)]
         return out

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from app.embeddings.base import ArrayEmbeddings
-from app.models.batching import padded_batches
+from app.models.batching import tokenized_batches
 from app.models.packaged import PackagedModel, load_onnx
 
 __all__ = ["BGE_SMALL", "BgeEmbeddings"]
@@ -60,8 +60,7 @@ class BgeEmbeddings(ArrayEmbeddings):
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         if not texts:
             return out
-        encodings = self._tokenizer.encode_batch(texts)
-        for rows, inputs in padded_batches(encodings, self.batch_size):
+        for rows, inputs in tokenized_batches(self._tokenizer, texts, self.batch_size):
             hidden = self._session.run(None, inputs)[0]
             out[rows] = hidden[:, 0]
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)

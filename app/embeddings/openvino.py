@@ -90,6 +90,8 @@ def ensure_openvino_model(cache_dir: Path) -> Path:
 class OpenVinoEmbeddings(BatchedGraphEmbeddings):
     """The packaged MiniLM, int8, run by OpenVINO; built and loaded on first use."""
 
+    bucketed = True  # the CPU plugin keeps state per input shape
+
     def __init__(self, cache_dir: Path, batch_size: int = 16, threads: int | None = None) -> None:
         super().__init__(batch_size, threads)
         self.cache_dir = cache_dir

@@ -7,7 +7,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["length_batches", "padded_batches"]
+__all__ = ["WIDTH_STEP", "WINDOW", "length_batches", "padded_batches", "tokenized_batches"]
+
+# Texts tokenised at a time: memory follows this window, not the number of texts (a 4 MB
+# file is 5,000 chunks, whose tokenised forms alone took 150 MB).
+WINDOW = 512
 
 
 def length_batches(lengths: list[int], size: int, spread: float = 1.5) -> list[list[int]]:
@@ -26,20 +30,45 @@ def length_batches(lengths: list[int], size: int, spread: float = 1.5) -> list[l
     return out
 
 
+WIDTH_STEP = 32  # bucketed widths: multiples of this many tokens
+
+
 def padded_batches(
-    encodings: Sequence[Any], size: int
+    encodings: Sequence[Any], size: int, *, bucketed: bool = False
 ) -> Iterator[tuple[list[int], dict[str, np.ndarray]]]:
     """``(rows, inputs)`` for each batch of ``tokenizers`` encodings: the indices it holds
-    and its ``input_ids``, ``attention_mask`` and ``token_type_ids`` (int64, zero-padded)."""
+    and its ``input_ids``, ``attention_mask`` and ``token_type_ids`` (int64, zero-padded).
+
+    ``bucketed``: widths rounded up to a multiple of ``WIDTH_STEP`` and row counts to a
+    power of two, so a runtime that keeps state per input shape (OpenVINO's CPU plugin)
+    sees a handful of shapes, not one per batch: indexing a 4 MB file through it grew
+    by 2.9 GB with a shape per batch, by 160 MB bucketed, and ran faster.
+    """
     lengths = [len(e.ids) for e in encodings]
     for batch in length_batches(lengths, size):
         width = max(lengths[i] for i in batch)
-        ids = np.zeros((len(batch), width), dtype=np.int64)
+        rows = len(batch)
+        if bucketed:
+            width = -(-width // WIDTH_STEP) * WIDTH_STEP
+            rows = 1 << (rows - 1).bit_length()
+        ids = np.zeros((rows, width), dtype=np.int64)
         mask = np.zeros_like(ids)
         types = np.zeros_like(ids)
+        mask[len(batch) :, 0] = 1  # padding rows read one token: their output is dropped
         for row, i in enumerate(batch):
             n = lengths[i]
             ids[row, :n] = encodings[i].ids
             mask[row, :n] = 1
             types[row, :n] = encodings[i].type_ids
         yield batch, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def tokenized_batches(
+    tokenizer: Any, texts: Sequence[Any], size: int, *, bucketed: bool = False
+) -> Iterator[tuple[list[int], dict[str, np.ndarray]]]:
+    """``padded_batches`` of ``texts`` (strings, or pairs for a cross-encoder) tokenised
+    ``WINDOW`` at a time; the rows are indices into ``texts``."""
+    for start in range(0, len(texts), WINDOW):
+        encodings = tokenizer.encode_batch(list(texts[start : start + WINDOW]))
+        for batch, inputs in padded_batches(encodings, size, bucketed=bucketed):
+            yield [start + i for i in batch], inputs

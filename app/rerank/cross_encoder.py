@@ -67,8 +67,9 @@ class CrossEncoder:
             if self._session is not None:
                 return
             session, tokenizer = load_onnx(CROSS_ENCODER, self.threads)
-            # The question is kept whole; a long text is cut to fit.
-            tokenizer.enable_truncation(self.max_tokens, strategy="only_second")
+            # The longer of the two is cut first: a long text as before, and a question
+            # longer than the budget too, instead of failing ("only_second" cannot).
+            tokenizer.enable_truncation(self.max_tokens, strategy="longest_first")
             self._session, self._tokenizer = session, tokenizer
 
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray:

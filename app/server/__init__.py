@@ -31,7 +31,7 @@ from app.errors import DocQAError
 from app.jobs import Jobs, adopt_uploads_folder
 from app.server.api import api_error, document_limits, make_router
 from app.server.guard import COOKIE, Guard
-from app.server.identity import Identities, IdentityError
+from app.server.identity import MAX_TOKEN_CHARS, Identities, IdentityError
 from app.server.manage import make_manage_router
 from app.server.protocol import timed_protocol
 from app.service import DocQA
@@ -267,5 +267,7 @@ def serve(settings: Settings, service: DocQA | None = None) -> None:
         port=settings.port,
         log_level="info",
         http=timed_protocol(settings.server.header_timeout),
+        # Request headers up to twice the longest user token docqa accepts.
+        h11_max_incomplete_event_size=2 * MAX_TOKEN_CHARS,
         timeout_keep_alive=settings.server.keep_alive_timeout,
     )

@@ -21,10 +21,11 @@ from starlette.requests import Request
 
 from app.errors import ConfigError
 from app.settings import AuthSettings, Settings
-from app.types import GROUP_NAME, Reader
+from app.types import EVERYONE, GROUP_NAME, Reader
 
 __all__ = [
     "EVERYTHING",
+    "MAX_TOKEN_CHARS",
     "Identities",
     "IdentityError",
     "looks_like_jwt",
@@ -35,9 +36,10 @@ __all__ = [
 # A caller who may read every document and manage them: the static token's holder, or
 # anyone on a server with neither a token nor identities (a single-user install).
 EVERYTHING = Reader(admin=True)
-_EVERYONE = "everyone"
 _ASYMMETRIC = ["RS256", "ES256"]
-_MAX_TOKEN_CHARS = 8192
+# A user in about 2,000 groups; the server reads request headers up to twice this
+# (see ``serve``), so such a token is refused here, by name, never by the HTTP layer.
+MAX_TOKEN_CHARS = 32_768
 
 
 def reader_of(request: Request) -> Reader:
@@ -104,7 +106,12 @@ class Identities:
         )
 
     def _verified(self, token: str) -> Reader:
-        if len(token) > _MAX_TOKEN_CHARS or not looks_like_jwt(token):
+        if len(token) > MAX_TOKEN_CHARS:
+            raise IdentityError(
+                f"The token is {len(token):,} characters long; docqa accepts user tokens of "
+                f"up to {MAX_TOKEN_CHARS:,} (about 2,000 groups)."
+            )
+        if not looks_like_jwt(token):
             raise IdentityError("The token is not a signed user token (a JWT) docqa accepts.")
         auth = self.settings
         try:
@@ -129,7 +136,7 @@ class Identities:
             ) from None
         except jwt.ImmatureSignatureError:
             raise IdentityError(
-                "The user token is not valid yet (its nbf is in the future)."
+                "The user token is not valid yet (its nbf or iat is in the future)."
             ) from None
         except jwt.InvalidAudienceError:
             raise IdentityError(
@@ -150,7 +157,7 @@ class Identities:
             ) from None
         except jwt.InvalidSignatureError:
             raise IdentityError("The user token's signature does not verify.") from None
-        except (jwt.InvalidTokenError, jwt.PyJWKError, ValueError, TypeError):
+        except (jwt.InvalidTokenError, jwt.PyJWKError, ValueError, TypeError, OverflowError):
             raise IdentityError("The user token cannot be read (malformed).") from None
         return self._reader(claims)
 
@@ -176,7 +183,10 @@ class Identities:
         user = claims.get(auth.user_claim)
         if not isinstance(user, str | int) or not str(user).strip():
             raise IdentityError(f"The user token's '{auth.user_claim}' claim is not a user id.")
-        lifetime = float(claims["exp"]) - float(claims.get("iat") or time.time())
+        try:
+            lifetime = float(claims["exp"]) - float(claims.get("iat") or time.time())
+        except (OverflowError, TypeError, ValueError):
+            raise IdentityError("The user token's 'exp' or 'iat' is not a time.") from None
         if lifetime > auth.max_lifetime_seconds + auth.leeway_seconds:
             raise IdentityError(
                 f"The user token lives {lifetime / 3600:.1f} hours; this server accepts at most "
@@ -189,7 +199,14 @@ class Identities:
             raise IdentityError(
                 f"The user token's '{auth.groups_claim}' claim is not a list of group names."
             )
-        groups = frozenset(g for g in raw if GROUP_NAME.fullmatch(g)) | {_EVERYONE}
+        bad = next((g for g in raw if not GROUP_NAME.fullmatch(g)), None)
+        if bad is not None:
+            shown = bad[:40] + ("…" if len(bad) > 40 else "")
+            raise IdentityError(
+                f"The user token names the group '{shown}', which is not a group name: a name "
+                "is 1 to 64 letters, digits and . _ @ : - (starting with a letter or digit)."
+            )
+        groups = frozenset(raw) | {EVERYONE}
         return Reader(user=str(user), groups=groups, admin=auth.admin_group in groups)
 
 

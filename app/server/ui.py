@@ -59,13 +59,15 @@ def _reader(identities: Identities, request: gr.Request | None) -> Reader:
 
 def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
     """The chat page."""
-    # One page serves every reader: with user identities its examples come only from
-    # documents every signed-in user may read.
-    everyone = Reader(groups=frozenset({"everyone"})) if identities.settings.enabled else None
-    try:
-        examples = service.examples(reader=everyone)
-    except DocQAError:
-        examples = []
+
+    def examples_for(request: gr.Request) -> Any:
+        """Example questions from the live index, from what this reader may read (drawn
+        at each page load: a re-index or a change of groups shows at once)."""
+        try:
+            found = service.examples(reader=_reader(identities, request))
+        except (DocQAError, IdentityError):
+            found = []
+        return gr.update(samples=[[e] for e in found], visible=bool(found))
 
     def respond(
         message: str,
@@ -200,8 +202,7 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
                     max_length=service.settings.feedback.max_comment_chars,
                     elem_id="docqa-comment",
                 )
-                if examples:
-                    gr.Examples(examples=examples, inputs=box, label="Examples")
+                examples = gr.Dataset(components=[box], samples=[], label="Examples", visible=False)
                 with gr.Accordion("Only articles published between", open=False), gr.Row():
                     since = gr.Textbox(placeholder="from YYYY-MM-DD", show_label=False)
                     until = gr.Textbox(placeholder="to YYYY-MM-DD", show_label=False)
@@ -220,6 +221,8 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
             None, None, None, js=_asset("scroll-to-mark.js")
         )
         chat.like(verdict, [turns, comment], comment)
+        examples.click(lambda picked: picked[0], examples, box)
+        blocks.load(examples_for, None, examples)
         clear.click(lambda: ([], [], EMPTY_PANEL), None, [chat, turns, article])
     return blocks
 

@@ -16,10 +16,9 @@ from app.settings import SourceSettings
 from app.sources.access import AccessRules, front_matter_groups, load_rules
 from app.sources.formats import SUFFIXES, extract
 from app.text.sentences import first_sentence
-from app.types import Skipped, SourceDocument
+from app.types import EVERYONE, Skipped, SourceDocument
 
 __all__ = [
-    "EVERYONE",
     "MAX_DEPTH",
     "SUFFIXES",
     "Candidate",
@@ -246,9 +245,6 @@ def read_source(candidate: Candidate, limits: SourceSettings) -> bytes:
 def content_hash(data: bytes) -> str:
     """The SHA-256 a document is known by: unchanged bytes are never read again."""
     return hashlib.sha256(data).hexdigest()
-
-
-EVERYONE = "everyone"  # the group every verified user is in
 
 
 def document_groups(candidate: Candidate, data: bytes, default: Sequence[str]) -> tuple[str, ...]:

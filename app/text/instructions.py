@@ -9,18 +9,29 @@ The extractive answerer is unaffected: it only quotes, and quotes are shown as t
 The patterns describe how such text addresses a model, in the languages attacks are
 commonly written in; they are not a list of known attacks. `make bench` reports how
 many published attacks they catch and how many ordinary paragraphs they flag.
+
+The detector reads exactly the text the model is given (``for_model``: compatibility
+forms folded, invisible characters dropped), and that text once more with every letter
+folded to its nearest ASCII (anyascii): ``ig\u200bnore`` and a Cyrillic ``і`` read as
+"ignore" to a model, and so they do here.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
-__all__ = ["addresses_model", "strip_invisible"]
+from anyascii import anyascii
+
+__all__ = ["addresses_model", "for_model", "strip_invisible"]
 
 # Unicode tag characters spell ASCII invisibly (U+E0041 is an invisible "A"); with the
 # zero-width and bidi controls they hide text from a reader but not from a model.
 _TAGS = re.compile("[\U000e0000-\U000e007f]")
-_INVISIBLE = re.compile("[\U000e0000-\U000e007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_INVISIBLE = re.compile(
+    "[\U000e0000-\U000e007f\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 HIDDEN_RUN = 8  # longer than any emoji tag sequence (subdivision flags use up to 7)
 
 _NEAR = r"[^.!?\n]{0,60}?"
@@ -56,12 +67,23 @@ _ADDRESSES = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 
 
 def addresses_model(text: str) -> bool:
-    """Does ``text`` carry instructions addressed to an AI system, or hidden text?"""
+    """Does ``text`` carry instructions addressed to an AI system, or hidden text?
+
+    ``text`` is read as the model would get it (``for_model``), and again with its
+    letters folded to ASCII, so look-alike letters and invisible characters hide nothing.
+    """
     if len(_TAGS.findall(text)) >= HIDDEN_RUN:
         return True
-    return _ADDRESSES.search(text) is not None
+    given = for_model(text)
+    return _ADDRESSES.search(given) is not None or _ADDRESSES.search(anyascii(given)) is not None
 
 
 def strip_invisible(text: str) -> str:
     """``text`` without characters that are invisible to a reader."""
     return _INVISIBLE.sub("", text)
+
+
+def for_model(text: str) -> str:
+    """A passage as the language model is given it: compatibility forms folded
+    (fullwidth letters, ligatures), invisible characters dropped."""
+    return strip_invisible(unicodedata.normalize("NFKC", text))

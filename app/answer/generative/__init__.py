@@ -17,7 +17,6 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cached_property
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -39,7 +38,7 @@ from app.question.analysis import Question
 from app.question.follow_up import follow_up_query
 from app.rerank.base import Ranked
 from app.store import Store
-from app.text.instructions import addresses_model, strip_invisible
+from app.text.instructions import addresses_model, for_model
 from app.types import Answer, AnswerSentence, Citation, Delta, Hit
 
 __all__ = ["UNSUPPORTED", "GenerativeAnswerer"]
@@ -87,10 +86,11 @@ class GenerativeAnswerer:
         self.passages = passages
         self.describe = describe
 
-    @cached_property
-    def urls(self) -> frozenset[str]:
-        """URLs written in the corpus: the only links an answer may keep."""
-        return urls_in(self.store.texts())
+    def urls(self, passages: Sequence[Passage]) -> frozenset[str]:
+        """URLs written in the articles the model was given passages of: the only links an
+        answer may keep (never one from a document the reader may not read)."""
+        documents = (self.store.document(d) for d in sorted({p.hit.chunk.doc_id for p in passages}))
+        return urls_in(d.text for d in documents if d is not None)
 
     def standalone(self, question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
         """The follow-up rewritten by the model into a question that stands alone."""
@@ -148,7 +148,7 @@ class GenerativeAnswerer:
             attrs = f'id="{p.number}" title="{html.escape(title or "")}"'
             attrs += f' date="{date or "unknown"}" source="{html.escape(source)}"'
             # A passage cannot close its own tag and pose as instructions after it.
-            body = _TAGS.sub(lambda m: f"‹{m[1]}{m[2]}", strip_invisible(p.text))
+            body = _TAGS.sub(lambda m: f"‹{m[1]}{m[2]}", for_model(p.text))
             blocks.append(f"<passage {attrs}>\n{body}\n</passage>")
         return "\n".join(blocks)
 
@@ -220,6 +220,7 @@ class _Draft:
     def __init__(self, owner: GenerativeAnswerer, passages: list[Passage]) -> None:
         self.owner = owner
         self.passages = passages
+        self.urls = owner.urls(passages)
         self.sentences: list[AnswerSentence] = []
         self.citations: list[Citation] = []
         self._numbers: dict[tuple[int, int, int], int] = {}
@@ -241,7 +242,7 @@ class _Draft:
         self.raw += text
         if self.refused:
             return
-        for claim in split_claims(sanitise(text, self.owner.urls)):
+        for claim in split_claims(sanitise(text, self.urls)):
             self._pending.append(self._check(claim.text, claim.cited))
         # Nothing is shown before the first usable citation: an answer that never cites
         # is replaced by the extractive one, and the reader must not see it change.

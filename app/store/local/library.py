@@ -1,9 +1,10 @@
 """Uploads and jobs beside the local index: ``library.sqlite`` in the index folder,
 outside every version folder (a rebuild never touches it).
 
-SQLite in WAL mode, each write one transaction (``BEGIN IMMEDIATE``), so several
-servers on one index folder share the jobs, and a process killed mid-write leaves the
-last committed state.
+SQLite with its rollback journal, each write one transaction (``BEGIN IMMEDIATE``), so
+several servers on one index folder share the jobs, a process killed mid-write leaves
+the last committed state, and a full disk fails a write without stopping reads (in WAL
+mode, reading again after a failed write needs room for the WAL's index).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import shutil
 import sqlite3
 import threading
 import time
@@ -62,7 +64,7 @@ def sqlite_failure(path: Path, exc: sqlite3.Error | OSError, what: str) -> DocQA
     written, or (anything else) damage, each naming ``path``."""
     text = str(exc).lower()
     code = getattr(exc, "errno", None)
-    if "full" in text or code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+    if "full" in text or code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or _no_room(path):
         return StorageFullError(
             f"No room left to {what}: the disk holding {path} is full. Free some space; "
             "nothing half-written was kept."
@@ -72,6 +74,15 @@ def sqlite_failure(path: Path, exc: sqlite3.Error | OSError, what: str) -> DocQA
             f"Cannot {what}: {path} may not be written (read-only folder or file)."
         )
     return StorageFullError(f"Cannot {what} in {path} ({type(exc).__name__}: {exc}).")
+
+
+def _no_room(path: Path) -> bool:
+    """Whether the disk holding ``path`` is (nearly) full: SQLite reports some writes
+    that find no room as I/O errors."""
+    try:
+        return shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        return False
 
 
 class SQLiteLibrary:
@@ -108,7 +119,6 @@ class SQLiteLibrary:
             return db
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         if not self._ready:
-            db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
             self._ready = True
         return db

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -18,7 +19,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from app.errors import IndexCorruptError, IndexNotFoundError, IndexStoreError
+from app.errors import (
+    IndexCorruptError,
+    IndexNotFoundError,
+    IndexStoreError,
+    StorageFullError,
+    StorePermissionError,
+)
 from app.store.local.bm25 import LexicalIndex
 from app.store.local.dense import build_dense
 from app.store.local.manifest import UPGRADABLE, Manifest, file_record, parse_manifest
@@ -103,11 +110,31 @@ def write_index(
         with pointer.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(pointer, root / _CURRENT)
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
+        # FAISS says "write error" where the system said the disk is full.
+        shutil.rmtree(staging, ignore_errors=True)
+        raise _not_written(root, exc) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _remove_stale(root, keep={version.name})
     return version
+
+
+def _not_written(root: Path, exc: BaseException) -> IndexStoreError:
+    """Why a new version could not be written: the disk full, or the folder closed to
+    writes; the live version is untouched either way."""
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    kept = "The previous version keeps serving; nothing half-written was kept."
+    if code in (errno.EACCES, errno.EROFS, errno.EPERM) or "readonly" in text:
+        return StorePermissionError(f"Cannot write a new index version in {root}: {exc}. {kept}")
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "write error" in text or "full" in text:
+        return StorageFullError(
+            f"No room left on the disk to write a new index version in {root}. Free some "
+            f"space and run again. {kept}"
+        )
+    return StorageFullError(f"Cannot write a new index version in {root} ({exc}). {kept}")
 
 
 def _write_version(

@@ -7,6 +7,7 @@ tables, indexing runs coordinated through row claims and advisory locks. See
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from app.store.base import BuildSpec, Store
 from app.store.postgres.connections import Connections
 from app.store.postgres.feedback import PostgresFeedback
 from app.store.postgres.library import PostgresLibrary
-from app.store.postgres.schema import connect, hidden
+from app.store.postgres.schema import connect, failure, hidden
 from app.store.postgres.store import PostgresStore
 from app.store.postgres.writer import Writer
 
@@ -90,12 +91,19 @@ class PostgresBackend:
 
     @contextmanager
     def writer(self, spec: BuildSpec) -> Iterator[Writer]:
-        """This process's part in the open run with ``spec.key``, or in a new run."""
+        """This process's part in the open run with ``spec.key``, or in a new run; a
+        database failure during the run is named for what it is (the run's work so far
+        stays staged for the next run)."""
+        import psycopg
+
         writer = Writer(self.url, spec, self.grace_seconds)
         try:
             yield writer
+        except psycopg.Error as exc:
+            raise failure(self.url, exc, "index the documents") from None
         finally:
-            writer.close()
+            with contextlib.suppress(psycopg.Error):
+                writer.close()
 
 
 def _has_key(connection: Any, name: str) -> bool:
