@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: eval-report run index test test-slow test-llm lint bench bench-llm bench-crash bench-workers bench-scale bench-backends fuzz clean
+.PHONY: eval-report run index test test-slow test-llm lint bench bench-llm bench-crash bench-crash-jobs bench-workers bench-scale bench-backends fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ bench: $(VENV)/.installed-bench
 # At least 100 SIGKILLs of `docqa index` at measured moments, the index checked after each.
 bench-crash: $(VENV)/.installed-base
 	$(PY) -m app.bench.crash $(CRASH_ARGS)
+
+# At least 50 SIGKILLs of a server with document jobs queued and running, a restart each
+# time, then a check that every accepted upload is indexed, superseded or reported failed,
+# with nothing orphaned (about 15 minutes).
+bench-crash-jobs: $(VENV)/.installed-dev
+	$(PY) -m app.bench.jobs_crash $(CRASH_JOBS_ARGS)
 
 # PostgreSQL: index throughput with one and two workers, then 32 rounds of workers killed
 # at random moments, the index checked whole after each (embedded PostgreSQL, no install).

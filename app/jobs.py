@@ -29,7 +29,6 @@ from app.store.library import (
     JobRecord,
     NewUpload,
     this_owner,
-    upload_name,
 )
 from app.types import Reader, Skipped
 
@@ -139,11 +138,7 @@ class Jobs:
                         [], mode="merge", uploads=job.targets, observe=observe
                     )
                 else:
-                    (source,) = job.targets
-                    name = upload_name(source)
-                    if name is not None:  # first: a run meanwhile never indexes it again
-                        self.service.library.forget(name)
-                    report = self.service.index([], mode="merge", removals=[source])
+                    report = self.service.index([], mode="merge", removals=job.targets)
         except DocQAError as exc:
             self._end(job, report, "failed", error=str(exc))
             return

@@ -3,7 +3,8 @@
 Prints figures; asserts nothing. Options: ``--questions N`` (default 3000), ``--skip-tutorial``,
 ``--skip-calibration``, ``--skip-load``, ``--only-load`` (the server load test alone),
 ``--search-verification`` (re-derive the citation verification settings on tuning claims),
-``--only-llm`` (the seed questions with the LLM answerer the DOCQA_LLM_* settings name).
+``--only-llm`` (the seed questions with the LLM answerer the DOCQA_LLM_* settings name),
+``--only-memory`` (peak memory of `docqa index` per byte of text).
 With DOCQA_ANSWERER=llm set, the full run measures the LLM answerer on the seed questions too.
 """
 
@@ -24,6 +25,7 @@ from langchain_core.documents import Document
 
 from app.bench.hostile import flat_html, many_page_pdf, nested_html, paragraph_html, wide_tag_html
 from app.bench.load import run_load
+from app.bench.memory import indexing_memory
 from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
 from app.bench.verification import claim_cases, report_verification, search_verification
 from app.cli import read_questions
@@ -377,6 +379,7 @@ def main() -> None:
     parser.add_argument("--search-verification", action="store_true")
     parser.add_argument("--only-llm", action="store_true")
     parser.add_argument("--only-extraction", action="store_true")
+    parser.add_argument("--only-memory", action="store_true")
     parser.add_argument(
         "--index-rounds", type=int, default=3,
         help="paired indexing measurements of both pipelines (the ratio's median is reported)",
@@ -387,6 +390,9 @@ def main() -> None:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     if args.only_extraction:
         extraction()
+        return
+    if args.only_memory:
+        indexing_memory()
         return
     if args.only_load:
         with tempfile.TemporaryDirectory() as tmp:
@@ -416,6 +422,7 @@ def main() -> None:
         seed_questions(work)
         injection_patterns(articles)
         extraction()
+        indexing_memory()
         if llm.answerer == "llm":  # an endpoint is configured: measure the LLM answerer too
             seed_questions(work, llm.model_copy(update={"index_dir": work / "llm-index"}))
         if not args.skip_embedders:

@@ -32,9 +32,13 @@ class EvalCase(BaseModel):
     """One question and what its answer must do to pass.
 
     ``answer_any``: the answer holds at least one of these (case and spacing ignored);
-    ``answer_all``: every one of these; ``source``: a citation points at one of these
-    files (a path, or its end: ``a.txt`` matches ``articles/a.txt``); ``unanswerable``:
-    the documents do not answer it, and the right answer is a refusal.
+    ``answer_all``: every one of these; ``facts``: groups of alternatives, of which at
+    least ``min_facts`` (default: all) must each have one alternative within the first
+    ``FACTS_WITHIN`` characters of the answer, whose lead must be neither a question nor
+    a cut fragment; ``source``: a citation points at one of these files (a path, or its
+    end: ``a.txt`` matches ``articles/a.txt``); ``unanswerable``: the documents do not
+    answer it, and the right answer is a refusal; ``as_of``: the day it is asked ("this
+    week" is relative to it; default: today).
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -43,10 +47,13 @@ class EvalCase(BaseModel):
     question: str = Field(min_length=1)
     answer_any: tuple[str, ...] = ()
     answer_all: tuple[str, ...] = ()
+    facts: tuple[tuple[str, ...], ...] = ()
+    min_facts: int | None = Field(None, ge=1)
     source: tuple[str, ...] = ()
     unanswerable: bool = False
     since: date | None = None
     until: date | None = None
+    as_of: date | None = None
     history: tuple[Turn, ...] = ()
 
     @field_validator("id", mode="before")
@@ -59,6 +66,13 @@ class EvalCase(BaseModel):
     def _one_or_many(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _groups(cls, value: object) -> object:
+        if isinstance(value, list):  # a bare string is a group of one alternative
+            return [[g] if isinstance(g, str) else g for g in value]
+        return value
+
     @field_validator("question")
     @classmethod
     def _text(cls, value: str) -> str:
@@ -70,8 +84,12 @@ class EvalCase(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> EvalCase:
-        if self.unanswerable and (self.answer_any or self.answer_all):
+        if self.unanswerable and (self.answer_any or self.answer_all or self.facts):
             raise ValueError("an unanswerable question cannot also expect answers")
+        if any(not group for group in self.facts):
+            raise ValueError("facts: a group of alternatives is empty")
+        if self.min_facts is not None and self.min_facts > len(self.facts):
+            raise ValueError(f"min_facts is {self.min_facts}, but only {len(self.facts)} facts")
         if self.since and self.until and self.since > self.until:
             raise ValueError(f"since {self.since} is after until {self.until}")
         return self

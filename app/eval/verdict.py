@@ -6,7 +6,10 @@ The rules, in the order they are checked:
 2. An answerable question must not be refused.
 3. Every citation (and every closest passage) quotes its document exactly.
 4. ``answer_any``: at least one expected string is in the answer; ``answer_all``: all are.
-5. ``source``: at least one citation points at one of the expected files.
+5. ``facts``: at least ``min_facts`` (default: all) groups have one of their alternatives
+   within the first ``FACTS_WITHIN`` characters of the answer, and its first sentence is
+   neither a question nor a cut fragment (it does not open or close with "…").
+6. ``source``: at least one citation points at one of the expected files.
 
 Strings are compared without regard to case, runs of white space or the shape of quote
 marks and dashes.
@@ -22,7 +25,16 @@ from typing import Literal
 from app.eval.cases import EvalCase
 from app.types import Answer, Citation
 
-__all__ = ["Outcome", "Verdict", "cites", "failed_to_ask", "judge", "quotes_exactly"]
+__all__ = [
+    "FACTS_WITHIN",
+    "Outcome",
+    "Verdict",
+    "cites",
+    "failed_to_ask",
+    "judge",
+    "lead_sentence",
+    "quotes_exactly",
+]
 
 # What happened, for the headline figures.
 Outcome = Literal[
@@ -33,6 +45,10 @@ Outcome = Literal[
     "answered, should refuse",
     "not asked",
 ]
+
+FACTS_WITHIN = 600  # an analyst reads the first lines of an answer
+_MARKS = re.compile(r"\s*\[\d+\]")
+_QUESTION_END = re.compile(r"\?[\s\"'”’»)\]]*$")
 
 _SAME = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 
@@ -88,10 +104,39 @@ def judge(case: EvalCase, answer: Answer, misquoted: list[int]) -> Verdict:
     if missing:
         lacking = ", ".join(repr(a) for a in missing)
         return Verdict(False, "wrong answer", f"the answer lacks {lacking}")
+    if case.facts:
+        problem = _facts_problem(case, answer)
+        if problem is not None:
+            return Verdict(False, "wrong answer", problem)
     if case.source and not any(cites(c, case.source) for c in answer.citations):
         expected = " / ".join(case.source)
         return Verdict(False, "wrong answer", f"no citation points at {expected}")
     return Verdict(True, "answered correctly")
+
+
+def lead_sentence(answer: Answer) -> str:
+    """The answer's first sentence as shown, without its citation marks."""
+    first = answer.sentences[0].text if answer.sentences else answer.answer
+    return _MARKS.sub("", first).strip()
+
+
+def _facts_problem(case: EvalCase, answer: Answer) -> str | None:
+    """Why the answer misses its facts or leads badly, or None."""
+    head = _normal(answer.answer[:FACTS_WITHIN])
+    found = [g for g in case.facts if any(_normal(a) in head for a in g)]
+    needed = case.min_facts or len(case.facts)
+    if len(found) < needed:
+        missing = [" / ".join(repr(a) for a in g) for g in case.facts if g not in found]
+        return (
+            f"{len(found)} of the {needed} facts needed within the first {FACTS_WITHIN} "
+            f"characters; missing: {'; '.join(missing)}"
+        )
+    lead = lead_sentence(answer)
+    if _QUESTION_END.search(lead):
+        return f"the answer leads with a question: {lead[:80]!r}"
+    if lead.startswith("…") or lead.endswith("…"):
+        return f"the answer leads with a cut fragment: {lead[:80]!r}"
+    return None
 
 
 def failed_to_ask(case: EvalCase, message: str) -> Verdict:

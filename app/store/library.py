@@ -198,7 +198,9 @@ class Library(Protocol):
         ...
 
     def submit_delete(self, source: str, user: str | None, max_waiting: int) -> JobRecord:
-        """Queue the removal of ``source`` (and of its upload record, if it is one)."""
+        """Queue the removal of ``source`` from the index; an upload's record is removed
+        at once, in the same transaction (an upload of the name sent after this is new,
+        and no run indexes the removed one again)."""
         ...
 
     def uploads(self, names: Sequence[str] | None = None) -> list[StoredUpload]:

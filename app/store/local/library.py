@@ -34,6 +34,7 @@ from app.store.library import (
     new_job_id,
     now_iso,
     owner_alive,
+    upload_name,
 )
 from app.types import Skipped
 
@@ -165,8 +166,11 @@ class SQLiteLibrary:
     def submit_delete(self, source: str, user: str | None, max_waiting: int) -> JobRecord:
         """Queue the removal of ``source``."""
         job = JobRecord(id=new_job_id(), kind="delete", targets=[source], user=user, total=1)
+        name = upload_name(source)
         with self._db("queue the removal", write=True) as db:
             _check_room(db, max_waiting)
+            if name is not None:  # the record goes now: a later upload of the name is new
+                db.execute("DELETE FROM uploads WHERE name = ?", (name,))
             _insert_job(db, job)
         return job
 

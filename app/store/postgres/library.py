@@ -18,6 +18,7 @@ from app.store.library import (
     StoredUpload,
     new_job_id,
     owner_alive,
+    upload_name,
 )
 from app.store.postgres.connections import Connections
 from app.types import Skipped
@@ -74,8 +75,11 @@ class PostgresLibrary:
     def submit_delete(self, source: str, user: str | None, max_waiting: int) -> JobRecord:
         """Queue the removal of ``source``."""
         job = JobRecord(id=new_job_id(), kind="delete", targets=[source], user=user, total=1)
+        name = upload_name(source)
         with self._connections.connection("queue the removal") as c, c.transaction():
             _check_room(c, max_waiting)
+            if name is not None:  # the record goes now: a later upload of the name is new
+                c.execute("DELETE FROM docqa_uploads WHERE name = %s", (name,))
             _insert_job(c, job)
         return job
 
