@@ -75,7 +75,7 @@ class IndexReport:
 
 
 @dataclass(frozen=True)
-class Pipeline:
+class Ingestion:
     """How files become stored documents: limits, chunking, the embedder, and the groups
     of documents nothing else names."""
 
@@ -88,7 +88,7 @@ class Pipeline:
 def build_index(
     paths: list[Path],
     backend: Backend,
-    pipeline: Pipeline,
+    pipeline: Ingestion,
     spec: BuildSpec,
     *,
     removals: Sequence[str] = (),
@@ -148,7 +148,7 @@ def build_index(
 
 
 def _fill(
-    batch: Batch, candidates: dict[str, Candidate], pipeline: Pipeline, report: IndexReport
+    batch: Batch, candidates: dict[str, Candidate], pipeline: Ingestion, report: IndexReport
 ) -> None:
     """Record every source of ``batch``: kept, copied, skipped, or extracted and embedded."""
     pending: list[tuple[SourceDocument, list[Chunk]]] = []
@@ -213,7 +213,7 @@ def _chunks(document: SourceDocument, chunking: ChunkingSettings) -> list[Chunk]
     ]
 
 
-def _embed(texts: list[str], pipeline: Pipeline, report: IndexReport) -> np.ndarray:
+def _embed(texts: list[str], pipeline: Ingestion, report: IndexReport) -> np.ndarray:
     """Vectors of ``texts``; the time it takes counts toward the run's throughput."""
     if not texts:
         return np.zeros((0, 0), np.float32)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
@@ -15,9 +13,8 @@ from typing import Any, Literal
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_core.runnables import Runnable
 
-from app.answer import Answerer, finish, make_chain, make_steps
+from app.answer import Answerer, final_answer
 from app.answer.chat_models import describe_llm, make_chat_model
 from app.answer.extractive import ExtractiveAnswerer
 from app.answer.generative.verify import Verifier
@@ -34,10 +31,12 @@ from app.errors import (
     TooMuchFeedbackError,
 )
 from app.feedback import PAGE, FeedbackLog, Verdict, record_of, refusal_record, user_label
-from app.indexing import IndexReport, Pipeline, build_index
+from app.indexing import IndexReport, Ingestion, build_index
+from app.pipeline import Pipeline, Query
 from app.prompts import load_prompt
 from app.question.analysis import Question, analyse_question, parse_day
 from app.question.checks import check_history, checked_question
+from app.question.condense import ChatCondenser, Condenser, RuleCondenser
 from app.question.examples import example_questions
 from app.rates import PerUser
 from app.rerank import PairScorer, Reranker, make_pair_scorer, make_reranker
@@ -51,17 +50,6 @@ from app.types import Answer, Delta, Reader, SourceDocument
 __all__ = ["DocQA"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Live:
-    """One loaded index version and the chain over it; replaced whole, never mutated."""
-
-    version: str
-    store: Store
-    answerer: Answerer
-    steps: Runnable[Question, dict[str, Any]]  # retrieval and reranking
-    chain: Runnable[Question, Answer]
 
 
 class DocQA:
@@ -83,7 +71,7 @@ class DocQA:
         self._embeddings = embeddings
         self._chat_model = chat_model
         self._pair_scorer = pair_scorer
-        self._live: _Live | None = None
+        self._live: Pipeline | None = None
         self._lock = Lock()
         # One budget per user, whichever door the question or the verdict comes through.
         self._questions = PerUser(settings.server.question_rate, "ask")
@@ -127,7 +115,7 @@ class DocQA:
             rebuild=rebuild,
             key=_run_key(paths) if mode == "sync" else "",
         )
-        pipeline = Pipeline(
+        pipeline = Ingestion(
             self.embeddings,
             self.settings.chunking,
             self.settings.sources,
@@ -158,8 +146,8 @@ class DocQA:
         """Where uploaded documents and their jobs are kept (the store's database)."""
         return self.backend.library()
 
-    def _current(self) -> _Live:
-        """The live index version, opened (or re-opened after a rebuild) as needed."""
+    def _current(self) -> Pipeline:
+        """The live index version's pipeline, built (or rebuilt after a re-index) as needed."""
         live = self._live
         # An open store asks through its own connections; the first question finds one.
         version = live.store.latest() if live is not None else self.backend.latest()
@@ -168,18 +156,15 @@ class DocQA:
         with self._lock:
             if self._live is None or self._live.version != version:
                 store = self.backend.open(self.embedder)
-                retriever = HybridRetriever(
-                    store=store, encoder=self.encoder, settings=self.settings.retrieval
-                )
-                reranker = self._reranker(store)
-                answerer = self._answerer(store)
                 # The old store is not closed: questions in flight may still read it.
-                self._live = _Live(
-                    store.version,
+                self._live = Pipeline(
                     store,
-                    answerer,
-                    make_steps(retriever, reranker),
-                    make_chain(retriever, reranker, answerer),
+                    self._condenser(),
+                    HybridRetriever(
+                        store=store, encoder=self.encoder, settings=self.settings.retrieval
+                    ),
+                    self._reranker(store),
+                    self._answerer(store),
                 )
                 logger.info("index %s loaded (%d chunks)", store.version, store.size)
             return self._live
@@ -199,17 +184,22 @@ class DocQA:
     def _reranker(self, store: Store) -> Reranker:
         return make_reranker(self.settings, self.pair_scorer, self.encoder, store)
 
+    def _condenser(self) -> Condenser:
+        if self.settings.answerer == "extractive":
+            return RuleCondenser()
+        model, _, condense_prompt = self.llm
+        return ChatCondenser(model, condense_prompt)
+
     def _answerer(self, store: Store) -> Answerer:
         extractive = ExtractiveAnswerer(store, self.settings.answer)
         if self.settings.answerer == "extractive":
             return extractive
         from app.answer.generative import GenerativeAnswerer
 
-        model, answer_prompt, condense_prompt = self.llm
+        model, answer_prompt, _ = self.llm
         return GenerativeAnswerer(
             model,
             answer_prompt,
-            condense_prompt,
             store,
             Verifier(store, self.encoder, self.settings.verify),
             extractive,
@@ -286,8 +276,10 @@ class DocQA:
         live = self._current()
         # One question through every stage warms them. A language model is not called:
         # that would spend a request, and it may not be up yet.
-        step = live.chain if self.settings.answerer == "extractive" else live.steps
-        step.invoke(analyse_question("warm-up"))
+        question = analyse_question("warm-up")
+        ranked = live.rerank(question, live.retrieve(question))
+        if self.settings.answerer == "extractive":
+            live.answerer.answer(question, ranked)
 
     def check_question(self, question: Any) -> str:
         """The question stripped, or ``QuestionError`` saying what is wrong with it."""
@@ -300,28 +292,32 @@ class DocQA:
         since: str | date | None = None,
         until: str | date | None = None,
         reader: Reader | None = None,
+        as_of: str | date | None = None,
     ) -> Question:
-        """Check a question and its date range, and analyse it (a follow-up made standalone)."""
-        return self._query(question, history, since, until, reader)[1]
+        """Check a question and its dates, and analyse it (a follow-up made standalone)."""
+        return self._current().analyse(
+            self._checked(question, history, since, until, reader, as_of)
+        )
 
-    def _query(
+    def _checked(
         self,
         question: str,
         history: Sequence[Mapping[str, Any]] | None,
         since: str | date | None,
         until: str | date | None,
         reader: Reader | None,
-    ) -> tuple[_Live, Question]:
-        """The live index version the question will use, and the analysed question.
+        as_of: str | date | None,
+    ) -> Query:
+        """The question as the pipeline takes it, or ``QuestionError`` saying what is wrong.
 
         The question and dates are checked before the index is opened: a bad question
-        is the asker's to fix whatever the state of the index. ``reader``'s groups go
-        into the question: every search it makes keeps to what they may read.
+        is the asker's to fix whatever the state of the index. Then the reader's question
+        budget is charged.
         """
         question = self.check_question(question)
         check_history(history)
         try:
-            start, end = parse_day(since), parse_day(until)
+            start, end, day = parse_day(since), parse_day(until), parse_day(as_of)
         except ValueError as exc:
             raise QuestionError(str(exc)) from None
         if start and end and start > end:
@@ -332,10 +328,7 @@ class DocQA:
             "Too many questions: the limit is {rate} (DOCQA_SERVER__QUESTION_RATE). "
             "Try again in {wait} seconds.",
         )
-        live = self._current()  # one index version for the whole question
-        search = live.answerer.standalone(question, history)
-        groups = reader.groups if reader is not None else None
-        return live, analyse_question(question, search, start, end, groups)
+        return Query(question, tuple(history or ()), start, end, day, reader)
 
     def ask(
         self,
@@ -345,23 +338,21 @@ class DocQA:
         until: str | date | None = None,
         reader: Reader | None = None,
         *,
+        as_of: str | date | None = None,
         record: bool = True,
     ) -> Answer:
-        """Answer one question from the index, with citations.
+        """Answer one question from the index, with citations: ``ask_stream``'s last item.
 
         ``history`` holds earlier ``{"role": "user"|"assistant", "content": str}``
         messages of the same chat; a follow-up is answered in their light. ``since`` and
-        ``until`` (``YYYY-MM-DD``) keep to articles published in that range; ``reader``
-        (None: no restriction) to the documents they may read. A refusal is kept for the
-        operators unless ``record`` is False (evaluations, benchmarks).
+        ``until`` (``YYYY-MM-DD``) keep to articles published in that range; ``as_of`` is
+        the day the question is asked on ("this week" is relative to it; default today);
+        ``reader`` (None: no restriction) keeps to the documents they may read. A refusal
+        is kept for the operators unless ``record`` is False (evaluations, benchmarks).
         """
-        started = time.perf_counter()
-        live, analysed = self._query(question, history, since, until, reader)
-        answer: Answer = live.chain.invoke(analysed)
-        answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
-        if record:
-            self.note_refusal(answer, reader)
-        return answer
+        return final_answer(
+            self.ask_stream(question, history, since, until, reader, as_of=as_of, record=record)
+        )
 
     def ask_stream(
         self,
@@ -371,26 +362,20 @@ class DocQA:
         until: str | date | None = None,
         reader: Reader | None = None,
         *,
+        as_of: str | date | None = None,
         record: bool = True,
     ) -> Iterator[Delta | Answer]:
-        """``ask`` as it is written: ``Delta`` pieces, then the finished ``Answer``.
+        """The answer as it is written: ``Delta`` pieces, then the finished ``Answer``.
 
         The question is checked before the first item, so a bad one raises at once.
         """
-        started = time.perf_counter()
-        live, analysed = self._query(question, history, since, until, reader)
+        query = self._checked(question, history, since, until, reader, as_of)
+        live = self._current()  # one index version for the whole question
 
         def events() -> Iterator[Delta | Answer]:
-            state = live.steps.invoke(analysed)
-            answering = time.perf_counter()
-            for event in live.answerer.stream(analysed, state["ranked"]):
-                if isinstance(event, Answer):
-                    answer_ms = (time.perf_counter() - answering) * 1000
-                    timings = {**state["timings"], "answer": answer_ms}
-                    event = finish(event, analysed, state["ranked"], timings)
-                    event.timings_ms["total"] = (time.perf_counter() - started) * 1000
-                    if record:
-                        self.note_refusal(event, reader)
+            for event in live.stream(query):
+                if isinstance(event, Answer) and record:
+                    self.note_refusal(event, reader)
                 yield event
 
         return events()

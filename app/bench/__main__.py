@@ -396,7 +396,11 @@ def main() -> None:
         return
     if args.only_load:
         with tempfile.TemporaryDirectory() as tmp:
-            run_load(SEEDS, [q for q in read_questions(SEED_QA) if isinstance(q, str)], Path(tmp))
+            run_load(
+                SEEDS,
+                [q.question for q in read_questions(SEED_QA) if not isinstance(q, Exception)],
+                Path(tmp),
+            )
         return
     llm = Settings()
     if args.only_llm:
@@ -430,7 +434,11 @@ def main() -> None:
         if not args.skip_calibration:
             calibrate_refusal(articles, sample(held_out, 1200, 1), work)
         if not args.skip_load:
-            run_load(SEEDS, [q for q in read_questions(SEED_QA) if isinstance(q, str)], work)
+            run_load(
+                SEEDS,
+                [q.question for q in read_questions(SEED_QA) if not isinstance(q, Exception)],
+                work,
+            )
 
 
 def indexing_rounds(

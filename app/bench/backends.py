@@ -94,7 +94,7 @@ def compare_backends(squad: Path, questions: int, seed: int, tuning_seed: int) -
                 corpus,
                 held_out,
             )
-            seeds = [q for q in read_questions(SEED_QA) if isinstance(q, str)]
+            seeds = [q.question for q in read_questions(SEED_QA) if not isinstance(q, Exception)]
             for replicas in (1, 2):
                 run_load(
                     SEEDS, seeds, work / f"load-{replicas}", replicas=replicas,

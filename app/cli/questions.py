@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -16,11 +17,20 @@ from app.service import DocQA
 from app.text.clean import replace_invalid
 from app.types import Answer, Delta
 
-__all__ = ["ask", "chat", "read_questions", "render"]
+__all__ = ["Asked", "ask", "chat", "read_questions", "render"]
 
 
-def read_questions(path: Path) -> Iterator[str | QuestionError]:
-    """One question per line: plain text, or JSON lines with a ``question`` field.
+@dataclass(frozen=True)
+class Asked:
+    """A question of a questions file, and the day it is asked on if the line says."""
+
+    question: str
+    as_of: str | None = None
+
+
+def read_questions(path: Path) -> Iterator[Asked | QuestionError]:
+    """One question per line: plain text, or JSON lines with a ``question`` field (and
+    optionally ``as_of``).
 
     A line that cannot be read as a question is yielded as the ``QuestionError`` saying
     why, in its place, so one bad line loses nothing else.
@@ -35,7 +45,7 @@ def read_questions(path: Path) -> Iterator[str | QuestionError]:
         if not line.strip():
             continue
         if not line.lstrip().startswith("{"):
-            yield line
+            yield Asked(line)
             continue
         try:
             record = json.loads(line)
@@ -45,7 +55,11 @@ def read_questions(path: Path) -> Iterator[str | QuestionError]:
         if not isinstance(record, dict) or not isinstance(record.get("question"), str):
             yield QuestionError(f'{path}:{number}: a JSON line needs a "question" string.')
             continue
-        yield record["question"]
+        day = record.get("as_of")
+        if day is not None and not isinstance(day, str):
+            yield QuestionError(f'{path}:{number}: "as_of" must be a day, YYYY-MM-DD.')
+            continue
+        yield Asked(record["question"], day)
 
 
 def render(answer: Answer, text: bool = True) -> str:
@@ -95,6 +109,13 @@ def ask(
     until: Annotated[
         str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help='The day the question is asked on, YYYY-MM-DD ("this week" is relative to '
+            'it; default today). In --questions, a JSON line\'s "as_of" wins.'
+        ),
+    ] = None,
     index_dir: IndexDir = None,
 ) -> None:
     """Answer a question (or a file of questions) from the index, with citations."""
@@ -104,7 +125,7 @@ def ask(
     if questions is None:
         assert question is not None
         try:
-            answer = service.ask(question, since=since, until=until)
+            answer = service.ask(question, since=since, until=until, as_of=as_of)
         except QuestionError as exc:
             raise fail(exc, 2) from None
         except DocQAError as exc:
@@ -116,9 +137,12 @@ def ask(
             try:
                 if isinstance(item, QuestionError):
                     raise item
-                answer = service.ask(item, since=since, until=until)
+                answer = service.ask(
+                    item.question, since=since, until=until, as_of=item.as_of or as_of
+                )
             except QuestionError as exc:  # one bad line must not lose the others
-                record = _error_record("" if isinstance(item, QuestionError) else item, exc)
+                shown = "" if isinstance(item, QuestionError) else item.question
+                record = _error_record(shown, exc)
                 typer.echo(json.dumps(record, ensure_ascii=False) if as_json else record["error"])
                 continue
             typer.echo(

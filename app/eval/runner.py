@@ -57,7 +57,9 @@ def evaluate(service: DocQA, cases: Sequence[EvalCase], progress: bool = False) 
         history = [turn.model_dump() for turn in case.history]
         started = time.perf_counter()
         try:
-            answer = service.ask(case.question, history, case.since, case.until, record=False)
+            answer = service.ask(
+                case.question, history, case.since, case.until, as_of=case.as_of, record=False
+            )
         except QuestionError as exc:
             elapsed = (time.perf_counter() - started) * 1000
             results.append(Result(case, None, failed_to_ask(case, str(exc)), elapsed))

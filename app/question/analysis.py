@@ -29,6 +29,7 @@ class Question:
     until: date | None = None
     # The asker's access groups: only documents sharing one are searched (None: all).
     groups: frozenset[str] | None = None
+    as_of: date | None = None  # the day it is asked on (None: today)
 
 
 def analyse_question(
@@ -37,6 +38,8 @@ def analyse_question(
     since: date | None = None,
     until: date | None = None,
     groups: frozenset[str] | None = None,
+    *,
+    as_of: date | None = None,
 ) -> Question:
     """Analyse ``asked`` (retrieved as ``search``, when a follow-up was rewritten)."""
     search = search or asked
@@ -50,6 +53,7 @@ def analyse_question(
         since=since,
         until=until,
         groups=groups,
+        as_of=as_of,
     )
 
 

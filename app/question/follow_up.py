@@ -1,9 +1,18 @@
-"""Follow-up questions without an LLM: borrow the topic of the previous question.
+"""Follow-up questions without a language model: rewritten by their shape.
 
-"Who leads it?" after "What is the TTP?" has nothing to retrieve by itself. When a
-question looks like a follow-up (it leans on a pronoun, opens with "and" or "what
-about", or has almost no content words) the previous question is prepended to the
-retrieval query; the answer still shows the question as asked.
+- "And what about Kandahar?" after "What was hit in Kabul?" asks the same in Kandahar's
+  frame: the name in the earlier question that ``Kandahar`` stands in for (the last
+  one) is replaced: "What was hit in Kandahar?".
+- "Which provinces?" after "Which cities did Pakistan bomb on February 27?" keeps the
+  earlier question and changes what it asks for: "Which provinces did Pakistan bomb on
+  February 27?".
+- "What did he say?" after a question or answer about Khalid Sultan is about him: a
+  personal pronoun is replaced by the last person named (a name of two or more words),
+  in the last answer or question.
+- Any other question that leans on what came before (another pronoun, an opening "and",
+  almost no content words) is searched with the earlier question in front of it.
+
+The answer always shows the question as asked.
 """
 
 from __future__ import annotations
@@ -14,31 +23,119 @@ from typing import Any
 
 from app.text.analysis import analyse
 
-__all__ = ["follow_up_query"]
+__all__ = ["follow_up_query", "turns_of"]
 
 _ANAPHORA = re.compile(
     r"\b(it|its|they|them|their|theirs|he|him|his|she|her|hers|this|that|these|those|"
     r"there|then|the same|the other)\b",
     re.IGNORECASE,
 )
+_PERSONAL = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
 _OPENERS = re.compile(r"^\s*(and|also|but|so|what about|how about|and what about)\b", re.I)
+# "And what about Kandahar?", "How about in March?", "What of the TTP?", "And Kandahar?"
+_ABOUT = re.compile(
+    r"^\s*(?:and\s+|but\s+|also\s+)?(?:(?:what|how)\s+about|what\s+of|same\s+for|and)\s+"
+    r"(?P<rest>.+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+# "Which provinces?", "How many civilians?", "When?": what to ask for, and nothing else.
+_ELLIPTIC = re.compile(
+    r"^\s*(?:and\s+)?(?P<wh>(?:which|what|how\s+many|how\s+much)(?:\s+[a-z-]+){1,3}|when|"
+    r"where|who|why|how)\s*\??\s*$",
+    re.IGNORECASE,
+)
+# Words that make a question of their own, not a phrase asking for a kind of thing.
+_NOT_ASKED_FOR = frozenset([
+    "about", "of", "did", "do", "does", "is", "are", "was", "were", "has", "have", "had",
+    "can", "could", "will", "would", "should", "he", "she", "it", "they", "them", "him",
+    "her", "his", "its", "their", "this", "that", "there",
+])  # fmt: skip
+_WH_PHRASE = re.compile(
+    r"^\s*(?P<wh>(?:which|what|how\s+many|how\s+much)\s+(?:[a-z-]+\s+){0,2}?[a-z-]+s?|when|"
+    r"where|who|why|how)(?=\s+(?:did|do|does|was|were|is|are|has|have|had|can|could|will|"
+    r"would)\b)",
+    re.IGNORECASE,
+)
+# Capitalised words, with the particles names carry between them.
+_NAME = re.compile(
+    r"(?-i:[A-Z][\w’'-]*)(?:\s+(?:(?:of|de|al|bin|ibn|van|von|the)\s+)?(?-i:[A-Z][\w’'-]*))*"
+)
+_NOT_NAMES = {"What", "Who", "When", "Where", "Why", "How", "Which", "And", "The", "It", "In"}
 MAX_CONTENT_TERMS = 2  # a question with this few content words leans on what came before
+
+
+def turns_of(history: Sequence[Mapping[str, Any]] | None) -> list[tuple[str, str]]:
+    """``(role, text)`` of each usable message, white space folded."""
+    return [
+        (str(m.get("role")), " ".join(m["content"].split()))
+        for m in history or ()
+        if m.get("role") in ("user", "assistant")
+        and isinstance(m.get("content"), str)
+        and m["content"].strip()
+    ]
 
 
 def follow_up_query(question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
     """The retrieval query for ``question`` asked after ``{"role", "content"}`` messages."""
-    previous = [
-        " ".join(m["content"].split())
-        for m in history or ()
-        if m.get("role") == "user" and isinstance(m.get("content"), str) and m["content"].strip()
-    ]
-    if not previous:
+    turns = turns_of(history)
+    asked = [text for role, text in turns if role == "user"]
+    if not asked:
         return question
+    previous = asked[-1]
+    answered = next((t for r, t in reversed(turns) if r == "assistant"), "")
+    for rewrite in (_in_frame, _asks_for_other, _named_person):
+        rewritten = rewrite(question, previous, answered)
+        if rewritten is not None:
+            return rewritten
     terms = analyse([question])[0]
     if (
         _ANAPHORA.search(question)
         or _OPENERS.match(question)
         or len(set(terms)) <= MAX_CONTENT_TERMS
     ):
-        return f"{previous[-1]} {question}"
+        return f"{previous} {question}"
     return question
+
+
+def _names(text: str) -> list[re.Match[str]]:
+    return [m for m in _NAME.finditer(text) if m.group() not in _NOT_NAMES]
+
+
+def _in_frame(question: str, previous: str, answered: str) -> str | None:
+    """ "And what about X?": the earlier question with its last name replaced by X."""
+    found = _ABOUT.match(question)
+    if found is None:
+        return None
+    subject = found.group("rest").strip()
+    names = _names(previous)
+    if not _names(subject) or not names:
+        return None
+    last = names[-1]
+    return previous[: last.start()] + subject + previous[last.end() :]
+
+
+def _asks_for_other(question: str, previous: str, answered: str) -> str | None:
+    """ "Which provinces?": the earlier question asking for provinces instead."""
+    found = _ELLIPTIC.match(question)
+    wh = _WH_PHRASE.match(previous)
+    if found is None or wh is None:
+        return None
+    if _NOT_ASKED_FOR & set(found.group("wh").lower().split()[1:]):
+        return None
+    return previous[: wh.start("wh")] + found.group("wh").strip() + previous[wh.end("wh") :]
+
+
+def _named_person(question: str, previous: str, answered: str) -> str | None:
+    """ "What did he say?": the pronoun replaced by the last person named."""
+    pronoun = _PERSONAL.search(question)
+    if pronoun is None:
+        return None
+    # The person the earlier question was about, else the first one its answer names.
+    people = [m.group() for text in (previous, answered) for m in _names(text)
+              if len(m.group().split()) >= 2]  # fmt: skip
+    if not people:
+        return None
+    person = people[0]
+    word = pronoun.group().lower()
+    replacement = f"{person}'s" if word in ("his", "hers") else person
+    return question[: pronoun.start()] + replacement + question[pronoun.end() :]

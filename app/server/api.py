@@ -90,14 +90,22 @@ def make_router(service: DocQA) -> APIRouter:
     """The ``/api`` routes over one ``DocQA``."""
     router = APIRouter(prefix="/api", responses=ERRORS)
 
-    def arguments(body: AskRequest, request: Request) -> tuple[Any, ...]:
+    def ask(body: AskRequest, request: Request) -> Any:
         history = [m.model_dump() for m in body.history]
-        return body.question, history, body.since, body.until, reader_of(request)
+        return service.ask(
+            body.question, history, body.since, body.until, reader_of(request), as_of=body.as_of
+        )
+
+    def ask_stream(body: AskRequest, request: Request) -> Any:
+        history = [m.model_dump() for m in body.history]
+        return service.ask_stream(
+            body.question, history, body.since, body.until, reader_of(request), as_of=body.as_of
+        )
 
     @router.post("/ask", response_model=AnswerOut, summary="Answer a question, with citations")
-    async def ask(body: AskRequest, request: Request) -> Any:
+    async def ask_route(body: AskRequest, request: Request) -> Any:
         try:
-            answer = await run_in_threadpool(service.ask, *arguments(body, request))
+            answer = await run_in_threadpool(ask, body, request)
             return answer.to_dict()
         except DocQAError as exc:
             return from_exception(exc)
@@ -112,11 +120,11 @@ def make_router(service: DocQA) -> APIRouter:
         response_class=StreamingResponse,
         responses={200: {"content": {"text/event-stream": {}}}},
     )
-    async def ask_stream(body: AskRequest, request: Request) -> Any:
+    async def ask_stream_route(body: AskRequest, request: Request) -> Any:
         try:
             # The question is checked (and the index opened) before the response starts,
             # so a bad request is still a plain 4xx.
-            events = await run_in_threadpool(service.ask_stream, *arguments(body, request))
+            events = await run_in_threadpool(ask_stream, body, request)
         except DocQAError as exc:
             return from_exception(exc)
 

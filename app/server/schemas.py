@@ -46,8 +46,13 @@ class AskRequest(BaseModel):
     until: date | None = Field(
         None, description="Only articles published on or before (YYYY-MM-DD)"
     )
+    as_of: date | None = Field(
+        None,
+        description='The day the question is asked on (YYYY-MM-DD; default today): "this '
+        'week", "recently" and "last month" in the question are relative to it',
+    )
 
-    @field_validator("since", "until", mode="before")
+    @field_validator("since", "until", "as_of", mode="before")
     @classmethod
     def _calendar_day(cls, value: object) -> object:
         # Only a written day: pydantic would also take 0 or "1700000000" as a timestamp.

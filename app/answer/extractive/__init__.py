@@ -9,14 +9,12 @@ answer, and the closest passages are shown instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from app.answer import final_answer, stream_answer
 from app.answer.extractive.lead import lead_texts
 from app.question.analysis import Question
-from app.question.follow_up import follow_up_query
 from app.rerank.base import Ranked, Sentence
 from app.rerank.sentences import question_weights
 from app.settings import AnswerSettings
@@ -45,10 +43,6 @@ class ExtractiveAnswerer:
     def __init__(self, store: Store, settings: AnswerSettings) -> None:
         self.store = store
         self.settings = settings
-
-    def standalone(self, question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
-        """A follow-up borrows the previous question's words (no LLM to rewrite it)."""
-        return follow_up_query(question, history)
 
     def stream(self, question: Question, ranked: Ranked) -> Iterator[Delta | Answer]:
         """The answer sentence by sentence (it is complete before the first piece)."""

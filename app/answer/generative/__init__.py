@@ -16,7 +16,7 @@ import html
 import logging
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -35,7 +35,6 @@ from app.answer.generative.verify import (
     urls_in,
 )
 from app.question.analysis import Question
-from app.question.follow_up import follow_up_query
 from app.rerank.base import Ranked
 from app.store import Store
 from app.text.instructions import addresses_model, for_model
@@ -47,8 +46,6 @@ logger = logging.getLogger(__name__)
 
 UNSUPPORTED = "[unsupported]"
 _TAGS = re.compile(r"<\s*(/?)\s*(passages?)\b", re.IGNORECASE)
-HISTORY_MESSAGES = 6  # how much of the chat the condensing prompt sees
-HISTORY_CHARS = 600
 
 
 def _text(content: Any) -> str:
@@ -69,7 +66,6 @@ class GenerativeAnswerer:
         self,
         model: BaseChatModel,
         answer_prompt: ChatPromptTemplate,
-        condense_prompt: ChatPromptTemplate,
         store: Store,
         verifier: Verifier,
         fallback: ExtractiveAnswerer,
@@ -79,7 +75,6 @@ class GenerativeAnswerer:
     ) -> None:
         self.model = model
         self.answer_prompt = answer_prompt
-        self.condense_prompt = condense_prompt
         self.store = store
         self.verifier = verifier
         self.fallback = fallback
@@ -91,31 +86,6 @@ class GenerativeAnswerer:
         answer may keep (never one from a document the reader may not read)."""
         documents = (self.store.document(d) for d in sorted({p.hit.chunk.doc_id for p in passages}))
         return urls_in(d.text for d in documents if d is not None)
-
-    def standalone(self, question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
-        """The follow-up rewritten by the model into a question that stands alone."""
-        turns = [
-            m for m in history or () if isinstance(m.get("content"), str) and m["content"].strip()
-        ][-HISTORY_MESSAGES:]
-        if not any(m.get("role") == "user" for m in turns):
-            return question
-        lines = "\n".join(
-            f"{'User' if m.get('role') == 'user' else 'Assistant'}: "
-            f"{' '.join(m['content'].split())[:HISTORY_CHARS]}"
-            for m in turns
-        )
-        try:
-            reply = self.model.invoke(
-                self.condense_prompt.format_messages(history=lines, question=question)
-            )
-        except Exception as exc:  # the provider's own errors: any of them means "no rewrite"
-            logger.warning("condensing failed (%s); using the history-aware query", type(exc))
-            return follow_up_query(question, history)
-        rewritten = next((ln.strip(" \"'") for ln in _text(reply.content).splitlines() if ln), "")
-        rewritten = sanitise(rewritten)
-        if not rewritten or is_no_answer(rewritten) or len(rewritten) > 4 * len(question) + 200:
-            return follow_up_query(question, history)
-        return rewritten
 
     def answer(self, question: Question, ranked: Ranked) -> Answer:
         """The verified answer, written in full: the stream's last item."""
