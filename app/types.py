@@ -119,13 +119,15 @@ class AnswerSentence:
     """One sentence of an answer, the citations it carries and whether they support it.
 
     ``answer_span`` marks, as ``[start, end)`` offsets into ``text``, the words that answer
-    a who/when/where/how-many question, when the sentence holds them.
+    a who/when/where/how-many question, when the sentence holds them. ``label`` heads it
+    in a timeline (its date) or a comparison of positions (whose view it is).
     """
 
     text: str
     citations: tuple[int, ...]
     supported: bool
     answer_span: tuple[int, int] | None = None
+    label: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
@@ -134,6 +136,7 @@ class AnswerSentence:
             "citations": list(self.citations),
             "supported": self.supported,
             "answer_span": list(self.answer_span) if self.answer_span else None,
+            "label": self.label,
         }
 
 
@@ -143,7 +146,9 @@ class Answer:
 
     ``mode`` says which answerer wrote it; ``notice`` tells the reader something they
     should know about it (for instance that the language model failed and the extractive
-    answer is shown instead).
+    answer is shown instead). ``form`` says how to show it: ``prose``, a ``timeline`` (one
+    dated line per event), ``positions`` (each side's view under its name) or ``points``
+    (a summary's dated points); the labels are on its sentences.
     """
 
     question: str
@@ -158,6 +163,7 @@ class Answer:
     # How well the best passage sentence answers (the reranker's relevance, 0 to 1);
     # below the refusal threshold the documents do not answer.
     evidence: float | None = None
+    form: str = "prose"
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract shared by the CLI, the API and the UI."""
@@ -167,6 +173,7 @@ class Answer:
             "refused": self.refused,
             "evidence": None if self.evidence is None else round(self.evidence, 4),
             "mode": self.mode,
+            "form": self.form,
             "sentences": [s.to_dict() for s in self.sentences],
             "notice": self.notice,
             "citations": [c.to_dict() for c in self.citations],

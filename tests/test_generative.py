@@ -47,6 +47,7 @@ def test_a_supported_answer_cites_the_exact_sentence(make: Callable[..., DocQA])
             "citations": [1],
             "supported": True,
             "answer_span": None,
+            "label": None,
         }
     ]
     (citation,) = answer.citations

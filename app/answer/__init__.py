@@ -46,8 +46,10 @@ def final_answer(stream: Iterable[Delta | Answer]) -> Answer:
 
 
 def stream_pieces(text: str) -> Iterator[str]:
-    """An answer in the increments it is streamed in: sentence by sentence, citation kept."""
-    for piece in re.split(r"(?<=\]) ", text):
+    """An answer in the increments it is streamed in: sentence by sentence (a sentence
+    ends with its citations), each with the space or line break that follows it, so the
+    pieces joined are the answer."""
+    for piece in re.split(r"(?<=\])(?=\s)", text):
         if piece:
             yield piece
 
@@ -55,5 +57,5 @@ def stream_pieces(text: str) -> Iterator[str]:
 def stream_answer(answer: Answer) -> Iterator[Delta | Answer]:
     """A finished answer replayed as a stream."""
     for piece in stream_pieces(answer.answer):
-        yield Delta(piece + " ")
+        yield Delta(piece)
     yield answer

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["asked_acronym", "defines"]
+__all__ = ["asked_acronym", "defines", "long_form"]
 
 _ASKS = re.compile(
     r"\b(?:stands?|stood)\s+for\b|\bshort\s+for\b|\b(?:acronym|abbreviation|initials)\b", re.I
@@ -58,3 +58,22 @@ def _long_form_start(letters: list[str], text: str) -> int | None:
         at -= 1
     start = at + 1
     return text.rfind(" ", 0, start) + 1
+
+
+def long_form(text: str, short: str) -> str | None:
+    """The long form ``text`` spells ``short`` out as ("Tehrik-e-Taliban Pakistan" for
+    "TTP"), or None."""
+    letters = [ch for ch in short if ch.isalnum()]
+    if len(letters) < 2:
+        return None
+    for match in _PAREN.finditer(text):
+        inside = match.group(1).strip()
+        before = text[: match.start()].rstrip()
+        if inside == short:
+            window = " ".join(before.split()[-min(len(letters) + 5, 2 * len(letters)) :])
+            at = _long_form_start(letters, window)
+            if at is not None:
+                return window[at:].strip(" ,")
+        elif before.endswith(short) and _long_form_start(letters, inside) == 0:
+            return inside
+    return None

@@ -1,4 +1,4 @@
-"""A question analysed once: its terms, the kind of answer it wants, what it names.
+"""A question analysed once: its terms, what it asks for, who and when it is about.
 
 Retrieval, reranking and answering all read the same ``Question``; none of them parses
 the question text again.
@@ -6,14 +6,26 @@ the question text again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from app.question.acronyms import asked_acronym
+from app.question.entities import Entity, entity_of
+from app.question.intent import Intent, read_intent
 from app.question.kinds import Kind, wanted
+from app.question.when import When, when_asked
 from app.text.analysis import analyse
 
-__all__ = ["Question", "analyse_question", "parse_day"]
+__all__ = ["Intent", "Question", "analyse_question", "parse_day"]
+
+# Capitalised runs (with the particles names carry), and acronyms: what a question names.
+_NAMED = re.compile(
+    r"(?-i:[A-Z][\w’'-]*)(?:\s+(?:(?:of|de|al|bin|ibn|van|von|the)\s+)?(?-i:[A-Z][\w’'-]*))*"
+)
+_QUESTION_WORDS = {"what", "who", "whom", "whose", "when", "where", "why", "how", "which",
+                   "is", "are", "was", "were", "did", "does", "do", "and", "list", "summarize",
+                   "summarise", "tell", "give", "define", "explain", "in", "on", "the"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,15 @@ class Question:
     # The asker's access groups: only documents sharing one are searched (None: all).
     groups: frozenset[str] | None = None
     as_of: date | None = None  # the day it is asked on (None: today)
+    intent: Intent = Intent.FACT  # what the answer must be (picks its composer)
+    subject: Entity | None = None  # who or what it is about, when the wording says
+    entities: tuple[Entity, ...] = ()  # everything it names
+    when: When | None = None  # the days it asks about, when it names a time
+
+    @property
+    def day(self) -> date:
+        """The day it is asked on."""
+        return self.as_of or date.today()
 
 
 def analyse_question(
@@ -41,20 +62,44 @@ def analyse_question(
     *,
     as_of: date | None = None,
 ) -> Question:
-    """Analyse ``asked`` (retrieved as ``search``, when a follow-up was rewritten)."""
+    """Analyse ``asked`` (retrieved as ``search``, when a follow-up was rewritten).
+
+    The kind of answer comes from the question as asked, never from the one it follows;
+    the intent, the subject and the time from its standalone form.
+    """
     search = search or asked
+    day = as_of or date.today()
+    reading = read_intent(search)
+    subject = entity_of(reading.subject) if reading.subject else None
+    entities = tuple(e for e in (entity_of(n) for n in names_in(search)) if e is not None)
     return Question(
         asked=asked,
         search=search,
         terms=tuple(analyse([search])[0]),
-        # The kind comes from the question itself, never from the one it follows.
         kind=wanted(asked),
         acronym=asked_acronym(search),
         since=since,
         until=until,
         groups=groups,
         as_of=as_of,
+        intent=reading.intent,
+        subject=subject,
+        entities=entities,
+        when=when_asked(search, day),
     )
+
+
+def names_in(question: str) -> list[str]:
+    """The names a question mentions (capitalised runs and acronyms), question words
+    and the capital that opens it left out."""
+    out = []
+    for found in _NAMED.finditer(question):
+        words = found.group().split()
+        while words and words[0].lower() in _QUESTION_WORDS:
+            words.pop(0)
+        if words:
+            out.append(" ".join(words))
+    return out
 
 
 def parse_day(value: str | date | None) -> date | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.embeddings.question import QuestionEncoder
 from app.rerank.base import PairScorer, Ranked, Reranker, Sentence
 from app.settings import Settings
-from app.store.base import TermWeights
+from app.store.base import Store
 
 __all__ = ["PairScorer", "Ranked", "Reranker", "Sentence", "make_pair_scorer", "make_reranker"]
 
@@ -24,7 +24,7 @@ def make_reranker(
     settings: Settings,
     model: PairScorer | None,
     encoder: QuestionEncoder,
-    statistics: TermWeights,
+    store: Store,
 ) -> Reranker:
     """The reranking stage over one index's term statistics."""
     options = settings.rerank
@@ -33,7 +33,7 @@ def make_reranker(
 
         return PassThrough(
             encoder,
-            statistics,
+            store,
             passages=options.passages,
             sentences=options.sentences,
             min_score=settings.answer.min_score,
@@ -42,10 +42,11 @@ def make_reranker(
 
     return CrossEncoderReranker(
         model,
-        statistics,
+        store,
         passages=options.passages,
         sentences=options.sentences,
         min_relevance=options.min_relevance,
         read=options.read,
         framed=options.framed,
+        analyst_sentences=options.analyst_sentences,
     )

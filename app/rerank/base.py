@@ -15,6 +15,8 @@ from typing import Protocol
 import numpy as np
 
 from app.question.analysis import Question
+from app.question.entities import Entity
+from app.text.dates import DateSpan
 from app.types import Hit
 
 __all__ = ["PairScorer", "Ranked", "Reranker", "Sentence"]
@@ -45,6 +47,19 @@ class Sentence:
     # The words of ``text`` that answer a who/when/where/how-many question, as the
     # reranker found them, or None: the answerer then finds them by the question's terms.
     answer: str | None = None
+    # What the question's intent, subject and time make of it (see ``sentences.py``).
+    published: str | None = None  # its article's date
+    dates: tuple[DateSpan, ...] = ()  # the dates it names, resolved against ``published``
+    cue: bool = False  # words of the kind the intent looks for ("in retaliation", "stems from")
+    about: bool = False  # names the question's subject (or, without one, what it names)
+    held: int = 0  # 1: its view is the subject's own; -1: another's; 0: nobody's
+    in_window: bool | None = None  # whether it is about the days asked (None: none asked)
+    read: bool = False  # whether the reranking model read it
+
+    @property
+    def when(self) -> DateSpan | None:
+        """The date it reports on: the first it names, else none."""
+        return self.dates[0] if self.dates else None
 
 
 @dataclass(frozen=True)
@@ -53,9 +68,13 @@ class Ranked:
     below which the best sentence's relevance means the documents do not answer."""
 
     hits: tuple[Hit, ...]
-    sentences: tuple[Sentence, ...]
+    sentences: tuple[Sentence, ...]  # read by the model, best first
     min_relevance: float
     scorer: str  # what the relevance came from
+    unread: tuple[Sentence, ...] = ()  # the passages' other sentences, with their features
+    # The question's subject with the names the passages give it too (an acronym's long
+    # form where they spell it out).
+    subject: Entity | None = None
 
     @property
     def evidence(self) -> float:

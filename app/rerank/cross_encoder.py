@@ -26,10 +26,11 @@ import numpy as np
 from app.models.batching import padded_batches
 from app.models.packaged import PackagedModel, load_onnx
 from app.question.analysis import Question
+from app.question.intent import Intent
 from app.question.kinds import answer_spans
 from app.rerank.base import PairScorer, Ranked, Sentence
-from app.rerank.sentences import candidate_sentences
-from app.store.base import TermWeights
+from app.rerank.sentences import asks, candidate_sentences, reading_order, subject_of
+from app.store.base import Store
 from app.types import Hit
 
 __all__ = ["CROSS_ENCODER", "CrossEncoder", "CrossEncoderReranker"]
@@ -91,18 +92,20 @@ class CrossEncoderReranker:
     def __init__(
         self,
         model: PairScorer,
-        statistics: TermWeights,
+        store: Store,
         *,
         passages: int,
         sentences: int,
         min_relevance: float,
         read: str,
         framed: int,
+        analyst_sentences: int | None = None,
     ) -> None:
         self.model = model
-        self.statistics = statistics
+        self.store = store
         self.passages = passages
         self.sentences = sentences
+        self.analyst_sentences = analyst_sentences or sentences
         self.min_relevance = min_relevance
         self.read = read
         self.framed = framed
@@ -119,22 +122,42 @@ class CrossEncoderReranker:
     def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
         """Score the best sentences by the model; passages follow their best sentence."""
         hits = tuple(hits)
-        found = candidate_sentences(question, hits[: self.passages], self.statistics)
-        pool = sorted(found, key=_prior, reverse=True)[: self.sentences]
+        # Events are gathered from every passage retrieved; other answers from the best.
+        wide = question.intent in (Intent.TIMELINE, Intent.SUMMARY)
+        top = hits if wide else hits[: self.passages]
+        meta = self.store.document_meta(sorted({h.chunk.doc_id for h in top}))
+        subject = subject_of(question, top)
+        found = candidate_sentences(question, top, self.store, meta, subject)
+        size = self.sentences if question.intent is Intent.FACT else self.analyst_sentences
+        order = reading_order(question, found, [_prior(s) for s in found])
+        pool = [found[i] for i in order[:size]]
+        unread = tuple(found[i] for i in order[size:])
         # "paragraph": the first sentences by the cheap score are also read after the
         # sentence before them, in the same call, and a passage stands by the better
         # reading; the answer is still chosen by the sentence alone (read with its
         # neighbour, the sentence after an answer looks right too).
         first = pool[: self.framed] if self.read == "paragraph" else []
         framed = [i for i, s in enumerate(first) if s.before]
+        # A sentence that answers an interviewer's question is read after it too, and
+        # stands by the better reading: "The core issue … stems from the TTP" says
+        # nothing of "the root of the conflict" alone, and all of it after "Tell us what
+        # is at the root of this conflict."
+        replies = [
+            i
+            for i, s in enumerate(pool)
+            if self.read == "paragraph" and s.before and asks(s.before)
+        ]
+        framed += [i for i in replies if i not in framed]
         texts = [s.text for s in pool] + [f"{pool[i].before} {pool[i].text}" for i in framed]
         read = self.model.score(question.search, texts)
-        alone = read[: len(pool)]
-        standing = {i: float(alone[i]) for i in range(len(pool))}
+        alone = [float(x) for x in read[: len(pool)]]
+        standing = dict(enumerate(alone))
         for i, score in zip(framed, read[len(pool) :], strict=True):
             standing[i] = max(standing[i], float(score))
+            if i in replies:
+                alone[i] = max(alone[i], float(score))
         scored = [
-            replace(s, relevance=float(p), rank=float(p)) for s, p in zip(pool, alone, strict=True)
+            replace(s, relevance=p, rank=p, read=True) for s, p in zip(pool, alone, strict=True)
         ]
         passage_scores = [(s.chunk_id, standing[i]) for i, s in enumerate(pool)]
         scored.sort(key=lambda s: s.rank, reverse=True)
@@ -143,7 +166,12 @@ class CrossEncoderReranker:
         if best is not None and question.kind and scored[best].relevance >= self.min_relevance:
             scored[best] = replace(scored[best], answer=self._answer(question, scored[best]))
         return Ranked(
-            _by_best_sentence(hits, passage_scores), tuple(scored), self.min_relevance, self.name
+            _by_best_sentence(hits, passage_scores),
+            tuple(scored),
+            self.min_relevance,
+            self.name,
+            unread,
+            subject,
         )
 
     def _answer(self, question: Question, sentence: Sentence) -> str | None:

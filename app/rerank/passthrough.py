@@ -16,10 +16,11 @@ from dataclasses import replace
 from app.embeddings import embed_matrix
 from app.embeddings.question import QuestionEncoder
 from app.question.analysis import Question
+from app.question.intent import Intent
 from app.question.kinds import answer_spans
 from app.rerank.base import Ranked
-from app.rerank.sentences import candidate_sentences
-from app.store.base import TermWeights
+from app.rerank.sentences import candidate_sentences, reading_order, subject_of
+from app.store.base import Store
 from app.types import Hit
 
 __all__ = ["PassThrough"]
@@ -38,7 +39,7 @@ class PassThrough:
     def __init__(
         self,
         encoder: QuestionEncoder,
-        statistics: TermWeights,
+        statistics: Store,
         *,
         passages: int,
         sentences: int,
@@ -56,14 +57,20 @@ class PassThrough:
     def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
         """The hits as retrieved; their best sentences scored the way described above."""
         hits = tuple(hits)
-        found = candidate_sentences(question, hits[: self.passages], self.statistics)
+        # Events are gathered from every passage retrieved; other answers from the best.
+        wide = question.intent in (Intent.TIMELINE, Intent.SUMMARY)
+        top = hits if wide else hits[: self.passages]
+        meta = self.statistics.document_meta(sorted({h.chunk.doc_id for h in top}))
+        subject = subject_of(question, top)
+        found = candidate_sentences(question, top, self.statistics, meta, subject)
         kind = question.kind if question.kind and question.kind.ranks else None
         typed = [
             self.W_KIND * bool(kind and answer_spans(kind, s.text, question.asked)) for s in found
         ]
         cheap = [self.W_LEXICAL * s.lexical + self.W_STANDING * s.standing for s in found]
-        keep = sorted(range(len(found)), key=lambda i: cheap[i] + typed[i], reverse=True)
-        keep = keep[: self.sentences]
+        order = reading_order(question, found, [c + t for c, t in zip(cheap, typed, strict=True)])
+        keep = order[: self.sentences]
+        unread = tuple(found[i] for i in order[self.sentences :])
         # The best few are also read after the sentence before them in their paragraph
         # ("This takes two forms, …" means something only then), in the same batch.
         reread = [i for i in keep if found[i].before][: self.REREAD]
@@ -86,6 +93,6 @@ class PassThrough:
             rank = evidence + self.W_CONTEXT * (s.context - s.lexical) + typed[i]
             rank += self.W_CONTEXT_DENSE * max(0.0, float(in_context.get(i, cos)) - float(cos))
             rank += 1.0 if s.defines else 0.0  # above any sentence that only uses it
-            scored.append(replace(s, relevance=evidence, rank=rank))
+            scored.append(replace(s, relevance=evidence, rank=rank, read=True))
         scored.sort(key=lambda s: s.rank, reverse=True)
-        return Ranked(hits, tuple(scored), self.min_score, self.name)
+        return Ranked(hits, tuple(scored), self.min_score, self.name, unread, subject)

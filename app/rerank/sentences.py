@@ -4,7 +4,10 @@ Every distinct sentence of the retrieved passages becomes a candidate once (a se
 in two overlapping chunks counts once), with the sentence before it in its paragraph,
 the share of the question's term weight it holds, its passage's standing, and the
 facts the question's analysis asks about: does it spell out the acronym asked about, is
-it itself a question.
+it itself a question (an interviewer's line, with or without "?"), the dates it names
+(relative ones resolved against its article's date), whether it holds the kind of words
+the question's intent looks for, whether it names the question's subject, and whether
+the view it reports is the subject's own.
 """
 
 from __future__ import annotations
@@ -12,20 +15,89 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
 
-from app.question.acronyms import defines
+from app.question.acronyms import defines, long_form
 from app.question.analysis import Question
+from app.question.entities import Entity, entity_of, mentioned
+from app.question.intent import Intent
 from app.rerank.base import Sentence
-from app.store.base import TermWeights
+from app.store.base import DocumentMeta, TermWeights
 from app.text.analysis import analyse
+from app.text.attribution import held
+from app.text.dates import date_spans
 from app.text.instructions import addresses_model
 from app.text.sentences import breaks_paragraph
 from app.types import Chunk, Hit
 
-__all__ = ["candidate_sentences", "coverage", "question_weights"]
+__all__ = [
+    "CUES",
+    "asks",
+    "candidate_sentences",
+    "coverage",
+    "question_weights",
+    "reading_order",
+    "subject_of",
+]
 
 # A sentence that ends with a question mark (before closing quotes) asks; it does not answer.
 _ASKS = re.compile(r"\?[\s\"'”’»)\]]*$")
+# An interviewer's line without one: "Tell us what is at the root of this conflict."
+_PROMPTS = re.compile(
+    r"^\s*(?:so,?\s+|and\s+|now,?\s+)?(?:tell|give|walk|help)\s+(?:me|us)\b|"
+    r"^\s*(?:let['’]s|let\s+us)\s+(?:talk|turn|look|start)\b|"
+    r"^\s*(?:can|could|would|will)\s+you\s+(?:tell|explain|describe|walk|give)\b",
+    re.IGNORECASE,
+)
+# The words each intent looks for in an answer (general English, not this corpus's).
+CUES: dict[Intent, re.Pattern[str]] = {
+    Intent.CAUSE: re.compile(
+        r"\b(?:because|due\s+to|owing\s+to|as\s+a\s+result|stems?\s+from|stemm(?:ed|ing)\s+"
+        r"from|roots?|core\s+(?:issue|problem|dispute)|the\s+(?:main\s+)?(?:issue|problem|"
+        r"dispute)|reasons?|caused?|led\s+to|leads\s+to|triggered|sparked|provoked|in\s+"
+        r"response\s+to|a\s+response\s+to|in\s+retaliation|after|fuel(?:l?ed)?|behind|origins?|"
+        r"accus\w+|blam\w+|argument|over\s+(?:the\s+)?\w+)\b",
+        re.IGNORECASE,
+    ),
+    Intent.EVENT: re.compile(
+        r"\b(?:in\s+retaliation|retaliat\w+|respond\w*|in\s+response|in\s+return|countered|"
+        r"launch\w*|struck|strikes?|hit|attack\w*|fired|bomb\w*|storm\w*|carried\s+out|"
+        r"target\w*|raid\w*|shell\w*|killed|died|dead|seized|captured|clash\w*|fight\w*|"
+        r"erupted|explosions?|war|declared|signed|agreed|met|elected|approved|announced|"
+        r"closed|opened|resigned|arrested|protest\w*|flood\w*|collapsed|invaded)\b",
+        re.IGNORECASE,
+    ),
+    Intent.POSITION: re.compile(
+        r"\b(?:says?|said|argues?|argued|argument|claims?|claimed|accus\w+|denies|denied|"
+        r"insists?|maintains?|believes?|wants?|demand\w*|warn\w*|alleg\w+|blam\w+|declared|"
+        r"position|view|stance|framed|resisted|rejected|refused|according\s+to|feel|feels|"
+        r"happy|appreciate\w*|worr\w+|fear\w*|hope\w*)\b|[“\"]",
+        re.IGNORECASE,
+    ),
+    Intent.DEFINITION: re.compile(
+        r"\b(?:is|was|are|were)\s+(?:a|an|the)\b|,\s+(?:a|an|the)\s|\balso\s+known\s+as\b|"
+        r"\bknown\s+as\b|\bcalled\b|\b(?:which|who)\s+(?:is|was|are|were)\b|"
+        r"\bstands?\s+for\b|\brefers?\s+to\b|\bemerged\b|\bfounded\b|\bformed\b|"
+        r"\b(?:head|leader|founder|member|analyst|minister|spokes\w+|director|chief)\s+of\b",
+        re.IGNORECASE,
+    ),
+    Intent.CHANGE: re.compile(
+        r"\b(?:deteriorat\w+|improv\w+|worsen\w+|grow\w*|grew|increas\w*|decreas\w*|"
+        r"declin\w+|risen|rose|surge\w*|spiral\w*|shift\w*|chang\w+|became|become|turned|"
+        r"since|no\s+longer|increasingly|sharply|hardened|escalat\w+|backfired|foes?|ally|"
+        r"allies|once|used\s+to|now)\b",
+        re.IGNORECASE,
+    ),
+}
+CUES[Intent.SUMMARY] = CUES[Intent.EVENT]
+CUES[Intent.TIMELINE] = CUES[Intent.EVENT]
+
+
+def asks(text: str) -> bool:
+    """Whether ``text`` is itself a question: it ends with "?", or is an interviewer's
+    prompt ("Tell us what…", "Can you tell me…")."""
+    return _ASKS.search(text) is not None or _PROMPTS.match(text) is not None
 
 
 def question_weights(question: Question, statistics: TermWeights) -> dict[str, float]:
@@ -60,10 +132,34 @@ class _Span:
     before: str
 
 
+def subject_of(question: Question, hits: Sequence[Hit]) -> Entity | None:
+    """The question's subject with the names the passages give it too: an acronym's
+    long form where they spell it out ("Tehrik-e-Taliban Pakistan (TTP)")."""
+    subject = question.subject
+    if subject is None:
+        return None
+    for alias in subject.aliases:
+        short = alias.upper()
+        if not (2 <= len(short) <= 8 and short.isalpha()):
+            continue
+        for hit in hits:
+            spelled = long_form(hit.chunk.text, short)
+            if spelled is not None:
+                widened = entity_of(subject.name, {short: spelled})
+                return widened or subject
+    return subject
+
+
 def candidate_sentences(
-    question: Question, hits: Sequence[Hit], statistics: TermWeights
+    question: Question,
+    hits: Sequence[Hit],
+    statistics: TermWeights,
+    meta: dict[int, DocumentMeta] | None = None,
+    subject: Entity | None = None,
 ) -> list[Sentence]:
-    """Every distinct sentence of ``hits``, in retrieval order, with its cheap features."""
+    """Every distinct sentence of ``hits``, in retrieval order, with its cheap features
+    (``meta``: the documents' metadata, for their dates; ``subject``: the question's,
+    as ``subject_of`` widens it)."""
     spans = _spans(hits)
     if not spans:
         return []
@@ -71,9 +167,15 @@ def candidate_sentences(
     own = [set(t) for t in analyse([s.text for s in spans])]
     read = [o | set(b) for o, b in zip(own, analyse([s.before for s in spans]), strict=True)]
     best = max(h.score for h in hits) or 1.0
+    subject = subject or question.subject
+    named = (subject,) if subject is not None else question.entities
+    cue = CUES.get(question.intent)
     out = []
     for span, terms, context in zip(spans, own, read, strict=True):
         spelled = bool(question.acronym) and defines(span.text, question.acronym or "")
+        published = meta[span.hit.chunk.doc_id][2] if meta else None
+        dates = tuple(date_spans(span.text, published)) if published else ()
+        window = question.when
         out.append(
             Sentence(
                 chunk_id=span.hit.chunk.id,
@@ -88,10 +190,56 @@ def candidate_sentences(
                 context=1.0 if spelled else coverage(weights, terms, context),
                 standing=span.hit.score / best,
                 defines=spelled,
-                asks=_ASKS.search(span.text) is not None,
+                asks=asks(span.text),
+                published=published,
+                dates=dates,
+                cue=cue is not None and cue.search(span.text) is not None,
+                about=bool(named) and mentioned(span.text, named),
+                held=0 if subject is None else held(span.text, span.before, subject.pattern()),
+                in_window=None if window is None else _in_window(dates, published, window),
             )
         )
     return out
+
+
+# How much each feature counts toward a sentence being read by the model, beyond the
+# cheap score of its terms and standing, for the questions analysts ask: a sentence of
+# the kind the intent looks for, one naming the subject, one whose view is the subject's
+# own (another's counts against), one about the days asked (one about other days counts
+# against). The answer still comes from what the model makes of the sentences read.
+W_CUE, W_ABOUT, W_HELD, W_WINDOW = 0.25, 0.2, 0.3, 0.4
+
+
+def reading_order(
+    question: Question, found: Sequence[Sentence], cheap: Sequence[float]
+) -> list[int]:
+    """Indices of ``found``, the ones the model should read first first: by ``cheap``
+    alone for a plain question of fact, and by what the question's intent, subject and
+    time make of each sentence for the others."""
+    plain = question.intent is Intent.FACT and question.when is None
+    score = list(cheap)
+    if not plain:
+        for i, s in enumerate(found):
+            score[i] += W_CUE * s.cue + W_ABOUT * s.about + W_HELD * s.held
+            if s.in_window is not None:
+                score[i] += W_WINDOW if s.in_window else -W_WINDOW
+            if s.asks:
+                score[i] -= 1.0
+    return sorted(range(len(found)), key=score.__getitem__, reverse=True)
+
+
+def _in_window(dates: Sequence[Any], published: str | None, window: Any) -> bool:
+    """Whether the sentence is about days in the window: a date it names, else (for a
+    sentence naming none) its article's date."""
+    if dates:
+        return any(window.holds(d.first, d.last) for d in dates)
+    if published is None:
+        return False
+    try:
+        day = date.fromisoformat(published)
+    except ValueError:
+        return False
+    return window.holds(day, day)
 
 
 def _spans(hits: Sequence[Hit]) -> list[_Span]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -11,12 +12,23 @@ from pydantic import ConfigDict
 
 from app.embeddings.question import QuestionEncoder
 from app.question.acronyms import defines
-from app.question.analysis import Question, analyse_question
+from app.question.analysis import Intent, Question, analyse_question
 from app.settings import RetrievalSettings
 from app.store import Filter, Store
 from app.types import Chunk, Hit
 
-__all__ = ["HybridRetriever", "hit_from_document", "hit_to_document"]
+__all__ = ["REPORT_LAG", "HybridRetriever", "hit_from_document", "hit_to_document"]
+
+# How long after the days asked about an article may still report on them.
+REPORT_LAG = timedelta(days=60)
+# Intents that gather events from many passages: twice the passages are read.
+_WIDE = frozenset({Intent.TIMELINE, Intent.SUMMARY})
+
+
+def _dated(question: Question) -> bool:
+    """Whether the question asks about days (not just "recently") in the past."""
+    when = question.when
+    return when is not None and not when.recent and when.first <= question.day
 
 
 def hit_to_document(hit: Hit) -> Document:
@@ -59,11 +71,25 @@ class HybridRetriever(BaseRetriever):
     def search(self, question: Question, k: int | None = None) -> list[Hit]:
         """The best ``k`` chunks for ``question``, best first, from articles dated in its range
         that its asker may read."""
-        k = k or self.settings.top_k
+        k = k or self.settings.top_k * (2 if question.intent in _WIDE else 1)
+        found = self._search(question, k, dated=True) if _dated(question) else []
+        return found or self._search(question, k, dated=False)
+
+    def _search(self, question: Question, k: int, *, dated: bool) -> list[Hit]:
+        """The best ``k`` chunks; ``dated``: only from articles published from the first
+        day the question asks about to ``REPORT_LAG`` after its last (an article cannot
+        report what had not happened yet)."""
         n, weight = self.settings.candidates, self.settings.dense_weight
         if weight is None:  # Settings sets it from the embedder
             raise ValueError("retrieval.dense_weight is unset")
-        where = Filter.of(question.since, question.until, question.groups)
+        since, until = question.since, question.until
+        if dated and question.when is not None:
+            first, last = question.when.first, question.when.last + REPORT_LAG
+            since = max(since, first) if since else first
+            until = min(until, last) if until else last
+            if since > until:
+                return []
+        where = Filter.of(since, until, question.groups)
         q = self.encoder(question.search)
         dense = dict(self.store.dense_search(q, n, where))
         scores = self.store.lexical_search(question.terms, n, where, also=list(dense))

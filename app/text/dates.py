@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["DateMention", "annotate", "resolve_dates"]
+__all__ = ["DateMention", "DateSpan", "annotate", "date_spans", "resolve_dates", "span_of"]
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = (
@@ -42,7 +42,7 @@ _PATTERN = re.compile(
     | (?<=\bon\s)(?P<on_wd>{_WD})
     | (?P<ago_n>{_NUM})\s+(?P<ago_unit>day|week|month|year)s?\s+ago
     | (?P<my_month>{_MON})\s+(?:of\s+)?(?P<my_rel>last|this|next)\s+year
-    | (?:earlier|later)\s+this\s+(?P<same_period>week|month|year)
+    | (?:earlier|later)\s+(?:this|in\s+the)\s+(?P<same_period>week|month|year)
     | (?P<rel>last|this|next)\s+(?P<rel_period>week|month|year)
     | (?:last|this\s+past)\s+(?P<last_month>{_MON})
     )\b""",
@@ -147,3 +147,136 @@ def annotate(text: str, published: str | date | None, brackets: str = "()") -> s
         last = mention.end
     out.append(text[last:])
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """A date a text names, explicit ("February 27", "October 2025") or relative ("last
+    Thursday"), as the days it covers, and where it stands in the text."""
+
+    first: date
+    last: date
+    label: str  # for people: 27 February 2026, February 2026, 2026
+    start: int
+    end: int
+
+    def overlaps(self, first: date, last: date) -> bool:
+        """Whether it shares a day with ``first``..``last``."""
+        return self.first <= last and first <= self.last
+
+
+_MON_ABBR = r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+_MONTH_WORD = rf"(?P<month>{_MON}|(?:{_MON_ABBR})\.?)"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR_OPT = r"(?:,?\s+(?P<year>(?:19|20)\d{2}))?"
+_EXPLICIT = re.compile(
+    rf"""\b(?:
+      (?P<iso>(?P<iy>(?:19|20)\d{{2}})-(?P<im>\d{{2}})-(?P<id>\d{{2}}))
+    | {_DAY}\s+(?:of\s+)?{_MONTH_WORD}{_YEAR_OPT}
+    | {_MONTH_WORD.replace("month", "month2")}\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?
+        (?:,?\s+(?P<year2>(?:19|20)\d{{2}}))?(?!\s*(?:19|20)\d{{2}}\b)
+    | {_MONTH_WORD.replace("month", "month3")}(?:\s+of)?\s+(?P<year3>(?:19|20)\d{{2}})
+    | (?:in|since|until|during|from|after|before|by)\s+{_MONTH_WORD.replace("month", "month4")}
+        (?!\s+\d)
+    | (?:in|of|since|until|during|by)\s+(?P<year5>(?:19|20)\d{{2}})(?!\s*[-–]\s*\d)
+    )\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _month_number(word: str) -> int:
+    key = word.lower().rstrip(".")[:3]
+    return [m[:3] for m in _MONTHS].index(key) + 1
+
+
+def _year_for(month: int, day: int | None, reference: date) -> int:
+    """The year of a date written without one: the latest such date on or before
+    ``reference`` (news reports the past)."""
+    candidate = date(reference.year, month, min(day or 1, 28))
+    return reference.year if candidate <= reference else reference.year - 1
+
+
+def span_of(value: str) -> tuple[date, date]:
+    """The days an ISO value at its precision covers (2026-02-26, 2026-02 or 2026)."""
+    import calendar
+
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 3:
+        day = date(*parts)
+        return day, day
+    if len(parts) == 2:
+        year, month = parts
+        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    return date(parts[0], 1, 1), date(parts[0], 12, 31)
+
+
+def _week(value: str) -> tuple[date, date]:
+    monday = date.fromisoformat(value)
+    return monday, monday + timedelta(days=6)
+
+
+def date_spans(text: str, reference: str | date | None) -> list[DateSpan]:
+    """Every date ``text`` names, in text order: explicit ones (a day or month written
+    without a year is the latest one on or before ``reference``) and relative ones
+    resolved against ``reference`` (its publication date, or the day a question is
+    asked). Nothing without a reference but dates with their year."""
+    ref: date | None
+    try:
+        ref = reference if isinstance(reference, date) or reference is None else (
+            date.fromisoformat(reference.strip())
+        )  # fmt: skip
+    except ValueError:
+        ref = None
+    found: list[DateSpan] = []
+    for m in _EXPLICIT.finditer(text):
+        span = _explicit(m, ref)
+        if span is not None:
+            at = "year5" if m.group("year5") else "month4" if m.group("month4") else 0
+            found.append(DateSpan(*span, m.start(at), m.end(at)))
+    if ref is not None:
+        taken = [(d.start, d.end) for d in found]
+        for mention in resolve_dates(text, ref):
+            if any(a < mention.end and mention.start < b for a, b in taken):
+                continue
+            first, last = (
+                _week(mention.value) if mention.label.startswith("the week of")
+                else span_of(mention.value)
+            )  # fmt: skip
+            found.append(DateSpan(first, last, mention.label, mention.start, mention.end))
+    return sorted(found, key=lambda d: d.start)
+
+
+def _explicit(m: re.Match[str], ref: date | None) -> tuple[date, date, str] | None:
+    import calendar
+
+    g = m.groupdict()
+    try:
+        if g["iso"]:
+            day = date(int(g["iy"]), int(g["im"]), int(g["id"]))
+            return day, day, _day(day)[1]
+        if g["day"] or g["day2"]:
+            month = _month_number(g["month"] or g["month2"])
+            number = int(g["day"] or g["day2"])
+            year_text = g["year"] or g["year2"]
+            if year_text is None and ref is None:
+                return None
+            year = int(year_text) if year_text else _year_for(month, number, ref)  # type: ignore[arg-type]
+            day = date(year, month, number)
+            return day, day, _day(day)[1]
+        if g["month3"]:
+            year, month = int(g["year3"]), _month_number(g["month3"])
+            return (date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]),
+                    _month(year, month)[1])  # fmt: skip
+        if g["month4"]:
+            if ref is None:
+                return None
+            month = _month_number(g["month4"])
+            year = _year_for(month, None, ref)
+            return (date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]),
+                    _month(year, month)[1])  # fmt: skip
+        if g["year5"]:
+            year = int(g["year5"])
+            return date(year, 1, 1), date(year, 12, 31), str(year)
+    except ValueError:  # 31 February
+        return None
+    return None

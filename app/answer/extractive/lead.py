@@ -1,23 +1,29 @@
-"""The lead: the words shown for each chosen sentence, within the length budget.
+"""The words shown for each chosen sentence.
 
-The best sentence is shown whole when it fits; a longer one is cut to the window around
-the words that answer the question (a name, a date, a figure of the kind asked for) and
-the question's heaviest terms, never through an answer. Further sentences get what is
-left. Relative dates ("last Thursday") get the date they mean from the article's date.
+A sentence is shown whole: the lead up to ``LONG`` characters, further sentences while
+they fit what is left of the answer's length budget (one that does not fit is left
+out, never shown cut). A lead longer than ``LONG`` is cut at its clause boundaries
+(commas, semicolons, dashes outside quotations) to the clauses around the words that
+answer the question (a name, a date, a figure of the kind asked for) and its heaviest
+terms; a single clause too long is cut to the words around them. Never through an
+answer, never inside a quotation. Relative dates ("last Thursday") get the date they
+mean from the article's date.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.question.analysis import Question
 from app.question.kinds import answer_spans
 from app.text.analysis import analyse
 from app.text.dates import annotate
 
-__all__ = ["LeadText", "answer_span", "lead_texts"]
+__all__ = ["LONG", "LeadText", "answer_span", "lead_texts", "shown_text"]
 
 _SPACE = re.compile(r"\s+")
 Span = tuple[int, int]
@@ -26,6 +32,10 @@ Fits = Callable[[int, int], bool]
 # question's heaviest terms (chosen on the tuning questions), so the cut keeps it.
 KIND_MASS = 2.0
 MARK = 5  # " [n]" and the space after it
+LONG = 420  # a lead up to this long is shown whole (the seeds' longest sentence is 380)
+# Where a sentence may be cut: after a comma, semicolon or colon, or around a dash.
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+|\s+(?=[—–-]\s)|(?<=[—–])\s+")
+_QUOTE_MARKS = '“”"'
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,73 @@ def answer_span(
     if not anchors:
         return spans[0]
     return min(spans, key=lambda s: min(abs(s[0] - a) for a in anchors))
+
+
+def shown_text(
+    question: Question,
+    sentence: Any,
+    weights: dict[str, float],
+    limit: int | None,
+    plain: bool,
+    *,
+    dated: bool = True,
+) -> LeadText | None:
+    """What is shown for ``sentence`` (a reranked ``Sentence``): whole, or (the lead,
+    ``limit`` None) cut at clause boundaries past ``LONG``; None when a further sentence
+    does not fit ``limit``. ``plain``: a question of fact, whose answer words are kept;
+    ``dated``: relative dates explained in the text."""
+    text = _SPACE.sub(" ", sentence.text).strip()
+    span = answer_span(question, text, weights, sentence.answer) if plain else None
+    if limit is None and len(text) > LONG:
+        text, span = _clauses(text, weights, LONG, span)
+    shown, moved = _annotated(text, span, sentence.published) if dated else (text, span)
+    return LeadText(shown, moved) if limit is None or len(shown) <= limit else None
+
+
+def _quoted_at(text: str) -> list[bool]:
+    """For each character, whether it stands inside a quotation."""
+    inside, out = False, []
+    for ch in text:
+        if ch in _QUOTE_MARKS:
+            inside = ch != "”" if ch != '"' else not inside
+        out.append(inside)
+    return out
+
+
+def _clauses(
+    text: str, weights: dict[str, float], limit: int, span: Span | None
+) -> tuple[str, Span | None]:
+    """The clauses of ``text`` around its answer and heaviest terms, within ``limit``."""
+    quoted = _quoted_at(text)
+    cuts = [0] + [
+        m.end() for m in _CLAUSE_END.finditer(text)
+        if not quoted[m.start()] and not (span and span[0] < m.end() <= span[1])
+    ] + [len(text)]  # fmt: skip
+    pieces = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+    mass = []
+    for a, b in pieces:
+        terms = analyse([text[a:b]])[0]
+        weight = sum(weights.get(t, 0.0) for t in terms)
+        if span and a <= span[0] < b:
+            weight += KIND_MASS * max(weights.values(), default=1.0) + 1.0
+        mass.append(weight)
+    room = limit - 4  # the ellipses
+    windows = [
+        (sum(mass[i : j + 1]), -pieces[i][0], pieces[i][0], pieces[j][1])
+        for i in range(len(pieces))
+        for j in range(i, len(pieces))
+        if pieces[j][1] - pieces[i][0] <= room
+    ]
+    if not windows:  # one clause longer than the room: the words around the answer
+        return _cut(text, weights, limit, span)
+    *_, start, end = max(windows)  # the most weight; on a tie, the earliest
+    core = text[start:end].rstrip(" ,;:—–-")
+    cut = ("… " if start > 0 else "") + core + (" …" if start + len(core) < len(text) else "")
+    shift = 2 if start > 0 else 0
+    kept = None
+    if span and start <= span[0] and span[1] <= start + len(core):
+        kept = (span[0] - start + shift, span[1] - start + shift)
+    return cut, kept
 
 
 def lead_texts(

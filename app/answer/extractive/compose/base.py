@@ -1,0 +1,116 @@
+"""What every composer shares: the plan it returns, and how sentences are chosen so that
+no two of an answer say the same thing.
+
+A composer reads the reranked sentences (``Ranked``: those the model read, best first,
+and the passages' other sentences with their features) and returns a ``Plan``: the
+sentences to show, in order, each with an optional label (a side's name, a date) and
+the other sentences that report the same fact (cited beside it), or a refusal with its
+reason. The answerer turns the plan into the answer's text and citations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from app.question.analysis import Question
+from app.question.entities import Entity
+from app.rerank.base import Ranked, Sentence
+from app.settings import AnswerSettings
+from app.text.analysis import analyse
+from app.text.attribution import held
+
+__all__ = [
+    "Composer",
+    "Form",
+    "Pick",
+    "Plan",
+    "distinct",
+    "held_by",
+    "read",
+    "same_fact",
+    "usable",
+]
+
+Form = Literal["prose", "timeline", "positions", "points"]
+
+# Two sentences say the same thing when most of the content words of the shorter one
+# are in the other (a fact reported by two articles, an interviewer echoing an answer).
+SAME_FACT = 0.6
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A sentence to show, its label, and other sentences reporting the same fact."""
+
+    sentence: Sentence
+    label: str | None = None
+    also: tuple[Sentence, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a composer decided: the sentences in order and the answer's form, or a
+    refusal (``refusal`` says why, for the reader)."""
+
+    picks: tuple[Pick, ...] = ()
+    form: Form = "prose"
+    refusal: str | None = None
+
+
+class Composer(Protocol):
+    """Writes the answer for one intent from the same reranked sentences."""
+
+    def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
+        """The plan for the answer (the evidence is already known to suffice)."""
+        ...
+
+
+def usable(ranked: Ranked) -> list[Sentence]:
+    """The sentences the model read that are not themselves questions, best first."""
+    return [s for s in ranked.sentences if not s.asks]
+
+
+def read(ranked: Ranked) -> list[Sentence]:
+    """Every candidate that is not a question: the read ones first, best first."""
+    return usable(ranked) + [s for s in ranked.unread if not s.asks]
+
+
+def _terms(text: str) -> set[str]:
+    return set(analyse([text])[0])
+
+
+def same_fact(a: Sentence, b: Sentence) -> bool:
+    """Whether ``a`` and ``b`` say the same thing (see ``SAME_FACT``)."""
+    if a.doc_id == b.doc_id and a.start == b.start:
+        return True
+    one, two = _terms(a.text), _terms(b.text)
+    if not one or not two:
+        return False
+    return len(one & two) / min(len(one), len(two)) >= SAME_FACT
+
+
+def distinct(
+    sentences: Iterable[Sentence], limit: int, labels: Sequence[str | None] | None = None
+) -> list[Pick]:
+    """Up to ``limit`` sentences in the order given, each saying something new; one that
+    repeats an earlier pick is cited beside it instead."""
+    picks: list[Pick] = []
+    for n, sentence in enumerate(sentences):
+        label = labels[n] if labels is not None else None
+        for k, pick in enumerate(picks):
+            if same_fact(pick.sentence, sentence):
+                if sentence.doc_id != pick.sentence.doc_id:
+                    picks[k] = Pick(pick.sentence, pick.label, (*pick.also, sentence))
+                break
+        else:
+            if len(picks) < limit:
+                picks.append(Pick(sentence, label))
+    return picks
+
+
+def held_by(sentence: Sentence, side: Entity) -> int:
+    """Whether the view ``sentence`` reports is ``side``'s own (1), another's (-1) or
+    no one's (0)."""
+    return held(sentence.text, sentence.before, side.pattern())

@@ -1,0 +1,45 @@
+"""Why something happened: the sentence that gives the cause ("stems from", "a response
+to", "because"), and, for a conflict between sides the question names, what each side
+says of it, labelled by who holds it."""
+
+from __future__ import annotations
+
+from app.answer.extractive.compose.base import Pick, Plan, distinct, held_by, read, usable
+from app.answer.extractive.compose.fact import FactComposer
+from app.question.analysis import Question
+from app.rerank.base import Ranked, Sentence
+from app.settings import AnswerSettings
+
+__all__ = ["CauseComposer"]
+
+W_CUE = 0.3  # a sentence that gives a cause, beside the model's relevance
+
+
+def _score(s: Sentence) -> float:
+    return s.relevance + W_CUE * s.cue
+
+
+class CauseComposer:
+    """The cause, then each named side's own account of it."""
+
+    def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
+        """See the module's description."""
+        found = [s for s in usable(ranked) if s.cue]
+        if not found:
+            return FactComposer().compose(question, ranked, settings)
+        found.sort(key=_score, reverse=True)
+        lead = distinct(found[:2], 2)
+        sides = [e for e in question.entities if e.country]
+        if len(sides) < 2:
+            return Plan(tuple(lead[: settings.max_sentences]))
+        picks: list[Pick] = lead[:1]
+        for side in sides[:2]:
+            own = [s for s in read(ranked) if held_by(s, side) == 1]
+            own.sort(key=lambda s: (s.read, _score(s)), reverse=True)
+            taken = [p.sentence for p in picks]
+            fresh = [s for s in own if s not in taken]
+            if fresh:
+                picks += distinct([*taken, fresh[0]], len(taken) + 1)[len(taken) :]
+                if len(picks) > len(taken):
+                    picks[-1] = Pick(picks[-1].sentence, side.name, picks[-1].also)
+        return Plan(tuple(picks), form="positions" if any(p.label for p in picks) else "prose")

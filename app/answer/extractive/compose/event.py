@@ -1,0 +1,68 @@
+"""What someone did, or what was done: the sentences that report the action ("in
+retaliation … launched", "bombed", "stormed"). When the question names who acted, their
+own actions come first, not the actions done to them ("Islamabad launched the strikes
+after the Taliban attacked" is Islamabad's); when it asks how they responded, the
+sentences that report a response."""
+
+from __future__ import annotations
+
+import re
+
+from app.answer.extractive.compose.base import Plan, distinct, usable
+from app.answer.extractive.compose.fact import FactComposer
+from app.question.analysis import Question
+from app.question.entities import Entity
+from app.rerank.base import Ranked, Sentence
+from app.settings import AnswerSettings
+
+__all__ = ["EventComposer", "acts"]
+
+# What a sentence counts beside the model's relevance: an action, the subject acting,
+# a response when one is asked about.
+W_CUE, W_AGENT, W_RESPONSE = 0.2, 0.4, 0.3
+
+_ACTION = re.compile(
+    r"\b(?:launch\w*|struck|strikes?|hit|attack(?:ed|s)?|fired|bomb(?:ed|s)|storm(?:ed|s)|"
+    r"carried\s+out|target(?:ed|s)|raid(?:ed|s)|shell(?:ed|s)|killed|seized|captured|"
+    r"respond(?:ed|s)?|retaliat(?:ed|es|ing)|announced|closed|deployed|sent|ordered)\b",
+    re.IGNORECASE,
+)
+_RESPONSE = re.compile(
+    r"\b(?:in\s+retaliation|retaliat\w+|respond\w*|in\s+response|in\s+return|reply|replied|"
+    r"hit\s+back|countered)\b",
+    re.IGNORECASE,
+)
+_ASKS_RESPONSE = re.compile(r"\b(?:respond|react|retaliate|reply|answer|hit\s+back)\b", re.I)
+
+
+def acts(sentence: Sentence, subject: Entity) -> bool:
+    """Whether ``subject`` is who acts in ``sentence``: named before its first action."""
+    first = _ACTION.search(sentence.text)
+    return (
+        first is not None and subject.pattern().search(sentence.text[: first.start()]) is not None
+    )
+
+
+class EventComposer:
+    """The actions, the subject's own first."""
+
+    def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
+        """See the module's description."""
+        subject = ranked.subject or question.subject
+        response = _ASKS_RESPONSE.search(question.search) is not None
+
+        def score(s: Sentence) -> float:
+            return (
+                s.relevance
+                + W_CUE * s.cue
+                + W_AGENT * (subject is not None and acts(s, subject))
+                + W_RESPONSE * (response and _RESPONSE.search(s.text) is not None)
+            )
+
+        found = [s for s in usable(ranked) if s.cue]
+        if not found:
+            return FactComposer().compose(question, ranked, settings)
+        found.sort(key=score, reverse=True)
+        best = score(found[0])
+        kept = [s for s in found if score(s) >= best * settings.min_relative_score]
+        return Plan(tuple(distinct(kept, 2)))

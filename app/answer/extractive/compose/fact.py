@@ -1,0 +1,71 @@
+"""A question of fact: the sentence that best answers, and further ones only while they
+answer nearly as well and say something new. With a time named, sentences about those
+days come first; a question about one side's office ("Afghanistan's defense minister")
+is not answered by a sentence about another side's."""
+
+from __future__ import annotations
+
+import re
+
+from app.answer.extractive.compose.base import Pick, Plan, distinct, usable
+from app.question.analysis import Question
+from app.question.entities import Entity
+from app.rerank.base import Ranked, Sentence
+from app.settings import AnswerSettings
+
+__all__ = ["FactComposer", "owners_office"]
+
+# "Afghanistan's defense minister", "the Pakistani army chief": an office of a side.
+_OFFICE = re.compile(r"\b(?P<owner>[A-Z][\w-]*)['’]s?\s+(?P<office>(?:[a-z-]+\s+){0,2}[a-z-]+)\b")
+
+
+def owners_office(question: Question) -> tuple[Entity, str] | None:
+    """The side and office a question asks about ("Afghanistan's defense minister"),
+    when it names a country's office; None otherwise."""
+    for found in _OFFICE.finditer(question.search):
+        owner = next((e for e in question.entities if e.country
+                      and found.group("owner").lower() in e.aliases), None)  # fmt: skip
+        if owner is not None:
+            return owner, found.group("office").lower()
+    return None
+
+
+def _of_another(sentence: Sentence, owner: Entity, office: str) -> bool:
+    """Whether ``sentence`` names the office as another side's ("Pakistani Defense
+    Minister" when Afghanistan's is asked about)."""
+    text = sentence.text.lower()
+    at = text.find(office)
+    if at < 0:
+        return False
+    before = text[max(0, at - 40) : at]
+    words = re.findall(r"[\w-]+", before)[-3:]
+    if not words:
+        return False
+    from app.question.entities import entity_of
+
+    for word in words:
+        side = entity_of(word)
+        if side is not None and side.country and side.aliases != owner.aliases:
+            return True
+    return False
+
+
+class FactComposer:
+    """The best sentence, and the next ones while they nearly match it."""
+
+    def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
+        """See the module's description."""
+        found = usable(ranked)
+        asked = owners_office(question)
+        if asked is not None:
+            found = [s for s in found if not _of_another(s, *asked)]
+            if not found or found[0].relevance < ranked.min_relevance:
+                return Plan(refusal="")
+        if question.when is not None:  # about the days asked first, each group by rank
+            found.sort(key=lambda s: (s.in_window is False, -s.rank))
+        if not found:
+            return Plan(refusal="")
+        floor = found[0].rank * settings.min_relative_score
+        chosen = [s for s in found if s.rank >= floor]
+        picks: list[Pick] = distinct(chosen, settings.max_sentences)
+        return Plan(tuple(picks))

@@ -1,0 +1,39 @@
+"""What one side says: the sentences whose view is the subject's own (it is the one
+saying, arguing, accusing, denying), never the other side's account of it."""
+
+from __future__ import annotations
+
+from app.answer.extractive.compose.base import Plan, distinct, held_by, read
+from app.answer.extractive.compose.fact import FactComposer
+from app.question.analysis import Question
+from app.rerank.base import Ranked, Sentence
+from app.settings import AnswerSettings
+
+__all__ = ["PositionComposer"]
+
+W_CUE = 0.2
+
+
+def _score(s: Sentence) -> float:
+    return s.relevance + W_CUE * s.cue
+
+
+class PositionComposer:
+    """The subject's own stated views, best first."""
+
+    def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
+        """See the module's description."""
+        subject = ranked.subject or question.subject
+        if subject is None:
+            return FactComposer().compose(question, ranked, settings)
+        own = [s for s in read(ranked) if held_by(s, subject) == 1]
+        if not own:  # nobody is quoted: what is said about the subject, not by another
+            own = [s for s in read(ranked) if s.about and s.cue and held_by(s, subject) == 0]
+        if not own:
+            return FactComposer().compose(question, ranked, settings)
+        own.sort(key=lambda s: (s.read, _score(s)), reverse=True)
+        best = _score(own[0])
+        kept = [own[0]] + [
+            s for s in own[1:] if s.read and _score(s) >= best * settings.min_relative_score
+        ]
+        return Plan(tuple(distinct(kept, settings.max_sentences)))

@@ -1,0 +1,109 @@
+"""What happened, in order: one line per event, oldest first, each with its date and
+citation. An event's date is the first date its sentence names (relative ones resolved
+against its article's date: "last Thursday" in an article of 3 March 2026 is 26
+February), else the day its article was published ("reported"). With a time asked
+about, only events of those days; none is a refusal that says so. Reports of the same
+event are one line with their citations together."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.answer.extractive.compose.base import Pick, Plan, distinct, read
+from app.question.analysis import Question
+from app.rerank.base import Ranked, Sentence
+from app.settings import AnswerSettings
+from app.text.analysis import analyse
+from app.text.dates import DateSpan, date_spans, span_of
+
+__all__ = ["TimelineComposer", "event_date", "topic_terms"]
+
+LINES = 6  # an analyst scans a timeline; more lines are a report, not an answer
+# What makes a line: a sentence that reports an action, one the model found relevant,
+# one that shares the question's topic, one that names its own date.
+W_CUE, W_RELEVANCE, W_TOPIC, W_DATED = 0.4, 0.6, 0.3, 0.2
+# Words that ask for a timeline rather than name its topic.
+_ASKING = set(
+    analyse(
+        [
+            "what happened happen happens main key major important events event developments "
+            "list order chronological timeline sequence day week month year today latest news "
+            "recently lately going on so far"
+        ]
+    )[0]
+)
+
+
+def topic_terms(question: Question) -> set[str]:
+    """The question's terms that name what it is about: not those asking for events,
+    nor the words of the time it names."""
+    text = question.search
+    for span in reversed(date_spans(text, question.day)):
+        text = text[: span.start] + " " + text[span.end :]
+    return {t for t in analyse([text])[0] if t not in _ASKING and not t.isdigit()}
+
+
+def event_date(sentence: Sentence, question: Question) -> tuple[DateSpan | None, bool]:
+    """The date of what ``sentence`` reports (in the window asked, when one is), and
+    whether it comes from the sentence itself (False: its article's date)."""
+    window = question.when
+    for span in sentence.dates:
+        if window is None or window.holds(span.first, span.last):
+            return span, True
+    if sentence.published and not sentence.dates:
+        try:
+            first, last = span_of(sentence.published)
+        except ValueError:
+            return None, False
+        return DateSpan(first, last, _label(first), 0, 0), False
+    return None, False
+
+
+def _label(day: date) -> str:
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+class TimelineComposer:
+    """Dated events, oldest first."""
+
+    def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
+        """See the module's description."""
+        topic = topic_terms(question)
+        window = question.when
+        scored: list[tuple[float, DateSpan, bool, Sentence]] = []
+        for s in read(ranked):
+            when, own = event_date(s, question)
+            if when is None or (window is not None and not window.holds(when.first, when.last)):
+                continue
+            if window is not None and when.first > question.day:
+                continue  # not reported yet on the day asked
+            shares = bool(topic & set(analyse([s.text])[0])) or s.about
+            if topic and not shares:
+                continue
+            score = (W_CUE * s.cue + W_RELEVANCE * s.relevance + W_TOPIC * shares
+                     + W_DATED * own)  # fmt: skip
+            if s.cue or s.relevance >= ranked.min_relevance:
+                scored.append((score, when, own, s))
+        if not scored:
+            when_said = f" dated {window.label}" if window is not None else " with a date"
+            return Plan(refusal=f"The documents report nothing{when_said} about this.")
+        if window is not None and window.first == window.last:
+            # A day asked about: events of that very day, before those of its week.
+            exact = [item for item in scored if item[1].first == item[1].last]
+            scored = exact or scored
+        scored.sort(key=lambda item: item[0], reverse=True)
+        labels = {
+            id(s): when.label if own else f"reported {when.label}" for _, when, own, s in scored
+        }
+        dates = {id(s): (when.first, s.doc_id, s.start) for _, when, _, s in scored}
+        # The best event of each day first, then the others: a timeline spans its days.
+        days: set[object] = set()
+        firsts: list[Sentence] = []
+        rest: list[Sentence] = []
+        for _, when, _, s in scored:
+            (rest if (when.first, when.last) in days else firsts).append(s)
+            days.add((when.first, when.last))
+        picks = distinct(firsts + rest, LINES)
+        picks.sort(key=lambda p: dates[id(p.sentence)])
+        lines = tuple(Pick(p.sentence, labels[id(p.sentence)], p.also) for p in picks)
+        return Plan(lines, form="timeline")

@@ -1,0 +1,99 @@
+"""What a question is about, and the names the documents use for it.
+
+A country is named by its name, its capital, its people and its government: a question
+about Afghanistan is answered by a sentence about Kabul, "the Afghan side" or "Afghans"
+(the country table comes from the ``countryinfo`` package: name, capital, demonym). Any
+other name stands for itself and, for a person's full name, for the surname alone
+("Sultan said"). An acronym and its spelled-out form are one thing wherever the
+documents spell it out ("Tehrik-e-Taliban Pakistan (TTP)").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+__all__ = ["Entity", "entity_of", "mentioned", "mentions"]
+
+_ARTICLES = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A thing a question is about: how it was asked, and every name it goes by."""
+
+    name: str
+    aliases: tuple[str, ...]  # lower case, longest first
+    country: bool = False
+
+    def pattern(self) -> re.Pattern[str]:
+        """A pattern matching any of the names as whole words (possessive included)."""
+        return _pattern(self.aliases)
+
+
+@cache
+def _pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
+    words = "|".join(re.escape(a) for a in aliases)
+    return re.compile(rf"(?<![\w-])(?:{words})(?:['’]s?)?(?![\w-])", re.IGNORECASE)
+
+
+@cache
+def _countries() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every form a country goes by (lower case) -> its name and all its forms."""
+    import countryinfo
+
+    table: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for country in countryinfo.all_countries():
+        info = country.info()
+        name, capital, demonym = info.get("name"), info.get("capital"), info.get("demonym")
+        if not isinstance(name, str):
+            continue
+        forms = {name}
+        if isinstance(capital, str) and capital:
+            forms.add(capital)
+        if isinstance(demonym, str) and demonym:  # "the Afghan side", "Afghans"
+            forms |= {demonym, demonym + "s"}
+        aliases = tuple(sorted({f.lower() for f in forms}, key=len, reverse=True))
+        people = f"{demonym}s" if isinstance(demonym, str) and demonym else None
+        for form in (name, capital, demonym, people):
+            if isinstance(form, str) and form:
+                table[form.lower()] = (name, aliases)
+    return table
+
+
+def entity_of(phrase: str, acronyms: dict[str, str] | None = None) -> Entity | None:
+    """The entity ``phrase`` names ("Kabul's", "the Afghan side", "Khalid Sultan", "the
+    TTP"), with its aliases; None when the phrase names nothing."""
+    text = _POSSESSIVE.sub("", _ARTICLES.sub("", " ".join(phrase.split()))).strip(" ,.?")
+    if not text:
+        return None
+    key = text.lower()
+    countries = _countries()
+    found = countries.get(key)
+    if found is None:  # "the Afghan government", "Pakistani officials", "Kabul's leaders"
+        first = key.split()[0]
+        if first in countries and len(key.split()) <= 3:
+            found = countries[first]
+    if found is not None:  # named as the country is: "Afghanistan" for "the Afghan side"
+        return Entity(found[0], found[1], country=True)
+    aliases = {key}
+    words = text.split()
+    if len(words) >= 2 and all(w[:1].isupper() for w in words):
+        aliases.add(words[-1].lower())  # a person's surname: "Sultan said"
+    for short, long in (acronyms or {}).items():
+        if key in (short.lower(), long.lower()):
+            aliases |= {short.lower(), long.lower()}
+    return Entity(text, tuple(sorted(aliases, key=len, reverse=True)))
+
+
+def mentions(text: str, entity: Entity) -> list[tuple[int, int]]:
+    """Where ``text`` names ``entity``, as character spans."""
+    return [m.span() for m in entity.pattern().finditer(text)]
+
+
+def mentioned(text: str, entities: Iterable[Entity]) -> bool:
+    """Whether ``text`` names any of ``entities``."""
+    return any(e.pattern().search(text) for e in entities)

@@ -1,0 +1,140 @@
+"""What a question asks for: a fact, what something is, why, what one side says, what
+someone did, a summary, how something changed, or the events in order.
+
+The intent decides which composer writes the answer (``app/answer/extractive/compose``)
+and which sentences the reranker reads first. It is read off the question's wording by
+patterns of how analysts ask, never from its topic; a question matching none is a
+``FACT``. Where the wording names who is asked about ("What does *Kabul* say…", "How
+did *the Taliban* respond…", "What is *the TTP*?"), that phrase is the question's
+subject.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+__all__ = ["Intent", "Reading", "read_intent"]
+
+
+class Intent(Enum):
+    FACT = "fact"
+    DEFINITION = "definition"
+    CAUSE = "cause"
+    EVENT = "event"
+    POSITION = "position"
+    SUMMARY = "summary"
+    CHANGE = "change"
+    TIMELINE = "timeline"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The intent, and the phrase naming who or what it is about (if the wording says)."""
+
+    intent: Intent
+    subject: str | None = None
+
+
+_I = re.IGNORECASE
+_SAYING = (
+    r"say|says|said|claim|claims|argue|argues|think|thinks|believe|believes|accuse|accuses|"
+    r"allege|alleges|want|wants|demand|demands|insist|insists|maintain|maintains|deny|"
+    r"denies|blame|blames|propose|proposes|warn|warns|suggest|suggests|mean|means|want|"
+    r"expect|expects|fear|fears|hope|hopes|call\s+for|calls\s+for|make\s+of|feel"
+)
+_STANCE = (
+    r"position|view|views|stance|argument|arguments|case|line|claim|claims|demand|demands|"
+    r"perspective|take|opinion|response|reaction|side\s+of\s+the\s+story|account|version"
+)
+_SUBJECT = r"(?P<subject>[^?]{1,80}?)"
+# "a militant group", "Khalid Sultan", "the Balochistan Liberation Army": what a definition
+# question asks about is a name or a short term, not a description with a verb in it.
+_TERM = r"(?P<subject>(?:the\s+|an?\s+)?[^?,;]{1,60}?)"
+_NOT_TERMS = re.compile(
+    r"^(?:the\s+)?(?:name|names|number|date|day|year|cost|price|size|population|total|"
+    r"amount|reason|reasons|cause|causes|root|roots|origin|difference|relationship|"
+    r"relation|relations|situation|state|latest|status|outcome|result|impact|effect|"
+    r"effects|role|purpose|goal|aim|point|significance|meaning|main|biggest|largest|"
+    r"first|last|best|worst|most|least|current|new|next|capital|head|leader|"
+    r"\w+['’]s\s)\b",
+    _I,
+)
+_WHO_IS_ROLE = re.compile(
+    r"^\s*(?:and\s+)?who\s+(?:is|are|was|were)\s+(?:the|a|an)\s+(?-i:[a-z])", _I
+)
+_VERBISH = re.compile(r"\b(?:did|does|do|is|are|was|were|has|have|had|will|would|can)\b", _I)
+
+
+def _any(*patterns: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, _I) for p in patterns)
+
+
+# In order: the first intent with a matching pattern wins.
+_RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
+    (Intent.TIMELINE, _any(
+        r"\b(?:timeline|chronology|chronological|in\s+order|sequence\s+of\s+events|"
+        r"(?:main|key|major|important)\s+(?:events|developments|moments)|"
+        r"list\s+(?:the\s+|all\s+)?(?:events|developments)|what\s+(?:has\s+)?happened|"
+        r"what\s+went\s+on|how\s+did\s+.+?\s+unfold|events\s+(?:of|in|since|between))\b",
+    )),
+    (Intent.SUMMARY, _any(
+        r"^\s*(?:summari[sz]e|give\s+(?:me\s+)?(?:an?\s+)?(?:overview|summary|brief|rundown)|"
+        r"brief\s+me|catch\s+me\s+up|overview\s+of|(?:what(?:['’]s|\s+is)|tell\s+me)\s+"
+        r"(?:the\s+)?(?:situation|state\s+of\s+(?:play|affairs)|latest|news)\b|"
+        r"what(?:['’]s|\s+is)\s+going\s+on\b|key\s+(?:points|takeaways))",
+    )),
+    (Intent.CAUSE, _any(
+        r"^\s*(?:and\s+)?(?:why\b|what\s+(?:led|leads|has\s+led|drove|pushed|prompted|"
+        r"caused|made)\s+(?:.{1,60}?\s+)?to\b|what\s+(?:caused|"
+        r"causes|prompted|triggered|sparked|drove|drives|provoked|started)\b|what\s+(?:is|was|"
+        r"are|were)\s+(?:behind|the\s+(?:root|roots|cause|causes|reason|reasons|origin|origins|"
+        r"source|driver|drivers|trigger|background)\b)|how\s+did\s+.+?\s+(?:start|begin)\b)",
+    )),
+    (Intent.CHANGE, _any(
+        r"\b(?:how\s+(?:is|are|has|have|did)\s+.+?\s+(?:changing|changed|evolving|evolved|"
+        r"developing|developed|shifting|shifted)|what\s+has\s+changed|what\s+changed)\b",
+    )),
+    (Intent.POSITION, _any(
+        rf"\bwhat\s+(?:does|do|did|has|have)\s+{_SUBJECT}\s+(?:{_SAYING})\b",
+        rf"\bwhat\s+(?:is|are|was|were)\s+{_SUBJECT}['’]s?\s+(?:{_STANCE})\b",
+        rf"\bwhat\s+(?:is|are|was|were)\s+the\s+(?:{_STANCE})\s+of\s+{_SUBJECT}(?:\s+on\b|\?|$)",
+        rf"\bhow\s+(?:does|do|did)\s+{_SUBJECT}\s+(?:see|view|feel|regard|explain|justify|"
+        rf"describe|characteri[sz]e)\b",
+        rf"\baccording\s+to\s+{_SUBJECT}\s*[,?]",
+    )),
+    (Intent.EVENT, _any(
+        rf"\bhow\s+(?:did|does|do|has|have|will|would)\s+{_SUBJECT}\s+(?:respond|react|"
+        rf"retaliate|reply|answer|hit\s+back)\b",
+        rf"\bwhat\s+(?:did|has|have|will)\s+{_SUBJECT}\s+(?:do|done)\b",
+        r"\bwhat\s+(?:was|were)\s+(?:hit|struck|attacked|targeted|bombed)\b",
+    )),
+    (Intent.DEFINITION, _any(
+        rf"^\s*(?:and\s+)?(?:what|who)\s+(?:is|are|was|were)\s+{_TERM}\s*\??\s*$",
+        rf"^\s*tell\s+me\s+about\s+{_TERM}\s*[.?]?\s*$",
+        rf"^\s*define\s+{_TERM}\s*[.?]?\s*$",
+        rf"^\s*what\s+does\s+{_TERM}\s+(?:stand\s+for|mean)\s*\??\s*$",
+        rf"^\s*what\s+is\s+meant\s+by\s+{_TERM}\s*\??\s*$",
+    )),
+)  # fmt: skip
+
+
+def read_intent(question: str) -> Reading:
+    """What ``question`` asks for, and whom it names as the one asked about."""
+    for intent, patterns in _RULES:
+        for pattern in patterns:
+            found = pattern.search(question)
+            if found is None:
+                continue
+            subject = found.groupdict().get("subject")
+            if intent is Intent.DEFINITION and (
+                subject is None
+                or _NOT_TERMS.match(subject)  # "What is the name of…"
+                or _VERBISH.search(subject)
+                or len(subject.split()) > 6
+                or _WHO_IS_ROLE.match(question)  # "Who is the mayor of Marsby?" wants a name
+            ):
+                continue
+            return Reading(intent, subject.strip() if subject else None)
+    return Reading(Intent.FACT)

@@ -1,0 +1,73 @@
+"""The time a question asks about, as days, relative to the day it is asked on.
+
+"on 26 February 2026", "in November 2025", "in November" (the latest November on or
+before the day asked), "since October", "between March and May", "this week", "last
+week", "in October last year", "in the past 10 days" become a window of days;
+"recently", "latest", "now" and their kin ask for the most recent reports (the last
+``RECENT_DAYS`` days, as a preference, not a limit).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app.text.dates import date_spans
+
+__all__ = ["RECENT_DAYS", "When", "when_asked"]
+
+RECENT_DAYS = 30
+_SINCE = re.compile(r"\b(?:since|from|after)\s+(?:\w+\s+){0,8}?$", re.IGNORECASE)
+_UNTIL = re.compile(r"\b(?:until|till|before|to|and)\s+$", re.IGNORECASE)
+_RECENT = re.compile(
+    r"\b(?:recent(?:ly)?|lately|latest|newest|now|currently|current|these\s+days|"
+    r"at\s+the\s+moment|right\s+now|so\s+far|to\s+date|today)\b",
+    re.IGNORECASE,
+)
+_PAST = re.compile(
+    r"\b(?:in|over|during)\s+the\s+(?:last|past)\s+(?P<n>\d{1,3}|a|one|two|three|four|five|six|"
+    r"seven|eight|nine|ten|twelve)?\s*(?P<unit>day|week|month|year)s?\b",
+    re.IGNORECASE,
+)
+_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9, "ten": 10, "twelve": 12}  # fmt: skip
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+@dataclass(frozen=True)
+class When:
+    """Days a question asks about, ``first`` to ``last`` inclusive, and how to say them;
+    ``recent``: the most recent reports are wanted (a preference, not a limit)."""
+
+    first: date
+    last: date
+    label: str
+    recent: bool = False
+
+    def holds(self, first: date, last: date) -> bool:
+        """Whether the days ``first``..``last`` fall in the window, at least in part."""
+        return first <= self.last and self.first <= last
+
+
+def when_asked(question: str, as_of: date) -> When | None:
+    """The window of days ``question`` asks about, asked on ``as_of``; None if it names
+    no time."""
+    spans = date_spans(question, as_of)
+    if spans:
+        first, last = spans[0], spans[-1]
+        before = question[: first.start]
+        if len(spans) >= 2 and _UNTIL.search(question[: last.start]):
+            return When(first.first, last.last, f"{first.label} to {last.label}")
+        if _SINCE.search(before):
+            return When(first.first, max(as_of, first.first), f"since {first.label}")
+        return When(first.first, first.last, first.label)
+    past = _PAST.search(question)
+    if past is not None:
+        count = past.group("n")
+        n = int(count) if count and count.isdigit() else _WORDS.get((count or "a").lower(), 1)
+        days = n * _UNIT_DAYS[past.group("unit").lower()]
+        return When(as_of - timedelta(days=days), as_of, past.group().strip())
+    if _RECENT.search(question):
+        return When(as_of - timedelta(days=RECENT_DAYS), as_of, "recently", recent=True)
+    return None
