@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["held", "holder_spans", "quoted"]
+__all__ = ["explicit_holders", "held", "holder_spans", "quoted"]
 
 _VERBS = (
     r"says?|said|argues?|argued|claims?|claimed|accuses?|accused|denies|denied|insists?|"
@@ -28,9 +28,10 @@ _NOUNS = (
     r"accusation|accusations|allegation|allegations|complaint|concern|concerns|response|"
     r"narrative|messaging|rhetoric|language|statement|account|version|assessment|worry"
 )
-# "X's argument", "X's media's messaging": the owner of the noun.
+# "X's argument", "the union's case", "X's media's messaging": the owner of the noun.
 _OWNED = re.compile(
-    rf"(?P<holder>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:{_NOUNS})\b"
+    rf"(?P<holder>(?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*|(?i:the|this|that)\s+[\w-]+))['’]s?"
+    rf"\s+(?:[\w-]+\s+){{0,2}}?(?:{_NOUNS})\b"
 )
 _VERB = re.compile(rf"\b(?:{_VERBS})\b")
 # ,” said Khalid Sultan / ," says the minister / according to officials in Kabul
@@ -47,11 +48,9 @@ _QUOTES = re.compile(r"[“\"][^”\"]{12,}[”\"]")
 
 
 def holder_spans(sentence: str) -> list[tuple[int, int]]:
-    """Where the sentence names who holds the view it reports (may be several)."""
-    spans = [m.span("holder") for m in _OWNED.finditer(sentence)]
-    for m in _AFTER.finditer(sentence):
-        group = "holder" if m.group("holder") else "holder2"
-        spans.append(m.span(group))
+    """Where the sentence names who holds the view it reports (may be several): the
+    explicit holders first (``explicit_holders``), then each reporting verb's clause."""
+    spans = explicit_holders(sentence)
     for m in _VERB.finditer(sentence):
         if sentence[: m.start()].rstrip().endswith(("”", '"', "’,", "”,", '",')):
             continue  # ,” said X: the holder comes after (above)
@@ -63,6 +62,16 @@ def holder_spans(sentence: str) -> list[tuple[int, int]]:
         clause = window[cut:]
         if clause.strip() and not _PRONOUN_SUBJECT.search(clause):
             spans.append((start + cut, m.start()))
+    return spans
+
+
+def explicit_holders(sentence: str) -> list[tuple[int, int]]:
+    """Holders named outright: the owner of "X's argument", the speaker after a
+    quotation, "according to X"."""
+    spans = [m.span("holder") for m in _OWNED.finditer(sentence)]
+    for m in _AFTER.finditer(sentence):
+        group = "holder" if m.group("holder") else "holder2"
+        spans.append(m.span(group))
     return spans
 
 
@@ -82,4 +91,7 @@ def held(text: str, before: str, names: re.Pattern[str]) -> int:
         return 0
     if any(names.search(text[a:b]) for a, b in spans):
         return 1
-    return -1 if any(re.search(r"[A-Z]", text[a:b]) for a, b in spans) else 0
+    # Someone else holds it: named outright, or a name stands before the reporting verb.
+    if explicit_holders(text) or any(re.search(r"[A-Z]", text[a:b]) for a, b in spans):
+        return -1
+    return 0

@@ -29,7 +29,7 @@ class CauseComposer:
             return FactComposer().compose(question, ranked, settings)
         found.sort(key=_score, reverse=True)
         lead = distinct(found[:2], 2)
-        sides = [e for e in question.entities if e.country]
+        sides = list(question.entities)
         if len(sides) < 2:
             return Plan(tuple(lead[: settings.max_sentences]))
         picks: list[Pick] = lead[:1]

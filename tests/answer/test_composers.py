@@ -1,0 +1,182 @@
+"""Each composer on its own, over hand-made reranked sentences: what it picks, in what
+order, with which labels, and when it refuses."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from app.answer.extractive.compose import composer_for
+from app.answer.extractive.compose.base import distinct
+from app.question.analysis import Question, analyse_question
+from app.question.entities import entity_of
+from app.question.intent import Intent
+from app.rerank.base import Ranked, Sentence
+from app.settings import AnswerSettings
+from app.text.dates import date_spans
+
+SETTINGS = AnswerSettings()
+
+
+def sentence(
+    text: str, relevance: float, *, doc: int = 0, at: int = 0, **features: object
+) -> Sentence:
+    """A reranked sentence of document ``doc`` at offset ``at``."""
+    base = Sentence(
+        chunk_id=doc, doc_id=doc, start=at, end=at + len(text), text=text, before="",
+        lexical=0.5, context=0.5, standing=1.0, defines=False, asks=False,
+        relevance=relevance, rank=relevance, read=True,
+    )  # fmt: skip
+    return replace(base, **features)  # type: ignore[arg-type]
+
+
+def ranked(
+    *sentences: Sentence, unread: tuple[Sentence, ...] = (), question: Question | None = None
+) -> Ranked:
+    read = tuple(sorted(sentences, key=lambda s: s.rank, reverse=True))
+    subject = question.subject if question is not None else None
+    return Ranked((), read, 0.15, "test", unread, subject)
+
+
+def texts(
+    question: Question, sentences: tuple[Sentence, ...], unread: tuple[Sentence, ...] = ()
+) -> list[str]:
+    plan = composer_for(question.intent).compose(
+        question, ranked(*sentences, unread=unread, question=question), SETTINGS
+    )
+    return [p.sentence.text for p in plan.picks]
+
+
+def test_a_definition_is_the_sentence_that_says_what_the_subject_is() -> None:
+    question = analyse_question("Who is Mira Toll?")
+    assert question.intent is Intent.DEFINITION
+    uses = sentence("Mira Toll spoke at length about the harbour budget on Monday.", 0.9,
+                    about=True)  # fmt: skip
+    says = sentence("The budget was presented by Mira Toll, the harbour master of Lindqvist.",
+                    0.6, at=80, about=True, cue=True)  # fmt: skip
+    claims = sentence("The union's argument is that Mira Toll is a puppet of the council.", 0.8,
+                      at=160, about=True, cue=True)  # fmt: skip
+    assert texts(question, (uses, says, claims))[0] == says.text
+    assert claims.text not in texts(question, (uses, says, claims))
+
+
+def test_a_cause_leads_with_the_cause_and_labels_each_named_sides_own_account() -> None:
+    question = analyse_question("Why are Norland and Sudmark fighting over the river?")
+    cause = sentence("The dispute stems from a dam Norland built upstream in 2019.", 0.7, cue=True)
+    north = sentence("Norland says the dam was built on its own land.", 0.4, at=100, cue=True)
+    south = sentence(
+        "Sudmark argues that the dam has halved its water supply.", 0.4, at=200, cue=True
+    )
+    noise = sentence("The river is 300 kilometres long.", 0.8, at=300)
+    plan = composer_for(question.intent).compose(
+        question, ranked(cause, north, south, noise), SETTINGS
+    )
+    assert [p.sentence.text for p in plan.picks][0] == cause.text
+    labels = {p.label: p.sentence.text for p in plan.picks if p.label}
+    assert labels == {"Norland": north.text, "Sudmark": south.text}
+    assert plan.form == "positions"
+
+
+def test_a_position_is_the_sides_own_never_the_other_sides_account() -> None:
+    question = analyse_question("What does Norland say about the dam?")
+    assert question.subject is not None
+    own = sentence("Norland says the dam was built on its own land.", 0.5, cue=True, about=True)
+    other = sentence(
+        "Sudmark says that Norland is stealing its water.", 0.9, at=100, cue=True, about=True
+    )
+    picked = texts(question, (own, other))
+    assert picked == [own.text]
+
+
+def test_an_event_question_prefers_what_the_subject_did_over_what_was_done_to_it() -> None:
+    question = analyse_question("How did Sudmark respond to the dam?")
+    done_to = sentence(
+        "Norland opened the dam after Sudmark protested.", 0.95, cue=True, about=True
+    )
+    did = sentence("In retaliation, Sudmark's government said it closed the border crossings.", 0.85,
+                   at=100, cue=True, about=True)  # fmt: skip
+    assert texts(question, (done_to, did))[0] == did.text
+
+
+def _dated(text: str, published: str, relevance: float, at: int, cue: bool = True) -> Sentence:
+    return sentence(text, relevance, at=at, cue=cue, published=published,
+                    dates=tuple(date_spans(text, published)))  # fmt: skip
+
+
+def test_a_timeline_is_dated_events_of_the_window_oldest_first_with_labels() -> None:
+    question = analyse_question("What happened in March 2026?", as_of=date(2026, 4, 10))
+    assert question.when is not None
+    later = _dated("The dam was opened on March 20.", "2026-03-25", 0.3, 0)
+    earlier = _dated("Protesters blocked the bridge on March 2.", "2026-03-25", 0.2, 40)
+    before = _dated("The dam was planned in 2019.", "2026-03-25", 0.9, 80)
+    same = _dated("On March 20 the dam was opened, officials said.", "2026-03-26", 0.3, 0)
+    same = replace(same, doc_id=1, chunk_id=1)
+    plan = composer_for(question.intent).compose(
+        question, ranked(later, earlier, before, same), SETTINGS
+    )
+    assert plan.form == "timeline"
+    assert [p.label for p in plan.picks] == ["2 March 2026", "20 March 2026"]
+    assert [p.sentence.text for p in plan.picks] == [earlier.text, later.text]
+    assert len(plan.picks[1].also) == 1  # the same event from the other article, cited beside it
+
+
+def test_a_timeline_with_nothing_in_its_window_refuses_and_says_so() -> None:
+    question = analyse_question("What happened on 3 January 2026?", as_of=date(2026, 4, 10))
+    other = _dated("The dam was opened on March 20.", "2026-03-25", 0.9, 0)
+    plan = composer_for(question.intent).compose(question, ranked(other), SETTINGS)
+    assert plan.refusal is not None
+    assert "3 January 2026" in plan.refusal
+
+
+def test_a_summary_takes_distinct_dated_points_from_several_articles() -> None:
+    question = analyse_question("Summarize the dam dispute.", as_of=date(2026, 4, 10))
+    points = [
+        _dated(
+            "The dam dispute began when Norland built the dam on March 2.", "2026-03-25", 0.9, 0
+        ),
+        _dated(
+            "The dam dispute began after Norland built the dam on March 2.", "2026-03-25", 0.85, 60
+        ),
+        _dated(
+            "Sudmark closed its border over the dam dispute on March 20.", "2026-03-25", 0.5, 120
+        ),
+    ]
+    third = replace(_dated("Talks on the dam dispute resume on April 1.", "2026-03-30", 0.4, 0),
+                    doc_id=1, chunk_id=1)  # fmt: skip
+    plan = composer_for(question.intent).compose(question, ranked(*points, third), SETTINGS)
+    texts_ = [p.sentence.text for p in plan.picks]
+    assert points[1].text not in texts_  # says what the first says
+    assert third.text in texts_  # another article's point
+    assert all(p.label for p in plan.picks)
+    assert plan.form == "points"
+
+
+def test_a_change_question_gets_the_sentences_that_say_it_changed() -> None:
+    question = analyse_question("How is Norland's relationship with Sudmark changing?")
+    change = sentence("Norland's relations with Sudmark, an ally for decades, have deteriorated.", 0.5,
+                      cue=True, about=True)  # fmt: skip
+    static = sentence("Norland and Sudmark share a 300-kilometre river.", 0.9, at=100, about=True)
+    assert texts(question, (change, static)) == [change.text]
+
+
+def test_a_fact_about_one_sides_office_is_not_answered_by_anothers() -> None:
+    question = analyse_question("What is the name of Afghanistan's defense minister?")
+    wrong = sentence("Pakistan's Defense Minister Khwaja Asif wrote on X.", 0.99)
+    plan = composer_for(question.intent).compose(question, ranked(wrong), SETTINGS)
+    assert plan.refusal is not None
+
+
+def test_no_two_picks_say_the_same_thing_and_the_repeat_is_cited_beside() -> None:
+    a = sentence("Pakistani jets bombed Kabul and Kandahar on February 27.", 0.9)
+    b = replace(sentence("On February 27 Pakistani jets bombed Kabul and Kandahar.", 0.8), doc_id=1)
+    c = sentence("The Taliban launched drone attacks in return.", 0.7, at=200)
+    picks = distinct([a, b, c], 3)
+    assert [p.sentence.text for p in picks] == [a.text, c.text]
+    assert picks[0].also == (b,)
+
+
+def test_countries_are_named_by_capital_people_and_name() -> None:
+    kabul = entity_of("Kabul's")
+    assert kabul is not None
+    assert kabul.name == "Afghanistan"
+    assert {"afghanistan", "afghan", "afghans", "kabul"} <= set(kabul.aliases)

@@ -1,0 +1,141 @@
+"""Reading a question: what it asks for, whom it names, the days it means, and what a
+follow-up stands for."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.question.analysis import analyse_question
+from app.question.follow_up import follow_up_query
+from app.question.intent import Intent, read_intent
+from app.question.when import RECENT_DAYS, when_asked
+from app.text.dates import date_spans
+
+AS_OF = date(2026, 3, 4)  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "subject"),
+    [
+        ("What is the Ramsar Convention?", Intent.DEFINITION, "the Ramsar Convention"),
+        ("Who is Mira Toll?", Intent.DEFINITION, "Mira Toll"),
+        ("What does NATO stand for?", Intent.DEFINITION, "NATO"),
+        ("Who is the mayor of Marsby?", Intent.FACT, None),
+        ("What is the name of Norland's prime minister?", Intent.FACT, None),
+        ("What is the population of Marsby?", Intent.FACT, None),
+        ("Why did the talks collapse?", Intent.CAUSE, None),
+        ("What led the union to strike?", Intent.CAUSE, None),
+        ("What is the root of the dispute?", Intent.CAUSE, None),
+        ("What does the council say about the levees?", Intent.POSITION, "the council"),
+        ("What is Norland's position on the dam?", Intent.POSITION, "Norland"),
+        ("How do farmers feel about the new rules?", Intent.POSITION, "farmers"),
+        ("What did Mira Toll say?", Intent.POSITION, "Mira Toll"),
+        ("How did Sudmark respond to the closure?", Intent.EVENT, "Sudmark"),
+        ("What was hit in the storm?", Intent.EVENT, None),
+        ("Summarize the situation in Marsby.", Intent.SUMMARY, None),
+        ("Give me an overview of the flood response.", Intent.SUMMARY, None),
+        ("How has the strike evolved?", Intent.CHANGE, None),
+        ("What has changed since the election?", Intent.CHANGE, None),
+        ("What happened on 3 March 2026?", Intent.TIMELINE, None),
+        ("List the main events of the strike in order.", Intent.TIMELINE, None),
+        ("When did the river flood?", Intent.FACT, None),
+    ],
+)
+def test_the_intent_and_subject_come_from_how_the_question_is_asked(
+    question: str, intent: Intent, subject: str | None
+) -> None:
+    reading = read_intent(question)
+    assert (reading.intent, reading.subject) == (intent, subject)
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "last"),
+    [
+        ("What happened on 26 February 2026?", date(2026, 2, 26), date(2026, 2, 26)),
+        ("What happened on February 26, 2026?", date(2026, 2, 26), date(2026, 2, 26)),
+        ("What happened on 2026-02-26?", date(2026, 2, 26), date(2026, 2, 26)),
+        ("What happened on Feb. 26?", date(2026, 2, 26), date(2026, 2, 26)),
+        ("What happened in November 2025?", date(2025, 11, 1), date(2025, 11, 30)),
+        ("What happened in November?", date(2025, 11, 1), date(2025, 11, 30)),
+        ("What happened in March?", date(2026, 3, 1), date(2026, 3, 31)),
+        ("What happened in 2025?", date(2025, 1, 1), date(2025, 12, 31)),
+        ("What has happened since October?", date(2025, 10, 1), AS_OF),
+        ("What happened this week?", date(2026, 3, 2), date(2026, 3, 8)),
+        ("What happened last week?", date(2026, 2, 23), date(2026, 3, 1)),
+        ("What happened in October last year?", date(2025, 10, 1), date(2025, 10, 31)),
+        ("What happened in the past two weeks?", date(2026, 2, 18), AS_OF),
+    ],
+)
+def test_a_time_in_the_question_is_a_window_of_days(question: str, first: date, last: date) -> None:
+    when = when_asked(question, AS_OF)
+    assert when is not None
+    assert (when.first, when.last) == (first, last)
+
+
+@pytest.mark.parametrize("word", ["recently", "latest", "now", "currently"])
+def test_recent_words_ask_for_the_latest_reports(word: str) -> None:
+    when = when_asked(f"What is the {word} news on the dam?".replace("the now", "now the"), AS_OF)
+    assert when is not None
+    assert when.recent
+    assert (AS_OF - when.first).days == RECENT_DAYS
+
+
+def test_a_question_naming_no_time_has_no_window_and_far_dates_still_parse() -> None:
+    assert when_asked("Who is Mira Toll?", AS_OF) is None
+    assert when_asked("What happened on 30 February?", AS_OF) is None  # no such day
+    far = when_asked("What happened in 1848?", AS_OF)
+    assert far is not None
+    assert far.first == date(1848, 1, 1)
+    future = when_asked("What happens in 2090?", AS_OF)
+    assert future is not None
+    assert future.first == date(2090, 1, 1)
+
+
+def test_sentences_are_dated_by_what_they_say_and_their_article() -> None:
+    published = "2026-03-03"  # a Tuesday
+    spans = date_spans("There were clashes last Thursday and on Feb. 27 jets struck.", published)
+    assert [(s.first, s.label) for s in spans] == [
+        (date(2026, 2, 26), "26 February 2026"),
+        (date(2026, 2, 27), "27 February 2026"),
+    ]
+    (november,) = date_spans("In November, a courthouse was bombed.", published)
+    assert (november.first, november.last) == (date(2025, 11, 1), date(2025, 11, 30))
+    assert date_spans("Nothing dated here.", published) == []
+
+
+def test_a_question_is_analysed_once_into_intent_subject_names_and_time() -> None:
+    q = analyse_question("What does Kabul say about the border this week?", as_of=AS_OF)
+    assert q.intent is Intent.POSITION
+    assert q.subject is not None
+    assert q.subject.name == "Afghanistan"
+    assert "afghan" in q.subject.aliases
+    assert q.when is not None
+    assert q.when.first == date(2026, 3, 2)
+    assert q.day == AS_OF
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "standalone"),
+    [
+        (["What was hit in Kabul?"], "And what about Kandahar?", "What was hit in Kandahar?"),
+        (
+            ["Which cities did Norland bomb on March 2?"],
+            "Which provinces?",
+            "Which provinces did Norland bomb on March 2?",
+        ),
+        (
+            ["Who is Mira Toll?", "Mira Toll is the harbour master."],
+            "What did he say?",
+            "What did Mira Toll say?",
+        ),  # fmt: skip
+        (["Who is Mira Toll?"], "Where is she based?", "Where is Mira Toll based?"),
+    ],
+)
+def test_a_follow_up_is_asked_in_the_frame_of_the_question_before(
+    history: list[str], question: str, standalone: str
+) -> None:
+    messages = [{"role": "user" if n % 2 == 0 else "assistant", "content": text}
+                for n, text in enumerate(history)]  # fmt: skip
+    assert follow_up_query(question, messages) == standalone
