@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app import cli
-from app.answer.extractive.compose.base import held_by
 from app.cli import common
 from app.question.entities import entity_of
 from app.server import create_app
@@ -34,8 +33,10 @@ def _exact(service: DocQA, answer: Answer) -> None:
 
 def test_a_follow_up_about_another_place_is_answered_for_that_place(seeded: DocQA) -> None:
     kabul = seeded.ask("What was hit in Kabul?", as_of=AS_OF)
-    history = [{"role": "user", "content": "What was hit in Kabul?"},
-               {"role": "assistant", "content": kabul.answer}]  # fmt: skip
+    history = [
+        {"role": "user", "content": "What was hit in Kabul?"},
+        {"role": "assistant", "content": kabul.answer},
+    ]
     kandahar = seeded.ask("And what about Kandahar?", history, as_of=AS_OF)
     assert not kandahar.refused
     assert kandahar.answer != kabul.answer
@@ -97,8 +98,9 @@ def test_an_unparseable_as_of_is_400_in_the_api_and_exit_2_in_the_cli(
         bad = client.post("/api/ask", json={"question": "What happened?", "as_of": "March 3"})
         assert bad.status_code == 400
         assert "YYYY-MM-DD" in bad.json()["message"]
-        far = client.post("/api/ask", json={"question": "What happened this week?",
-                                            "as_of": "2099-01-01"})  # fmt: skip
+        far = client.post(
+            "/api/ask", json={"question": "What happened this week?", "as_of": "2099-01-01"}
+        )
         assert far.status_code == 200
         assert far.json()["refused"]
     monkeypatch.setattr(common, "service", lambda index_dir: seeded)
@@ -107,8 +109,9 @@ def test_an_unparseable_as_of_is_400_in_the_api_and_exit_2_in_the_cli(
     assert "YYYY-MM-DD" in result.output
 
 
-def test_the_analyst_questions_all_pass(seeded: DocQA, tmp_path_factory: pytest.TempPathFactory,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_the_analyst_questions_all_pass(
+    seeded: DocQA, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     questions = shared_file("eval", "analyst_dev.jsonl")
     out = tmp_path_factory.mktemp("analyst") / "report"
     monkeypatch.setattr(common, "service", lambda index_dir: seeded)

@@ -23,10 +23,21 @@ def sentence(
 ) -> Sentence:
     """A reranked sentence of document ``doc`` at offset ``at``."""
     base = Sentence(
-        chunk_id=doc, doc_id=doc, start=at, end=at + len(text), text=text, before="",
-        lexical=0.5, context=0.5, standing=1.0, defines=False, asks=False,
-        relevance=relevance, rank=relevance, read=True,
-    )  # fmt: skip
+        chunk_id=doc,
+        doc_id=doc,
+        start=at,
+        end=at + len(text),
+        text=text,
+        before="",
+        lexical=0.5,
+        context=0.5,
+        standing=1.0,
+        defines=False,
+        asks=False,
+        relevance=relevance,
+        rank=relevance,
+        read=True,
+    )
     return replace(base, **features)  # type: ignore[arg-type]
 
 
@@ -50,12 +61,23 @@ def texts(
 def test_a_definition_is_the_sentence_that_says_what_the_subject_is() -> None:
     question = analyse_question("Who is Mira Toll?")
     assert question.intent is Intent.DEFINITION
-    uses = sentence("Mira Toll spoke at length about the harbour budget on Monday.", 0.9,
-                    about=True)  # fmt: skip
-    says = sentence("The budget was presented by Mira Toll, the harbour master of Lindqvist.",
-                    0.6, at=80, about=True, cue=True)  # fmt: skip
-    claims = sentence("The union's argument is that Mira Toll is a puppet of the council.", 0.8,
-                      at=160, about=True, cue=True)  # fmt: skip
+    uses = sentence(
+        "Mira Toll spoke at length about the harbour budget on Monday.", 0.9, about=True
+    )
+    says = sentence(
+        "The budget was presented by Mira Toll, the harbour master of Lindqvist.",
+        0.6,
+        at=80,
+        about=True,
+        cue=True,
+    )
+    claims = sentence(
+        "The union's argument is that Mira Toll is a puppet of the council.",
+        0.8,
+        at=160,
+        about=True,
+        cue=True,
+    )
     assert texts(question, (uses, says, claims))[0] == says.text
     assert claims.text not in texts(question, (uses, says, claims))
 
@@ -71,7 +93,7 @@ def test_a_cause_leads_with_the_cause_and_labels_each_named_sides_own_account() 
     plan = composer_for(question.intent).compose(
         question, ranked(cause, north, south, noise), SETTINGS
     )
-    assert [p.sentence.text for p in plan.picks][0] == cause.text
+    assert next(p.sentence.text for p in plan.picks) == cause.text
     labels = {p.label: p.sentence.text for p in plan.picks if p.label}
     assert labels == {"Norland": north.text, "Sudmark": south.text}
     assert plan.form == "positions"
@@ -93,14 +115,25 @@ def test_an_event_question_prefers_what_the_subject_did_over_what_was_done_to_it
     done_to = sentence(
         "Norland opened the dam after Sudmark protested.", 0.95, cue=True, about=True
     )
-    did = sentence("In retaliation, Sudmark's government said it closed the border crossings.", 0.85,
-                   at=100, cue=True, about=True)  # fmt: skip
+    did = sentence(
+        "In retaliation, Sudmark's government said it closed the border crossings.",
+        0.85,
+        at=100,
+        cue=True,
+        about=True,
+    )
     assert texts(question, (done_to, did))[0] == did.text
 
 
 def _dated(text: str, published: str, relevance: float, at: int, cue: bool = True) -> Sentence:
-    return sentence(text, relevance, at=at, cue=cue, published=published,
-                    dates=tuple(date_spans(text, published)))  # fmt: skip
+    return sentence(
+        text,
+        relevance,
+        at=at,
+        cue=cue,
+        published=published,
+        dates=tuple(date_spans(text, published)),
+    )
 
 
 def test_a_timeline_is_dated_events_of_the_window_oldest_first_with_labels() -> None:
@@ -141,8 +174,11 @@ def test_a_summary_takes_distinct_dated_points_from_several_articles() -> None:
             "Sudmark closed its border over the dam dispute on March 20.", "2026-03-25", 0.5, 120
         ),
     ]
-    third = replace(_dated("Talks on the dam dispute resume on April 1.", "2026-03-30", 0.4, 0),
-                    doc_id=1, chunk_id=1)  # fmt: skip
+    third = replace(
+        _dated("Talks on the dam dispute resume on April 1.", "2026-03-30", 0.4, 0),
+        doc_id=1,
+        chunk_id=1,
+    )
     plan = composer_for(question.intent).compose(question, ranked(*points, third), SETTINGS)
     texts_ = [p.sentence.text for p in plan.picks]
     assert points[1].text not in texts_  # says what the first says
@@ -153,8 +189,12 @@ def test_a_summary_takes_distinct_dated_points_from_several_articles() -> None:
 
 def test_a_change_question_gets_the_sentences_that_say_it_changed() -> None:
     question = analyse_question("How is Norland's relationship with Sudmark changing?")
-    change = sentence("Norland's relations with Sudmark, an ally for decades, have deteriorated.", 0.5,
-                      cue=True, about=True)  # fmt: skip
+    change = sentence(
+        "Norland's relations with Sudmark, an ally for decades, have deteriorated.",
+        0.5,
+        cue=True,
+        about=True,
+    )
     static = sentence("Norland and Sudmark share a 300-kilometre river.", 0.9, at=100, about=True)
     assert texts(question, (change, static)) == [change.text]
 

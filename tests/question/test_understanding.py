@@ -129,13 +129,15 @@ def test_a_question_is_analysed_once_into_intent_subject_names_and_time() -> Non
             ["Who is Mira Toll?", "Mira Toll is the harbour master."],
             "What did he say?",
             "What did Mira Toll say?",
-        ),  # fmt: skip
+        ),
         (["Who is Mira Toll?"], "Where is she based?", "Where is Mira Toll based?"),
     ],
 )
 def test_a_follow_up_is_asked_in_the_frame_of_the_question_before(
     history: list[str], question: str, standalone: str
 ) -> None:
-    messages = [{"role": "user" if n % 2 == 0 else "assistant", "content": text}
-                for n, text in enumerate(history)]  # fmt: skip
+    messages = [
+        {"role": "user" if n % 2 == 0 else "assistant", "content": text}
+        for n, text in enumerate(history)
+    ]
     assert follow_up_query(question, messages) == standalone
