@@ -41,7 +41,7 @@ _I = re.IGNORECASE
 _SAYING = (
     r"say|says|said|claim|claims|argue|argues|think|thinks|believe|believes|accuse|accuses|"
     r"allege|alleges|want|wants|demand|demands|insist|insists|maintain|maintains|deny|"
-    r"denies|blame|blames|propose|proposes|warn|warns|suggest|suggests|mean|means|want|"
+    r"denies|blame|blames|propose|proposes|warn|warns|suggest|suggests|want|"
     r"expect|expects|fear|fears|hope|hopes|call\s+for|calls\s+for|make\s+of|feel"
 )
 _STANCE = (
@@ -53,13 +53,26 @@ _SUBJECT = r"(?P<subject>[^?]{1,80}?)"
 # question asks about is a name or a short term, not a description with a verb in it.
 _TERM = r"(?P<subject>(?:the\s+|an?\s+)?[^?,;]{1,60}?)"
 _NOT_TERMS = re.compile(
-    r"^(?:the\s+)?(?:name|names|number|date|day|year|cost|price|size|population|total|"
+    r"^(?:the\s+)?(?:name|names|number|date|day|year|cost|price|size|population|total|average|"
     r"amount|reason|reasons|cause|causes|root|roots|origin|difference|relationship|"
     r"relation|relations|situation|state|latest|status|outcome|result|impact|effect|"
     r"effects|role|purpose|goal|aim|point|significance|meaning|main|biggest|largest|"
     r"first|last|best|worst|most|least|current|new|next|capital|head|leader|"
     r"\w+['’]s\s)\b",
     _I,
+)
+# A term a definition may be asked of: a name (capitalised words, acronyms, with the
+# particles names carry), or a short common noun phrase with no preposition or verb in it.
+_NAME_TERM = re.compile(
+    r"^(?:the\s+|an?\s+)?(?-i:[A-Z][\w’'.-]*)(?:\s+(?:(?:of|de|al|bin|the|and|for)\s+)?"
+    r"(?-i:[A-Z0-9][\w’'.-]*))*$",
+    re.IGNORECASE,
+)
+_COMMON_TERM = re.compile(r"^(?:the\s+|an?\s+)?(?-i:[a-z][a-z-]*)(?:\s+(?-i:[a-z][a-z-]*)){0,2}$")
+_NOT_IN_TERMS = re.compile(
+    r"\b(?:of|for|in|on|at|to|from|by|with|about|called|named|known|different|like|"
+    r"used|made|given|after|before|between)\b",
+    re.IGNORECASE,
 )
 _WHO_IS_ROLE = re.compile(
     r"^\s*(?:and\s+)?who\s+(?:is|are|was|were)\s+(?:the|a|an)\s+(?-i:[a-z])", _I
@@ -74,10 +87,12 @@ def _any(*patterns: str) -> tuple[re.Pattern[str], ...]:
 # In order: the first intent with a matching pattern wins.
 _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
     (Intent.TIMELINE, _any(
-        r"\b(?:timeline|chronology|chronological|in\s+order|sequence\s+of\s+events|"
-        r"(?:main|key|major|important)\s+(?:events|developments|moments)|"
-        r"list\s+(?:the\s+|all\s+)?(?:events|developments)|what\s+(?:has\s+)?happened|"
-        r"what\s+went\s+on|how\s+did\s+.+?\s+unfold|events\s+(?:of|in|since|between))\b",
+        r"^\s*(?:and\s+)?what\s+(?:has\s+|have\s+)?happened\b",
+        r"^\s*(?:list|give|show|outline|describe|walk\s+me\s+through|trace)\b[^?]*?\b(?:events|"
+        r"developments|timeline|chronology)\b",
+        r"\b(?:timeline|chronology|chronological\s+order|in\s+order)\s*[.?]?\s*$",
+        r"\bhow\s+did\s+.+?\s+unfold\b",
+        r"\bwhat\s+(?:were|are)\s+the\s+(?:main|key|major|important)\s+(?:events|developments)\b",
     )),
     (Intent.SUMMARY, _any(
         r"^\s*(?:summari[sz]e|give\s+(?:me\s+)?(?:an?\s+)?(?:overview|summary|brief|rundown)|"
@@ -102,7 +117,6 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         rf"\bwhat\s+(?:is|are|was|were)\s+the\s+(?:{_STANCE})\s+of\s+{_SUBJECT}(?:\s+on\b|\?|$)",
         rf"\bhow\s+(?:does|do|did)\s+{_SUBJECT}\s+(?:see|view|feel|regard|explain|justify|"
         rf"describe|characteri[sz]e)\b",
-        rf"\baccording\s+to\s+{_SUBJECT}\s*[,?]",
     )),
     (Intent.EVENT, _any(
         rf"\bhow\s+(?:did|does|do|has|have|will|would)\s+{_SUBJECT}\s+(?:respond|react|"
@@ -120,6 +134,20 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
 )  # fmt: skip
 
 
+def _definable(subject: str | None, question: str) -> bool:
+    """Whether a definition question's subject is a term to define: a name, or a short
+    common noun phrase ("What is the name of…", "What are cestida called?" and "Who is
+    the mayor of Marsby?" ask for something else)."""
+    if subject is None or _NOT_TERMS.match(subject) or _VERBISH.search(subject):
+        return False
+    if _WHO_IS_ROLE.match(question):
+        return False
+    text = subject.strip()
+    if _NAME_TERM.match(text):
+        return len(text.split()) <= 6
+    return _COMMON_TERM.match(text) is not None and not _NOT_IN_TERMS.search(text)
+
+
 def read_intent(question: str) -> Reading:
     """What ``question`` asks for, and whom it names as the one asked about."""
     for intent, patterns in _RULES:
@@ -128,13 +156,7 @@ def read_intent(question: str) -> Reading:
             if found is None:
                 continue
             subject = found.groupdict().get("subject")
-            if intent is Intent.DEFINITION and (
-                subject is None
-                or _NOT_TERMS.match(subject)  # "What is the name of…"
-                or _VERBISH.search(subject)
-                or len(subject.split()) > 6
-                or _WHO_IS_ROLE.match(question)  # "Who is the mayor of Marsby?" wants a name
-            ):
+            if intent is Intent.DEFINITION and not _definable(subject, question):
                 continue
             return Reading(intent, subject.strip() if subject else None)
     return Reading(Intent.FACT)

@@ -129,7 +129,7 @@ class CrossEncoderReranker:
         subject = subject_of(question, top)
         found = candidate_sentences(question, top, self.store, meta, subject)
         size = self.sentences if question.intent is Intent.FACT else self.analyst_sentences
-        order = reading_order(question, found, [_prior(s) for s in found])
+        order = reading_order(question, found, [_prior(s) for s in found], self.sentences)
         pool = [found[i] for i in order[:size]]
         unread = tuple(found[i] for i in order[size:])
         # "paragraph": the first sentences by the cheap score are also read after the

@@ -68,7 +68,9 @@ class PassThrough:
             self.W_KIND * bool(kind and answer_spans(kind, s.text, question.asked)) for s in found
         ]
         cheap = [self.W_LEXICAL * s.lexical + self.W_STANDING * s.standing for s in found]
-        order = reading_order(question, found, [c + t for c, t in zip(cheap, typed, strict=True)])
+        order = reading_order(
+            question, found, [c + t for c, t in zip(cheap, typed, strict=True)], self.sentences
+        )
         keep = order[: self.sentences]
         unread = tuple(found[i] for i in order[self.sentences :])
         # The best few are also read after the sentence before them in their paragraph

@@ -211,34 +211,41 @@ W_CUE, W_ABOUT, W_HELD, W_WINDOW = 0.25, 0.2, 0.3, 0.4
 
 
 def reading_order(
-    question: Question, found: Sequence[Sentence], cheap: Sequence[float]
+    question: Question, found: Sequence[Sentence], cheap: Sequence[float], plain: int
 ) -> list[int]:
-    """Indices of ``found``, the ones the model should read first first: by ``cheap``
-    alone for a plain question of fact, and by what the question's intent, subject and
-    time make of each sentence for the others."""
-    plain = question.intent is Intent.FACT and question.when is None
+    """Indices of ``found``, the ones the model should read first first: the best
+    ``plain`` by ``cheap`` alone (what a plain question of fact reads, so every question
+    reads those), then the rest by what the question's intent, subject and time make of
+    each sentence."""
+    by_cheap = sorted(range(len(found)), key=cheap.__getitem__, reverse=True)
+    if question.intent is Intent.FACT and question.when is None:
+        return by_cheap
     score = list(cheap)
-    if not plain:
-        for i, s in enumerate(found):
-            score[i] += W_CUE * s.cue + W_ABOUT * s.about + W_HELD * s.held
-            if s.in_window is not None:
-                score[i] += W_WINDOW if s.in_window else -W_WINDOW
-            if s.asks:
-                score[i] -= 1.0
-    return sorted(range(len(found)), key=score.__getitem__, reverse=True)
+    for i, s in enumerate(found):
+        score[i] += W_CUE * s.cue + W_ABOUT * s.about + W_HELD * s.held
+        if s.in_window is not None:
+            score[i] += W_WINDOW if s.in_window else -W_WINDOW
+        if s.asks:
+            score[i] -= 1.0
+    first = by_cheap[:plain]
+    taken = set(first)
+    rest = sorted((i for i in range(len(found)) if i not in taken), key=score.__getitem__,
+                  reverse=True)  # fmt: skip
+    return first + rest
 
 
-def _in_window(dates: Sequence[Any], published: str | None, window: Any) -> bool:
+def _in_window(dates: Sequence[Any], published: str | None, window: Any) -> bool | None:
     """Whether the sentence is about days in the window: a date it names, else (for a
-    sentence naming none) its article's date."""
+    sentence naming none) its article's date; None when neither says (an undated
+    article's sentence that names no date)."""
     if dates:
         return any(window.holds(d.first, d.last) for d in dates)
     if published is None:
-        return False
+        return None
     try:
         day = date.fromisoformat(published)
     except ValueError:
-        return False
+        return None
     return window.holds(day, day)
 
 

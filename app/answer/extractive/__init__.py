@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from app.answer import final_answer, stream_answer
 from app.answer.extractive.compose import Plan, composer_for
-from app.answer.extractive.lead import answer_span, shown_text
+from app.answer.extractive.lead import LONG, answer_span, shown_text
 from app.question.analysis import Intent, Question
 from app.rerank.base import Ranked, Sentence
 from app.rerank.sentences import question_weights
@@ -91,7 +91,13 @@ class ExtractiveAnswerer:
             limit = None if n == 0 else budget - used
             # A timeline's line carries its date in its label, not again in its text.
             shown = shown_text(
-                question, pick.sentence, weights, limit, plain, dated=plan.form != "timeline"
+                question,
+                pick.sentence,
+                weights,
+                limit,
+                plain,
+                dated=plan.form != "timeline",
+                long=self.settings.max_chars if plain else LONG,
             )
             if shown is None:
                 break

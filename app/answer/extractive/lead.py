@@ -33,7 +33,10 @@ Fits = Callable[[int, int], bool]
 KIND_MASS = 2.0
 MARK = 5  # " [n]" and the space after it
 LONG = 420  # a lead up to this long is shown whole (the seeds' longest sentence is 380)
+# A plain question of fact cuts its lead at clauses past the answer's length budget
+# (``AnswerSettings.max_chars``), so the words that answer stay near the start.
 # Where a sentence may be cut: after a comma, semicolon or colon, or around a dash.
+MIN_CLAUSES = 40  # a further sentence left less room than this is left out
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+|\s+(?=[—–-]\s)|(?<=[—–])\s+")
 _QUOTE_MARKS = '“”"'
 
@@ -76,15 +79,21 @@ def shown_text(
     plain: bool,
     *,
     dated: bool = True,
+    long: int = LONG,
 ) -> LeadText | None:
     """What is shown for ``sentence`` (a reranked ``Sentence``): whole, or (the lead,
-    ``limit`` None) cut at clause boundaries past ``LONG``; None when a further sentence
-    does not fit ``limit``. ``plain``: a question of fact, whose answer words are kept;
-    ``dated``: relative dates explained in the text."""
+    ``limit`` None) cut at clause boundaries past ``long``. A further sentence that does
+    not fit ``limit`` is, for a question of fact (``plain``), cut at its clauses to fit
+    (the words that answer may be in it), when at least ``MIN_CLAUSES`` characters are
+    left; otherwise it is left out (None). ``dated``: relative dates explained."""
     text = _SPACE.sub(" ", sentence.text).strip()
     span = answer_span(question, text, weights, sentence.answer) if plain else None
-    if limit is None and len(text) > LONG:
-        text, span = _clauses(text, weights, LONG, span)
+    if limit is None and len(text) > long:
+        text, span = _clauses(text, weights, long, span)
+    elif limit is not None and len(text) > limit:
+        if not plain or limit < MIN_CLAUSES:
+            return None
+        text, span = _clauses(text, weights, limit, span)
     shown, moved = _annotated(text, span, sentence.published) if dated else (text, span)
     return LeadText(shown, moved) if limit is None or len(shown) <= limit else None
 
@@ -118,14 +127,17 @@ def _clauses(
         mass.append(weight)
     room = limit - 4  # the ellipses
     windows = [
-        (sum(mass[i : j + 1]), -pieces[i][0], pieces[i][0], pieces[j][1])
+        (sum(mass[i : j + 1]), pieces[j][1] - pieces[i][0], pieces[i][0], pieces[j][1])
         for i in range(len(pieces))
         for j in range(i, len(pieces))
         if pieces[j][1] - pieces[i][0] <= room
+        and (span is None or pieces[i][0] <= span[0] < pieces[j][1])
     ]
-    if not windows:  # one clause longer than the room: the words around the answer
+    if not windows or max(windows)[0] <= 0:
+        # No clause holding the answer fits, or none holds the question's words: the
+        # words around them, as a sentence too long for its clauses is cut.
         return _cut(text, weights, limit, span)
-    *_, start, end = max(windows)  # the most weight; on a tie, the earliest
+    *_, start, end = max(windows)  # the most weight; on a tie, the longest
     core = text[start:end].rstrip(" ,;:—–-")
     cut = ("… " if start > 0 else "") + core + (" …" if start + len(core) < len(text) else "")
     shift = 2 if start > 0 else 0

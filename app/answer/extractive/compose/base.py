@@ -22,6 +22,8 @@ from app.text.analysis import analyse
 from app.text.attribution import held
 
 __all__ = [
+    "STRAY",
+    "STRAY_OWN_KIND",
     "Composer",
     "Form",
     "Pick",
@@ -30,6 +32,7 @@ __all__ = [
     "held_by",
     "read",
     "same_fact",
+    "strays",
     "usable",
 ]
 
@@ -65,6 +68,24 @@ class Composer(Protocol):
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """The plan for the answer (the evidence is already known to suffice)."""
         ...
+
+
+# An intent's composer prefers sentences of its own kind, but not at any cost: when the
+# one it would lead with is judged less than this share as relevant as the best sentence
+# the model read, the plain fact answer is better (on SQuAD's "What did Luther refuse to
+# do?" the best sentence is the answer, whatever the intent patterns say).
+# A sentence that defines, gives a cause, a change or a side's own view is what such a
+# question wants even when the model finds it less relevant: those stray only past half.
+STRAY = 0.8
+STRAY_OWN_KIND = 0.5
+
+
+def strays(lead: Sentence, ranked: Ranked, share: float = STRAY) -> bool:
+    """Whether ``lead`` strays too far (``share``) from the best sentence the model read."""
+    best = max((s.relevance for s in usable(ranked)), default=0.0)
+    if not lead.read:
+        return best >= 0.5
+    return lead.relevance < share * best
 
 
 def usable(ranked: Ranked) -> list[Sentence]:

@@ -4,7 +4,16 @@ says of it, labelled by who holds it."""
 
 from __future__ import annotations
 
-from app.answer.extractive.compose.base import Pick, Plan, distinct, held_by, read, usable
+from app.answer.extractive.compose.base import (
+    STRAY_OWN_KIND,
+    Pick,
+    Plan,
+    distinct,
+    held_by,
+    read,
+    strays,
+    usable,
+)
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.rerank.base import Ranked, Sentence
@@ -28,6 +37,8 @@ class CauseComposer:
         if not found:
             return FactComposer().compose(question, ranked, settings)
         found.sort(key=_score, reverse=True)
+        if strays(found[0], ranked, STRAY_OWN_KIND):
+            return FactComposer().compose(question, ranked, settings)
         lead = distinct(found[:2], 2)
         sides = list(question.entities)
         if len(sides) < 2:

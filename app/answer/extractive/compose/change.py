@@ -3,7 +3,7 @@ sharply", "has grown", "since 2021 … increasingly"), about what the question n
 
 from __future__ import annotations
 
-from app.answer.extractive.compose.base import Plan, distinct, usable
+from app.answer.extractive.compose.base import STRAY_OWN_KIND, Plan, distinct, strays, usable
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.rerank.base import Ranked, Sentence
@@ -27,6 +27,8 @@ class ChangeComposer:
         if not found:
             return FactComposer().compose(question, ranked, settings)
         found.sort(key=_score, reverse=True)
+        if strays(found[0], ranked, STRAY_OWN_KIND):
+            return FactComposer().compose(question, ranked, settings)
         best = _score(found[0])
         kept = [s for s in found if _score(s) >= best * settings.min_relative_score]
         return Plan(tuple(distinct(kept, settings.max_sentences)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from app.answer.extractive.compose.base import Plan, distinct, held_by, read
+from app.answer.extractive.compose.base import STRAY_OWN_KIND, Plan, distinct, held_by, read, strays
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.question.entities import Entity
@@ -55,6 +55,8 @@ class DefinitionComposer:
         if not about:
             return FactComposer().compose(question, ranked, settings)
         about.sort(key=lambda s: (score(s), s.read), reverse=True)
+        if strays(about[0], ranked, STRAY_OWN_KIND) and not about[0].defines:
+            return FactComposer().compose(question, ranked, settings)
         best = score(about[0])
         second = [s for s in about[1:] if s.read and score(s) >= best * settings.min_relative_score]
         return Plan(tuple(distinct([about[0], *second], 2)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from app.answer.extractive.compose.base import Plan, distinct, usable
+from app.answer.extractive.compose.base import Plan, distinct, strays, usable
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.question.entities import Entity
@@ -59,10 +59,12 @@ class EventComposer:
                 + W_RESPONSE * (response and _RESPONSE.search(s.text) is not None)
             )
 
-        found = [s for s in usable(ranked) if s.cue]
+        found = usable(ranked)  # a sentence of the kind counts in its favour, not alone
         if not found:
             return FactComposer().compose(question, ranked, settings)
         found.sort(key=score, reverse=True)
+        if strays(found[0], ranked):
+            return FactComposer().compose(question, ranked, settings)
         best = score(found[0])
         kept = [s for s in found if score(s) >= best * settings.min_relative_score]
         return Plan(tuple(distinct(kept, 2)))

@@ -3,7 +3,9 @@ saying, arguing, accusing, denying), never the other side's account of it."""
 
 from __future__ import annotations
 
-from app.answer.extractive.compose.base import Plan, distinct, held_by, read
+from dataclasses import replace
+
+from app.answer.extractive.compose.base import STRAY_OWN_KIND, Plan, distinct, held_by, read, strays
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.rerank.base import Ranked, Sentence
@@ -32,6 +34,9 @@ class PositionComposer:
         if not own:
             return FactComposer().compose(question, ranked, settings)
         own.sort(key=lambda s: (s.read, _score(s)), reverse=True)
+        if strays(own[0], ranked, STRAY_OWN_KIND):  # a plain answer, but not the other side's
+            others = tuple(s for s in ranked.sentences if held_by(s, subject) >= 0)
+            return FactComposer().compose(question, replace(ranked, sentences=others), settings)
         best = _score(own[0])
         kept = [own[0]] + [
             s for s in own[1:] if s.read and _score(s) >= best * settings.min_relative_score

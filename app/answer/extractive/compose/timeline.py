@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.answer.extractive.compose.base import Pick, Plan, distinct, read
+from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.rerank.base import Ranked, Sentence
 from app.settings import AnswerSettings
@@ -85,8 +86,9 @@ class TimelineComposer:
             if s.cue or s.relevance >= ranked.min_relevance:
                 scored.append((score, when, own, s))
         if not scored:
-            when_said = f" dated {window.label}" if window is not None else " with a date"
-            return Plan(refusal=f"The documents report nothing{when_said} about this.")
+            if window is None:  # "What happened to his lab?": no dates, a plain answer
+                return FactComposer().compose(question, ranked, settings)
+            return Plan(refusal=f"The documents report nothing dated {window.label} about this.")
         if window is not None and window.first == window.last:
             # A day asked about: events of that very day, before those of its week.
             exact = [item for item in scored if item[1].first == item[1].last]
