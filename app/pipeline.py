@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from app.answer import Answerer, final_answer
+from app.answer.evidence import calibrated
 from app.question.analysis import Question, analyse_question
 from app.question.condense import Condenser
 from app.rerank.base import Ranked, Reranker
@@ -109,7 +110,10 @@ class Pipeline:
                 event = dataclasses.replace(
                     event,
                     question=question.asked,
-                    evidence=ranked.evidence if event.evidence is None else event.evidence,
+                    evidence=ranked.evidence
+                    if event.refused
+                    else calibrated(question, ranked, event),
+                    relevance=ranked.evidence,
                     timings_ms={**event.timings_ms, **clock.total()},
                 )
             yield event

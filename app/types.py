@@ -160,10 +160,13 @@ class Answer:
     mode: str = "extractive"
     sentences: tuple[AnswerSentence, ...] = ()
     notice: str | None = None
-    # How well the best passage sentence answers (the reranker's relevance, 0 to 1);
-    # below the refusal threshold the documents do not answer.
+    # How likely the answer is to be right, calibrated (see app/answer/evidence.py); for a
+    # refusal, the best relevance found.
     evidence: float | None = None
     form: str = "prose"
+    # The best sentence's relevance (the reranker's, 0 to 1): below the refusal threshold
+    # the documents do not answer.
+    relevance: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract shared by the CLI, the API and the UI."""
@@ -172,6 +175,7 @@ class Answer:
             "answer": self.answer,
             "refused": self.refused,
             "evidence": None if self.evidence is None else round(self.evidence, 4),
+            "relevance": None if self.relevance is None else round(self.relevance, 4),
             "mode": self.mode,
             "form": self.form,
             "sentences": [s.to_dict() for s in self.sentences],

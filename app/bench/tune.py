@@ -122,7 +122,7 @@ def refusal(articles: dict[str, str], questions: list[SquadQuestion], work: Path
     service = DocQA(Settings(index_dir=work / "half-index", answerer="extractive"))
     service.index([folder])
     scored = [
-        (service.ask(q.question, record=False).evidence or 0.0, q.source in inside)
+        (service.ask(q.question, record=False).relevance or 0.0, q.source in inside)
         for q in questions
     ]
     unanswerable = sum(not inside_ for _, inside_ in scored)

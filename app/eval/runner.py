@@ -73,6 +73,11 @@ def evaluate(service: DocQA, cases: Sequence[EvalCase], progress: bool = False) 
     return results
 
 
+def _scale(answer: Answer) -> float | None:
+    """Where an answer stands on the refusal threshold's scale."""
+    return answer.relevance if answer.relevance is not None else answer.evidence
+
+
 @dataclass(frozen=True)
 class Threshold:
     """A refusal threshold and what it does on these questions."""
@@ -97,9 +102,10 @@ def _at(value: float, answerable: np.ndarray, unanswerable: np.ndarray) -> Thres
 
 def _evidence(results: Sequence[Result]) -> tuple[np.ndarray, np.ndarray]:
     """Evidence of the answerable questions and of those that should be refused."""
-    scored = [r for r in results if r.answer is not None and r.answer.evidence is not None]
-    answerable = np.array([r.answer.evidence for r in scored if r.case.answerable])  # type: ignore[union-attr]
-    unanswerable = np.array([r.answer.evidence for r in scored if r.case.unanswerable])  # type: ignore[union-attr]
+    # The refusal threshold is on the relevance scale, not the calibrated evidence's.
+    scored = [r for r in results if r.answer is not None and _scale(r.answer) is not None]
+    answerable = np.array([_scale(r.answer) for r in scored if r.case.answerable])  # type: ignore[arg-type]
+    unanswerable = np.array([_scale(r.answer) for r in scored if r.case.unanswerable])  # type: ignore[arg-type]
     return answerable.astype(float), unanswerable.astype(float)
 
 
