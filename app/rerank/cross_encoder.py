@@ -128,7 +128,8 @@ class CrossEncoderReranker:
         meta = self.store.document_meta(sorted({h.chunk.doc_id for h in top}))
         subject = subject_of(question, top)
         found = candidate_sentences(question, top, self.store, meta, subject)
-        size = self.sentences if question.intent is Intent.FACT else self.analyst_sentences
+        plain = question.intent is Intent.FACT and question.when is None
+        size = self.sentences if plain else self.analyst_sentences
         order = reading_order(question, found, [_prior(s) for s in found], self.sentences)
         pool = [found[i] for i in order[:size]]
         unread = tuple(found[i] for i in order[size:])

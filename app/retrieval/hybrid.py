@@ -19,16 +19,19 @@ from app.types import Chunk, Hit
 
 __all__ = ["REPORT_LAG", "HybridRetriever", "hit_from_document", "hit_to_document"]
 
-# How long after the days asked about an article may still report on them.
-REPORT_LAG = timedelta(days=60)
+# How long after the days asked about an article may still report on them: first the
+# reports of the days that followed (most news is reported within a week), then later
+# ones when those are too few.
+REPORT_LAGS = (timedelta(days=7), timedelta(days=60))
+REPORT_LAG = REPORT_LAGS[-1]
 # Intents that gather events from many passages: twice the passages are read.
 _WIDE = frozenset({Intent.TIMELINE, Intent.SUMMARY})
 
 
 def _dated(question: Question) -> bool:
-    """Whether the question asks about days (not just "recently") in the past."""
+    """Whether the question asks about days in the past (or "recently")."""
     when = question.when
-    return when is not None and not when.recent and when.first <= question.day
+    return when is not None and when.first <= question.day
 
 
 def hit_to_document(hit: Hit) -> Document:
@@ -72,19 +75,28 @@ class HybridRetriever(BaseRetriever):
         """The best ``k`` chunks for ``question``, best first, from articles dated in its range
         that its asker may read."""
         k = k or self.settings.top_k * (2 if question.intent in _WIDE else 1)
-        found = self._search(question, k, dated=True) if _dated(question) else []
-        return found or self._search(question, k, dated=False)
+        if _dated(question):
+            # The nearest reports first, then later ones to fill the k places.
+            found: dict[int, Hit] = {}
+            for lag in REPORT_LAGS:
+                for hit in self._search(question, k, lag=lag):
+                    found.setdefault(hit.chunk.id, hit)
+                if len(found) >= k:
+                    break
+            if found:
+                return list(found.values())[:k]
+        return self._search(question, k)
 
-    def _search(self, question: Question, k: int, *, dated: bool) -> list[Hit]:
-        """The best ``k`` chunks; ``dated``: only from articles published from the first
-        day the question asks about to ``REPORT_LAG`` after its last (an article cannot
+    def _search(self, question: Question, k: int, *, lag: timedelta | None = None) -> list[Hit]:
+        """The best ``k`` chunks; with a ``lag``, only from articles published from the
+        first day the question asks about to ``lag`` after its last (an article cannot
         report what had not happened yet)."""
         n, weight = self.settings.candidates, self.settings.dense_weight
         if weight is None:  # Settings sets it from the embedder
             raise ValueError("retrieval.dense_weight is unset")
         since, until = question.since, question.until
-        if dated and question.when is not None:
-            first, last = question.when.first, question.when.last + REPORT_LAG
+        if lag is not None and question.when is not None:
+            first, last = question.when.first, question.when.last + lag
             since = max(since, first) if since else first
             until = min(until, last) if until else last
             if since > until:

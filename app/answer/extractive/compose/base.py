@@ -103,9 +103,16 @@ def _terms(text: str) -> set[str]:
 
 
 def same_fact(a: Sentence, b: Sentence) -> bool:
-    """Whether ``a`` and ``b`` say the same thing (see ``SAME_FACT``)."""
+    """Whether ``a`` and ``b`` say the same thing (see ``SAME_FACT``): never when they
+    are about different days (the council met on Tuesday, but not the same Tuesday)."""
     if a.doc_id == b.doc_id and a.start == b.start:
         return True
+    if (
+        a.dates
+        and b.dates
+        and not any(x.overlaps(y.first, y.last) for x in a.dates for y in b.dates)
+    ):
+        return False
     one, two = _terms(a.text), _terms(b.text)
     if not one or not two:
         return False

@@ -50,6 +50,16 @@ def _of_another(sentence: Sentence, owner: Entity, office: str) -> bool:
     return False
 
 
+RECENT_CLOSE = 0.9  # "recently": answers this near the best compete on their date
+
+
+def _day(s: Sentence) -> str:
+    """The latest day a sentence is about, as ISO text (its article's date without one)."""
+    if s.dates:
+        return max(d.last for d in s.dates).isoformat()
+    return s.published or ""
+
+
 class FactComposer:
     """The best sentence, and the next ones while they nearly match it."""
 
@@ -61,8 +71,14 @@ class FactComposer:
             found = [s for s in found if not _of_another(s, *asked)]
             if not found or found[0].relevance < ranked.min_relevance:
                 return Plan(refusal="")
-        if question.when is not None:  # about the days asked first, each group by rank
+        when = question.when
+        if when is not None:  # about the days asked first, each group by rank
             found.sort(key=lambda s: (s.in_window is False, -s.rank))
+            if when.recent and found:
+                # "recently": of the answers nearly as good as the best, the latest.
+                close = [s for s in found if s.in_window and s.rank >= RECENT_CLOSE * found[0].rank]
+                close.sort(key=_day, reverse=True)
+                found = close + [s for s in found if s not in close]
         if not found:
             return Plan(refusal="")
         floor = found[0].rank * settings.min_relative_score

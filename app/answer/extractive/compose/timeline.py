@@ -7,6 +7,8 @@ event are one line with their citations together."""
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date
 
 from app.answer.extractive.compose.base import Pick, Plan, distinct, read
@@ -19,6 +21,14 @@ from app.text.dates import DateSpan, date_spans, span_of
 
 __all__ = ["TimelineComposer", "event_date", "topic_terms"]
 
+TOPIC_SHARE = 0.6  # of the question's topic terms a line must hold
+# A photo caption ends with its dateline (", Feb. 27, 2026."): it shows an event's
+# aftermath, and a report of the event itself makes the better line.
+_CAPTION = re.compile(
+    r",\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+"
+    r"\d{4}\.?\s*$"
+)
+W_CAPTION = 0.5
 LINES = 6  # an analyst scans a timeline; more lines are a report, not an answer
 # What makes a line: a sentence that reports an action, one the model found relevant,
 # one that shares the question's topic, one that names its own date.
@@ -60,6 +70,13 @@ def event_date(sentence: Sentence, question: Question) -> tuple[DateSpan | None,
     return None, False
 
 
+def _shares(topic: set[str], sentence: Sentence, subject: bool) -> bool:
+    """Whether ``sentence`` is about the question's topic: it holds most of its terms
+    (both of two, two of three), or names the subject the question has (``subject``)."""
+    held = len(topic & set(analyse([sentence.text])[0]))
+    return (subject and sentence.about) or held >= max(1, math.ceil(TOPIC_SHARE * len(topic)))
+
+
 def _label(day: date) -> str:
     return f"{day.day} {day.strftime('%B')} {day.year}"
 
@@ -78,11 +95,11 @@ class TimelineComposer:
                 continue
             if window is not None and when.first > question.day:
                 continue  # not reported yet on the day asked
-            shares = bool(topic & set(analyse([s.text])[0])) or s.about
+            shares = _shares(topic, s, question.subject is not None)
             if topic and not shares:
                 continue
             score = (W_CUE * s.cue + W_RELEVANCE * s.relevance + W_TOPIC * shares
-                     + W_DATED * own)  # fmt: skip
+                     + W_DATED * own - W_CAPTION * bool(_CAPTION.search(s.text)))  # fmt: skip
             if s.cue or s.relevance >= ranked.min_relevance:
                 scored.append((score, when, own, s))
         if not scored:
