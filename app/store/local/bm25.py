@@ -1,88 +1,146 @@
-"""The lexical side of the local store: BM25 over chunk texts (bm25s), saved without pickles."""
+"""The lexical side of the local store: BM25 over chunk texts, in numpy, saved without
+pickles.
+
+The index is a term-major sparse matrix of each passage's BM25 weight for each term
+(``data``, ``indices`` and ``indptr``, as ``.npy`` files, in the layout bm25s saves, so
+versions written before read alike), the vocabulary (JSON) and each term's IDF. It is
+built passage by passage into flat arrays (memory in proportion to the terms, not to
+Python lists of lists), and a query sums the columns of its terms.
+"""
 
 from __future__ import annotations
 
+import json
+from array import array
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
-from app.text.analysis import STOPWORDS, stemmer
+from app.text.analysis import K1, B, terms
 
 __all__ = ["LexicalIndex"]
 
+_FILES = ("data", "indices", "indptr")
+
 
 class LexicalIndex:
-    """BM25 over chunk texts (bm25s), plus each term's IDF for scoring sentences."""
+    """BM25 weights of every passage for every term, and each term's IDF."""
 
-    def __init__(self, bm25: bm25s.BM25, idf: np.ndarray) -> None:
-        self._bm25 = bm25
-        self._vocab: dict[str, int] = bm25.vocab_dict
+    def __init__(
+        self,
+        vocab: dict[str, int],
+        data: np.ndarray,
+        indices: np.ndarray,
+        indptr: np.ndarray,
+        idf: np.ndarray,
+        passages: int,
+    ) -> None:
+        self._vocab = vocab
+        self.data, self.indices, self.indptr = data, indices, indptr
         self.idf = idf
+        self.passages = passages
 
     @classmethod
-    def build(cls, texts: list[str]) -> LexicalIndex:
+    def build(cls, texts: Iterable[str]) -> LexicalIndex:
         """Index passages; an empty corpus gets an empty index."""
-        tokenized = bm25s.tokenize(
-            texts, stopwords=STOPWORDS, stemmer=stemmer(), show_progress=False, allow_empty=True
+        vocab: dict[str, int] = {}
+        docs, ids, tfs = array("I"), array("I"), array("I")
+        lengths = array("I")
+        for n, text in enumerate(texts):
+            found = terms(text)
+            lengths.append(len(found))
+            for word, count in Counter(found).items():
+                docs.append(n)
+                ids.append(vocab.setdefault(word, len(vocab)))
+                tfs.append(count)
+        passages = len(lengths)
+        doc = np.frombuffer(docs, dtype=np.uint32).astype(np.int64)
+        term = np.frombuffer(ids, dtype=np.uint32).astype(np.int64)
+        tf = np.frombuffer(tfs, dtype=np.uint32).astype(np.float64)
+        length = np.frombuffer(lengths, dtype=np.uint32).astype(np.float64)
+        df = np.bincount(term, minlength=len(vocab)).astype(np.float64)
+        n = max(passages, 1)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        average = float(length.mean()) if passages else 1.0
+        norm = K1 * (1 - B + B * length[doc] / (average or 1.0))
+        weight = (idf[term] * tf / (tf + norm)).astype(np.float32)
+        order = np.argsort(term, kind="stable")
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(term, minlength=len(vocab)), out=indptr[1:])
+        return cls(
+            vocab,
+            weight[order],
+            doc[order].astype(np.int32),
+            indptr,
+            idf.astype(np.float32),
+            passages,
         )
-        bm25 = bm25s.BM25()
-        bm25.index(tokenized, show_progress=False)
-        df = np.zeros(len(tokenized.vocab), dtype=np.float64)
-        for ids in tokenized.ids:
-            df[np.unique(np.asarray(ids, dtype=np.int64))] += 1
-        # The bm25s id order is kept for vocab_dict, so the df array lines up with it.
-        order = np.array([tokenized.vocab[t] for t in bm25.vocab_dict], dtype=np.int64)
-        n = max(len(texts), 1)
-        idf = np.log(1 + (n - df[order] + 0.5) / (df[order] + 0.5)).astype(np.float32)
-        return cls(bm25, idf)
 
     def save(self, folder: Path) -> None:
-        """Write the index as JSON and .npy files (no pickle)."""
-        self._bm25.save(str(folder), allow_pickle=False)
+        """Write the index as ``.npy`` and JSON files (no pickle)."""
+        for name, array_ in zip(_FILES, (self.data, self.indices, self.indptr), strict=True):
+            np.save(folder / f"{name}.csc.index.npy", array_, allow_pickle=False)
+        (folder / "vocab.index.json").write_text(json.dumps(self._vocab), encoding="utf-8")
+        params = {"k1": K1, "b": B, "method": "lucene", "num_docs": self.passages}
+        (folder / "params.index.json").write_text(json.dumps(params), encoding="utf-8")
         np.save(folder / "idf.npy", self.idf, allow_pickle=False)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        """Read an index written by ``save``."""
-        bm25 = bm25s.BM25.load(str(folder), allow_pickle=False)
-        return cls(bm25, np.load(folder / "idf.npy", allow_pickle=False))
+        """Read an index written by ``save`` (or by bm25s, in an earlier docqa)."""
+        data, indices, indptr = (
+            np.load(folder / f"{name}.csc.index.npy", allow_pickle=False) for name in _FILES
+        )
+        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+        idf = np.load(folder / "idf.npy", allow_pickle=False)
+        if not isinstance(vocab, dict) or not isinstance(params, dict):
+            raise ValueError("not an index")
+        return cls(vocab, data, indices, indptr, idf, int(params.get("num_docs", -1)))
 
     def problem(self, chunks: int) -> str | None:
         """What is inconsistent in the loaded arrays for an index of ``chunks`` passages."""
-        scores = self._bm25.scores
-        data, indices, indptr = (np.asarray(scores[k]) for k in ("data", "indices", "indptr"))
-        terms = len(self._vocab)
-        if scores.get("num_docs") != chunks:
-            return f"counts {scores.get('num_docs')} passages for {chunks} chunks"
-        if len(self.idf) != terms or len(indptr) not in (terms, terms + 1):
-            return f"has arrays of {len(self.idf)} and {len(indptr)} terms for {terms}"
+        terms_ = len(self._vocab)
+        if self.passages != chunks:
+            return f"counts {self.passages} passages for {chunks} chunks"
+        if len(self.idf) != terms_ or len(self.indptr) not in (terms_, terms_ + 1):
+            return f"has arrays of {len(self.idf)} and {len(self.indptr)} terms for {terms_}"
+        data, indices, indptr = self.data, self.indices, self.indptr
         if len(data) != len(indices) or (len(indptr) and int(indptr[-1]) != len(data)):
             return "has score arrays of mismatched lengths"
         if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= max(chunks, 1)):
             return "refers to passages that do not exist"
+        if len(self.indptr) == terms_:  # bm25s may omit the last pointer
+            self.indptr = np.append(self.indptr, len(data))
         return None
 
-    def term_ids(self, terms: list[str]) -> list[int]:
+    def term_ids(self, words: list[str]) -> list[int]:
         """Ids of the terms the corpus knows; unknown terms cannot match anything."""
-        return [self._vocab[t] for t in terms if t in self._vocab]
+        return [self._vocab[t] for t in words if t in self._vocab]
 
-    def weights(self, terms: Iterable[str]) -> dict[str, float]:
+    def weights(self, words: Iterable[str]) -> dict[str, float]:
         """IDF of each distinct term; a term the corpus never uses weighs as the rarest."""
         rarest = float(self.idf.max()) if len(self.idf) else 1.0
         return {
-            t: float(self.idf[self._vocab[t]]) if t in self._vocab else rarest for t in set(terms)
+            t: float(self.idf[self._vocab[t]]) if t in self._vocab else rarest for t in set(words)
         }
 
-    def scores(self, terms: list[str]) -> np.ndarray | None:
+    def scores(self, words: list[str]) -> np.ndarray | None:
         """BM25 score of every chunk, or None when no term is in the corpus."""
-        known = [t for t in terms if t in self._vocab]
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32) if known else None
+        known = self.term_ids(words)
+        if not known:
+            return None
+        out = np.zeros(self.passages, dtype=np.float32)
+        for t in known:  # a repeated query term counts again, as bm25s counts it
+            start, end = int(self.indptr[t]), int(self.indptr[t + 1])
+            np.add.at(out, self.indices[start:end], self.data[start:end])
+        return out
 
-    def search(self, terms: list[str], k: int) -> list[tuple[int, float]]:
+    def search(self, words: list[str], k: int) -> list[tuple[int, float]]:
         """The ``k`` best chunks by BM25 as ``(chunk_id, score)``, best first, scores > 0."""
-        scores = self.scores(terms)
+        scores = self.scores(words)
         if scores is None or k <= 0:
             return []
         k = min(k, len(scores))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 
-from app.text.analysis import STOPWORDS, stemmer
+from app.text.analysis import analyse
 from app.types import Chunk, SourceDocument
 
 if TYPE_CHECKING:
@@ -227,24 +227,6 @@ class ClaimedBatch:
 
 
 def postings(texts: list[str]) -> tuple[list[int], list[dict[str, int]]]:
-    """Each text's token count and term frequencies, from the tokens bm25s makes of it
-    (the local store's tokens)."""
-    if not texts:
-        return [], []
-    tokenized = bm25s.tokenize(
-        texts,
-        stopwords=STOPWORDS,
-        stemmer=stemmer(),
-        show_progress=False,
-        allow_empty=True,
-        return_ids=False,
-    )
-    lengths, counts = [], []
-    for tokens in tokenized:
-        terms = [t for t in tokens if t]
-        lengths.append(len(terms))
-        tf: dict[str, int] = {}
-        for term in terms:
-            tf[term] = tf.get(term, 0) + 1
-        counts.append(tf)
-    return lengths, counts
+    """Each text's term count and term frequencies (the terms every store uses)."""
+    found = analyse(texts)
+    return [len(t) for t in found], [dict(Counter(t)) for t in found]

@@ -3,8 +3,8 @@
 A store is bound to the generation live when it was opened: every query it makes sees
 that generation's rows and no other, so a question never sees half of a re-index. Dense
 search runs on pgvector's HNSW index (cosine) with the date window inside the query;
-lexical scores are bm25s's ("lucene" BM25, k1 1.5, b 0.75) over the same tokens,
-computed in SQL from per-term postings, so both backends rank alike.
+lexical scores are the BM25 of ``app/text/analysis.py`` over the same terms, computed in
+SQL from per-term postings, so both backends rank alike.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from app.errors import IndexMismatchError, IndexNotFoundError
 from app.store.base import DocumentInfo, DocumentMeta, Filter, Groups, is_document_key
 from app.store.postgres.connections import Connections
 from app.store.postgres.schema import connect, hidden, visible
+from app.text.analysis import K1, B, idf
 from app.types import Chunk, SourceDocument
 
 __all__ = ["PostgresStore", "generation_row", "idf"]
 
 
-K1, B = 1.5, 0.75  # bm25s's defaults, as the local store uses them
 _CHUNK = visible("c")
 _DOC = visible("d")
 _TERM = visible("t")
@@ -41,11 +41,6 @@ def _filter(where: Filter | None) -> dict[str, Any]:
     since, until = where.bounds if where is not None and where.dated else (None, None)
     groups = where.groups if where is not None else None
     return {"since": since, "until": until, "groups": None if groups is None else sorted(groups)}
-
-
-def idf(n: int, df: int | float) -> float:
-    """bm25s's ("lucene") inverse document frequency."""
-    return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
 
 def generation_row(connection: Any, generation: int | None = None) -> dict[str, Any] | None:
@@ -364,6 +359,10 @@ class PostgresStore:
 
     def stats(self) -> dict[str, Any]:
         """A summary for `docqa info` and health checks."""
+        ((first, last),) = self._rows(
+            f"SELECT min(d.date), max(d.date) FROM docqa_documents d WHERE {_DOC}",
+            {"g": self.generation},
+        )
         return {
             "backend": self._server,
             "database": hidden(self.url),
@@ -372,6 +371,7 @@ class PostgresStore:
             "chunks": self.size,
             "embedder": self.embedder,
             "created": self._created,
+            "dates": [first, last] if first else None,
         }
 
     def close(self) -> None:
