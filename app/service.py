@@ -8,16 +8,12 @@ from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
 from threading import Lock
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
-from langchain_core.prompts import ChatPromptTemplate
 
 from app.answer import Answerer, final_answer
-from app.answer.chat_models import describe_llm, make_chat_model
 from app.answer.extractive import ExtractiveAnswerer
-from app.answer.generative.verify import Verifier
 from app.embeddings import ArrayEmbeddings, embedder_id, embedding_dimension, make_embeddings
 from app.embeddings.question import QuestionEncoder
 from app.errors import (
@@ -33,10 +29,9 @@ from app.errors import (
 from app.feedback import PAGE, FeedbackLog, Verdict, record_of, refusal_record, user_label
 from app.indexing import IndexReport, Ingestion, build_index
 from app.pipeline import Pipeline, Query
-from app.prompts import load_prompt
 from app.question.analysis import Question, analyse_question, parse_day
 from app.question.checks import check_history, checked_question
-from app.question.condense import ChatCondenser, Condenser, RuleCondenser
+from app.question.condense import Condenser, RuleCondenser
 from app.question.examples import example_questions
 from app.rates import PerUser
 from app.rerank import PairScorer, Reranker, make_pair_scorer, make_reranker
@@ -46,6 +41,10 @@ from app.sources import Candidate, printable_name
 from app.store import Backend, BuildSpec, DocumentInfo, Store, make_backend
 from app.store.library import Library
 from app.types import Answer, Delta, Reader, SourceDocument
+
+if TYPE_CHECKING:  # the language model's side is loaded only when it answers
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.prompts import ChatPromptTemplate
 
 __all__ = ["DocQA"]
 
@@ -187,6 +186,8 @@ class DocQA:
     def _condenser(self) -> Condenser:
         if self.settings.answerer == "extractive":
             return RuleCondenser()
+        from app.question.condense import ChatCondenser
+
         model, _, condense_prompt = self.llm
         return ChatCondenser(model, condense_prompt)
 
@@ -194,7 +195,9 @@ class DocQA:
         extractive = ExtractiveAnswerer(store, self.settings.answer)
         if self.settings.answerer == "extractive":
             return extractive
+        from app.answer.chat_models import describe_llm
         from app.answer.generative import GenerativeAnswerer
+        from app.answer.generative.verify import Verifier
 
         model, answer_prompt, _ = self.llm
         return GenerativeAnswerer(
@@ -210,6 +213,9 @@ class DocQA:
     @cached_property
     def llm(self) -> tuple[BaseChatModel, ChatPromptTemplate, ChatPromptTemplate]:
         """The chat model and its prompts, checked (LLM mode only)."""
+        from app.answer.chat_models import make_chat_model
+        from app.prompts import load_prompt
+
         folder = self.settings.prompts_dir
         return (
             self._chat_model or make_chat_model(self.settings),

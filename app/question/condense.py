@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.prompts import ChatPromptTemplate
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.question.follow_up import follow_up_query, turns_of
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.prompts import ChatPromptTemplate
 
 __all__ = ["ChatCondenser", "Condenser", "RuleCondenser"]
 

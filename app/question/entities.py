@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["Entity", "entity_of", "mentioned", "mentions"]
+__all__ = ["Entity", "entity_of", "mentioned", "mentions", "place_of"]
 
 _ARTICLES = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -38,6 +38,25 @@ class Entity:
 def _pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
     words = "|".join(re.escape(a) for a in aliases)
     return re.compile(rf"(?<![\w-])(?:{words})(?:['’]s?)?(?![\w-])", re.IGNORECASE)
+
+
+@cache
+def _places() -> dict[str, str]:
+    """Countries and capitals by name (lower case) -> as written."""
+    import countryinfo
+
+    out: dict[str, str] = {}
+    for country in countryinfo.all_countries():
+        info = country.info()
+        for name in (info.get("name"), info.get("capital")):
+            if isinstance(name, str) and name:
+                out[name.lower()] = name
+    return out
+
+
+def place_of(name: str) -> str | None:
+    """``name`` as written when it is a country or a capital ("Kabul"), else None."""
+    return _places().get(name.lower())
 
 
 @cache

@@ -1,23 +1,20 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates, scores fused linearly."""
+"""Hybrid retrieval: dense and lexical (BM25) candidates, scores fused linearly.
+
+A plain class over the store: LangChain callers use ``app.langchain.DocQARetriever``,
+which searches as a given reader."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
-
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from app.embeddings.question import QuestionEncoder
 from app.question.acronyms import defines
-from app.question.analysis import Intent, Question, analyse_question
+from app.question.analysis import Intent, Question
 from app.settings import RetrievalSettings
 from app.store import Filter, Store
-from app.types import Chunk, Hit
+from app.types import Hit
 
-__all__ = ["REPORT_LAG", "HybridRetriever", "hit_from_document", "hit_to_document"]
+__all__ = ["REPORT_LAG", "HybridRetriever"]
 
 # How long after the days asked about an article may still report on them: first the
 # reports of the days that followed (most news is reported within a week), then later
@@ -34,42 +31,15 @@ def _dated(question: Question) -> bool:
     return when is not None and when.first <= question.day
 
 
-def hit_to_document(hit: Hit) -> Document:
-    """The LangChain form, for the runnable chain."""
-    c = hit.chunk
-    return Document(
-        page_content=c.text,
-        metadata={
-            "chunk_id": c.id,
-            "doc_id": c.doc_id,
-            "start": c.start,
-            "end": c.end,
-            "sentences": c.sentences,
-            "score": hit.score,
-            "dense": hit.dense,
-            "lexical": hit.lexical,
-        },
-    )
+class HybridRetriever:
+    """Dense + BM25 retrieval over one loaded index."""
 
-
-def hit_from_document(document: Document) -> Hit:
-    """Back from the LangChain form to ours."""
-    m = document.metadata
-    chunk = Chunk(
-        m["chunk_id"], m["doc_id"], m["start"], m["end"], document.page_content,
-        tuple(tuple(s) for s in m["sentences"]),
-    )  # fmt: skip
-    return Hit(chunk, m["score"], m["dense"], m["lexical"])
-
-
-class HybridRetriever(BaseRetriever):
-    """Dense + BM25 retrieval over one loaded index, as a LangChain retriever."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    store: Store
-    encoder: QuestionEncoder
-    settings: RetrievalSettings
+    def __init__(
+        self, *, store: Store, encoder: QuestionEncoder, settings: RetrievalSettings
+    ) -> None:
+        self.store = store
+        self.encoder = encoder
+        self.settings = settings
 
     def search(self, question: Question, k: int | None = None) -> list[Hit]:
         """The best ``k`` chunks for ``question``, best first, from articles dated in its range
@@ -128,9 +98,3 @@ class HybridRetriever(BaseRetriever):
             Hit(chunk, fused[chunk.id], dense[chunk.id], lexical.get(chunk.id, 0.0))
             for chunk in self.store.chunks(best)
         ]
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
-    ) -> list[Document]:
-        question = analyse_question(query, since=kwargs.get("since"), until=kwargs.get("until"))
-        return [hit_to_document(hit) for hit in self.search(question, kwargs.get("k"))]

@@ -187,6 +187,7 @@ def make_router(service: DocQA) -> APIRouter:
             "index_created": stats["created"],
             "backend": stats["backend"],
             "index_version": stats["version"],
+            "dates": stats.get("dates"),
             "feedback": stats["feedback"],
         }
 

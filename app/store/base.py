@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -127,7 +127,6 @@ class TermWeights(Protocol):
         ...
 
 
-@runtime_checkable  # retrieval, a pydantic model, checks what it is given
 class Store(TermWeights, Protocol):
     """One live index version, read by every question."""
 

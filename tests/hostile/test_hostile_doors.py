@@ -256,8 +256,8 @@ def test_example_questions_follow_a_change_of_access_at_once(
 ) -> None:
     archive = write_archive(tmp_path / "archive")
     (archive / "news" / "fair.txt").write_text(
-        "date 2026-02-04 The Harbour Fair opened in Tillby. Visitors to the Harbour Fair "
-        "praised the Harbour Fair's boats.",
+        "date 2026-02-04 Mara Lind, the fair director, opened the Harbour Fair in Tillby. "
+        "Visitors praised the fair's boats.",
         encoding="utf-8",
     )
     configured = org_settings(settings)
@@ -265,15 +265,15 @@ def test_example_questions_follow_a_change_of_access_at_once(
         blocks = build_blocks(service, Identities(configured))
         examples = next(f.fn for f in blocks.fns.values() if f.name == "examples_for")
         hr = gr.Request(headers={"authorization": f"Bearer {token('bo', ['hr'])}"})
-        assert any("Harbour Fair" in s[0] for s in examples(hr)["samples"])
+        assert any("Mara Lind" in s[0] for s in examples(hr)["samples"])
         # The fair is re-grouped to finance: the next page load no longer offers it to hr.
         (archive / "access.yaml").write_text(
             "rules:\n  - match: 'news/fair.txt'\n    groups: [finance]\n", encoding="utf-8"
         )
         service.index([archive])
-        assert not any("Harbour Fair" in s[0] for s in examples(hr)["samples"])
+        assert not any("Mara Lind" in s[0] for s in examples(hr)["samples"])
         finance = gr.Request(headers={"authorization": f"Bearer {token('ana', ['finance'])}"})
-        assert any("Harbour Fair" in s[0] for s in examples(finance)["samples"])
+        assert any("Mara Lind" in s[0] for s in examples(finance)["samples"])
         del client
 
 

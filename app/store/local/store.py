@@ -374,4 +374,11 @@ class IndexStore:
             "chunks": self.size,
             "embedder": self.manifest.embedder,
             "created": self.manifest.created,
+            "dates": _span(d.date for d in self.manifest.documents),
         }
+
+
+def _span(dates: Iterable[str | None]) -> list[str] | None:
+    """The first and last of the dates given, or None when none is."""
+    known = sorted(d for d in dates if d)
+    return [known[0], known[-1]] if known else None
