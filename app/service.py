@@ -507,6 +507,20 @@ class DocQA:
         groups = reader.groups if reader is not None else None
         return example_questions(self.store.sample_texts(40, groups), count)
 
+    def about(self, reader: Reader | None = None) -> dict[str, Any]:
+        """What ``reader`` may ask about: how many documents, their first and last dates,
+        when the index was built, who they are and example questions."""
+        store = self.store
+        groups = reader.groups if reader is not None else None
+        documents, first, last = store.coverage(groups)
+        return {
+            "documents": documents,
+            "dates": [first, last] if first else None,
+            "indexed": store.stats()["created"],
+            "user": reader.user if reader is not None else None,
+            "examples": self.examples(reader=reader) if documents else [],
+        }
+
 
 def _run_key(paths: list[Path]) -> str:
     """What index workers given the same paths share: the paths' own names (sources are

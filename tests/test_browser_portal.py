@@ -90,12 +90,12 @@ def _ask(page: Any, question: str, turn: int) -> Any:
     frame = page.frame_locator("#docqa-frame")
     frame.locator("#question").fill(question)
     frame.locator("#question").press("Enter")
-    frame.locator(".sources").nth(turn).wait_for(timeout=60_000)
+    frame.locator(".dq-sources").nth(turn).wait_for(timeout=60_000)
     return frame
 
 
 def _opened_passage(frame: Any, turn: int) -> str:
-    frame.locator(".sources").nth(turn).locator(".cite").first.click()
+    frame.locator(".dq-sources").nth(turn).locator(".dq-quote").first.click()
     frame.locator("#doc-text mark").wait_for(timeout=10_000)
     text = str(frame.locator("#doc-text").inner_text())
     frame.locator("#back").click()
@@ -116,8 +116,11 @@ def test_two_portal_users_see_only_their_own_documents_and_give_feedback(
         reply = str(frame.locator("#chat .msg.bot").last.inner_text())
         seen[user] = (reply, _opened_passage(frame, 0))
         if user == "ana":
-            frame.locator("#chat .msg.bot").last.locator(".comment").fill("exactly right")
-            frame.locator("#chat .msg.bot").last.locator('button[data-verdict="helpful"]').click()
+            reply_box = frame.locator("#chat .msg.bot").last
+            assert not reply_box.locator(".comment").is_visible()  # no comment before a verdict
+            reply_box.locator('button[data-verdict="helpful"]').click()
+            reply_box.locator(".comment").fill("exactly right")
+            reply_box.get_by_role("button", name="Send").click()
             frame.locator(".feedback .status").first.wait_for(timeout=10_000)
             assert "saved" in frame.locator(".feedback").first.inner_text()
         page.screenshot(path=str(ARTIFACTS / f"portal-{user}.png"))

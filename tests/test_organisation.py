@@ -449,13 +449,16 @@ def test_a_verdict_in_the_chat_is_kept_with_its_answer(service: DocQA, corpus: P
     blocks = build_blocks(indexed, Identities(indexed.settings))
     respond = next(f.fn for f in blocks.fns.values() if f.name == "respond")
     verdict = next(f.fn for f in blocks.fns.values() if f.name == "verdict")
-    assert respond is not None
-    assert verdict is not None
-    *_, (history, turns, _) = respond("Who is the mayor of Marsby?", [], [], None, None, None)
+    sent = next(f.fn for f in blocks.fns.values() if f.name == "comment_sent")
+    *_, (history, turns, _) = respond("Who is the mayor of Marsby?", [], [], None, None, None, None)
     like = gr.LikeData(None, {"index": 1, "value": history[1]["content"], "liked": False})
-    assert verdict(turns, " names the wrong mayor ", like, None) == ""
+    held, row, _ = verdict(turns, None, like, None)
+    assert row["visible"] is True  # the comment box opens once a verdict is given
+    assert indexed.feedback_log.since() == []  # held until the comment is sent or skipped
     question = gr.LikeData(None, {"index": 0, "value": "q", "liked": True})
-    verdict(turns, "", question, None)  # a question is not an answer: nothing kept
+    assert verdict(turns, held, question, None)[0]["__type__"] == "update"  # not an answer
+    held_after, row, comment = sent(turns, held, " names the wrong mayor ", None)
+    assert (held_after, row["visible"], comment) == (None, False, "")
     (record,) = indexed.feedback_log.since()
     assert record["verdict"] == "not_helpful"
     assert record["comment"] == "names the wrong mayor"
@@ -463,7 +466,7 @@ def test_a_verdict_in_the_chat_is_kept_with_its_answer(service: DocQA, corpus: P
     assert record["answer"] == turns[0]["answer"]
     assert record["user"] is None
     # A question the documents do not answer is kept too.
-    *_, (_, refused, _) = respond("zzqx wuvv?", [], [], None, None, None)
+    *_, (_, refused, _) = respond("zzqx wuvv?", [], [], None, None, None, None)
     assert refused[0]["refused"]
     assert [r["verdict"] for r in indexed.feedback_log.since()] == ["not_helpful", "refused"]
 

@@ -121,7 +121,7 @@ def _join(url: str, session: str, question: str) -> None:
     (respond,) = [d for d in config["dependencies"] if d.get("api_name") == "respond"]
     (trigger,) = respond["targets"]
     body = {
-        "data": [question, [], None, "", ""],
+        "data": [question, [], None, "", "", ""],
         "fn_index": respond["id"],
         "trigger_id": trigger[0],
         "session_hash": session,

@@ -4,7 +4,8 @@ Prints figures; asserts nothing. Options: ``--questions N`` (default 3000), ``--
 ``--skip-calibration``, ``--skip-load``, ``--only-load`` (the server load test alone),
 ``--search-verification`` (re-derive the citation verification settings on tuning claims),
 ``--only-llm`` (the seed questions with the LLM answerer the DOCQA_LLM_* settings name),
-``--only-memory`` (peak memory of `docqa index` per byte of text).
+``--only-memory`` (peak memory of `docqa index` per byte of text), ``--only-intents`` (warm
+latency per intent on the seed index).
 With DOCQA_ANSWERER=llm set, the full run measures the LLM answerer on the seed questions too.
 """
 
@@ -24,6 +25,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from app.bench.hostile import flat_html, many_page_pdf, nested_html, paragraph_html, wide_tag_html
+from app.bench.intents import intent_latency
 from app.bench.load import run_load
 from app.bench.memory import indexing_memory
 from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
@@ -380,6 +382,7 @@ def main() -> None:
     parser.add_argument("--only-llm", action="store_true")
     parser.add_argument("--only-extraction", action="store_true")
     parser.add_argument("--only-memory", action="store_true")
+    parser.add_argument("--only-intents", action="store_true")
     parser.add_argument(
         "--index-rounds", type=int, default=3,
         help="paired indexing measurements of both pipelines (the ratio's median is reported)",
@@ -393,6 +396,9 @@ def main() -> None:
         return
     if args.only_memory:
         indexing_memory()
+        return
+    if args.only_intents:
+        intent_latency()
         return
     if args.only_load:
         with tempfile.TemporaryDirectory() as tmp:
@@ -424,6 +430,7 @@ def main() -> None:
             indexing_rounds(corpus, work, rows, args.index_rounds)
         verification(work, questions, held_out, search=args.search_verification)
         seed_questions(work)
+        intent_latency()
         injection_patterns(articles)
         extraction()
         indexing_memory()

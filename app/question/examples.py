@@ -34,25 +34,35 @@ def example_questions(texts: Iterable[str], count: int = 4) -> list[str]:
     groups: Counter[str] = Counter()
     places: Counter[str] = Counter()
     countries: Counter[str] = Counter()
+    said: Counter[str] = Counter()  # how often each short form is used, to break ties
     for text in texts:
         people.update(set(_INTRODUCED.findall(text)))
-        groups.update({short for _, short in _SPELLED.findall(text)})
+        shorts = {short for _, short in _SPELLED.findall(text)}
+        groups.update(shorts)
+        said.update({short: len(re.findall(rf"\b{short}\b", text)) for short in shorts})
         named = {place for n in set(_CAPITALISED.findall(text)) if (place := place_of(n))}
         places.update(named)
         countries.update({e.name for n in named if (e := entity_of(n)) is not None})
     out: list[str] = []
     if people:
-        out.append(f"Who is {people.most_common(1)[0][0]}?")
+        out.append(f"Who is {_top(people)[0]}?")
     if groups:
-        out.append(f"What is the {groups.most_common(1)[0][0]}?")
-    top = [name for name, _ in places.most_common(3)]
+        out.append(f"What is the {_top(groups, said)[0]}?")
+    top = _top(places)[:3]
     capitals = [p for p in top if p not in countries]
     if capitals or top:
         out.append(f"What happened in {(capitals or top)[0]}?")
-    sides = [name for name, _ in countries.most_common(2)]
+    sides = _top(countries)[:2]
     if len(sides) == 2:
         out.append(f"Why are {sides[0]} and {sides[1]} in conflict?")
     elif sides:
         out.append(f"What does {sides[0]} say?")
     out.append("What happened this week?")
     return list(dict.fromkeys(out))[:count]
+
+
+def _top(counts: Counter[str], used: Counter[str] | None = None) -> list[str]:
+    """The names counted, most often first, then the most used, then alphabetical (the
+    same examples whatever order the documents come in)."""
+    used = used or Counter()
+    return sorted(counts, key=lambda name: (-counts[name], -used[name], name))

@@ -10,7 +10,8 @@
   personal pronoun is replaced by the last person named (a name of two or more words),
   in the last answer or question.
 - Any other question that leans on what came before (another pronoun, an opening "and",
-  almost no content words) is searched with the earlier question in front of it.
+  almost no content words and no name of its own) is searched with the earlier question
+  in front of it; "What is the population of Kabul?" stands on its own.
 
 The answer always shows the question as asked.
 """
@@ -91,7 +92,7 @@ def follow_up_query(question: str, history: Sequence[Mapping[str, Any]] | None) 
     if (
         _ANAPHORA.search(question)
         or _OPENERS.match(question)
-        or len(set(terms)) <= MAX_CONTENT_TERMS
+        or (len(set(terms)) <= MAX_CONTENT_TERMS and not _names(question))
     ):
         return f"{previous} {question}"
     return question

@@ -42,7 +42,7 @@ __all__ = ["create_app", "serve"]
 logger = logging.getLogger(__name__)
 
 STATIC = Path(str(resources.files("app.server") / "static"))
-EMBED_FILES = {"embed.js", "embed.css", "widget.js"}
+EMBED_FILES = {"embed.js", "embed.css", "answer.css", "widget.js"}
 
 
 def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = True) -> ASGIApp:

@@ -171,6 +171,13 @@ def make_router(service: DocQA) -> APIRouter:
             "text": found.text,
         }
 
+    @router.get("/about", summary="What you may ask about: documents, dates, examples")
+    async def about(request: Request) -> Any:
+        try:
+            return await run_in_threadpool(service.about, reader_of(request))
+        except DocQAError as exc:
+            return from_exception(exc)
+
     @router.get("/health", summary="Is the server ready to answer?")
     async def health() -> Any:
         try:

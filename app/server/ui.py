@@ -1,6 +1,6 @@
 """The Gradio chat at ``/``: streamed answers, clickable citations, the source beside the chat.
 
-Document text reaches the page only through ``chat_text``, which keeps it inert.
+Document text reaches the page only through ``render``, which keeps it inert.
 """
 
 from __future__ import annotations
@@ -15,12 +15,18 @@ import gradio as gr
 from fastapi import FastAPI
 
 from app.errors import DocQAError, StoreUnavailableError
-from app.server.chat_text import answer_markdown, article_html, markdown_text
 from app.server.guard import presented_token
 from app.server.identity import Identities, IdentityError
+from app.server.render import (
+    answer_html,
+    article_html,
+    header_html,
+    message_html,
+    streaming_html,
+)
 from app.service import DocQA
 from app.text.clean import replace_invalid
-from app.types import Answer, Delta, Reader
+from app.types import Delta, Reader
 
 __all__ = ["build_blocks", "mount_ui"]
 
@@ -29,21 +35,27 @@ __all__ = ["build_blocks", "mount_ui"]
 # fragment links; its script catches their clicks and hands "turn-number" to the hidden
 # bridge, which opens the source in the side panel. scroll-to-mark.js: scroll the article
 # panel (not the page) to the mark; on a phone the panel sits below the chat, so it brings
-# the panel itself into view first.
+# the panel itself into view first. answer.css styles answers here and in the widget.
 @cache
 def _asset(name: str) -> str:
     return (resources.files("app.server") / "static" / name).read_text(encoding="utf-8")
 
 
 THEME = gr.themes.Soft(
+    primary_hue="blue",
+    neutral_hue="slate",
     # System fonts: the default theme would fetch web fonts from the internet.
     font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
 )
 
 EMPTY_PANEL = (
-    '<p class="doc-meta">Click a citation such as <b>[1]</b> in an answer to read the '
-    "passage in its article here.</p>"
+    '<div class="dq-panel-empty"><p>Click a numbered citation in an answer to read the '
+    "passage here, highlighted in its article.</p></div>"
+)
+PLACEHOLDER = (
+    "**Ask a question about the documents.** Answers quote the articles and cite every "
+    "claim; click a citation to read it where it stands."
 )
 
 
@@ -60,14 +72,15 @@ def _reader(identities: Identities, request: gr.Request | None) -> Reader:
 def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
     """The chat page."""
 
-    def examples_for(request: gr.Request) -> Any:
-        """Example questions from the live index, from what this reader may read (drawn
-        at each page load: a re-index or a change of groups shows at once)."""
+    def page_opened(request: gr.Request) -> tuple[str, Any]:
+        """The header (what this reader may ask about) and example questions, drawn at
+        each page load: a re-index or a change of groups shows at once."""
         try:
-            found = service.examples(reader=_reader(identities, request))
-        except (DocQAError, IdentityError):
-            found = []
-        return gr.update(samples=[[e] for e in found], visible=bool(found))
+            about = service.about(_reader(identities, request))
+        except (DocQAError, IdentityError) as exc:
+            return header_html(None, _for_reader(exc)), gr.update(examples=None)
+        examples = [{"text": e} for e in about["examples"]]
+        return header_html(about), gr.update(examples=examples or None)
 
     def respond(
         message: str,
@@ -75,6 +88,7 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         turns: list[dict[str, Any]],
         since: str | None,
         until: str | None,
+        as_of: str | None,
         request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         history = list(history or [])
@@ -84,7 +98,7 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
             yield history, turns, gr.update()
             return
         # Shown back as typed, less what cannot be encoded; the core refuses such a question.
-        history.append({"role": "user", "content": markdown_text(replace_invalid(question))})
+        history.append({"role": "user", "content": message_html(replace_invalid(question))})
         earlier = [
             {"role": role, "content": t[key]}
             for t in turns
@@ -92,28 +106,24 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
             if t.get(key)
         ]
         turn = len(turns)
-        history.append({"role": "assistant", "content": ""})
+        history.append({"role": "assistant", "content": streaming_html("…")})
+        yield history, turns, EMPTY_PANEL  # a new question: the last answer's source goes
         shown = ""
         try:
             reader = _reader(identities, request)
             for event in service.ask_stream(
-                question,
-                earlier,
-                (since or "").strip() or None,
-                (until or "").strip() or None,
-                reader,
+                question, earlier, _day(since), _day(until), reader, as_of=_day(as_of)
             ):
                 if isinstance(event, Delta):
                     shown += event.text
-                    partial = Answer(question, shown.strip(), False)
-                    history[-1] = {"role": "assistant", "content": answer_markdown(partial, turn)}
+                    history[-1] = {"role": "assistant", "content": streaming_html(shown)}
                     yield history, turns, gr.update()
                     continue
                 turns.append(event.to_dict())
-                history[-1] = {"role": "assistant", "content": answer_markdown(event, turn)}
+                history[-1] = {"role": "assistant", "content": answer_html(event, turn)}
                 yield history, turns, gr.update()
         except (DocQAError, IdentityError) as exc:
-            history[-1] = {"role": "assistant", "content": markdown_text(_for_reader(exc))}
+            history[-1] = {"role": "assistant", "content": message_html(_for_reader(exc), "error")}
             yield history, turns, gr.update()
 
     def open_citation(target: str, turns: list[dict[str, Any]], request: gr.Request) -> str:
@@ -143,19 +153,56 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         )
 
     def verdict(
-        turns: list[dict[str, Any]], comment: str, like: gr.LikeData, request: gr.Request
-    ) -> Any:
-        """A reader's verdict on an answer (messages alternate question, answer), with the
-        comment typed below the chat, which is then cleared."""
+        turns: list[dict[str, Any]], held: dict[str, Any] | None, like: gr.LikeData,
+        request: gr.Request,
+    ) -> tuple[Any, ...]:  # fmt: skip
+        """A reader's verdict on an answer (messages alternate question, answer): held
+        while the comment row asks for an optional comment; a verdict already held is
+        kept first."""
         index = like.index[0] if isinstance(like.index, tuple | list) else like.index
         if like.liked not in (True, False) or not isinstance(index, int) or index % 2 != 1:
-            return gr.update()
+            return gr.update(), gr.update(), gr.update()
+        _keep(turns, held, "", request)
+        return {"turn": index // 2, "liked": like.liked}, gr.update(visible=True), ""
+
+    def comment_sent(
+        turns: list[dict[str, Any]], held: dict[str, Any] | None, comment: str,
+        request: gr.Request,
+    ) -> tuple[Any, ...]:  # fmt: skip
+        """The held verdict kept with the comment (or none: skipped)."""
+        if _keep(turns, held, comment, request):
+            gr.Info("Thanks, your feedback was saved.")
+        return None, gr.update(visible=False), ""
+
+    def take(
+        question: str, turns: list[dict[str, Any]], held: dict[str, Any] | None,
+        request: gr.Request,
+    ) -> tuple[Any, ...]:  # fmt: skip
+        """The question sent, the box emptied; a verdict still waiting for its comment
+        is kept first."""
+        _keep(turns, held, "", request)
+        return question, "", None, gr.update(visible=False), ""
+
+    def example_taken(
+        turns: list[dict[str, Any]], held: dict[str, Any] | None, picked: gr.SelectData,
+        request: gr.Request,
+    ) -> tuple[Any, ...]:  # fmt: skip
+        """An example question of the empty chat, sent as if typed."""
+        value = picked.value if isinstance(picked.value, dict) else {}
+        return take(str(value.get("text") or ""), turns, held, request)
+
+    def _keep(
+        turns: list[dict[str, Any]], held: dict[str, Any] | None, comment: str,
+        request: gr.Request,
+    ) -> bool:  # fmt: skip
+        if not held:
+            return False
         limit = service.settings.feedback.max_comment_chars
         try:
-            result = turns[index // 2]
+            result = turns[held["turn"]]
             cited = result["closest"] if result["refused"] else result["citations"]
             service.feedback(
-                "helpful" if like.liked else "not_helpful",
+                "helpful" if held["liked"] else "not_helpful",
                 result["question"],
                 result["answer"],
                 cited,
@@ -163,67 +210,104 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
                 replace_invalid((comment or "").strip())[:limit] or None,
             )
         except (IndexError, KeyError, TypeError):
-            return gr.update()  # the chat was cleared meanwhile
+            return False  # the chat was cleared meanwhile
         except (DocQAError, IdentityError) as exc:
             gr.Warning(_for_reader(exc))
-            return gr.update()
-        gr.Info("Thanks, your feedback was saved.")
-        return ""
+            return False
+        return True
 
     with gr.Blocks(title="docqa", analytics_enabled=False, fill_width=True) as blocks:
         turns = gr.State([])
-        gr.Markdown("## docqa\nAsk about the documents. Every claim cites its passage.")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=320):
+        held = gr.State(None)  # a verdict waiting for its optional comment
+        header = gr.HTML(header_html(None), elem_id="docqa-header")
+        with gr.Row(equal_height=False, elem_id="docqa-main"):
+            with gr.Column(scale=3, min_width=320, elem_id="docqa-left"):
                 chat = gr.Chatbot(
                     elem_id="docqa-chat",
-                    height="65vh",
-                    # Helpful / not helpful under each answer (the widget adds a comment).
+                    show_label=False,
+                    height="calc(100vh - 250px)",
+                    min_height=360,
+                    layout="panel",
                     feedback_options=("Like", "Dislike"),
+                    # Messages are HTML built by app/server/render.py, every outside text
+                    # escaped there; Gradio's sanitiser runs over them too.
                     sanitize_html=True,
-                    render_markdown=True,
+                    render_markdown=False,
                     latex_delimiters=[],
-                    buttons=["copy"],
-                    placeholder="Ask a question about the documents.",
+                    buttons=[],  # a message's copy would be its markup
+                    placeholder=PLACEHOLDER,
                 )
-                with gr.Row():
+                with gr.Row(visible=False, elem_id="docqa-feedback") as comment_row:
+                    comment = gr.Textbox(
+                        placeholder="Thanks! What was right or missing? (optional)",
+                        show_label=False,
+                        max_length=service.settings.feedback.max_comment_chars,
+                        elem_id="docqa-comment",
+                        scale=5,
+                    )
+                    send_comment = gr.Button("Send", size="md", scale=0, min_width=70)
+                    skip = gr.Button("Skip", size="md", variant="secondary", scale=0, min_width=70)
+                with gr.Row(elem_id="docqa-ask"):
                     box = gr.Textbox(
-                        placeholder="Type a question and press Enter",
+                        placeholder="Ask about the documents and press Enter",
                         show_label=False,
                         scale=5,
                         max_length=service.settings.max_question_chars,
                         elem_id="docqa-question",
                         autofocus=True,
                     )
-                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
-                comment = gr.Textbox(
-                    placeholder="Comment on an answer (optional), sent with its 👍 or 👎",
-                    show_label=False,
-                    max_length=service.settings.feedback.max_comment_chars,
-                    elem_id="docqa-comment",
-                )
-                examples = gr.Dataset(components=[box], samples=[], label="Examples", visible=False)
-                with gr.Accordion("Only articles published between", open=False), gr.Row():
-                    since = gr.Textbox(placeholder="from YYYY-MM-DD", show_label=False)
-                    until = gr.Textbox(placeholder="to YYYY-MM-DD", show_label=False)
-                clear = gr.Button("New chat", size="sm", variant="secondary")
-            with gr.Column(scale=2, min_width=300):
-                gr.Markdown("### Source")
+                    send = gr.Button("Ask", variant="primary", scale=0, min_width=80)
+                with gr.Row(elem_id="docqa-tools"):
+                    with gr.Accordion("Dates", open=False, elem_id="docqa-dates"), gr.Row():
+                        as_of = gr.DateTime(
+                            label="As of",
+                            info="the day 'this week' or 'recently' counts from (empty: today)",
+                            include_time=False,
+                            type="string",
+                            elem_id="docqa-as-of",
+                        )
+                        since = gr.DateTime(
+                            label="Published from",
+                            include_time=False,
+                            type="string",
+                            elem_id="docqa-since",
+                        )
+                        until = gr.DateTime(
+                            label="Published until",
+                            include_time=False,
+                            type="string",
+                            elem_id="docqa-until",
+                        )
+                    clear = gr.Button("New chat", size="sm", variant="secondary", scale=0)
+            with gr.Column(scale=2, min_width=300, elem_id="docqa-side"):
                 article = gr.HTML(EMPTY_PANEL, elem_id="docqa-article")
         target = gr.Textbox(visible="hidden", elem_id="docqa-cite-target")
         opener = gr.Button(visible="hidden", elem_id="docqa-cite-open")
 
+        # The question taken from the box as it was sent (the box empties at once).
+        asked = gr.Textbox(visible=False, elem_id="docqa-asked")
+        answered = [asked, chat, turns, since, until, as_of]
+        taken = [asked, box, held, comment_row, comment]
         for trigger in (box.submit, send.click):
-            trigger(respond, [box, chat, turns, since, until], [chat, turns, article]).then(
-                lambda: "", None, box
-            )
+            trigger(take, [box, turns, held], taken).then(respond, answered, [chat, turns, article])
+        chat.example_select(example_taken, [turns, held], taken).then(
+            respond, answered, [chat, turns, article]
+        )
         opener.click(open_citation, [target, turns], article).then(
             None, None, None, js=_asset("scroll-to-mark.js")
         )
-        chat.like(verdict, [turns, comment], comment)
-        examples.click(lambda picked: picked[0], examples, box)
-        blocks.load(examples_for, None, examples)
-        clear.click(lambda: ([], [], EMPTY_PANEL), None, [chat, turns, article])
+        chat.like(verdict, [turns, held], [held, comment_row, comment]).then(
+            None, None, None, js="() => document.querySelector('#docqa-comment textarea')?.focus()"
+        )
+        for done in (send_comment.click, comment.submit):
+            done(comment_sent, [turns, held, comment], [held, comment_row, comment])
+        skip.click(comment_sent, [turns, held, gr.State("")], [held, comment_row, comment])
+        blocks.load(page_opened, None, [header, chat])
+        clear.click(
+            lambda: ([], [], EMPTY_PANEL, None, gr.update(visible=False)),
+            None,
+            [chat, turns, article, held, comment_row],
+        )
     return blocks
 
 
@@ -240,9 +324,14 @@ def mount_ui(app: FastAPI, service: DocQA, identities: Identities) -> None:
         mcp_server=False,
         pwa=False,
         theme=THEME,
-        css=_asset("chat.css"),
+        css=_asset("answer.css") + _asset("chat.css"),
         head=_asset("chat-head.html"),
     )
+
+
+def _day(value: str | None) -> str | None:
+    """A date field's value, or None when left empty."""
+    return (value or "").strip() or None
 
 
 def _for_reader(exc: DocQAError | IdentityError) -> str:

@@ -209,6 +209,10 @@ class Store(TermWeights, Protocol):
         """Up to ``limit`` texts of documents ``groups`` may read, newest first."""
         ...
 
+    def coverage(self, groups: Groups = None) -> tuple[int, str | None, str | None]:
+        """How many documents ``groups`` may read, and the first and last of their dates."""
+        ...
+
     def texts(self) -> Iterator[str]:
         """Every document's text, one at a time."""
         ...

@@ -60,7 +60,7 @@ def test_the_chat_shows_the_message_and_stays_encodable(indexed: DocQA) -> None:
     blocks = build_blocks(indexed, Identities(indexed.settings))
     respond = next(f.fn for f in blocks.fns.values() if f.name == "respond")
     assert respond is not None
-    *_, (history, turns, _) = respond(LONE, [], [], None, None, None)
+    *_, (history, turns, _) = respond(LONE, [], [], None, None, None, None)
     assert "not text at position 28" in history[-1]["content"]
     assert turns == []
     orjson.dumps(history)  # what Gradio sends the browser: no surrogate may remain

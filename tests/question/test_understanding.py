@@ -131,6 +131,17 @@ def test_a_question_is_analysed_once_into_intent_subject_names_and_time() -> Non
             "What did Mira Toll say?",
         ),
         (["Who is Mira Toll?"], "Where is she based?", "Where is Mira Toll based?"),
+        # A short question with a name of its own stands alone; one without leans back.
+        (
+            ["What is the TTP?", "x"],
+            "What is the population of Kabul?",
+            "What is the population of Kabul?",
+        ),
+        (
+            ["What was hit in Kabul?", "x"],
+            "How many died?",
+            "What was hit in Kabul? How many died?",
+        ),
     ],
 )
 def test_a_follow_up_is_asked_in_the_frame_of_the_question_before(

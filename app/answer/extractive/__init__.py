@@ -27,7 +27,7 @@ from app.types import Answer, AnswerSentence, Citation, Delta
 
 __all__ = ["REFUSAL", "ExtractiveAnswerer", "Selection"]
 
-REFUSAL = "The documents do not answer this question. The closest passages are listed below."
+REFUSAL = "The documents don't say. The closest passages are listed below."
 
 
 @dataclass(frozen=True)

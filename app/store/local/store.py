@@ -346,6 +346,14 @@ class IndexStore:
         )
         return [r[0] for r in rows]
 
+    def coverage(self, groups: Groups = None) -> tuple[int, str | None, str | None]:
+        """How many documents ``groups`` may read, and the first and last of their dates."""
+        readable, names = self._readable_where(groups)
+        ((count, first, last),) = self._query(
+            f"SELECT count(*), min(date), max(date) FROM documents WHERE {readable}", names
+        )
+        return int(count), first, last
+
     def reusable(self) -> dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]]:
         """Every stored document by content hash, with its chunks and vectors, for rebuilds."""
         out: dict[str, tuple[SourceDocument, list[Chunk], np.ndarray]] = {}

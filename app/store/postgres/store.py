@@ -343,6 +343,15 @@ class PostgresStore:
         )  # fmt: skip
         return [r[0] for r in rows]
 
+    def coverage(self, groups: Groups = None) -> tuple[int, str | None, str | None]:
+        """How many documents ``groups`` may read, and the first and last of their dates."""
+        ((count, first, last),) = self._rows(
+            f"SELECT count(*), min(d.date), max(d.date) FROM docqa_documents d "
+            f"WHERE {_DOC} AND {_READABLE.format('d')}",
+            {"g": self.generation, "groups": None if groups is None else sorted(groups)},
+        )
+        return int(count), first, last
+
     def texts(self) -> Iterator[str]:
         """Every document's text, one at a time."""
         for doc_id in self.sources():
