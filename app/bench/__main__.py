@@ -5,7 +5,8 @@ Prints figures; asserts nothing. Options: ``--questions N`` (default 3000), ``--
 ``--search-verification`` (re-derive the citation verification settings on tuning claims),
 ``--only-llm`` (the seed questions with the LLM answerer the DOCQA_LLM_* settings name),
 ``--only-memory`` (peak memory of `docqa index` per byte of text), ``--only-intents`` (warm
-latency per intent on the seed index).
+latency per intent on the seed index), ``--only-startup`` (`docqa ask` and `docqa serve`
+as whole processes; `python -m app.bench.startup --baseline CHECKOUT` beside another version).
 With DOCQA_ANSWERER=llm set, the full run measures the LLM answerer on the seed questions too.
 """
 
@@ -29,6 +30,7 @@ from app.bench.intents import intent_latency
 from app.bench.load import run_load
 from app.bench.memory import indexing_memory
 from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
+from app.bench.startup import startup
 from app.bench.verification import claim_cases, report_verification, search_verification
 from app.cli import read_questions
 from app.errors import SourceError
@@ -383,6 +385,7 @@ def main() -> None:
     parser.add_argument("--only-extraction", action="store_true")
     parser.add_argument("--only-memory", action="store_true")
     parser.add_argument("--only-intents", action="store_true")
+    parser.add_argument("--only-startup", action="store_true")
     parser.add_argument(
         "--index-rounds", type=int, default=3,
         help="paired indexing measurements of both pipelines (the ratio's median is reported)",
@@ -399,6 +402,9 @@ def main() -> None:
         return
     if args.only_intents:
         intent_latency()
+        return
+    if args.only_startup:
+        startup()
         return
     if args.only_load:
         with tempfile.TemporaryDirectory() as tmp:
@@ -440,6 +446,7 @@ def main() -> None:
             compare_embedders(corpus, held_out, work)
         if not args.skip_calibration:
             calibrate_refusal(articles, sample(held_out, 1200, 1), work)
+        startup()
         if not args.skip_load:
             run_load(
                 SEEDS,

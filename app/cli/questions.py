@@ -15,7 +15,8 @@ from app.cli.common import IndexDir, app, fail
 from app.errors import DocQAError, QuestionError
 from app.service import DocQA
 from app.text.clean import replace_invalid
-from app.types import Answer, Delta
+from app.text.labels import day_label, source_label
+from app.types import Answer, AnswerSentence, Citation, Delta
 
 __all__ = ["Asked", "ask", "chat", "read_questions", "render"]
 
@@ -62,19 +63,60 @@ def read_questions(path: Path) -> Iterator[Asked | QuestionError]:
         yield Asked(record["question"], day)
 
 
+def _said(s: AnswerSentence) -> str:
+    """A sentence with the words that answer in bold (click drops the bold in pipes) and
+    its citation numbers."""
+    text = s.text
+    if s.answer_span is not None:
+        start, end = s.answer_span
+        text = text[:start] + typer.style(text[start:end], bold=True) + text[end:]
+    flag = "" if s.supported else " (not supported by the passages)"
+    return " ".join([" ".join(text.split()) + flag, *(f"[{n}]" for n in s.citations)])
+
+
+def _body(answer: Answer) -> list[str]:
+    """The answer's own words in its form: prose, a dated timeline, each side's view."""
+    if answer.refused:
+        reason = answer.answer.split(" The closest passages")[0]
+        said = "" if reason.startswith("The documents don't say") else f" {reason}"
+        return [typer.style("The documents don't say.", bold=True) + said]
+    if not answer.sentences:
+        return [answer.answer]
+    if answer.form == "prose":
+        return [" ".join(_said(s) for s in answer.sentences)]
+    lines: list[str] = []
+    heading = None
+    for s in answer.sentences:
+        if answer.form == "positions":
+            if s.label != heading and s.label:
+                lines.append(f"{s.label}:")
+            heading = s.label
+            lines.append(f"  {_said(s)}")
+        else:  # a timeline's or a summary's dated points
+            lines.append(f"- {s.label}: {_said(s)}" if s.label else f"- {_said(s)}")
+    return lines
+
+
 def render(answer: Answer, text: bool = True) -> str:
-    """The answer (unless already shown, ``text=False``), its notice and its sources."""
-    lines = [answer.answer, ""] if text else [""]
+    """The answer (unless already shown, ``text=False``), its notice and its sources: one
+    entry per article, its quoted sentences numbered under it."""
+    lines = [*_body(answer), ""] if text else [""]
     if answer.notice:
         lines.insert(0, f"note: {answer.notice}")
     sources = answer.closest if answer.refused else answer.citations
     if sources:
         lines.append("Closest passages:" if answer.refused else "Sources:")
+    articles: dict[str, list[Citation]] = {}
     for c in sources:
-        heading = " — ".join(x for x in (c.title, c.date) if x)
-        label = f"[{c.id}]" if not answer.refused else "  -"
-        lines.append(f"{label} {c.source}" + (f" ({heading})" if heading else ""))
-        lines.append(f"    {' '.join(c.quote.split())}  (chars {c.start}–{c.end})")
+        articles.setdefault(c.document or c.source, []).append(c)
+    for quotes in articles.values():
+        first = quotes[0]
+        title = " ".join((first.title or source_label(first.source)).split())
+        meta = " · ".join(x for x in (day_label(first.date), first.source) if x)
+        lines.append(f"  {typer.style(title, bold=True)}")
+        lines.append(f"  {meta}")
+        for c in quotes:
+            lines.append(f"    [{c.id}] “{' '.join(c.quote.split())}”  (chars {c.start}–{c.end})")
     return "\n".join(lines)
 
 
@@ -122,6 +164,7 @@ def ask(
     if (question is None) == (questions is None):
         raise fail(QuestionError("Give either a question or --questions FILE."), 2)
     service = common.service(index_dir)
+    service.preload()
     if questions is None:
         assert question is not None
         try:

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from html import escape
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
@@ -259,9 +260,30 @@ def serve(settings: Settings, service: DocQA | None = None) -> None:
     """Run the server on ``DOCQA_HOST``:``DOCQA_PORT`` until interrupted."""
     import uvicorn
 
-    app = create_app(settings, service)
-    logger.info("docqa on http://%s:%s", settings.host, settings.port)
-    uvicorn.run(
+    core = service or DocQA(settings)
+    app = create_app(settings, core)
+    shown = "localhost" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    address = f"http://{shown}:{settings.port}/"
+
+    class Server(uvicorn.Server):
+        """Says where to go once the socket is open and the index answers."""
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if not self.started:
+                return
+            try:
+                await run_in_threadpool(core.health)
+                problem = None
+            except DocQAError as exc:
+                problem = str(exc)
+            if problem is None:
+                print(f"\ndocqa is ready: open {address}  (Ctrl-C stops it)\n", flush=True)
+            else:
+                print(f"\ndocqa is serving {address} but cannot answer yet: {problem}\n",
+                      flush=True)  # fmt: skip
+
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -271,3 +293,4 @@ def serve(settings: Settings, service: DocQA | None = None) -> None:
         h11_max_incomplete_event_size=2 * MAX_TOKEN_CHARS,
         timeout_keep_alive=settings.server.keep_alive_timeout,
     )
+    Server(config).run()

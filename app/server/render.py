@@ -17,59 +17,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
 from html import escape
 from itertools import groupby
-from pathlib import PurePosixPath
-from urllib.parse import urlsplit
 
 from app.answer.generative import UNSUPPORTED
+from app.text.labels import day_label, source_label
 from app.types import Answer, AnswerSentence, Citation
 
 __all__ = [
     "answer_html",
     "article_html",
-    "day_label",
     "header_html",
     "message_html",
-    "source_label",
     "streaming_html",
 ]
 
 REFUSED = "The documents don't say."
 _MARKER = re.compile(r"(\[\d+\]|" + re.escape(UNSUPPORTED) + ")")
-# A run of hexadecimal digits long enough to be a hash, as file names of crawls carry.
-_HASH = re.compile(r"(?i)(?:^|[_\-.\s])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}(?=$|[_\-.\s])")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _UNSUPPORTED_HTML = '<span class="dq-unsupported">not supported by the passages</span>'
 
 
 def _text(value: str) -> str:
     """Any outside text as inert HTML, its white space folded."""
     return escape(" ".join(value.split()))
-
-
-def day_label(value: str | None) -> str:
-    """``2026-02-28`` as "28 Feb 2026"; anything else as given (escaped by the caller)."""
-    try:
-        day = date.fromisoformat(value or "")
-    except ValueError:
-        return value or ""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def source_label(source: str) -> str:
-    """A source as a reader can tell it apart: an upload's name, a web page's host, a file's
-    folder and name without the hashes crawlers put in names."""
-    if source.startswith("upload://"):
-        return source[len("upload://") :]
-    parts = urlsplit(source)
-    if parts.scheme in ("http", "https") and parts.netloc:
-        return parts.netloc.removeprefix("www.")
-    path = PurePosixPath(source)
-    name = _HASH.sub("", path.stem).strip("_-. ") or path.stem
-    shown = name + path.suffix
-    return f"{path.parent.name}/{shown}" if path.parent.name else shown
 
 
 def _chip(number: int, turn: int, cited: dict[int, Citation]) -> str:
