@@ -28,11 +28,13 @@ from app.sources import (
     content_hash,
     discover,
     document_groups,
+    expand,
     extract_document,
     printable_name,
     read_source,
     unique_sources,
 )
+from app.sources.formats import listed
 from app.store.base import Backend, Batch, BuildSpec
 from app.types import EVERYONE, Chunk, Skipped, SourceDocument
 
@@ -110,7 +112,7 @@ def build_index(
     with backend.writer(spec) as writer:
         if stored is not None:
             found += stored()
-        found = unique_sources(found)
+        found = unique_sources(list(expand(found, pipeline.sources)))
         candidates = {f.source: f for f in found if isinstance(f, Candidate)}
         report = IndexReport(skipped=[f for f in found if isinstance(f, Skipped)])
         if not candidates and spec.mode == "sync":
@@ -234,6 +236,6 @@ def _nothing_to_index(paths: list[Path], skipped: list[Skipped]) -> NoDocumentsE
     more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
     why = f" ({len(skipped)} skipped: {reasons}{more})" if skipped else ""
     return NoDocumentsError(
-        f"Nothing to index under {where}: no readable .txt, .md, .html or .pdf files{why}.",
+        f"Nothing to index under {where}: no readable files ({listed()}){why}.",
         skipped,
     )

@@ -111,6 +111,21 @@ class SourceSettings(BaseModel):
     max_file_mb: int = Field(50, ge=1, le=4096, description="Larger files are skipped")
     # 2,000 pages is a long book; a 90,000-page PDF of 540 KB took a minute to extract.
     max_pdf_pages: int = Field(2000, ge=1, le=1_000_000, description="Longer PDFs are skipped")
+    # A .docx, .pptx, .odt or .epub is a zip: what its members declare they inflate to is
+    # checked before any is read (a zip bomb declares gigabytes in kilobytes), and no
+    # member is read past its declared size.
+    max_inflated_mb: int = Field(
+        200, ge=1, le=65536, description="Largest inflated size of a .docx/.pptx/.odt/.epub"
+    )
+    max_members: int = Field(
+        10_000, ge=1, le=1_000_000, description="Most files inside a .docx/.pptx/.odt/.epub"
+    )
+    # Real mail headers are a few kilobytes; the parser's cost grows with their size.
+    max_mail_header_kb: int = Field(
+        256, ge=1, le=65536, description="Larger e-mail headers are skipped"
+    )
+    # Only the body is read; a message of thousands of attachments is not an article.
+    max_mail_parts: int = Field(1000, ge=1, le=1_000_000, description="Most parts of an e-mail")
 
 
 class ChunkingSettings(BaseModel):

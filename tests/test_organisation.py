@@ -34,6 +34,7 @@ from app.server.ui import build_blocks
 from app.service import DocQA
 from app.settings import AuthSettings, Settings, UploadSettings
 from tests.conftest import CountingFakeEmbeddings
+from tests.support.files import docx, email, mbox
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 STATIC = "service-account-token"
@@ -387,6 +388,39 @@ def test_an_admin_uploads_documents_and_they_are_answered_from_once_the_job_is_d
     assert "lighthouse.txt" not in {r.name for r in service.library.uploads()}
 
 
+def test_office_files_and_a_mailbox_upload_and_one_message_is_deleted_alone(
+    org: tuple[TestClient, DocQA], tmp_path: Path
+) -> None:
+    client, service = org
+    admin = bearer(token("root", ["docqa-admin"]))
+    box = mbox(tmp_path, [email("Convoy", "The Tillby convoy left at dawn."),
+                          email("Ferry", "The Tillby ferry was cancelled.")])  # fmt: skip
+    files = [
+        ("files", ("memo.docx", docx(["The Tillby memo was signed."], title="Memo"), "x/y")),
+        ("files", ("desk.mbox", box, "application/mbox")),
+        ("files", ("fake.docx", b"plain text wearing a Word name", "text/plain")),
+    ]  # fmt: skip
+    sent = client.post("/api/documents", files=files, data={"groups": "finance"}, headers=admin)
+    assert sent.status_code == 202, sent.text
+    reasons = {r["file"]: r["reason"] for r in sent.json()["refused"]}
+    assert "the name says Word document" in reasons["fake.docx"]
+    assert _wait(client, sent.json()["job"], admin)["report"]["new"] == 3
+    listed = client.get("/api/documents", headers=admin).json()["documents"]
+    by_source = {d["source"]: d for d in listed}
+    assert by_source["upload://desk.mbox/2"]["title"] == "Ferry"
+    assert by_source["upload://memo.docx"]["groups"] == ["finance"]
+    removal = client.delete(f"/api/documents/{by_source['upload://desk.mbox/2']['document']}",
+                            headers=admin)  # fmt: skip
+    assert _wait(client, removal.json()["job"], admin)["report"]["removed"] == 1
+    assert {r.name for r in service.library.uploads()} >= {"desk.mbox/1", "memo.docx"}
+    assert "desk.mbox/2" not in {r.name for r in service.library.uploads()}
+    # The next full run keeps it deleted: the stored mailbox is its messages, not one file.
+    service.index([])
+    sources = {d.source for d in service.catalogue()}
+    assert "upload://desk.mbox/1" in sources
+    assert "upload://desk.mbox/2" not in sources
+
+
 def test_only_admins_manage_documents_and_limits_answer_413(
     local_org: tuple[TestClient, DocQA],
 ) -> None:
@@ -573,12 +607,12 @@ def test_an_upload_with_nothing_indexable_is_refused_at_once(
     local_org: tuple[TestClient, DocQA],
 ) -> None:
     client, _ = local_org
-    files = [("files", ("notes.docx", b"PK\x03\x04", "application/octet-stream")),
+    files = [("files", ("notes.xls", b"PK\x03\x04", "application/octet-stream")),
              ("files", ("empty.md", b"", "text/markdown"))]  # fmt: skip
     refused = client.post("/api/documents", files=files, headers=bearer(STATIC))
     assert refused.status_code == 400
     message = refused.json()["message"]
-    assert "notes.docx: unsupported file type .docx" in message
+    assert "notes.xls: unsupported file type .xls" in message
     assert "empty.md: empty file (0 bytes)" in message
 
 

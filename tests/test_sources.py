@@ -17,7 +17,7 @@ from app.types import Skipped
 
 
 def _extract(path: Path, data: bytes) -> Extracted:
-    return extract(path.suffix, data, max_pdf_pages=SourceSettings().max_pdf_pages)
+    return extract(path.suffix, data, SourceSettings())
 
 
 def test_decodes_utf8_utf16_and_cp1252() -> None:

@@ -4,7 +4,8 @@ Prints figures; asserts nothing. Options: ``--questions N`` (default 3000), ``--
 ``--skip-calibration``, ``--skip-load``, ``--only-load`` (the server load test alone),
 ``--search-verification`` (re-derive the citation verification settings on tuning claims),
 ``--only-llm`` (the seed questions with the LLM answerer the DOCQA_LLM_* settings name),
-``--only-memory`` (peak memory of `docqa index` per byte of text), ``--only-intents`` (warm
+``--only-memory`` (peak memory of `docqa index` per byte of text), ``--only-formats``
+(extraction MB/s and peak memory per file format), ``--only-intents`` (warm
 latency per intent on the seed index), ``--only-startup`` (`docqa ask` and `docqa serve`
 as whole processes; `python -m app.bench.startup --baseline CHECKOUT` beside another version).
 With DOCQA_ANSWERER=llm set, the full run measures the LLM answerer on the seed questions too.
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 from langchain_core.documents import Document
 
+from app.bench.formats import format_throughput
 from app.bench.hostile import flat_html, many_page_pdf, nested_html, paragraph_html, wide_tag_html
 from app.bench.intents import intent_latency
 from app.bench.load import run_load
@@ -294,7 +296,7 @@ def injection_patterns(articles: dict[str, str]) -> None:
 
 def extraction() -> None:
     """Time text extraction of hostile and ordinary files (median of three runs each)."""
-    limit = Settings().sources.max_pdf_pages
+    limits = Settings().sources
     files = {
         "ordinary HTML page, 1 MB": ("a.html", paragraph_html(1_000_000)),
         "10,000 flat <div>, 120 KB": ("a.html", flat_html(10_000)),
@@ -310,9 +312,7 @@ def extraction() -> None:
         for _ in range(3):
             started = time.perf_counter()
             try:
-                outcome = (
-                    f"{len(extract(Path(name).suffix, data, max_pdf_pages=limit).text):,} chars"
-                )
+                outcome = f"{len(extract(Path(name).suffix, data, limits).text):,} chars"
             except SourceError as exc:
                 outcome = f"skipped: {exc}"
             times.append(time.perf_counter() - started)
@@ -384,6 +384,7 @@ def main() -> None:
     parser.add_argument("--only-llm", action="store_true")
     parser.add_argument("--only-extraction", action="store_true")
     parser.add_argument("--only-memory", action="store_true")
+    parser.add_argument("--only-formats", action="store_true")
     parser.add_argument("--only-intents", action="store_true")
     parser.add_argument("--only-startup", action="store_true")
     parser.add_argument(
@@ -399,6 +400,9 @@ def main() -> None:
         return
     if args.only_memory:
         indexing_memory()
+        return
+    if args.only_formats:
+        format_throughput()
         return
     if args.only_intents:
         intent_latency()
@@ -439,6 +443,7 @@ def main() -> None:
         intent_latency()
         injection_patterns(articles)
         extraction()
+        format_throughput()
         indexing_memory()
         if llm.answerer == "llm":  # an endpoint is configured: measure the LLM answerer too
             seed_questions(work, llm.model_copy(update={"index_dir": work / "llm-index"}))

@@ -39,12 +39,15 @@ def article(megabytes: float, seed: int = 1) -> str:
 def _peak(folder: Path, index_dir: Path) -> float:
     """The peak resident memory (MB) of a fresh process indexing ``folder``."""
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from pathlib import Path\n"
         "from app.service import DocQA\n"
         "from app.settings import Settings\n"
         "DocQA(Settings(index_dir=Path(sys.argv[2]))).index([Path(sys.argv[1])])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        # VmHWM is this process image's own peak; ru_maxrss keeps the parent's peak
+        # across fork and exec, so a child of a large benchmark would report the parent.
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+        "print(hwm[0].split()[1])\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(folder), str(index_dir)],

@@ -15,12 +15,16 @@ from app.errors import DocQAError, NoDocumentsError
 from app.indexing import IndexReport
 from app.jobs import adopt_uploads_folder
 from app.service import DocQA
+from app.sources.formats import listed
 from app.types import Skipped
 
 __all__ = ["index"]
 
 
-@app.command()
+@app.command(
+    help=f"Index folders (recursively) and files: {listed()} (a mailbox's messages each a "
+    "document)."
+)
 def index(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Folders and files to index (default: seeds/).")
@@ -34,7 +38,7 @@ def index(
         int, typer.Option(min=50, max=600_000, help="--watch: wait for changes to settle.")
     ] = 1600,
 ) -> None:
-    """Index folders (recursively) and files: .txt, .md, .html, .pdf."""
+    """Index folders and files (the help lists the formats, from app/sources/formats.py)."""
     paths = paths or [Path("seeds")]
     service = common.service(index_dir)
     _run(service, paths, rebuild)

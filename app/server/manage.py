@@ -18,6 +18,7 @@ from app.server.api import api_error, from_exception
 from app.server.identity import reader_of
 from app.server.schemas import ERRORS, FeedbackIn
 from app.service import DocQA
+from app.sources.formats import listed
 from app.store.base import document_key
 from app.store.library import JobRecord
 from app.types import GROUP_NAME, split_groups
@@ -98,7 +99,7 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
     async def upload(
         request: Request,
         files: Annotated[
-            list[UploadFile], File(description="One or more .txt, .md, .html, .pdf or .zip")
+            list[UploadFile], File(description=f"One or more files ({listed()}) or .zip of them")
         ],
         groups: Annotated[str | None, Form(description="Comma-separated access groups")] = None,
     ) -> Any:

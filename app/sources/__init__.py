@@ -9,12 +9,13 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from app.errors import SourceError
 from app.settings import SourceSettings
 from app.sources.access import AccessRules, front_matter_groups, load_rules
-from app.sources.formats import SUFFIXES, extract
+from app.sources.formats import SUFFIXES, extract, format_of
 from app.text.sentences import first_sentence
 from app.types import EVERYONE, Skipped, SourceDocument
 
@@ -25,6 +26,7 @@ __all__ = [
     "content_hash",
     "discover",
     "document_groups",
+    "expand",
     "extract_document",
     "load_document",
     "narrowed",
@@ -56,8 +58,13 @@ class Candidate:
 
     @property
     def suffix(self) -> str:
-        """The lower-case suffix that says the file's format."""
-        return (self.path or PurePosixPath(self.source)).suffix.lower()
+        """The lower-case suffix that says the file's format; a part of a file holding many
+        documents (``box.mbox/2``, a mailbox's second message) has its parts' format."""
+        name = self.path or PurePosixPath(self.source)
+        suffix = name.suffix.lower()
+        if not suffix and (whole := format_of(name.parent.suffix)) is not None and whole.split:
+            return whole.part_suffix or suffix
+        return suffix
 
 
 def printable_name(name: str) -> str:
@@ -254,7 +261,8 @@ def document_groups(candidate: Candidate, data: bytes, default: Sequence[str]) -
     else ``default``. An upload: the groups the admin gave (else ``default``), narrowed by
     its front matter, never widened.
     """
-    named = front_matter_groups(data) if candidate.suffix in _FRONT_MATTER else None
+    known = format_of(candidate.suffix)
+    named = front_matter_groups(data) if known is not None and known.front_matter else None
     given = candidate.groups if candidate.groups is not None else tuple(default)
     if named is None:
         return given
@@ -272,14 +280,11 @@ def narrowed(given: Sequence[str], named: Sequence[str]) -> tuple[str, ...]:
     return tuple(g for g in given if g in set(named))
 
 
-_FRONT_MATTER = {".md", ".markdown"}
-
-
 def extract_document(
     candidate: Candidate, data: bytes, limits: SourceSettings, groups: Sequence[str] = ()
 ) -> SourceDocument:
     """The document in a file's bytes, or ``SourceError`` with a one-line reason."""
-    extracted = extract(candidate.suffix, data, max_pdf_pages=limits.max_pdf_pages)
+    extracted = extract(candidate.suffix, data, limits)
     return SourceDocument(
         source=candidate.source,
         text=extracted.text,
@@ -294,3 +299,49 @@ def extract_document(
 def load_document(candidate: Candidate, limits: SourceSettings) -> SourceDocument:
     """Read and extract one file, or raise ``SourceError`` with a one-line reason."""
     return extract_document(candidate, read_source(candidate, limits), limits)
+
+
+def expand(
+    found: Sequence[Candidate | Skipped], limits: SourceSettings
+) -> Iterator[Candidate | Skipped]:
+    """``found``, a file holding many documents (a mailbox) replaced by one candidate per
+    document in it, named ``SOURCE/N`` (from 1), with the file's groups. A folder's file is
+    read again, part by part, when each part is indexed; a stored upload's bytes are kept
+    for the run."""
+    for item in found:
+        known = format_of(item.suffix) if isinstance(item, Candidate) else None
+        if not isinstance(item, Candidate) or known is None or known.split is None:
+            yield item
+            continue
+        try:
+            data = read_source(item, limits)
+        except SourceError as exc:
+            yield Skipped(item.source, str(exc))
+            continue
+        spans = known.split(data)
+        if not spans:
+            yield Skipped(item.source, f"not a {known.name} (it does not start like one)")
+            continue
+        kept = data if item.path is None else None
+        del data
+        for number, (start, end) in enumerate(spans, start=1):
+            yield Candidate(
+                None,
+                f"{item.source}/{number}",
+                item.groups,
+                load=partial(_part, item.path, kept, start, end),
+                narrows=item.narrows,
+            )
+
+
+def _part(path: Path | None, data: bytes | None, start: int, end: int) -> bytes | None:
+    """Bytes ``start:end`` of ``data``, or of the file at ``path`` (None once it is gone)."""
+    if data is not None:
+        return data[start:end]
+    assert path is not None
+    try:
+        with path.open("rb") as handle:
+            handle.seek(start)
+            return handle.read(end - start)
+    except OSError:
+        return None

@@ -19,10 +19,9 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-import filetype
-
 from app.settings import SourceSettings, UploadSettings
 from app.sources import SUFFIXES, printable_name
+from app.sources.formats import content_problem, format_of
 from app.store.library import NewUpload
 from app.types import Skipped
 
@@ -112,25 +111,16 @@ def _check(
     if suffix not in SUFFIXES:
         yield Skipped(safe, f"unsupported file type {suffix or '(none)'}")
         return
-    if (problem := _content_problem(suffix, data)) is not None:
+    if (problem := content_problem(suffix, data)) is not None:
         yield Skipped(safe, problem)
         return
+    known = format_of(suffix)
+    if known is not None and known.split is not None:
+        # A mailbox is kept as its messages, each an upload of its own (deleted alone).
+        for number, (start, end) in enumerate(known.split(data), start=1):
+            yield NewUpload(f"{safe}/{number}", data[start:end])
+        return
     yield NewUpload(safe, data)
-
-
-def _content_problem(suffix: str, data: bytes) -> str | None:
-    """Why the bytes are not what the name says, or None."""
-    kind = filetype.guess(data[:8192])
-    if suffix == ".pdf":
-        if not data.lstrip()[:5].startswith(b"%PDF-"):
-            found = f"{kind.mime}" if kind else "not a PDF"
-            return f"the name says PDF but the content is {found}"
-        return None
-    if kind is not None:
-        return f"the name says {suffix} text but the content is {kind.mime}"
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return f"the name says {suffix} text but the content is binary"
-    return None
 
 
 def _unzip(

@@ -55,7 +55,7 @@ def test_a_newline_in_a_name_is_printed_escaped_on_one_line(run: CliRunner, corp
     assert result.exit_code == 0, result.output
     assert "skipped articles/empty\\nfile.txt: empty file" in result.output.splitlines()
     shown = run.invoke(cli.app, ["ask", "What burned down in Alder?"]).output
-    assert "[1] articles/two\\nlines.txt" in shown.splitlines()[3]
+    assert "  articles/two\\nlines.txt" in shown.splitlines()  # one line, escaped
 
 
 @pytest.mark.parametrize(
