@@ -38,6 +38,8 @@ class Query:
     until: date | None = None
     as_of: date | None = None
     reader: Reader | None = None
+    # "extractive": answered by the extractive answerer even where an LLM is configured.
+    answerer: str | None = None
 
 
 @dataclass
@@ -67,12 +69,14 @@ class Pipeline:
         retriever: HybridRetriever,
         reranker: Reranker,
         answerer: Answerer,
+        extractive: Answerer | None = None,
     ) -> None:
         self.store = store
         self.condenser = condenser
         self.retriever = retriever
         self.reranker = reranker
         self.answerer = answerer
+        self.extractive = extractive or answerer
 
     @property
     def version(self) -> str:
@@ -104,7 +108,8 @@ class Pipeline:
         clock.lap("retrieve")
         ranked = self.rerank(question, hits)
         clock.lap("rerank")
-        for event in self.answerer.stream(question, ranked):
+        answerer = self.extractive if query.answerer == "extractive" else self.answerer
+        for event in answerer.stream(question, ranked):
             if isinstance(event, Answer):
                 clock.lap("answer")
                 event = dataclasses.replace(

@@ -164,7 +164,7 @@ class DocQA:
                         store=store, encoder=self.encoder, settings=self.settings.retrieval
                     ),
                     self._reranker(store),
-                    self._answerer(store),
+                    *self._answerers(store),
                 )
                 logger.info("index %s loaded (%d chunks)", store.version, store.size)
             return self._live
@@ -192,16 +192,17 @@ class DocQA:
         model, _, condense_prompt = self.llm
         return ChatCondenser(model, condense_prompt)
 
-    def _answerer(self, store: Store) -> Answerer:
+    def _answerers(self, store: Store) -> tuple[Answerer, Answerer]:
+        """The configured answerer, and the extractive one (the same, unless an LLM is)."""
         extractive = ExtractiveAnswerer(store, self.settings.answer)
         if self.settings.answerer == "extractive":
-            return extractive
+            return extractive, extractive
         from app.answer.chat_models import describe_llm
         from app.answer.generative import GenerativeAnswerer
         from app.answer.generative.verify import Verifier
 
         model, answer_prompt, _ = self.llm
-        return GenerativeAnswerer(
+        generative = GenerativeAnswerer(
             model,
             answer_prompt,
             store,
@@ -210,6 +211,7 @@ class DocQA:
             passages=self.settings.rerank.passages,
             describe=describe_llm(self.settings),
         )
+        return generative, extractive
 
     @cached_property
     def llm(self) -> tuple[BaseChatModel, ChatPromptTemplate, ChatPromptTemplate]:
@@ -328,6 +330,7 @@ class DocQA:
         until: str | date | None,
         reader: Reader | None,
         as_of: str | date | None,
+        answerer: str | None = None,
     ) -> Query:
         """The question as the pipeline takes it, or ``QuestionError`` saying what is wrong.
 
@@ -349,7 +352,7 @@ class DocQA:
             "Too many questions: the limit is {rate} (DOCQA_SERVER__QUESTION_RATE). "
             "Try again in {wait} seconds.",
         )
-        return Query(question, tuple(history or ()), start, end, day, reader)
+        return Query(question, tuple(history or ()), start, end, day, reader, answerer)
 
     def ask(
         self,
@@ -361,6 +364,7 @@ class DocQA:
         *,
         as_of: str | date | None = None,
         record: bool = True,
+        answerer: str | None = None,
     ) -> Answer:
         """Answer one question from the index, with citations: ``ask_stream``'s last item.
 
@@ -370,9 +374,19 @@ class DocQA:
         the day the question is asked on ("this week" is relative to it; default today);
         ``reader`` (None: no restriction) keeps to the documents they may read. A refusal
         is kept for the operators unless ``record`` is False (evaluations, benchmarks).
+        ``answerer="extractive"`` answers without the LLM even where one is configured.
         """
         return final_answer(
-            self.ask_stream(question, history, since, until, reader, as_of=as_of, record=record)
+            self.ask_stream(
+                question,
+                history,
+                since,
+                until,
+                reader,
+                as_of=as_of,
+                record=record,
+                answerer=answerer,
+            )
         )
 
     def ask_stream(
@@ -385,12 +399,13 @@ class DocQA:
         *,
         as_of: str | date | None = None,
         record: bool = True,
+        answerer: str | None = None,
     ) -> Iterator[Delta | Answer]:
         """The answer as it is written: ``Delta`` pieces, then the finished ``Answer``.
 
         The question is checked before the first item, so a bad one raises at once.
         """
-        query = self._checked(question, history, since, until, reader, as_of)
+        query = self._checked(question, history, since, until, reader, as_of, answerer)
         live = self._current()  # one index version for the whole question
 
         def events() -> Iterator[Delta | Answer]:

@@ -5,7 +5,8 @@ Prints figures; asserts nothing. Options: ``--questions N`` (default 3000), ``--
 ``--search-verification`` (re-derive the citation verification settings on tuning claims),
 ``--only-llm`` (the seed questions with the LLM answerer the DOCQA_LLM_* settings name),
 ``--only-memory`` (peak memory of `docqa index` per byte of text), ``--only-formats``
-(extraction MB/s and peak memory per file format), ``--only-intents`` (warm
+(extraction MB/s and peak memory per file format), ``--only-doors`` (the OpenAI-compatible
+endpoint's cost over /api/ask), ``--only-intents`` (warm
 latency per intent on the seed index), ``--only-startup`` (`docqa ask` and `docqa serve`
 as whole processes; `python -m app.bench.startup --baseline CHECKOUT` beside another version).
 With DOCQA_ANSWERER=llm set, the full run measures the LLM answerer on the seed questions too.
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 from langchain_core.documents import Document
 
+from app.bench.doors import door_overhead
 from app.bench.formats import format_throughput
 from app.bench.hostile import flat_html, many_page_pdf, nested_html, paragraph_html, wide_tag_html
 from app.bench.intents import intent_latency
@@ -385,6 +387,7 @@ def main() -> None:
     parser.add_argument("--only-extraction", action="store_true")
     parser.add_argument("--only-memory", action="store_true")
     parser.add_argument("--only-formats", action="store_true")
+    parser.add_argument("--only-doors", action="store_true")
     parser.add_argument("--only-intents", action="store_true")
     parser.add_argument("--only-startup", action="store_true")
     parser.add_argument(
@@ -403,6 +406,9 @@ def main() -> None:
         return
     if args.only_formats:
         format_throughput()
+        return
+    if args.only_doors:
+        door_overhead()
         return
     if args.only_intents:
         intent_latency()
@@ -441,6 +447,7 @@ def main() -> None:
         verification(work, questions, held_out, search=args.search_verification)
         seed_questions(work)
         intent_latency()
+        door_overhead()
         injection_patterns(articles)
         extraction()
         format_throughput()

@@ -34,6 +34,7 @@ from app.server.api import api_error, document_limits, make_router
 from app.server.guard import COOKIE, Guard
 from app.server.identity import MAX_TOKEN_CHARS, Identities, IdentityError
 from app.server.manage import make_manage_router
+from app.server.openai import OpenAIErrors, make_openai_router
 from app.server.protocol import timed_protocol
 from app.service import DocQA
 from app.settings import Settings
@@ -105,9 +106,11 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     identities = Identities(settings)  # a bad key file is a ConfigError at start
     app.include_router(make_router(service))
     app.include_router(make_manage_router(service, jobs, identities.required))
+    app.include_router(make_openai_router(service))
     openapi = app.openapi
     app.openapi = lambda: document_limits(openapi(), settings.max_question_chars)  # type: ignore[method-assign]
-    _add_api_fallback(app)
+    _add_api_fallback(app, "/api")
+    _add_api_fallback(app, "/v1")
     _add_docs_page(app)
     _add_embed_routes(app)
     _add_login(app, identities, settings.server.login_rate)
@@ -127,7 +130,7 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     # here, for exactly the allowed origins; the guard's own refusals (401, 403, 413)
     # carry the CORS headers, so a page of an allowed origin can read why.
     return CORSMiddleware(
-        guarded,
+        OpenAIErrors(guarded),
         allow_origins=settings.embed_origins,  # never "*", never an echo of any Origin
         allow_methods=["GET", "POST", "DELETE"],
         allow_headers=["authorization", "content-type"],
@@ -138,9 +141,9 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]  # those an Allow header lists
 
 
-def _add_api_fallback(app: FastAPI) -> None:
-    """Unknown ``/api`` paths are 404 and known ones asked with another method 405, in the
-    API's error format (the chat, mounted at ``/``, would otherwise answer them)."""
+def _add_api_fallback(app: FastAPI, prefix: str) -> None:
+    """Unknown paths under ``prefix`` are 404 and known ones asked with another method 405,
+    in the API's error format (the chat, mounted at ``/``, would otherwise answer them)."""
 
     async def no_such_route(request: Request) -> Response:
         path = request.url.path
@@ -168,7 +171,7 @@ def _add_api_fallback(app: FastAPI) -> None:
             response = await no_such_route(Request(scope, receive))
             await response(scope, receive, send)
 
-    fallback = Route("/api/{rest:path}", Fallback(), include_in_schema=False)
+    fallback = Route(prefix + "/{rest:path}", Fallback(), include_in_schema=False)
     app.router.routes.append(fallback)
 
 

@@ -17,10 +17,19 @@ __all__ = [
     "ErrorOut",
     "FeedbackIn",
     "Message",
+    "calendar_day",
 ]
 
 MAX_HISTORY = 50
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def calendar_day(value: object) -> object:
+    """A day field's value if it is written YYYY-MM-DD (or absent), else ``ValueError``:
+    pydantic alone would also take 0 or "1700000000" as a timestamp."""
+    if value is None or (isinstance(value, str) and _DAY.fullmatch(value)):
+        return value
+    raise ValueError("write the day as YYYY-MM-DD, for example 2026-02-27")
 
 
 class Message(BaseModel):
@@ -52,13 +61,7 @@ class AskRequest(BaseModel):
         'week", "recently" and "last month" in the question are relative to it',
     )
 
-    @field_validator("since", "until", "as_of", mode="before")
-    @classmethod
-    def _calendar_day(cls, value: object) -> object:
-        # Only a written day: pydantic would also take 0 or "1700000000" as a timestamp.
-        if value is None or (isinstance(value, str) and _DAY.fullmatch(value)):
-            return value
-        raise ValueError("write the day as YYYY-MM-DD, for example 2026-02-27")
+    _days = field_validator("since", "until", "as_of", mode="before")(calendar_day)
 
 
 class CitationOut(BaseModel):

@@ -42,7 +42,7 @@ CHAT_ROUTES = {
     ("POST", "/gradio_api/reset"),
     ("POST", "/gradio_api/reset/"),
 }
-OWN = ("/api", "/embed", "/login", "/docs", "/openapi.json")
+OWN = ("/api", "/v1", "/embed", "/login", "/docs", "/openapi.json")
 
 
 def _routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -105,7 +105,10 @@ def _status(base: str, method: str, path: str) -> tuple[int, str]:
         code = ""
         if response.headers.get("content-type", "").startswith("application/json"):
             body = response.read()
-            code = str(json.loads(body).get("error", "")) if body.startswith(b"{") else ""
+            error = json.loads(body).get("error", "") if body.startswith(b"{") else ""
+            if isinstance(error, dict):  # OpenAI's error body, under /v1
+                error = {"invalid_api_key": "unauthorized"}.get(error["code"], error["code"])
+            code = str(error)
             if method == "HEAD" and response.status_code in (401, 404):
                 code = {401: "unauthorized", 404: "not_found"}[response.status_code]
         if response.status_code == 303 and response.headers.get("location") == "/login":
