@@ -41,7 +41,7 @@ from app.settings import Settings
 from app.sources import Candidate, printable_name
 from app.store import Backend, BuildSpec, DocumentInfo, Store, make_backend
 from app.store.library import Library
-from app.types import Answer, Delta, Reader, SourceDocument
+from app.types import Answer, Delta, Passage, Reader, SourceDocument
 
 if TYPE_CHECKING:  # the language model's side is loaded only when it answers
     from langchain_core.language_models import BaseChatModel
@@ -50,6 +50,8 @@ if TYPE_CHECKING:  # the language model's side is loaded only when it answers
 __all__ = ["DocQA"]
 
 logger = logging.getLogger(__name__)
+
+MAX_PASSAGES = 50  # the most passages one search returns
 
 
 class DocQA:
@@ -416,14 +418,48 @@ class DocQA:
 
         return events()
 
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        reader: Reader | None = None,
+        *,
+        as_of: str | date | None = None,
+    ) -> list[Passage]:
+        """The ``k`` (1 to 50) passages best matching ``query`` that ``reader`` may read,
+        best first, each with where it lies in its document. Counts against the reader's
+        question budget like a question."""
+        if not 1 <= k <= MAX_PASSAGES:
+            raise QuestionError(f"k must be between 1 and {MAX_PASSAGES}, not {k}.")
+        live = self._current()
+        question = live.analyse(self._checked(query, None, since, until, reader, as_of))
+        hits = live.retriever.search(question, k)
+        doc_ids = sorted({h.chunk.doc_id for h in hits})
+        meta, groups = live.store.document_meta(doc_ids), live.store.groups_of(doc_ids)
+        allowed = reader.groups if reader is not None else None
+        passages = []
+        for hit in hits:
+            source, title, day, key = meta[hit.chunk.doc_id]
+            held = groups.get(hit.chunk.doc_id, ())
+            passages.append(Passage(
+                hit.chunk.text, source, title, day, hit.chunk.start, hit.chunk.end, key,
+                hit.score, tuple(g for g in held if allowed is None or g in allowed),
+            ))  # fmt: skip
+        return passages
+
     def document(self, key: str, reader: Reader | None = None) -> SourceDocument | None:
         """A document of the live index by its public key, or None (also when ``reader``
         may not read it: a closed document and a missing one look the same)."""
         return self.store.document_by_key(key, reader.groups if reader is not None else None)
 
-    def catalogue(self, offset: int = 0, limit: int = 100) -> list[DocumentInfo]:
-        """The live index's documents, in source order, without texts."""
-        return self.store.catalogue(offset, limit)
+    def catalogue(
+        self, offset: int = 0, limit: int = 100, reader: Reader | None = None
+    ) -> list[DocumentInfo]:
+        """The live index's documents ``reader`` may read (None: all), in source order,
+        without texts."""
+        return self.store.catalogue(offset, limit, reader.groups if reader is not None else None)
 
     @cached_property
     def feedback_log(self) -> FeedbackLog:

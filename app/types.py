@@ -16,6 +16,7 @@ __all__ = [
     "Citation",
     "Delta",
     "Hit",
+    "Passage",
     "Reader",
     "Skipped",
     "SourceDocument",
@@ -91,6 +92,27 @@ class Hit:
     score: float
     dense: float
     lexical: float
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage search found: ``text`` is ``document.text[start:end]`` of the document
+    ``document`` (its public key); ``groups`` are those of its groups that let the reader
+    read it (all of them for an unrestricted reader)."""
+
+    text: str
+    source: str
+    title: str | None
+    date: str | None
+    start: int
+    end: int
+    document: str
+    score: float
+    groups: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {**asdict(self), "score": round(self.score, 4), "groups": list(self.groups)}
 
 
 @dataclass(frozen=True)

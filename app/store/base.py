@@ -189,12 +189,18 @@ class Store(TermWeights, Protocol):
         """A document by its public key, or None (also when ``groups`` may not read it)."""
         ...
 
-    def catalogue(self, offset: int = 0, limit: int = 100) -> list[DocumentInfo]:
-        """Documents in source order, without their texts."""
+    def catalogue(
+        self, offset: int = 0, limit: int = 100, groups: Groups = None
+    ) -> list[DocumentInfo]:
+        """Documents ``groups`` may read (None: all), in source order, without their texts."""
         ...
 
     def document_meta(self, doc_ids: Sequence[int]) -> dict[int, DocumentMeta]:
         """``doc_id -> (source, title, date, key)`` without loading texts."""
+        ...
+
+    def groups_of(self, doc_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """``doc_id -> the groups that may read it``, without loading texts."""
         ...
 
     def sources(self) -> dict[int, str]:

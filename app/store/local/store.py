@@ -303,13 +303,16 @@ class IndexStore:
             f"substr(sha256, 1, ?) = ? AND {readable}", (KEY_LENGTH, key, *names)
         )
 
-    def catalogue(self, offset: int = 0, limit: int = 100) -> list[DocumentInfo]:
-        """Documents in source order, without their texts."""
+    def catalogue(
+        self, offset: int = 0, limit: int = 100, groups: Groups = None
+    ) -> list[DocumentInfo]:
+        """Documents ``groups`` may read (None: all), in source order, without their texts."""
+        readable, names = self._readable_where(groups)
         rows = self._query(
             "SELECT d.sha256, d.source, d.title, d.date, d.groups, "
             "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id) FROM documents d "
-            "ORDER BY d.source LIMIT ? OFFSET ?",
-            (limit, offset),
+            f"WHERE {readable} ORDER BY d.source LIMIT ? OFFSET ?",
+            (*names, limit, offset),
         )
         return [
             DocumentInfo(document_key(sha), source, title, date, tuple(json.loads(groups)), n)
@@ -326,6 +329,16 @@ class IndexStore:
             list(map(int, doc_ids)),
         )
         return {r[0]: (r[1], r[2], r[3], document_key(r[4])) for r in rows}
+
+    def groups_of(self, doc_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """``doc_id -> the groups that may read it``, without loading texts."""
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        rows = self._query(
+            f"SELECT id, groups FROM documents WHERE id IN ({marks})", list(map(int, doc_ids))
+        )
+        return {r[0]: tuple(json.loads(r[1])) for r in rows}
 
     def sources(self) -> dict[int, str]:
         """Every document's source, by document id."""

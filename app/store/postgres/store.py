@@ -296,15 +296,18 @@ class PostgresStore:
             {"key": key, "groups": None if groups is None else sorted(groups)},
         )
 
-    def catalogue(self, offset: int = 0, limit: int = 100) -> list[DocumentInfo]:
-        """Documents in source order, without their texts."""
+    def catalogue(
+        self, offset: int = 0, limit: int = 100, groups: Groups = None
+    ) -> list[DocumentInfo]:
+        """Documents ``groups`` may read (None: all), in source order, without their texts."""
         rows = self._rows(
             "SELECT d.key, d.source, d.title, d.date, d.groups, "
             "(SELECT count(*) FROM docqa_chunks c WHERE c.doc_id = d.id) "
-            f"FROM docqa_documents d WHERE {_DOC} ORDER BY d.source "
-            "LIMIT %(limit)s OFFSET %(offset)s",
-            {"g": self.generation, "limit": limit, "offset": offset},
-        )
+            f"FROM docqa_documents d WHERE {_DOC} AND {_READABLE.format('d')} "
+            "ORDER BY d.source LIMIT %(limit)s OFFSET %(offset)s",
+            {"g": self.generation, "limit": limit, "offset": offset,
+             "groups": None if groups is None else sorted(groups)},
+        )  # fmt: skip
         return [DocumentInfo(r[0], r[1], r[2], r[3], tuple(r[4]), int(r[5])) for r in rows]
 
     def document_meta(self, doc_ids: Sequence[int]) -> dict[int, DocumentMeta]:
@@ -316,6 +319,16 @@ class PostgresStore:
             ([int(i) for i in doc_ids],),
         )
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def groups_of(self, doc_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """``doc_id -> the groups that may read it``, without loading texts."""
+        if not doc_ids:
+            return {}
+        rows = self._rows(
+            "SELECT id, groups FROM docqa_documents WHERE id = ANY(%s)",
+            ([int(i) for i in doc_ids],),
+        )
+        return {r[0]: tuple(r[1]) for r in rows}
 
     def hashes(self, sources: Sequence[str]) -> dict[str, str]:
         """The content hash of each of ``sources`` the generation holds."""
