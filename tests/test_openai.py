@@ -60,7 +60,8 @@ def test_an_answer_carries_markers_and_exact_citations_for_the_reader_only(
     assert document is not None
     assert document.text[citations[0]["start"] : citations[0]["end"]] == citations[0]["quote"]
     assert _extra(hr, "docqa")["refused"] is False
-    assert hr.usage is not None and hr.usage.total_tokens > 0
+    assert hr.usage is not None
+    assert hr.usage.total_tokens > 0
     # The same question from finance: nothing of hr's document, cited or listed as closest.
     finance = client_for(http, token("ana", ["finance"])).chat.completions.create(
         model="docqa", messages=question

@@ -1,8 +1,9 @@
-"""`docqa serve` and `docqa info`."""
+"""`docqa serve`, `docqa mcp` and `docqa info`."""
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Annotated
 
 import typer
@@ -11,7 +12,7 @@ from app.cli import common
 from app.cli.common import IndexDir, app, fail
 from app.errors import DocQAError
 
-__all__ = ["info", "serve"]
+__all__ = ["info", "mcp", "serve"]
 
 
 @app.command()
@@ -20,7 +21,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (DOCQA_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port (DOCQA_PORT).")] = None,
 ) -> None:
-    """Serve the chat UI at /, the API at /api and the embeddable chat at /embed."""
+    """Serve the chat UI at /, the API at /api, the embeddable chat at /embed, the
+    OpenAI-compatible API at /v1 and the MCP server at /mcp."""
     from app.server import serve as run_server
     from app.server.identity import Identities
 
@@ -33,6 +35,37 @@ def serve(
         raise fail(exc) from None
     logging.getLogger("app").setLevel(logging.INFO)
     run_server(service.settings, service)
+
+
+@app.command()
+def mcp(
+    index_dir: IndexDir = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DOCQA_MCP_TOKEN",
+            help="Read as the user this token names (a portal token, verified with the "
+            "DOCQA_AUTH__* settings); without it, every document is read, as `docqa ask` does.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the MCP tools (ask, search, get_document) and the documents over stdio, for
+    desktop assistants; `docqa serve` offers the same at /mcp over HTTP."""
+    from app.server.identity import Identities, IdentityError
+    from app.server.mcp import make_mcp
+
+    service = common.service(index_dir)
+    try:
+        reader = Identities(service.settings).reader(token) if token else None
+        service.check_store()
+    except IdentityError as exc:
+        typer.echo(f"docqa mcp: the token is not accepted: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except DocQAError as exc:
+        raise fail(exc) from None
+    # Standard output is the protocol's: everything else goes to standard error.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, force=True)
+    make_mcp(service, reader).run("stdio")
 
 
 @app.command()

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
@@ -34,10 +34,14 @@ from app.server.api import api_error, document_limits, make_router
 from app.server.guard import COOKIE, Guard
 from app.server.identity import MAX_TOKEN_CHARS, Identities, IdentityError
 from app.server.manage import make_manage_router
+from app.server.mcp import MCP_PATH, make_mcp
 from app.server.openai import OpenAIErrors, make_openai_router
 from app.server.protocol import timed_protocol
 from app.service import DocQA
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
 
 __all__ = ["create_app", "serve"]
 
@@ -51,6 +55,7 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     """The whole server as one ASGI app; the model and index load before it serves."""
     service = service or DocQA(settings)
     jobs = Jobs(service)
+    mcp = make_mcp(service)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +69,8 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
         except DocQAError as exc:
             logger.warning("the earlier uploads folder was not taken in: %s", exc)
         jobs.start()  # jobs a stopped server left are resumed too
-        yield
+        async with mcp.session_manager.run():
+            yield
         await run_in_threadpool(jobs.close)
 
     # Swagger UI's files come from the fastapi-offline package, served at /docs/assets:
@@ -107,6 +113,7 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     app.include_router(make_router(service))
     app.include_router(make_manage_router(service, jobs, identities.required))
     app.include_router(make_openai_router(service))
+    _add_mcp(app, mcp)
     openapi = app.openapi
     app.openapi = lambda: document_limits(openapi(), settings.max_question_chars)  # type: ignore[method-assign]
     _add_api_fallback(app, "/api")
@@ -139,6 +146,22 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
 
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]  # those an Allow header lists
+
+
+def _add_mcp(app: FastAPI, mcp: MCPServer) -> None:
+    """The MCP server at ``/mcp``: stateless streamable HTTP with JSON responses, so any
+    replica answers any call. The guard has checked the token (and, for a browser, the
+    origin) before a call arrives, so the SDK's own DNS-rebinding check is not needed."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    served = mcp.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=True,
+        json_response=True,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    for route in served.routes:  # ahead of the chat, which is mounted at /
+        app.router.routes.insert(0, route)
 
 
 def _add_api_fallback(app: FastAPI, prefix: str) -> None:

@@ -47,7 +47,7 @@ COOKIE = "docqa_token"
 # and the API description with its (local) assets.
 PUBLIC_PREFIXES = ("/api/health", "/login", "/embed", "/docs", "/openapi.json")
 # docqa's own routes; everything else is the Gradio chat's.
-OWN_PREFIXES = ("/api/", "/v1/", "/embed", "/login", "/docs", "/openapi.json")
+OWN_PREFIXES = ("/api/", "/v1/", "/mcp", "/embed", "/login", "/docs", "/openapi.json")
 # What the chat page uses of Gradio (its page, assets, config, the queue that streams
 # answers, heartbeats, cancel and reset); nothing that uploads, serves or proxies files.
 UI_ROUTES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = tuple(
@@ -216,7 +216,7 @@ class Guard:
     def _limit(self, path: str, upload: bool) -> int:
         if upload:  # the files, and room for the form's own framing
             return self.upload_bytes + _MULTIPART_ROOM
-        return self.max_body_bytes if path.startswith(("/api/", "/v1/")) else UI_BODY_LIMIT
+        return self.max_body_bytes if path.startswith(("/api/", "/v1/", "/mcp")) else UI_BODY_LIMIT
 
     def _secured(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
         """The response's headers with ours added; a page's own policy gains frame-ancestors."""
@@ -240,7 +240,7 @@ class Guard:
 
     async def _refuse(self, scope: Scope, send: Send, message: str) -> None:
         wants_page = scope["method"] == "GET" and not scope["path"].startswith(
-            ("/api/", "/v1/", "/gradio_api/")
+            ("/api/", "/v1/", "/mcp", "/gradio_api/")
         )
         if wants_page:  # a person at a browser: send them to the login form
             await send(

@@ -42,7 +42,7 @@ CHAT_ROUTES = {
     ("POST", "/gradio_api/reset"),
     ("POST", "/gradio_api/reset/"),
 }
-OWN = ("/api", "/v1", "/embed", "/login", "/docs", "/openapi.json")
+OWN = ("/api", "/v1", "/mcp", "/embed", "/login", "/docs", "/openapi.json")
 
 
 def _routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
