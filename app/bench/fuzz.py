@@ -75,10 +75,84 @@ def main() -> int:
             ]  # fmt: skip
             if args.report:
                 command += ["--report", "junit", "--report-dir", str(args.report)]
-            return subprocess.run(command, env=env).returncode
+            status = subprocess.run(command, env=env).returncode
+            mcp_failures = fuzz_mcp(f"{base}/mcp", token, key, args.examples * 5, args.seed)
+            return status or int(mcp_failures > 0)
         finally:
             server.terminate()
             server.wait(30)
+
+
+# The MCP methods a client may call, and the tools' argument names, to aim the generator.
+_METHODS = [
+    "initialize",
+    "ping",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/read",
+    "resources/templates/list",
+    "prompts/list",
+    "server/discover",
+]
+_ARGUMENTS = ["question", "query", "k", "key", "since", "until", "as_of"]
+
+
+def fuzz_mcp(url: str, token: str, key: str, examples: int, seed: int) -> int:
+    """Generated JSON-RPC calls to ``/mcp`` (the OpenAPI schema does not describe it): any
+    5xx or a body that is not JSON counts as a failure. Returns the number of failures."""
+    import json
+
+    import httpx
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(
+        max_size=200
+    ) | st.just(key)  # fmt: skip
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.text(max_size=10), inner, max_size=4), max_leaves=12)  # fmt: skip
+    arguments = st.dictionaries(st.sampled_from(_ARGUMENTS) | st.text(max_size=8), values,
+                                max_size=5)  # fmt: skip
+    params = st.fixed_dictionaries({}, optional={
+        "name": st.sampled_from(["ask", "search", "get_document"]) | st.text(max_size=20),
+        "arguments": arguments | values,
+        "uri": st.sampled_from([f"docqa://documents/{key}", "docqa://documents/../x"])
+        | st.text(max_size=60),
+        "cursor": st.text(max_size=12) | st.integers().map(str),
+    }) | values  # fmt: skip
+    message = st.fixed_dictionaries({"jsonrpc": st.just("2.0") | st.text(max_size=4),
+                                     "id": st.integers() | st.text(max_size=8),
+                                     "method": st.sampled_from(_METHODS) | st.text(max_size=20),
+                                     "params": params})  # fmt: skip
+    failures: list[str] = []
+    headers = {"authorization": f"Bearer {token}",
+               "accept": "application/json, text/event-stream",
+               "content-type": "application/json"}  # fmt: skip
+    with httpx.Client(timeout=60, headers=headers) as client:
+
+        @hypothesis_seed(seed)
+        @settings(max_examples=examples, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @given(message | values)
+        def call(body: object) -> None:
+            response = client.post(url, content=json.dumps(body))
+            if response.status_code >= 500:
+                failures.append(f"{response.status_code} for {json.dumps(body)[:200]}")
+            elif response.content:
+                try:
+                    response.json()
+                except ValueError:
+                    failures.append(
+                        f"not JSON ({response.status_code}) for {json.dumps(body)[:200]}"
+                    )
+
+        call()
+    print(f"\nMCP at /mcp: {examples} generated JSON-RPC calls, {len(failures)} failures")
+    for failure in failures[:20]:
+        print(f"  {failure}")
+    return len(failures)
 
 
 if __name__ == "__main__":
