@@ -60,7 +60,7 @@ test-llm: $(VENV)/.installed-llm-test
 # The seed questions answered by SmolLM2 through a local llama.cpp server.
 LLM_PORT ?= 8765
 bench-llm: $(VENV)/.installed-llm-test $(VENV)/.installed-bench
-	$(PY) -m app.bench.llm_server --port $(LLM_PORT) -- $(PY) -m app.bench --only-llm
+	$(PY) -m tests.bench.llm_server --port $(LLM_PORT) -- $(PY) -m tests.bench --only-llm
 
 test-slow: $(VENV)/.installed-dev
 	$(PY) -m pytest -m slow -q
@@ -71,22 +71,22 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 bench: $(VENV)/.installed-bench
-	$(PY) -m app.bench $(BENCH_ARGS)
+	$(PY) -m tests.bench $(BENCH_ARGS)
 
 # At least 100 SIGKILLs of `docqa index` at measured moments, the index checked after each.
 bench-crash: $(VENV)/.installed-base
-	$(PY) -m app.bench.crash $(CRASH_ARGS)
+	$(PY) -m tests.bench.crash $(CRASH_ARGS)
 
 # At least 50 SIGKILLs of a server with document jobs queued and running, a restart each
 # time, then a check that every accepted upload is indexed, superseded or reported failed,
 # with nothing orphaned (about 15 minutes).
 bench-crash-jobs: $(VENV)/.installed-dev
-	$(PY) -m app.bench.jobs_crash $(CRASH_JOBS_ARGS)
+	$(PY) -m tests.bench.jobs_crash $(CRASH_JOBS_ARGS)
 
 # PostgreSQL: index throughput with one and two workers, then 32 rounds of workers killed
 # at random moments, the index checked whole after each (embedded PostgreSQL, no install).
 bench-workers: $(VENV)/.installed-dev
-	$(PY) -m app.bench.workers $(WORKERS_ARGS)
+	$(PY) -m tests.bench.workers $(WORKERS_ARGS)
 
 # The browser tests, their screenshots copied into docs/screens/ (the README's images).
 screenshots: $(VENV)/.installed-dev $(CHROMIUM)
@@ -103,15 +103,15 @@ eval-report: index
 # of one group in ten), and one changed document
 # re-indexed into the 1M-chunk PostgreSQL index (about an hour; SCALE_ARGS="--sizes 100000").
 bench-scale: $(VENV)/.installed-dev
-	$(PY) -m app.bench.scale $(SCALE_ARGS)
+	$(PY) -m tests.bench.scale $(SCALE_ARGS)
 
 # Both stores on the same held-out SQuAD questions: retrieval, answers, latency, indexing.
 bench-backends: $(VENV)/.installed-bench
-	$(PY) -m app.bench.backends $(BACKENDS_ARGS)
+	$(PY) -m tests.bench.backends $(BACKENDS_ARGS)
 
 # schemathesis against a real `docqa serve`, from its OpenAPI schema (bounded; CI runs it).
 fuzz: $(VENV)/.installed-fuzz
-	$(PY) -m app.bench.fuzz $(FUZZ_ARGS)
+	$(PY) -m tests.bench.fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/v-* index/.tmp-* index/.lock

@@ -178,7 +178,7 @@ class RerankSettings(BaseModel):
     # The highest precision at recall >= 0.90 on the 1,000 tuning questions: 0.976 / 0.903
     # (at 0.25: 0.972 / 0.919); on the 2,000 validation questions 0.967 / 0.910 (at 0.25:
     # 0.957 / 0.934). Answerable questions refused: 12 -> 10 and 39 -> 29
-    # (`python -m app.bench.tune --refusal [--validation]`).
+    # (`python -m tests.bench.tune --refusal [--validation]`).
     min_relevance: float = Field(
         0.15, ge=0, le=1, description="Below this cross-encoder relevance the answer is a refusal"
     )

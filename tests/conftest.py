@@ -11,10 +11,10 @@ import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from pydantic import SecretStr
 
-from app.bench.postgres import EmbeddedPostgres
 from app.embeddings.packaged import MODEL_DIMENSION
 from app.service import DocQA
 from app.settings import AnswerSettings, RerankSettings, Settings, StoreSettings
+from tests.bench.postgres import EmbeddedPostgres
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

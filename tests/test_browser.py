@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from app.bench.load import free_port
 from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
+from tests.bench.load import free_port
 from tests.conftest import CHROMIUM, REPO, SEEDS
-from tests.servers import LiveServer, serving, static_site
+from tests.support.servers import LiveServer, serving, static_site
 from tests.test_generative import ScriptedChat, passage
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]

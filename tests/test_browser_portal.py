@@ -21,12 +21,12 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from app import cli
-from app.bench.load import free_port
 from app.cli import common
 from app.service import DocQA
 from app.settings import AuthSettings, Settings
+from tests.bench.load import free_port
 from tests.conftest import CHROMIUM
-from tests.servers import serving, static_site
+from tests.support.servers import serving, static_site
 from tests.test_browser import ARTIFACTS, _Page
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]

@@ -273,7 +273,7 @@ def test_a_real_provider_that_is_down_falls_back_and_says_so(
     provider: str,
     path: str,
 ) -> None:
-    from app.bench.load import free_port
+    from tests.bench.load import free_port
 
     down = settings.model_copy(
         update={

@@ -23,11 +23,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.answer.chat_models import LlamaCppChat
-from app.bench.llm_server import MODEL_ALIAS, llama_server, smollm2_gguf
 from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
 from app.types import Answer, Delta
+from tests.bench.llm_server import MODEL_ALIAS, llama_server, smollm2_gguf
 from tests.conftest import SEEDS, shared_file
 from tests.test_injection import CANARY, EXFIL, published_attacks
 from tests.test_server_llm import events as sse_events

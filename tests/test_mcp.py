@@ -18,8 +18,8 @@ from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
 from tests.conftest import CountingFakeEmbeddings
-from tests.servers import LiveServer
 from tests.support.org import org_settings, token, write_archive
+from tests.support.servers import LiveServer
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from app import cli
-from app.bench.hostile import many_page_pdf
 from app.cli import common
 from app.errors import ConfigError
 from app.indexing import IndexReport
@@ -33,6 +32,7 @@ from app.server.identity import Identities
 from app.server.ui import build_blocks
 from app.service import DocQA
 from app.settings import AuthSettings, Settings, UploadSettings
+from tests.bench.hostile import many_page_pdf
 from tests.conftest import CountingFakeEmbeddings
 from tests.support.files import docx, email, mbox
 

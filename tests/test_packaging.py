@@ -43,6 +43,8 @@ def test_the_wheel_carries_prompts_static_files_and_calibration_text(wheel: Path
         "app/embeddings/calibration.txt",
     }
     assert expected <= names
+    # Product code only: benchmarks and test support stay in the checkout.
+    assert not [n for n in names if n.startswith(("tests/", "app/bench/"))]
 
 
 def test_a_clean_venv_with_the_wheel_starts_in_llm_mode(wheel: Path, tmp_path: Path) -> None:

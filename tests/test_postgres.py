@@ -14,13 +14,13 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from app.bench.postgres import EmbeddedPostgres
 from app.errors import IndexNotFoundError, StoreUnavailableError
 from app.indexing import IndexReport
 from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
 from app.store.postgres.check import problems
+from tests.bench.postgres import EmbeddedPostgres
 from tests.conftest import CountingFakeEmbeddings, on_postgres
 
 ARTICLES = 100  # four batches of 32 and a bit

@@ -22,7 +22,7 @@ from app.server import create_app
 from app.service import DocQA
 from app.settings import AnswerSettings, RerankSettings, Settings
 from tests.conftest import ARTICLES, CountingFakeEmbeddings, on_postgres
-from tests.servers import LiveServer
+from tests.support.servers import LiveServer
 
 TOKEN = "replica-test-token"
 QUESTION = "What pay rise did the unions accept?"

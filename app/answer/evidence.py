@@ -7,7 +7,7 @@ next sentence, the lead's own relevance and its share of the question's terms, a
 whether a question wanting a name, a date or a figure got one. Its coefficients were
 fitted on the 1,000 SQuAD tuning questions (an answer is right when a gold answer is in
 its first 300 characters) and checked on the 2,000 validation questions
-(``python -m app.bench.calibrate``). The refusal threshold stays on the relevance.
+(``python -m tests.bench.calibrate``). The refusal threshold stays on the relevance.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from app.types import Answer
 
 __all__ = ["COEFFICIENTS", "calibrated", "features", "probability"]
 
-# Intercept, then one per feature of ``features``, in order (python -m app.bench.calibrate).
+# Intercept, then one per feature of ``features``, in order (python -m tests.bench.calibrate).
 # Validation (1,945 answered): 1,482 at or above 0.8, of which 0.924 right; no answer at
 # 0.99 or above (the raw relevance put 1,815 there at 0.871 right, 121 of them wrong).
 COEFFICIENTS: tuple[float, ...] = (

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.errors import DocQAError
 from app.jobs import Jobs, adopt_uploads_folder
 from app.server.api import api_error, document_limits, make_router
-from app.server.guard import COOKIE, Guard
+from app.server.guard import COOKIE, Guard, own_paths
 from app.server.identity import MAX_TOKEN_CHARS, Identities, IdentityError
 from app.server.manage import make_manage_router
 from app.server.mcp import MCP_PATH, make_mcp
@@ -121,6 +121,7 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     _add_docs_page(app)
     _add_embed_routes(app)
     _add_login(app, identities, settings.server.login_rate)
+    own = own_paths(app.router.routes)  # before the chat is mounted at /
     if ui:
         from app.server.ui import mount_ui
 
@@ -132,6 +133,7 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
         frame_origins=settings.embed_origins,
         body_timeout=settings.server.body_timeout,
         upload_bytes=settings.uploads.max_total_mb * 1024 * 1024,
+        own=own,
     )
     # CORS in front of the guard: a browser's preflight carries no token and is answered
     # here, for exactly the allowed origins; the guard's own refusals (401, 403, 413)

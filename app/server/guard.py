@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Iterable
 from http.cookies import SimpleCookie
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,11 +33,11 @@ from app.server.identity import Identities, IdentityError
 
 __all__ = [
     "COOKIE",
-    "OWN_PREFIXES",
     "PUBLIC_PREFIXES",
     "UI_ROUTES",
     "Guard",
     "error_payload",
+    "own_paths",
     "presented_token",
     "ui_route",
 ]
@@ -46,8 +47,6 @@ COOKIE = "docqa_token"
 # scripts (they hold no data; the embed page sends the token with each question),
 # and the API description with its (local) assets.
 PUBLIC_PREFIXES = ("/api/health", "/login", "/embed", "/docs", "/openapi.json")
-# docqa's own routes; everything else is the Gradio chat's.
-OWN_PREFIXES = ("/api/", "/v1/", "/mcp", "/embed", "/login", "/docs", "/openapi.json")
 # What the chat page uses of Gradio (its page, assets, config, the queue that streams
 # answers, heartbeats, cancel and reset); nothing that uploads, serves or proxies files.
 UI_ROUTES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = tuple(
@@ -78,6 +77,18 @@ def cross_site(headers: dict[bytes, bytes]) -> bool:
     host = headers.get(b"host", b"").lower()
     _, _, netloc = origin.lower().partition(b"://")
     return not netloc or netloc != host
+
+
+def own_paths(routes: Iterable[Any]) -> tuple[str, ...]:
+    """docqa's own path roots (``/api``, ``/v1``, ``/mcp``, ``/docs``, …), read from the
+    application's routes: everything else on the server is the Gradio chat's, mounted at
+    ``/``, and only ``UI_ROUTES`` of it are reachable."""
+    paths = (str(getattr(route, "path", "")).strip("/") for route in routes)
+    return tuple(sorted({"/" + path.split("/")[0] for path in paths if path}))
+
+
+def _under(path: str, roots: tuple[str, ...]) -> bool:
+    return any(path == root or path.startswith(root + "/") for root in roots)
 
 
 def ui_route(method: str, path: str) -> bool:
@@ -117,8 +128,10 @@ class Guard:
         frame_origins: Iterable[str],
         body_timeout: float = 30.0,
         upload_bytes: int = 50 * 1024 * 1024,
+        own: tuple[str, ...] = (),
     ) -> None:
         self.app = app
+        self.own = own
         self.identities = identities
         self.max_body_bytes = max_body_bytes
         self.upload_bytes = upload_bytes
@@ -143,7 +156,7 @@ class Guard:
                 message["headers"] = self._secured(list(message.get("headers", [])))
             await send(message)
 
-        if not path.startswith(OWN_PREFIXES) and not ui_route(scope["method"], path):
+        if not _under(path, self.own) and not ui_route(scope["method"], path):
             await _json(
                 send_with_headers,
                 404,

@@ -11,12 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from app import cli
-from app.bench.hostile import flat_html, many_page_pdf, nested_html, wide_tag_html
 from app.cli import common
 from app.errors import NoDocumentsError
 from app.service import DocQA
 from app.settings import Settings, SourceSettings
 from app.sources.html import MAX_ATTRIBUTES, MAX_DEPTH
+from tests.bench.hostile import flat_html, many_page_pdf, nested_html, wide_tag_html
 
 
 @pytest.fixture

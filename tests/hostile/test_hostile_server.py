@@ -20,7 +20,7 @@ from app.server.guard import PUBLIC_PREFIXES
 from app.server.protocol import timed_protocol
 from app.service import DocQA
 from app.settings import ServerSettings
-from tests.servers import LiveServer
+from tests.support.servers import LiveServer
 
 # Every Gradio route the chat page may reach; all others must answer docqa's own 404.
 CHAT_ROUTES = {

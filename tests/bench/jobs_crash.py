@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from app.bench.load import free_port
+from tests.bench.load import free_port
 
 TOKEN = "crash-bench-token"
 _WORDS = ["harbour", "council", "ferry", "quay", "storm", "bridge", "market", "pier", "mill"]
@@ -119,7 +119,7 @@ class Client:
 
 def _start(index_dir: Path, port: int, log: Any) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.bench.jobs_crash", "--serve", str(index_dir), str(port)],
+        [sys.executable, "-m", "tests.bench.jobs_crash", "--serve", str(index_dir), str(port)],
         stdout=log,
         stderr=log,
     )

@@ -19,7 +19,7 @@ The last line times what an organisation does all day on the largest corpus: one
 changed document re-indexed (read, embedded, published as a new generation) into the
 PostgreSQL index.
 
-    python -m app.bench.scale [--sizes 100000,1000000] [--questions 1000]
+    python -m tests.bench.scale [--sizes 100000,1000000] [--questions 1000]
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from typing import Any
 import faiss
 import numpy as np
 
-from app.bench.postgres import EmbeddedPostgres
 from app.embeddings import embed_matrix, embedder_id, make_embeddings
 from app.settings import DenseSettings, EmbeddingSettings, Settings, StoreSettings
+from tests.bench.postgres import EmbeddedPostgres
 
 __all__ = ["main"]
 
@@ -332,7 +332,7 @@ def one_change(url: str, n: int, work: Path) -> None:
 
 def main() -> int:
     """Print the table for each size."""
-    parser = argparse.ArgumentParser(prog="python -m app.bench.scale")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.scale")
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument("--skip-postgres", action="store_true")

@@ -136,7 +136,7 @@ def _phases(root: Path, corpus: Path, rng: random.Random, counter: list[int]) ->
 
 def main() -> int:
     """Run the kill rounds and print the figures; exit 1 if any kill was not survived."""
-    parser = argparse.ArgumentParser(prog="python -m app.bench.crash")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.crash")
     parser.add_argument("--kills", type=int, default=110)
     parser.add_argument("--articles", type=int, default=400)
     parser.add_argument("--seed", type=int, default=2026)

@@ -11,7 +11,7 @@ corpus or the new one. Finally one more run, and the index must equal a clean bu
 the same files in a second database: the same documents, chunk for chunk, vector for
 vector.
 
-    python -m app.bench.workers [--articles 300] [--kills 32]
+    python -m tests.bench.workers [--articles 300] [--kills 32]
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from app.bench.crash import _mutate, article
-from app.bench.postgres import EmbeddedPostgres
 from app.store.postgres.check import problems
+from tests.bench.crash import _mutate, article
+from tests.bench.postgres import EmbeddedPostgres
 
 __all__ = ["main"]
 
@@ -177,7 +177,7 @@ def kills(server: EmbeddedPostgres, corpus: Path, rounds: int, rng: random.Rando
 
 def main() -> int:
     """Run both parts; exit 1 if any kill left the index damaged."""
-    parser = argparse.ArgumentParser(prog="python -m app.bench.workers")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.workers")
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--kills", type=int, default=32)
     parser.add_argument("--seed", type=int, default=2026)

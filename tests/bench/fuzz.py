@@ -21,8 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from app.bench.load import free_port, wait_ready
 from app.store import document_key
+from tests.bench.load import free_port, wait_ready
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 CHECKS = ",".join([
@@ -41,7 +41,7 @@ expected-statuses = ["400", "404", "405", "413", "422"]
 
 def main() -> int:
     """Run the fuzzer; its exit status is this command's."""
-    parser = argparse.ArgumentParser(prog="python -m app.bench.fuzz")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.fuzz")
     parser.add_argument("--examples", type=int, default=200, help="cases per operation")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--report", type=Path, default=None, help="folder for a JUnit report")

@@ -28,8 +28,8 @@ _SENTENCE = (
 
 
 def _files(folder: Path) -> dict[str, tuple[str, Callable[[], bytes]]]:
-    from app.bench.hostile import many_page_pdf, paragraph_html
-    from app.bench.memory import article
+    from tests.bench.hostile import many_page_pdf, paragraph_html
+    from tests.bench.memory import article
     from tests.support.files import docx, email, epub, odt, pptx
 
     # Generated prose (no two paragraphs alike, so the zip formats compress as usual).

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from app.bench.load import free_port
+from tests.bench.load import free_port
 
 __all__ = ["ask_seconds", "main", "serve_seconds"]
 
@@ -144,8 +144,8 @@ def startup(runs: int = 10, baseline: Path | None = None) -> None:
 
 
 def main() -> None:
-    """``python -m app.bench.startup [--runs N] [--baseline CHECKOUT]``."""
-    parser = argparse.ArgumentParser(prog="python -m app.bench.startup")
+    """``python -m tests.bench.startup [--runs N] [--baseline CHECKOUT]``."""
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.startup")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--baseline", type=Path, default=None)
     args = parser.parse_args()

@@ -7,8 +7,8 @@ point answers every question through the real core and prints the figures the is
 targets: passages after reranking (hit@1/@5), first-sentence hit, answer hit in the
 first 300 characters, and latency.
 
-    python -m app.bench.tune --grid rerank.sentences=6,8,12 --grid rerank.passages=5,8
-    python -m app.bench.tune --validation --grid rerank.sentences=8
+    python -m tests.bench.tune --grid rerank.sentences=6,8,12 --grid rerank.passages=5,8
+    python -m tests.bench.tune --validation --grid rerank.sentences=8
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
 from app.service import DocQA
 from app.settings import Settings
+from tests.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
 
 __all__ = ["main"]
 
@@ -35,7 +35,7 @@ def questions_for(
     squad: Path, validation: bool, n: int | None
 ) -> tuple[dict[str, str], list[SquadQuestion]]:
     """The articles, and the tuning (or validation) questions, never the held-out ones."""
-    from app.bench.__main__ import EVAL_SEED, TUNING_SEED
+    from tests.bench.__main__ import EVAL_SEED, TUNING_SEED
 
     articles, everything = load_squad(squad)
     # As the benchmark draws them: the tuning sample first, the held-out one from the rest.
@@ -71,10 +71,10 @@ def _contains(text: str, q: SquadQuestion) -> bool:
 
 def measure(service: DocQA, questions: list[SquadQuestion]) -> dict[str, Any]:
     """Passages after reranking, first-sentence hit, answer hit and latency of ``service``."""
-    from app.bench.__main__ import _is_gold
     from app.question.analysis import analyse_question
     from app.rerank import make_reranker
     from app.retrieval.hybrid import HybridRetriever
+    from tests.bench.__main__ import _is_gold
 
     store = service.store
     sources = store.sources()
@@ -139,9 +139,9 @@ def refusal(articles: dict[str, str], questions: list[SquadQuestion], work: Path
 
 def main() -> int:
     """Index SQuAD once, then answer the questions at every grid point."""
-    from app.bench.__main__ import SQUAD
+    from tests.bench.__main__ import SQUAD
 
-    parser = argparse.ArgumentParser(prog="python -m app.bench.tune")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.tune")
     parser.add_argument("--grid", action="append", default=[], help="setting=v1,v2,...")
     parser.add_argument("--validation", action="store_true")
     parser.add_argument("--questions", type=int, default=None)

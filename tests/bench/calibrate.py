@@ -7,7 +7,7 @@ first 300 characters, as `make bench` counts it), a logistic regression is fitte
 them, and the reliability of the raw and the calibrated figures is printed for the
 tuning and the validation questions:
 
-    python -m app.bench.calibrate               # fit on tuning, check on validation
+    python -m tests.bench.calibrate               # fit on tuning, check on validation
 
 The coefficients it prints go into ``app/answer/evidence.py``.
 """
@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from app.answer.evidence import COEFFICIENTS, features, probability
-from app.bench.squad import SquadQuestion, normalise_answer, write_corpus
-from app.bench.tune import questions_for
 from app.pipeline import Query
 from app.service import DocQA
 from app.settings import Settings
+from tests.bench.squad import SquadQuestion, normalise_answer, write_corpus
+from tests.bench.tune import questions_for
 
 __all__ = ["main"]
 
@@ -86,9 +86,9 @@ def reliability(scores: np.ndarray, right: np.ndarray, label: str) -> None:
 
 def main() -> int:
     """Fit on the tuning questions, check on the validation questions."""
-    from app.bench.__main__ import SQUAD
+    from tests.bench.__main__ import SQUAD
 
-    parser = argparse.ArgumentParser(prog="python -m app.bench.calibrate")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.calibrate")
     parser.add_argument("--questions", type=int, default=None)
     args = parser.parse_args()
     articles, tuning = questions_for(SQUAD, False, args.questions)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.bench.intents import _SEEDS, _questions
 from app.service import DocQA
 from app.settings import Settings
+from tests.bench.intents import _SEEDS, _questions
 
 __all__ = ["door_overhead"]
 

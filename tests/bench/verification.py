@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.answer.generative.verify import Passage, Verifier
-from app.bench.squad import SquadQuestion, normalise_answer
 from app.question.analysis import analyse_question
 from app.retrieval.hybrid import HybridRetriever
 from app.service import DocQA
 from app.types import Hit
+from tests.bench.squad import SquadQuestion, normalise_answer
 
 __all__ = ["ClaimCase", "claim_cases", "report_verification", "search_verification"]
 

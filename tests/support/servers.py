@@ -14,7 +14,7 @@ from typing import Any
 
 import uvicorn
 
-from app.bench.load import free_port
+from tests.bench.load import free_port
 
 
 class LiveServer:

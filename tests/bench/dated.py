@@ -10,7 +10,7 @@ storm); an answer counts when its first citation is that article. Printed: the s
 right with ``as_of`` given, and with it left out (the question asked "today"), by kind
 of question.
 
-    python -m app.bench.dated [--weeks 30]
+    python -m tests.bench.dated [--weeks 30]
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def corpus(folder: Path, weeks: int, rng: random.Random) -> list[Case]:
 
 def main() -> int:
     """Index the paper, ask every question with and without its day, print the shares."""
-    parser = argparse.ArgumentParser(prog="python -m app.bench.dated")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.dated")
     parser.add_argument("--weeks", type=int, default=30)
     args = parser.parse_args()
     rng = random.Random(5)

@@ -6,7 +6,7 @@ every question: retrieval hit@1/@5, answer hit in the lead, answer latency. Then
 load test (16 clients, 30 s) against one `docqa serve` and against two replicas sharing
 the database, the clients going round the replicas.
 
-    python -m app.bench.backends [--questions N]
+    python -m tests.bench.backends [--questions N]
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 from pydantic import SecretStr
 
-from app.bench.load import run_load
-from app.bench.postgres import EmbeddedPostgres
-from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
 from app.question.analysis import analyse_question
 from app.retrieval.hybrid import HybridRetriever
 from app.service import DocQA
 from app.settings import Settings, StoreSettings
+from tests.bench.load import run_load
+from tests.bench.postgres import EmbeddedPostgres
+from tests.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
 
 __all__ = ["compare_backends"]
 
@@ -72,8 +72,8 @@ def _measure(name: str, settings: Settings, corpus: Path, questions: list[SquadQ
 def compare_backends(squad: Path, questions: int, seed: int, tuning_seed: int) -> None:
     """Print one line per backend: retrieval, answers, latency, indexing throughput; then
     the load test against one and two replicas sharing PostgreSQL."""
-    from app.bench.__main__ import SEED_QA, SEEDS
     from app.cli import read_questions
+    from tests.bench.__main__ import SEED_QA, SEEDS
 
     articles, all_questions = load_squad(squad)
     tuning = {q.id for q in sample(all_questions, 1000, tuning_seed)}
@@ -105,9 +105,9 @@ def compare_backends(squad: Path, questions: int, seed: int, tuning_seed: int) -
 
 
 if __name__ == "__main__":
-    from app.bench.__main__ import EVAL_SEED, SQUAD, TUNING_SEED
+    from tests.bench.__main__ import EVAL_SEED, SQUAD, TUNING_SEED
 
-    parser = argparse.ArgumentParser(prog="python -m app.bench.backends")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.backends")
     parser.add_argument("--questions", type=int, default=3000)
     args = parser.parse_args()
     compare_backends(SQUAD, args.questions, EVAL_SEED, TUNING_SEED)

@@ -8,7 +8,7 @@ Prints figures; asserts nothing. Options: ``--questions N`` (default 3000), ``--
 (extraction MB/s and peak memory per file format), ``--only-doors`` (the OpenAI-compatible
 endpoint's cost over /api/ask), ``--only-intents`` (warm
 latency per intent on the seed index), ``--only-startup`` (`docqa ask` and `docqa serve`
-as whole processes; `python -m app.bench.startup --baseline CHECKOUT` beside another version).
+as whole processes; `python -m tests.bench.startup --baseline CHECKOUT` beside another version).
 With DOCQA_ANSWERER=llm set, the full run measures the LLM answerer on the seed questions too.
 """
 
@@ -27,15 +27,6 @@ from typing import Any
 import numpy as np
 from langchain_core.documents import Document
 
-from app.bench.doors import door_overhead
-from app.bench.formats import format_throughput
-from app.bench.hostile import flat_html, many_page_pdf, nested_html, paragraph_html, wide_tag_html
-from app.bench.intents import intent_latency
-from app.bench.load import run_load
-from app.bench.memory import indexing_memory
-from app.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
-from app.bench.startup import startup
-from app.bench.verification import claim_cases, report_verification, search_verification
 from app.cli import read_questions
 from app.errors import SourceError
 from app.indexing import IndexReport
@@ -48,6 +39,15 @@ from app.sources.formats import extract
 from app.text.instructions import addresses_model
 from app.text.sentences import split_sentences
 from app.types import Answer, Chunk, Hit
+from tests.bench.doors import door_overhead
+from tests.bench.formats import format_throughput
+from tests.bench.hostile import flat_html, many_page_pdf, nested_html, paragraph_html, wide_tag_html
+from tests.bench.intents import intent_latency
+from tests.bench.load import run_load
+from tests.bench.memory import indexing_memory
+from tests.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
+from tests.bench.startup import startup
+from tests.bench.verification import claim_cases, report_verification, search_verification
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SQUAD = SHARED / "bench" / "squad" / "dev-v1.1.json"
@@ -166,7 +166,7 @@ def _index_fresh(corpus: Path, index_dir: Path) -> tuple[DocQA, IndexReport]:
 
 def bench_tutorial(corpus: Path, questions: list[SquadQuestion]) -> dict[str, object]:
     """The reference pipeline on the same corpus and questions."""
-    from app.bench.tutorial import build_tutorial
+    from tests.bench.tutorial import build_tutorial
 
     built = build_tutorial(corpus)
     first: list[int | None] = []
@@ -375,7 +375,7 @@ def seed_questions(work: Path, settings: Settings | None = None) -> None:
 
 def main() -> None:
     """Run every benchmark and print the tables."""
-    parser = argparse.ArgumentParser(prog="python -m app.bench")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--questions", type=int, default=3000)
     parser.add_argument("--skip-tutorial", action="store_true")
     parser.add_argument("--skip-calibration", action="store_true")
@@ -476,7 +476,7 @@ def indexing_rounds(
     each pipeline can land either side of a target; pairs in alternating order (the
     first pair is the table's) cancel most of the drift.
     """
-    from app.bench.tutorial import build_tutorial
+    from tests.bench.tutorial import build_tutorial
 
     def docqa() -> float:
         return _index_fresh(corpus, Path(tempfile.mkdtemp(dir=work)) / "index")[1].total_seconds
