@@ -70,11 +70,6 @@ class IndexReport:
         """Embedding throughput over the chunks embedded in this run."""
         return self.embedded_chunks / self.embed_seconds if self.embed_seconds else 0.0
 
-    @property
-    def documents_per_second(self) -> float:
-        """Whole-run throughput."""
-        return self.documents / self.total_seconds if self.total_seconds else 0.0
-
 
 @dataclass(frozen=True)
 class Ingestion:

@@ -58,11 +58,6 @@ class Reader:
     groups: frozenset[str] | None = None  # None: every document
     admin: bool = False
 
-    @property
-    def restricted(self) -> bool:
-        """Whether some documents are closed to this reader."""
-        return self.groups is not None
-
 
 @dataclass(frozen=True)
 class Skipped:

@@ -14,7 +14,7 @@ from app.embeddings.packaged import MODEL_DIMENSION
 from app.errors import QuestionError
 from app.question.analysis import analyse_question
 from app.rerank import Sentence, make_reranker
-from app.rerank.passthrough import PassThrough
+from app.rerank.similarity import SimilarityReranker
 from app.retrieval.hybrid import HybridRetriever
 from app.service import DocQA
 from app.settings import Settings
@@ -152,7 +152,7 @@ def test_a_sentence_with_the_kind_of_answer_asked_for_ranks_higher(
     )
     assert dated.lexical == plain.lexical
     assert dated.rank > dated.relevance  # it holds a time: the kind asked for
-    assert dated.rank - dated.relevance == pytest.approx(PassThrough.W_KIND)
+    assert dated.rank - dated.relevance == pytest.approx(SimilarityReranker.W_KIND)
     assert plain.rank == plain.relevance
     # A question that does not ask for a time gives the year nothing.
     who = _ranked(service, "Who opened the Harrow bridge?")
@@ -189,7 +189,7 @@ def test_a_sentence_is_also_read_with_the_sentence_before_it(
     service.index([folder])
     question = "How does the Harrow lantern festival open?"
     read = _ranked(service, question)
-    monkeypatch.setattr(PassThrough, "W_CONTEXT_DENSE", 0.0)
+    monkeypatch.setattr(SimilarityReranker, "W_CONTEXT_DENSE", 0.0)
     alone = _ranked(service, question)
     boats, horses = (
         "It opens with a parade of boats.",

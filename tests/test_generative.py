@@ -122,6 +122,20 @@ def test_an_unreachable_model_falls_back_and_says_so(
     assert "40 homes" in answer.answer
 
 
+def test_a_provider_failure_becomes_an_llm_error_at_the_seam() -> None:
+    from langchain_core.messages import HumanMessage
+
+    from app.answer.chat_models import stream_text
+    from app.errors import LLMError
+
+    with pytest.raises(LLMError, match="ConnectionError: Connection refused") as raised:
+        list(stream_text(UnreachableChat(script=str), [HumanMessage("hello")]))
+    assert isinstance(raised.value.__cause__, ConnectionError)
+    # A bug in docqa's own handling of the pieces is not taken for the model's failure.
+    pieces = stream_text(ScriptedChat(script=lambda p: "One. Two."), [HumanMessage("hi")])
+    assert "".join(pieces).startswith("One.")
+
+
 def test_links_and_images_never_reach_the_answer(make: Callable[..., DocQA]) -> None:
     service = make(
         lambda p: (

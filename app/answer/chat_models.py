@@ -17,12 +17,35 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from app.errors import ConfigError, ModelUnavailableError
+from app.errors import ConfigError, LLMError, ModelUnavailableError
 from app.settings import Settings
 
-__all__ = ["LlamaCppChat", "describe_llm", "make_chat_model"]
+__all__ = ["LlamaCppChat", "describe_llm", "make_chat_model", "stream_text"]
 
 _EXTRAS = {"openai": "langchain_openai", "ollama": "langchain_ollama", "llamacpp": "llama_cpp"}
+
+
+def stream_text(model: BaseChatModel, messages: list[BaseMessage]) -> Iterator[str]:
+    """The model's reply as pieces of text. Whatever the provider raises (the network, an
+    HTTP status, a malformed reply: each provider has its own error types) becomes an
+    ``LLMError`` naming it, here at the seam, so callers handle one kind of failure."""
+    try:
+        for chunk in model.stream(messages):
+            yield _text(chunk.content)
+    except LLMError:
+        raise
+    except Exception as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise LLMError(f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__) from exc
+
+
+def _text(content: Any) -> str:
+    """The text of a streamed message chunk, whatever shape the provider gives it."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content)
+    return ""
 
 
 def describe_llm(settings: Settings) -> str:

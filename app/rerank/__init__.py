@@ -29,9 +29,9 @@ def make_reranker(
     """The reranking stage over one index's term statistics."""
     options = settings.rerank
     if model is None:
-        from app.rerank.passthrough import PassThrough
+        from app.rerank.similarity import SimilarityReranker
 
-        return PassThrough(
+        return SimilarityReranker(
             encoder,
             store,
             passages=options.passages,

@@ -29,7 +29,7 @@ from app.question.analysis import Question
 from app.question.intent import Intent
 from app.question.kinds import answer_spans
 from app.rerank.base import PairScorer, Ranked, Sentence
-from app.rerank.sentences import asks, candidate_sentences, reading_order, subject_of
+from app.rerank.sentences import asks, candidate_sentences, prior, reading_order, subject_of
 from app.store.base import Store
 from app.types import Hit
 
@@ -130,7 +130,7 @@ class CrossEncoderReranker:
         found = candidate_sentences(question, top, self.store, meta, subject)
         plain = question.intent is Intent.FACT and question.when is None
         size = self.sentences if plain else self.analyst_sentences
-        order = reading_order(question, found, [_prior(s) for s in found], self.sentences)
+        order = reading_order(question, found, [prior(s) for s in found], self.sentences)
         pool = [found[i] for i in order[:size]]
         unread = tuple(found[i] for i in order[size:])
         # "paragraph": the first sentences by the cheap score are also read after the
@@ -185,11 +185,6 @@ class CrossEncoderReranker:
         left_out = self.model.score(question.search, [f"{text[:a]}…{text[b:]}" for a, b in spans])
         a, b = spans[int(np.argmin(left_out))]
         return text[a:b]
-
-
-def _prior(sentence: Sentence) -> float:
-    """The cheap score that picks which sentences the model reads (weights as measured)."""
-    return 0.35 * sentence.lexical + 0.35 * sentence.standing
 
 
 def _by_best_sentence(hits: tuple[Hit, ...], scored: list[tuple[int, float]]) -> tuple[Hit, ...]:

@@ -17,12 +17,12 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 
 from app.answer import final_answer, stream_answer
+from app.answer.chat_models import stream_text
 from app.answer.extractive import ExtractiveAnswerer
 from app.answer.generative.verify import (
     Passage,
@@ -34,6 +34,7 @@ from app.answer.generative.verify import (
     take_complete,
     urls_in,
 )
+from app.errors import LLMError
 from app.question.analysis import Question
 from app.rerank.base import Ranked
 from app.store import Store
@@ -46,15 +47,6 @@ logger = logging.getLogger(__name__)
 
 UNSUPPORTED = "[unsupported]"
 _TAGS = re.compile(r"<\s*(/?)\s*(passages?)\b", re.IGNORECASE)
-
-
-def _text(content: Any) -> str:
-    """The text of a streamed message chunk, whatever shape the provider gives it."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content)
-    return ""
 
 
 class GenerativeAnswerer:
@@ -140,15 +132,15 @@ class GenerativeAnswerer:
         started = time.perf_counter()
         buffer = ""
         try:
-            for chunk in self.model.stream(messages):
-                buffer += _text(chunk.content)
+            for piece in stream_text(self.model, messages):
+                buffer += piece
                 done, buffer = take_complete(buffer)
                 if done:
                     yield from draft.add(done)
             yield from draft.add(buffer)
-        except Exception as exc:  # the provider's own errors: report, then fall back
-            logger.warning("the language model failed: %s", type(exc).__name__)
-            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        except LLMError as exc:  # report, then fall back
+            logger.warning("the language model failed: %s", str(exc).split(":")[0])
+            reason = str(exc)
             if not draft.shown:
                 yield from self._fallback(
                     question,

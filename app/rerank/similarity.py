@@ -1,4 +1,5 @@
-"""Reranking switched off (``DOCQA_RERANK__MODEL=none``): retrieval's order is kept.
+"""The reranker without a cross-encoder (``DOCQA_RERANK__MODEL=none``): no pair model
+reads the question with each sentence; passages keep retrieval's order.
 
 Sentences are scored as docqa scored them before it had a cross-encoder: the share of
 the question's term weight each holds, its passage's standing and, for the best
@@ -19,20 +20,21 @@ from app.question.analysis import Question
 from app.question.intent import Intent
 from app.question.kinds import answer_spans
 from app.rerank.base import Ranked
-from app.rerank.sentences import candidate_sentences, reading_order, subject_of
+from app.rerank.sentences import candidate_sentences, prior, reading_order, subject_of
 from app.store.base import Store
 from app.types import Hit
 
-__all__ = ["PassThrough"]
+__all__ = ["SimilarityReranker"]
 
 
-class PassThrough:
-    """No reranking model: retrieval order, sentences scored by terms, rank and meaning."""
+class SimilarityReranker:
+    """No pair model: retrieval's order, sentences scored by terms, standing and MiniLM
+    similarity."""
 
     name = "none"
     # Weights of the evidence, chosen on 1,000 SQuAD dev questions (seed 7); the ranking
     # bonuses were checked on 2,000 further questions outside the bench's sample.
-    W_LEXICAL, W_DENSE, W_STANDING = 0.35, 0.30, 0.35
+    W_DENSE = 0.30  # with the cheap score's weights (``sentences.prior``)
     W_CONTEXT, W_KIND, W_CONTEXT_DENSE = 0.2, 0.1, 0.3
     REREAD = 4
 
@@ -67,7 +69,7 @@ class PassThrough:
         typed = [
             self.W_KIND * bool(kind and answer_spans(kind, s.text, question.asked)) for s in found
         ]
-        cheap = [self.W_LEXICAL * s.lexical + self.W_STANDING * s.standing for s in found]
+        cheap = [prior(s) for s in found]
         order = reading_order(
             question, found, [c + t for c, t in zip(cheap, typed, strict=True)], self.sentences
         )
