@@ -9,14 +9,11 @@ fast to index (see the README).
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 import numpy as np
 
 from app.embeddings.base import ArrayEmbeddings
 from app.models.batching import tokenized_batches
-from app.models.packaged import PackagedModel, load_onnx
+from app.models.packaged import LoadedOnnx, PackagedModel
 
 __all__ = ["BGE_SMALL", "BgeEmbeddings"]
 
@@ -40,19 +37,11 @@ class BgeEmbeddings(ArrayEmbeddings):
 
     def __init__(self, batch_size: int = 16, threads: int | None = None) -> None:
         self.batch_size = batch_size
-        self.threads = threads
-        self._session: Any = None
-        self._tokenizer: Any = None
-        self._lock = threading.Lock()
+        self._model = LoadedOnnx(BGE_SMALL, MAX_TOKENS, threads)
 
     def warm(self) -> None:
         """Check the packaged files and load the model and tokenizer."""
-        with self._lock:
-            if self._session is not None:
-                return
-            session, tokenizer = load_onnx(BGE_SMALL, self.threads)
-            tokenizer.enable_truncation(MAX_TOKENS)
-            self._session, self._tokenizer = session, tokenizer
+        self._model.warm()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Passages to L2-normalised vectors."""
@@ -60,9 +49,8 @@ class BgeEmbeddings(ArrayEmbeddings):
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         if not texts:
             return out
-        for rows, inputs in tokenized_batches(self._tokenizer, texts, self.batch_size):
-            hidden = self._session.run(None, inputs)[0]
-            out[rows] = hidden[:, 0]
+        for rows, inputs in tokenized_batches(self._model.tokenizer, texts, self.batch_size):
+            out[rows] = self._model.run(inputs)[:, 0]
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, distribution
@@ -13,7 +14,7 @@ from typing import Any
 
 from app.errors import ModelUnavailableError
 
-__all__ = ["PackagedModel", "load_onnx", "packaged_files"]
+__all__ = ["LoadedOnnx", "PackagedModel", "load_onnx", "packaged_files"]
 
 _BLOCK = 1 << 20
 
@@ -84,6 +85,34 @@ def load_onnx(model: PackagedModel, threads: int | None) -> tuple[Any, Any]:
         str(files["model.onnx"]), options, providers=["CPUExecutionProvider"]
     )
     return session, tokenizer
+
+
+class LoadedOnnx:
+    """A packaged ONNX model and its tokenizer, loaded once (by the first caller, the
+    others waiting) and truncating inputs to ``max_tokens``, longest part first."""
+
+    def __init__(self, model: PackagedModel, max_tokens: int, threads: int | None) -> None:
+        self.model = model
+        self.max_tokens = max_tokens
+        self.threads = threads
+        self.session: Any = None
+        self.tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Check the packaged files and load the model and its tokenizer."""
+        with self._lock:
+            if self.session is not None:
+                return
+            session, tokenizer = load_onnx(self.model, self.threads)
+            # For a pair, the longer of the two is cut first: a long text, and a question
+            # longer than the budget too, instead of failing ("only_second" cannot).
+            tokenizer.enable_truncation(self.max_tokens, strategy="longest_first")
+            self.session, self.tokenizer = session, tokenizer
+
+    def run(self, inputs: dict[str, Any]) -> Any:
+        """The model's first output for one batch of ``inputs``."""
+        return self.session.run(None, inputs)[0]
 
 
 def _sha256(path: Path) -> str:

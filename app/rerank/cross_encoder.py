@@ -16,15 +16,13 @@ out: the span whose absence costs the most relevance is the answer.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
 from app.models.batching import padded_batches
-from app.models.packaged import PackagedModel, load_onnx
+from app.models.packaged import LoadedOnnx, PackagedModel
 from app.question.analysis import Question
 from app.question.intent import Intent
 from app.question.kinds import answer_spans
@@ -55,23 +53,12 @@ class CrossEncoder:
     def __init__(
         self, max_tokens: int = 256, batch_size: int = 16, threads: int | None = None
     ) -> None:
-        self.max_tokens = max_tokens
         self.batch_size = batch_size
-        self.threads = threads
-        self._session: Any = None
-        self._tokenizer: Any = None
-        self._lock = threading.Lock()
+        self._model = LoadedOnnx(CROSS_ENCODER, max_tokens, threads)
 
     def warm(self) -> None:
         """Check the packaged files and load the model and its tokenizer."""
-        with self._lock:
-            if self._session is not None:
-                return
-            session, tokenizer = load_onnx(CROSS_ENCODER, self.threads)
-            # The longer of the two is cut first: a long text as before, and a question
-            # longer than the budget too, instead of failing ("only_second" cannot).
-            tokenizer.enable_truncation(self.max_tokens, strategy="longest_first")
-            self._session, self._tokenizer = session, tokenizer
+        self._model.warm()
 
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """The relevance of each text to ``question`` (sigmoid of the model's logit)."""
@@ -79,10 +66,10 @@ class CrossEncoder:
         logits = np.zeros(len(texts), dtype=np.float32)
         if not texts:
             return logits
-        encodings = self._tokenizer.encode_batch([(question, t) for t in texts])
+        encodings = self._model.tokenizer.encode_batch([(question, t) for t in texts])
         # Pairs of similar length share a batch, each padded to its own longest.
         for rows, inputs in padded_batches(encodings, self.batch_size):
-            logits[rows] = np.asarray(self._session.run(None, inputs)[0]).reshape(-1)
+            logits[rows] = np.asarray(self._model.run(inputs)).reshape(-1)
         return 1.0 / (1.0 + np.exp(-logits))
 
 
