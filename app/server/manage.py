@@ -3,7 +3,6 @@ admins (indexed in background jobs), and readers' feedback on answers."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -19,14 +18,13 @@ from app.server.identity import reader_of
 from app.server.schemas import ERRORS, FeedbackIn
 from app.service import DocQA
 from app.sources.formats import listed
-from app.store.base import document_key
+from app.store.base import document_key, is_document_key
 from app.store.library import JobRecord
 from app.types import GROUP_NAME, split_groups
 from app.uploads import accept
 
 __all__ = ["make_manage_router"]
 
-_KEY = re.compile(r"[0-9a-f]{16}")
 _DAY = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -225,7 +223,7 @@ def _accepted(job: JobRecord) -> dict[str, Any]:
 def _source_of(service: DocQA, key: str) -> str | None:
     """The source of the document with public key ``key``: indexed, or an upload still
     waiting for its job."""
-    if not _KEY.fullmatch(key):
+    if not is_document_key(key):
         return None
     try:
         found = service.document(key)
