@@ -173,7 +173,8 @@ class DocQA:
 
     @cached_property
     def backend(self) -> Backend:
-        """Where the index lives: the index folder, or the database DOCQA_STORE__URL names."""
+        """Where the index lives: the index folder, or the PostgreSQL database
+        DOCQA_STORE__POSTGRES__URL names."""
         return make_backend(self.settings.index_dir, self.settings.store)
 
     @cached_property

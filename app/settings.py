@@ -7,11 +7,17 @@ Built once at an entry point and passed down; nothing reads the environment else
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from app.types import EVERYONE, GROUP_NAME, split_groups
 
@@ -73,36 +79,99 @@ class DenseSettings(BaseModel):
     ivf_probes: int = Field(32, ge=1, le=65536, description="IVF lists read per search")
 
 
-class StoreSettings(BaseModel):
-    """Where the index is kept: the index folder, or a PostgreSQL database with pgvector."""
+class PostgresSettings(BaseModel):
+    """The PostgreSQL store (``DOCQA_STORE__KIND=postgres``)."""
 
-    url: SecretStr | None = Field(
-        None, description="postgresql://user:password@host/db; unset: the index folder"
-    )
-    dense: DenseSettings = DenseSettings()
+    url: SecretStr | None = Field(None, description="postgresql://user:password@host/db")
     # pgvector's HNSW breadth at search (at least twice the candidates asked for): at 1M
     # chunks recall@10 was 0.880 at 100, 0.934 at 200 and 0.966 at 400 (p95 7.8 ms) in
     # `make bench-scale`.
-    pg_ef_search: int = Field(400, ge=10, le=1000, description="PostgreSQL HNSW breadth")
+    ef_search: int = Field(400, ge=10, le=1000, description="HNSW breadth at search")
     # A reader whose groups can read fewer chunks than this is searched exactly among them,
     # through the groups' index. At 100k chunks a reader of one group in 1,000 got recall@10
     # 0.852 at 202 ms p95 through the HNSW scan (it passes over most rows to find a few), and
     # 1.000 at 1.4 ms exactly; one group in ten (10,000 chunks) 18.6 ms exactly, 11.4 ms
     # through the scan (`make bench-scale`).
-    pg_exact_under: int = Field(
-        20_000, ge=0, le=10_000_000, description="PostgreSQL: exact search below this many"
+    exact_under: int = Field(
+        20_000, ge=0, le=10_000_000, description="Exact search below this many chunks"
     )
     # A question reads one generation from start to end; rows only older generations hold
     # are deleted once these seconds have passed since they were replaced.
-    grace_seconds: float = Field(
-        600.0, ge=0, le=86400, description="PostgreSQL: keep replaced rows"
-    )
+    grace_seconds: float = Field(600.0, ge=0, le=86400, description="Keep replaced rows")
+
+
+class FolderSettings(BaseModel):
+    """The index folder's store (``DOCQA_STORE__KIND=folder``, the default)."""
+
+    dense: DenseSettings = DenseSettings()
+
+
+# Names of earlier releases inside the store group, and where each now lives.
+_STORE_LEGACY = {
+    "url": ("postgres", "url"),
+    "pg_ef_search": ("postgres", "ef_search"),
+    "pg_exact_under": ("postgres", "exact_under"),
+    "grace_seconds": ("postgres", "grace_seconds"),
+    "dense": ("folder", "dense"),
+}
+
+
+class StoreSettings(BaseModel):
+    """Where the index is kept: ``folder`` (the index folder) or ``postgres`` (a
+    PostgreSQL database with pgvector), each with its own group."""
+
+    # Unset: postgres when DOCQA_STORE__POSTGRES__URL is given, else folder.
+    kind: Literal["folder", "postgres"] | None = None
+    folder: FolderSettings = FolderSettings()
+    postgres: PostgresSettings = PostgresSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _earlier_names(cls, data: object) -> object:
+        # DOCQA_STORE__URL and the flat pg_* names of earlier releases keep working.
+        if isinstance(data, dict) and any(k in data for k in _STORE_LEGACY):
+            data = moved(data, _STORE_LEGACY)
+        return data
+
+    @model_validator(mode="after")
+    def _postgres_has_a_url(self) -> StoreSettings:
+        given = self.postgres.url.get_secret_value().strip() if self.postgres.url else ""
+        if self.kind is None:
+            self.kind = "postgres" if given else "folder"
+        if self.kind == "postgres" and not given:
+            raise ValueError(
+                "DOCQA_STORE__KIND=postgres needs DOCQA_STORE__POSTGRES__URL "
+                "(postgresql://user:password@host/db)"
+            )
+        return self
 
     @property
-    def postgres(self) -> str | None:
-        """The database URL, when one is set."""
-        value = self.url.get_secret_value().strip() if self.url else ""
-        return value or None
+    def url(self) -> str | None:
+        """The database URL of a PostgreSQL store, else None."""
+        if self.kind != "postgres" or self.postgres.url is None:
+            return None
+        return self.postgres.url.get_secret_value().strip() or None
+
+
+def moved(data: dict[str, Any], names: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
+    """``data`` with each value given under an earlier name moved to the path it has now
+    (a value given under the new name wins)."""
+    data = dict(data)
+    for old, path in names.items():
+        if old not in data:
+            continue
+        value = data.pop(old)
+        *groups, last = path
+        node = data
+        for group in groups:
+            child = node.get(group)
+            child = dict(child) if isinstance(child, dict) else (
+                child.model_dump() if isinstance(child, BaseModel) else {}
+            )  # fmt: skip
+            node[group] = child
+            node = child
+        node.setdefault(last, value)
+    return data
 
 
 class SourceSettings(BaseModel):
@@ -191,6 +260,11 @@ class RerankSettings(BaseModel):
     # rounds: 38.6 -> 30.7 requests/s, p95 569 -> 727 ms). Choosing the answer by the
     # sentence read in context, or adding passage standing to the rank, both lowered
     # first-sentence hit on the tuning questions (0.793 -> 0.572, 0.776).
+    # With `model: none`, relevance is the weighted evidence of terms, standing and MiniLM
+    # similarity (0 to 1): below this the documents do not answer.
+    no_model_threshold: float = Field(
+        0.61, ge=0, le=1, description="With model none: below this evidence, a refusal"
+    )
     read: Literal["sentence", "paragraph"] = "paragraph"
     framed: int = Field(
         3, ge=1, le=200, description="Sentences (first by the cheap score) also read in context"
@@ -208,10 +282,6 @@ class AnswerSettings(BaseModel):
     )
     min_window_chars: int = Field(
         30, ge=20, le=500, description="A further sentence gets at least this much, or is left out"
-    )
-    min_score: float = Field(
-        0.61,
-        description="With DOCQA_RERANK__MODEL=none: below this evidence the answer is a refusal",
     )
     closest: int = Field(3, ge=0, le=10, description="Passages shown with a refusal")
 
@@ -327,8 +397,45 @@ class FeedbackSettings(BaseModel):
         return _checked_rate(value)
 
 
+class LLMSettings(BaseModel):
+    """The generative answerer (``DOCQA_ANSWERER=llm``); these names are a deployment
+    contract."""
+
+    provider: Literal["openai", "ollama", "llamacpp"] | None = None
+    base_url: str | None = Field(None, description="OpenAI-compatible or Ollama endpoint")
+    model: str | None = Field(None, description="Model name, or a .gguf path for llamacpp")
+    api_key: SecretStr | None = None
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int = Field(400, ge=16, le=8192, description="Longest answer generated")
+    timeout: float = Field(60.0, gt=0, le=3600, description="Seconds to wait for the model")
+    context: int = Field(4096, ge=512, le=131072, description="Context window (llamacpp)")
+
+    @field_validator("base_url", "model", mode="after")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
+
+    @field_validator("api_key", mode="after")
+    @classmethod
+    def _blank_key_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+
 class ServerSettings(BaseModel):
-    """How `docqa serve` treats slow and persistent clients."""
+    """`docqa serve`: where it listens, who may call it, how it treats slow and persistent
+    clients."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    embed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to frame /embed and call the API from a browser; "
+        "comma-separated. Empty: same origin only.",
+    )
+    api_token: SecretStr | None = Field(
+        None, description="When set, the API and the UI require this bearer token"
+    )
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
 
     # A client that has not sent a whole request line and headers by then is cut off:
     # without it, connections that trickle headers stay open for ever.
@@ -346,6 +453,20 @@ class ServerSettings(BaseModel):
     @classmethod
     def _rate(cls, value: str) -> str:
         return _checked_rate(value)
+
+    @field_validator("embed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [_origin(str(part)) for part in value]
+        return value
+
+    @field_validator("api_token", mode="after")
+    @classmethod
+    def _blank_token_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
 
 
 def _checked_rate(value: str) -> str:
@@ -373,29 +494,9 @@ class Settings(BaseSettings):
 
     index_dir: Path = Path("index")
     answerer: Literal["extractive", "llm"] = "extractive"
-    # The generative answerer (DOCQA_ANSWERER=llm); these names are a deployment contract.
-    llm_provider: Literal["openai", "ollama", "llamacpp"] | None = None
-    llm_base_url: str | None = Field(None, description="OpenAI-compatible or Ollama endpoint")
-    llm_model: str | None = Field(None, description="Model name, or a .gguf path for llamacpp")
-    llm_api_key: SecretStr | None = None
-    llm_temperature: float = Field(0.0, ge=0, le=2)
-    llm_max_tokens: int = Field(400, ge=16, le=8192, description="Longest answer generated")
-    llm_timeout: float = Field(60.0, gt=0, le=3600, description="Seconds to wait for the model")
-    llm_context: int = Field(4096, ge=512, le=131072, description="Context window (llamacpp)")
+    llm: LLMSettings = LLMSettings()
     prompts_dir: Path = PROMPTS_DIR
     max_question_chars: int = Field(2000, ge=10, le=100_000)
-    # The server (`docqa serve`).
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
-    embed_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="Origins allowed to frame /embed and call the API from a browser; "
-        "comma-separated. Empty: same origin only.",
-    )
-    api_token: SecretStr | None = Field(
-        None, description="When set, the API and the UI require this bearer token"
-    )
-    max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     server: ServerSettings = ServerSettings()
     auth: AuthSettings = AuthSettings()
     access: AccessSettings = AccessSettings()
@@ -418,26 +519,43 @@ class Settings(BaseSettings):
     @property
     def refusal_threshold(self) -> float:
         """The evidence below which an answer is a refusal, on the reranker's scale."""
-        return self.rerank.min_relevance if self.rerank.model != "none" else self.answer.min_score
+        if self.rerank.model == "none":
+            return self.rerank.no_model_threshold
+        return self.rerank.min_relevance
 
-    @field_validator("embed_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [part for part in value.split(",") if part.strip()]
-        if isinstance(value, list):
-            return [_origin(str(part)) for part in value]
-        return value
+    def __init__(self, **values: Any) -> None:
+        # Keywords of earlier releases (Settings(api_token=...)) mean what they meant, and
+        # beat the environment as keywords do.
+        super().__init__(**moved(values, EARLIER_NAMES))
 
-    @field_validator("llm_base_url", "llm_model", mode="after")
     @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() if value and value.strip() else None
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The new names first, then the variables of earlier releases (``DOCQA_PORT``,
+        ``DOCQA_LLM_MODEL``, …) under their old names."""
+        earlier = _EarlierNames(settings_cls, env_file=cls.model_config.get("env_file"))
+        return init_settings, env_settings, dotenv_settings, earlier, file_secret_settings
 
-    @field_validator("api_token", "llm_api_key", mode="after")
+    @model_validator(mode="before")
     @classmethod
-    def _blank_token_is_none(cls, value: SecretStr | None) -> SecretStr | None:
-        return value if value is not None and value.get_secret_value().strip() else None
+    def _earlier_keywords(cls, data: object) -> object:
+        # Settings(api_token=...) and DOCQA_ANSWER__MIN_SCORE, as earlier releases took them.
+        if not isinstance(data, dict):
+            return data
+        data = moved(data, EARLIER_NAMES)
+        answer = data.get("answer")
+        if isinstance(answer, dict) and "min_score" in answer:
+            answer = dict(answer)
+            data["answer"] = answer
+            data = moved({**data, "min_score": answer.pop("min_score")},
+                         {"min_score": ("rerank", "no_model_threshold")})  # fmt: skip
+        return data
 
     @model_validator(mode="after")
     def _candidates_cover_top_k(self) -> Settings:
@@ -446,12 +564,47 @@ class Settings(BaseSettings):
             self.retrieval = self.retrieval.model_copy(update={"dense_weight": weight})
         if self.retrieval.candidates < self.retrieval.top_k:
             raise ValueError("retrieval.candidates must be at least retrieval.top_k")
-        if self.answerer == "llm" and (self.llm_provider is None or self.llm_model is None):
+        if self.answerer == "llm" and (self.llm.provider is None or self.llm.model is None):
             raise ValueError(
-                "DOCQA_ANSWERER=llm needs DOCQA_LLM_PROVIDER (openai, ollama or llamacpp) and "
-                "DOCQA_LLM_MODEL (a model name, or the path of a .gguf file for llamacpp)"
+                "DOCQA_ANSWERER=llm needs DOCQA_LLM__PROVIDER (openai, ollama or llamacpp) and "
+                "DOCQA_LLM__MODEL (a model name, or the path of a .gguf file for llamacpp)"
             )
         return self
+
+
+# Top-level names of earlier releases (Settings keywords, and DOCQA_<NAME> variables), and
+# where each now lives.
+EARLIER_NAMES: dict[str, tuple[str, ...]] = {
+    **{f"llm_{name}": ("llm", name) for name in LLMSettings.model_fields},
+    **{name: ("server", name) for name in ("host", "port", "embed_origins", "api_token",
+                                           "max_body_bytes")},
+}  # fmt: skip
+
+
+class _EarlierNames(PydanticBaseSettingsSource):
+    """``DOCQA_PORT``, ``DOCQA_LLM_MODEL`` and the other top-level variables of earlier
+    releases, from the environment or the ``.env`` file, under their old names."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env_file: object = None) -> None:
+        super().__init__(settings_cls)
+        self.env_file = env_file
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: ``__call__`` reads every name at once."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if isinstance(self.env_file, str | Path) and Path(self.env_file).is_file():
+            from dotenv import dotenv_values
+
+            found.update({k.upper(): v for k, v in dotenv_values(self.env_file).items()})
+        found.update({k.upper(): v for k, v in os.environ.items()})
+        return {
+            name: found[f"DOCQA_{name.upper()}"]
+            for name in EARLIER_NAMES
+            if found.get(f"DOCQA_{name.upper()}") is not None
+        }
 
 
 def _origin(value: str) -> str:

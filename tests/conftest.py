@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from app.embeddings.packaged import MODEL_DIMENSION
 from app.service import DocQA
-from app.settings import AnswerSettings, RerankSettings, Settings, StoreSettings
+from app.settings import PostgresSettings, RerankSettings, Settings, StoreSettings
 from tests.bench.postgres import EmbeddedPostgres
 
 REPO = Path(__file__).resolve().parent.parent
@@ -81,8 +81,7 @@ def settings(tmp_path: Path) -> Settings:
     """
     return Settings(
         index_dir=tmp_path / "index",
-        rerank=RerankSettings(model="none"),
-        answer=AnswerSettings(min_score=0.45),
+        rerank=RerankSettings(model="none", no_model_threshold=0.45),
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -122,7 +121,12 @@ def postgres_url(postgres_server: EmbeddedPostgres) -> str:
 def on_postgres(settings: Settings, url: str, **store: object) -> Settings:
     """``settings`` with the index kept in the database at ``url``."""
     return settings.model_copy(
-        update={"store": StoreSettings(url=SecretStr(url), **store)}  # type: ignore[arg-type]
+        update={
+            "store": StoreSettings(
+                kind="postgres",
+                postgres=PostgresSettings(url=SecretStr(url), **store),  # type: ignore[arg-type]
+            )
+        }
     )
 
 

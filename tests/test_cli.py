@@ -107,7 +107,7 @@ def test_invalid_settings_are_a_message_not_a_traceback(tmp_path: Path) -> None:
     env = {"DOCQA_ANSWERER": "llm", "DOCQA_INDEX_DIR": str(tmp_path)}
     result = CliRunner().invoke(cli.app, ["ask", "Anything?"], env=env)
     assert result.exit_code == 2
-    assert "DOCQA_LLM_PROVIDER" in result.output
+    assert "DOCQA_LLM__PROVIDER" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     # The provider package is there (dev extras), but the prompts are not.
     broken = {

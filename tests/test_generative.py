@@ -12,7 +12,7 @@ from app.answer.generative import UNSUPPORTED
 from app.errors import ConfigError, ModelUnavailableError, QuestionError
 from app.prompts import load_prompt
 from app.service import DocQA
-from app.settings import AnswerSettings, Settings
+from app.settings import AnswerSettings, LLMSettings, Settings
 from app.types import Answer, Delta
 from tests.conftest import CountingFakeEmbeddings
 from tests.support.chat import (
@@ -256,7 +256,7 @@ def test_a_missing_provider_says_how_to_install_it(monkeypatch: pytest.MonkeyPat
 
 
 def test_llm_mode_needs_a_provider_and_a_model() -> None:
-    with pytest.raises(ValueError, match="DOCQA_LLM_PROVIDER"):
+    with pytest.raises(ValueError, match="DOCQA_LLM__PROVIDER"):
         Settings(answerer="llm", _env_file=None)  # type: ignore[call-arg]
 
 
@@ -292,10 +292,12 @@ def test_a_real_provider_that_is_down_falls_back_and_says_so(
     down = settings.model_copy(
         update={
             "answerer": "llm",
-            "llm_provider": provider,
-            "llm_base_url": f"http://127.0.0.1:{free_port()}{path}",
-            "llm_model": "nobody-home",
-            "llm_timeout": 5.0,
+            "llm": LLMSettings(
+                provider=provider,  # type: ignore[arg-type]
+                base_url=f"http://127.0.0.1:{free_port()}{path}",
+                model="nobody-home",
+                timeout=5.0,
+            ),
         }
     )
     service = DocQA(down, embeddings=fake_embeddings)

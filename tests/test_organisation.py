@@ -88,7 +88,7 @@ def archive(tmp_path: Path) -> Path:
 def _org_settings(base: Settings, **auth: Any) -> Settings:
     return base.model_copy(
         update={
-            "api_token": SecretStr(STATIC),
+            "server": base.server.model_copy(update={"api_token": SecretStr(STATIC)}),
             "auth": AuthSettings(
                 jwt_secret=SecretStr(SECRET), audience=AUDIENCE, issuer=ISSUER, **auth
             ),

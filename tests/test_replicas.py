@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from app.server import create_app
 from app.service import DocQA
-from app.settings import AnswerSettings, RerankSettings, Settings
+from app.settings import RerankSettings, ServerSettings, Settings
 from tests.conftest import ARTICLES, CountingFakeEmbeddings, on_postgres
 from tests.support.servers import LiveServer
 
@@ -41,9 +41,8 @@ def shared(
         (corpus / name).write_text(text, encoding="utf-8")
     base = Settings(
         index_dir=root / "unused",
-        api_token=SecretStr(TOKEN),
-        rerank=RerankSettings(model="none"),
-        answer=AnswerSettings(min_score=0.45),
+        server=ServerSettings(api_token=SecretStr(TOKEN)),
+        rerank=RerankSettings(model="none", no_model_threshold=0.45),
         _env_file=None,  # type: ignore[call-arg]
     )
     settings = on_postgres(base, postgres_server.new_database())

@@ -151,7 +151,7 @@ def test_an_unreachable_database_is_named_without_its_password(
     message = str(caught.value)
     assert "Cannot reach the database at" in message
     assert "s3cret" not in message
-    assert "DOCQA_STORE__URL" in message
+    assert "DOCQA_STORE__POSTGRES__URL" in message
 
 
 @pytest.fixture
@@ -270,7 +270,7 @@ def test_postgres_filters_groups_through_the_vector_scan_or_exactly(
     (corpus / "access.yaml").write_text(
         "rules:\n  - match: 'gamma.*'\n    groups: [finance]\n", encoding="utf-8"
     )
-    configured = on_postgres(settings, postgres_url, pg_exact_under=exact_under)
+    configured = on_postgres(settings, postgres_url, exact_under=exact_under)
     service = DocQA(configured, embeddings=fake_embeddings)
     try:
         service.index([corpus])

@@ -50,14 +50,14 @@ def _text(content: Any) -> str:
 
 def describe_llm(settings: Settings) -> str:
     """``provider model at url`` for messages and health checks (never the key)."""
-    where = f" at {settings.llm_base_url}" if settings.llm_base_url else ""
-    return f"{settings.llm_provider} model '{settings.llm_model}'{where}"
+    where = f" at {settings.llm.base_url}" if settings.llm.base_url else ""
+    return f"{settings.llm.provider} model '{settings.llm.model}'{where}"
 
 
 def _require(provider: str) -> None:
     if importlib.util.find_spec(_EXTRAS[provider]) is None:
         raise ModelUnavailableError(
-            f"DOCQA_LLM_PROVIDER={provider} needs the '{provider}' extra: run "
+            f"DOCQA_LLM__PROVIDER={provider} needs the '{provider}' extra: run "
             f"`pip install 'docqa[{provider}]'` (or `.venv/bin/pip install -e '.[{provider}]'` "
             "in a checkout), or set DOCQA_ANSWERER=extractive."
         )
@@ -65,22 +65,22 @@ def _require(provider: str) -> None:
 
 def make_chat_model(settings: Settings) -> BaseChatModel:
     """The configured chat model; cheap (no request is made, no weights are loaded)."""
-    provider, model = settings.llm_provider, settings.llm_model
+    provider, model = settings.llm.provider, settings.llm.model
     if provider is None or model is None:
-        raise ConfigError("Set DOCQA_LLM_PROVIDER and DOCQA_LLM_MODEL to use DOCQA_ANSWERER=llm.")
+        raise ConfigError("Set DOCQA_LLM__PROVIDER and DOCQA_LLM__MODEL to use DOCQA_ANSWERER=llm.")
     _require(provider)
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
     if provider == "openai":
         from langchain_openai import ChatOpenAI
 
         return ChatOpenAI(
             model=model,
-            base_url=settings.llm_base_url,
+            base_url=settings.llm.base_url,
             # Local gateways take any key; the client refuses to start without one.
             api_key=key or "not-needed",
-            temperature=settings.llm_temperature,
-            max_tokens=settings.llm_max_tokens,
-            timeout=settings.llm_timeout,
+            temperature=settings.llm.temperature,
+            max_tokens=settings.llm.max_tokens,
+            timeout=settings.llm.timeout,
             max_retries=1,
         )
     if provider == "ollama":
@@ -89,22 +89,22 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return ChatOllama(
             model=model,
-            base_url=settings.llm_base_url,
-            temperature=settings.llm_temperature,
-            num_predict=settings.llm_max_tokens,
-            client_kwargs={"timeout": settings.llm_timeout, "headers": headers},
+            base_url=settings.llm.base_url,
+            temperature=settings.llm.temperature,
+            num_predict=settings.llm.max_tokens,
+            client_kwargs={"timeout": settings.llm.timeout, "headers": headers},
         )
     path = Path(model).expanduser()
     if not path.is_file():
         raise ConfigError(
-            f"DOCQA_LLM_MODEL={model}: no such GGUF file. With DOCQA_LLM_PROVIDER=llamacpp the "
+            f"DOCQA_LLM__MODEL={model}: no such GGUF file. With DOCQA_LLM__PROVIDER=llamacpp the "
             "model is the path of a .gguf file."
         )
     return LlamaCppChat(
         model_path=str(path),
-        n_ctx=settings.llm_context,
-        max_tokens=settings.llm_max_tokens,
-        temperature=settings.llm_temperature,
+        n_ctx=settings.llm.context,
+        max_tokens=settings.llm.max_tokens,
+        temperature=settings.llm.temperature,
         n_threads=settings.embedding.threads,
     )
 

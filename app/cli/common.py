@@ -31,7 +31,7 @@ def service(index_dir: Path | None, **overrides: object) -> DocQA:
     """The core, from the environment and the options; invalid settings end the command."""
     values = {k: v for k, v in {"index_dir": index_dir, **overrides}.items() if v is not None}
     try:
-        settings = Settings(**values)  # type: ignore[arg-type]
+        settings = Settings(**values)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()

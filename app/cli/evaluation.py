@@ -74,7 +74,7 @@ def evaluate(
         settings = service.settings
         setting = (
             "DOCQA_RERANK__MIN_RELEVANCE" if settings.rerank.model != "none"
-            else "DOCQA_ANSWER__MIN_SCORE"
+            else "DOCQA_RERANK__NO_MODEL_THRESHOLD"
         )  # fmt: skip
         _print_threshold(evaluation.best, settings.refusal_threshold, setting)
     if needed is not None and evaluation.pass_rate < needed:

@@ -18,8 +18,8 @@ __all__ = ["info", "mcp", "serve"]
 @app.command()
 def serve(
     index_dir: IndexDir = None,
-    host: Annotated[str | None, typer.Option(help="Listen address (DOCQA_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Listen port (DOCQA_PORT).")] = None,
+    host: Annotated[str | None, typer.Option(help="Listen address (DOCQA_SERVER__HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (DOCQA_SERVER__PORT).")] = None,
 ) -> None:
     """Serve the chat UI at /, the API at /api, the embeddable chat at /embed, the
     OpenAI-compatible API at /v1 and the MCP server at /mcp."""

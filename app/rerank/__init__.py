@@ -36,7 +36,7 @@ def make_reranker(
             store,
             passages=options.passages,
             sentences=options.sentences,
-            min_score=settings.answer.min_score,
+            min_score=settings.rerank.no_model_threshold,
         )
     from app.rerank.cross_encoder import CrossEncoderReranker
 

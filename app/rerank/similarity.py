@@ -4,7 +4,7 @@ reads the question with each sentence; passages keep retrieval's order.
 Sentences are scored as docqa scored them before it had a cross-encoder: the share of
 the question's term weight each holds, its passage's standing and, for the best
 ``sentences`` of those, its MiniLM similarity to the question. ``relevance`` is that
-weighted evidence (0 to 1, refusal threshold ``DOCQA_ANSWER__MIN_SCORE``); the ranking
+weighted evidence (0 to 1, refusal threshold ``DOCQA_RERANK__NO_MODEL_THRESHOLD``); the ranking
 also counts the question's words in the sentence before, and a time or a figure when
 the question asks for one.
 """

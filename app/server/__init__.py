@@ -129,8 +129,8 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     guarded = Guard(
         app,
         identities=identities,
-        max_body_bytes=settings.max_body_bytes,
-        frame_origins=settings.embed_origins,
+        max_body_bytes=settings.server.max_body_bytes,
+        frame_origins=settings.server.embed_origins,
         body_timeout=settings.server.body_timeout,
         upload_bytes=settings.uploads.max_total_mb * 1024 * 1024,
         own=own,
@@ -140,7 +140,7 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     # carry the CORS headers, so a page of an allowed origin can read why.
     return CORSMiddleware(
         OpenAIErrors(guarded),
-        allow_origins=settings.embed_origins,  # never "*", never an echo of any Origin
+        allow_origins=settings.server.embed_origins,  # never "*", never an echo of any Origin
         allow_methods=["GET", "POST", "DELETE"],
         allow_headers=["authorization", "content-type"],
         max_age=600,
@@ -285,13 +285,13 @@ def _add_login(app: FastAPI, identities: Identities, rate: str) -> None:
 
 
 def serve(settings: Settings, service: DocQA | None = None) -> None:
-    """Run the server on ``DOCQA_HOST``:``DOCQA_PORT`` until interrupted."""
+    """Run the server on ``DOCQA_SERVER__HOST``:``DOCQA_SERVER__PORT`` until interrupted."""
     import uvicorn
 
     core = service or DocQA(settings)
     app = create_app(settings, core)
-    shown = "localhost" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    address = f"http://{shown}:{settings.port}/"
+    shown = "localhost" if settings.server.host in ("0.0.0.0", "::", "") else settings.server.host
+    address = f"http://{shown}:{settings.server.port}/"
 
     class Server(uvicorn.Server):
         """Says where to go once the socket is open and the index answers."""
@@ -313,8 +313,8 @@ def serve(settings: Settings, service: DocQA | None = None) -> None:
 
     config = uvicorn.Config(
         app,
-        host=settings.host,
-        port=settings.port,
+        host=settings.server.host,
+        port=settings.server.port,
         log_level="info",
         http=timed_protocol(settings.server.header_timeout),
         # Request headers up to twice the longest user token docqa accepts.

@@ -67,7 +67,8 @@ class Identities:
 
     def __init__(self, settings: Settings) -> None:
         self.settings: AuthSettings = settings.auth
-        self.static = settings.api_token.get_secret_value() if settings.api_token else None
+        token = settings.server.api_token
+        self.static = token.get_secret_value() if token else None
         self._keys = _load_keys(self.settings)
 
     @property
@@ -90,7 +91,7 @@ class Identities:
         if not self.settings.enabled:
             raise IdentityError(
                 "That API token is not right: send `Authorization: Bearer <token>` with the "
-                "value of DOCQA_API_TOKEN on the server."
+                "value of DOCQA_SERVER__API_TOKEN on the server."
             )
         return self._verified(token)
 
@@ -102,7 +103,7 @@ class Identities:
             )
         return (
             "This docqa server needs an API token: send `Authorization: Bearer <token>` "
-            "(the value of DOCQA_API_TOKEN on the server)."
+            "(the value of DOCQA_SERVER__API_TOKEN on the server)."
         )
 
     def _verified(self, token: str) -> Reader:

@@ -39,7 +39,7 @@ def make_manage_router(service: DocQA, jobs: Jobs, managed: bool) -> APIRouter:
             return api_error(
                 403,
                 "forbidden",
-                "Managing documents over the API needs DOCQA_API_TOKEN (or user tokens) on "
+                "Managing documents over the API needs DOCQA_SERVER__API_TOKEN (or user tokens) on "
                 "the server; this server has neither.",
             )
         if not reader_of(request).admin:

@@ -38,16 +38,12 @@ __all__ = [
 
 
 def make_backend(index_dir: Path, settings: StoreSettings) -> Backend:
-    """The PostgreSQL database DOCQA_STORE__URL names, or else the index folder."""
-    if settings.postgres:
+    """The store ``settings.kind`` names: the PostgreSQL database, or the index folder."""
+    if settings.url is not None:
         from app.store.postgres import PostgresBackend
 
-        return PostgresBackend(
-            settings.postgres,
-            settings.grace_seconds,
-            settings.pg_ef_search,
-            settings.pg_exact_under,
-        )
+        pg = settings.postgres
+        return PostgresBackend(settings.url, pg.grace_seconds, pg.ef_search, pg.exact_under)
     from app.store.local import LocalBackend
 
-    return LocalBackend(index_dir, settings.dense)
+    return LocalBackend(index_dir, settings.folder.dense)

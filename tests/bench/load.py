@@ -64,16 +64,16 @@ def run_load(
     database at ``store_url``, or each reading the index folder), and hammer
     ``/api/ask``, each client going round the replicas; print the figures."""
     env = dict(os.environ, DOCQA_INDEX_DIR=str(work / "load-index"))  # settings pass through
-    env.pop("DOCQA_STORE__URL", None)
+    env.pop("DOCQA_STORE__POSTGRES__URL", None)
     if store_url:
-        env["DOCQA_STORE__URL"] = store_url
+        env["DOCQA_STORE__POSTGRES__URL"] = store_url
     docqa = [sys.executable, "-m", "app.cli"]
     subprocess.run([*docqa, "index", str(seeds)], env=env, check=True, capture_output=True)
     ports = [free_port() for _ in range(replicas)]
     servers = [
         subprocess.Popen(
             [*docqa, "serve"],
-            env={**env, "DOCQA_PORT": str(port)},
+            env={**env, "DOCQA_SERVER__PORT": str(port)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -249,7 +249,7 @@ def postgres_row(
         f"SELECT pg_relation_size('docqa_chunks_hnsw_{corpus.shape[1]}') / 1e6"
     ).fetchone()
     c.close()
-    default = StoreSettings().pg_ef_search
+    default = StoreSettings().postgres.ef_search
     for ef_search in sorted({100, 200, default}):
         backend = PostgresBackend(url, ef_search=ef_search)
         store = backend.open()

@@ -39,7 +39,7 @@ __all__ = ["main"]
 
 def _worker(corpus: Path, url: str, threads: int | None = None) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCQA_")}
-    env["DOCQA_STORE__URL"] = url
+    env["DOCQA_STORE__POSTGRES__URL"] = url
     if threads:
         env["DOCQA_EMBEDDING__THREADS"] = str(threads)
     docqa = Path(sys.executable).parent / "docqa"

@@ -42,7 +42,8 @@ EVIL = "https://evil.example.net"
 def org(
     settings: Settings, fake_embeddings: CountingFakeEmbeddings, tmp_path: Path
 ) -> Iterator[tuple[TestClient, DocQA]]:
-    configured = org_settings(settings).model_copy(update={"embed_origins": [PORTAL]})
+    configured = org_settings(settings)
+    configured.server = configured.server.model_copy(update={"embed_origins": [PORTAL]})
     yield from served(configured, fake_embeddings, write_archive(tmp_path / "archive"))
 
 

@@ -71,7 +71,10 @@ def indexed(service: DocQA, corpus: Path) -> DocQA:
 
 
 def _app(indexed: DocQA, **changes: Any) -> Any:
-    settings = indexed.settings.model_copy(update=changes)
+    server = changes.pop("server", indexed.settings.server)
+    if "api_token" in changes:
+        server = server.model_copy(update={"api_token": changes.pop("api_token")})
+    settings = indexed.settings.model_copy(update={**changes, "server": server})
     indexed.settings = settings
     return create_app(settings, indexed, ui=True)
 

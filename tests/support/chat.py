@@ -14,7 +14,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from app.service import DocQA
-from app.settings import Settings, VerifySettings
+from app.settings import LLMSettings, Settings, VerifySettings
 from tests.conftest import CountingFakeEmbeddings
 
 
@@ -81,8 +81,7 @@ def llm_service(
     llm = settings.model_copy(
         update={
             "answerer": "llm",
-            "llm_provider": "openai",
-            "llm_model": "scripted",
+            "llm": LLMSettings(provider="openai", model="scripted"),
             "verify": VerifySettings(lexical_weight=1.0, min_support=0.75),
         }
     )

@@ -76,7 +76,7 @@ def org_settings(base: Settings, **uploads: Any) -> Settings:
     limits = {"max_files": 3, "max_total_mb": 1, **uploads}
     return base.model_copy(
         update={
-            "api_token": SecretStr(STATIC),
+            "server": base.server.model_copy(update={"api_token": SecretStr(STATIC)}),
             "auth": AuthSettings(jwt_secret=SecretStr(SECRET), audience=AUDIENCE, issuer=ISSUER),
             "uploads": UploadSettings(**limits),
         }

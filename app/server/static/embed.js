@@ -17,7 +17,7 @@
   if (token) headers.authorization = "Bearer " + token;
 
   // The host page's widget hands over its user's token (and each refreshed one). Only the
-  // page framing this one can send it: the server lets only DOCQA_EMBED_ORIGINS frame it.
+  // page framing this one can send it: the server lets only DOCQA_SERVER__EMBED_ORIGINS frame it.
   window.addEventListener("message", (event) => {
     if (event.source !== window.parent || window.parent === window) return;
     const data = event.data;

@@ -1,8 +1,8 @@
 // docqa chat bubble. Add to any page:
 //   <script src="https://docqa.example.org/embed/widget.js" defer></script>
 // Optional attributes: data-user-token="..." (the signed token of the portal's user),
-// data-token="..." (a service token, DOCQA_API_TOKEN), data-title="Ask the archive".
-// The page's origin must be in DOCQA_EMBED_ORIGINS. A token that refreshes is handed
+// data-token="..." (a service token, DOCQA_SERVER__API_TOKEN), data-title="Ask the archive".
+// The page's origin must be in DOCQA_SERVER__EMBED_ORIGINS. A token that refreshes is handed
 // over with window.postMessage({type: "docqa:token", token}, location.origin) or
 // window.docqaWidget.setToken(token). A user token never goes into a URL.
 "use strict";

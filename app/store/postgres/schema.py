@@ -242,8 +242,8 @@ def unreachable(url: str, exc: BaseException) -> StoreUnavailableError:
     """The error for a database that cannot be reached, its password hidden."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return StoreUnavailableError(
-        f"Cannot reach the database at {hidden(url)} ({first}). Check DOCQA_STORE__URL and "
-        "that PostgreSQL (with the vector extension) is running."
+        f"Cannot reach the database at {hidden(url)} ({first}). Check "
+        "DOCQA_STORE__POSTGRES__URL and that PostgreSQL (with the vector extension) is running."
     )
 
 
