@@ -185,6 +185,12 @@ class Answer:
     # the documents do not answer.
     relevance: float | None = None
 
+    @property
+    def shown(self) -> tuple[Citation, ...]:
+        """The passages to show with the answer: its citations, or for a refusal the
+        closest passages found."""
+        return self.closest if self.refused else self.citations
+
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract shared by the CLI, the API and the UI."""
         return {

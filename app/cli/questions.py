@@ -103,7 +103,7 @@ def render(answer: Answer, text: bool = True) -> str:
     lines = [*_body(answer), ""] if text else [""]
     if answer.notice:
         lines.insert(0, f"note: {answer.notice}")
-    sources = answer.closest if answer.refused else answer.citations
+    sources = answer.shown
     if sources:
         lines.append("Closest passages:" if answer.refused else "Sources:")
     articles: dict[str, list[Citation]] = {}

@@ -173,7 +173,7 @@ def _answer_text(r: Result) -> str:
 def _citation_text(r: Result) -> list[str]:
     if r.answer is None:
         return []
-    cited = r.answer.closest if r.answer.refused else r.answer.citations
+    cited = r.answer.shown
     return [f"[{c.id}] {c.source}: {c.quote}" for c in cited]
 
 

@@ -142,7 +142,7 @@ def _quote(c: Citation, words: Sequence[str]) -> str:
 
 def sources_html(answer: Answer, turn: int, heading: str = "Sources") -> str:
     """The cited articles as cards, one per article, each listing its quoted sentences."""
-    cited = answer.closest if answer.refused else answer.citations
+    cited = answer.shown
     if not cited:
         return ""
     bold = _bold_words(answer)

@@ -119,7 +119,8 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
                     history[-1] = {"role": "assistant", "content": streaming_html(shown)}
                     yield history, turns, gr.update()
                     continue
-                turns.append(event.to_dict())
+                # The passages the answer shows, as the core decides, kept with the turn.
+                turns.append({**event.to_dict(), "shown": [c.to_dict() for c in event.shown]})
                 history[-1] = {"role": "assistant", "content": answer_html(event, turn)}
                 yield history, turns, gr.update()
         except (DocQAError, IdentityError) as exc:
@@ -130,7 +131,7 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         try:
             turn, number = (int(x) for x in target.split("-", 1))
             result = turns[turn]
-            cited = result["closest"] if result["refused"] else result["citations"]
+            cited = result["shown"]
             citation = next(c for c in cited if c["id"] == number)
         except (ValueError, IndexError, StopIteration, KeyError, TypeError):
             return EMPTY_PANEL
@@ -200,7 +201,7 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         limit = service.settings.feedback.max_comment_chars
         try:
             result = turns[held["turn"]]
-            cited = result["closest"] if result["refused"] else result["citations"]
+            cited = result["shown"]
             service.feedback(
                 "helpful" if held["liked"] else "not_helpful",
                 result["question"],
