@@ -288,3 +288,21 @@ def test_rebuilt_index_is_picked_up_while_questions_are_in_flight(
     assert failures == []
     assert not after["refused"]
     assert "Tashkent" in after["answer"]
+
+
+def test_routes_take_the_core_as_a_dependency_tests_can_override(
+    seeded: DocQA, tmp_path: Path
+) -> None:
+    from app.server.deps import core
+
+    app = create_app(seeded.settings, seeded, ui=False)
+    inner = app
+    while not hasattr(inner, "dependency_overrides"):
+        inner = inner.app  # type: ignore[attr-defined]
+    elsewhere = DocQA(Settings(index_dir=tmp_path / "no-index", _env_file=None))  # type: ignore[call-arg]
+    inner.dependency_overrides[core] = lambda: elsewhere
+    with TestClient(app) as client:
+        health = client.get("/api/health")
+        asked = client.post("/api/ask", json={"question": "What was hit in Kabul?"})
+    assert (health.status_code, health.json()["error"]) == (503, "index_unavailable")
+    assert asked.status_code == 503

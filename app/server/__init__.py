@@ -30,12 +30,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import DocQAError
 from app.jobs import Jobs, adopt_uploads_folder
-from app.server.api import api_error, document_limits, make_router
+from app.server import api, manage, openai
+from app.server.api import api_error, document_limits
 from app.server.guard import COOKIE, Guard, own_paths
 from app.server.identity import MAX_TOKEN_CHARS, Identities, IdentityError
-from app.server.manage import make_manage_router
 from app.server.mcp import MCP_PATH, make_mcp
-from app.server.openai import OpenAIErrors, make_openai_router
+from app.server.openai import OpenAIErrors
 from app.server.protocol import timed_protocol
 from app.service import DocQA
 from app.settings import Settings
@@ -110,9 +110,11 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
         )
 
     identities = Identities(settings)  # a bad key file is a ConfigError at start
-    app.include_router(make_router(service))
-    app.include_router(make_manage_router(service, jobs, identities.required))
-    app.include_router(make_openai_router(service))
+    # What the routes' dependencies (app/server/deps.py) hand them.
+    app.state.core, app.state.jobs, app.state.managed = service, jobs, identities.required
+    app.include_router(api.router)
+    app.include_router(manage.router)
+    app.include_router(openai.router)
     _add_mcp(app, mcp)
     openapi = app.openapi
     app.openapi = lambda: document_limits(openapi(), settings.max_question_chars)  # type: ignore[method-assign]

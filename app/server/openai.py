@@ -32,12 +32,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import DocQAError
 from app.server.api import api_error, from_exception
+from app.server.deps import Core
 from app.server.identity import reader_of
 from app.server.schemas import MAX_HISTORY, calendar_day
 from app.service import DocQA
 from app.types import Answer, Delta
 
-__all__ = ["PREFIX", "OpenAIErrors", "make_openai_router"]
+__all__ = ["PREFIX", "OpenAIErrors", "router"]
 
 PREFIX = "/v1"
 _STARTED = int(time.time())
@@ -136,83 +137,82 @@ def _usage(question: str, answer: Answer) -> dict[str, int]:
     return {"prompt_tokens": asked, "completion_tokens": written, "total_tokens": asked + written}
 
 
-def make_openai_router(service: DocQA) -> APIRouter:
-    """The ``/v1`` routes over one ``DocQA``."""
-    router = APIRouter(prefix=PREFIX, tags=["OpenAI-compatible"], responses=_ERRORS)
+router = APIRouter(prefix=PREFIX, tags=["OpenAI-compatible"], responses=_ERRORS)
 
-    @router.get("/models", summary="The models docqa answers as (OpenAI's list)")
-    async def models() -> Any:
-        return {
-            "object": "list",
-            "data": [
-                {"id": name, "object": "model", "created": _STARTED, "owned_by": "docqa"}
-                for name in _models(service)
-            ],
-        }
 
-    def start(body: ChatRequest, request: Request) -> tuple[str, Any]:
-        question, history = _conversation(body)
-        stream = service.ask_stream(
-            question, history, body.since, body.until, reader_of(request),
-            as_of=body.as_of,
-            answerer="extractive" if body.model == "docqa-extractive" else None,
+@router.get("/models", summary="The models docqa answers as (OpenAI's list)")
+async def models(service: Core) -> Any:
+    return {
+        "object": "list",
+        "data": [
+            {"id": name, "object": "model", "created": _STARTED, "owned_by": "docqa"}
+            for name in _models(service)
+        ],
+    }
+
+
+def _start(service: DocQA, body: ChatRequest, request: Request) -> tuple[str, Any]:
+    question, history = _conversation(body)
+    stream = service.ask_stream(
+        question, history, body.since, body.until, reader_of(request),
+        as_of=body.as_of,
+        answerer="extractive" if body.model == "docqa-extractive" else None,
+    )  # fmt: skip
+    return question, stream
+
+
+@router.post(
+    "/chat/completions",
+    summary="Answer the conversation's last question (OpenAI's Chat Completions)",
+    description="The answer's `[n]` markers refer to `choices[0].message.citations` "
+    "(streamed: the last chunk's `choices[0].delta.citations`); `docqa` holds the whole "
+    "answer as /api/ask gives it.",
+    responses={200: {"content": {"application/json": {}, "text/event-stream": {}}}},
+)
+async def chat_completions(body: ChatRequest, request: Request, service: Core) -> Any:
+    if body.model not in _models(service):
+        return api_error(
+            404, "model_not_found",
+            f"No model '{body.model[:60]}': this server answers as "
+            f"{', '.join(_models(service))} (GET /v1/models).",
         )  # fmt: skip
-        return question, stream
-
-    @router.post(
-        "/chat/completions",
-        summary="Answer the conversation's last question (OpenAI's Chat Completions)",
-        description="The answer's `[n]` markers refer to `choices[0].message.citations` "
-        "(streamed: the last chunk's `choices[0].delta.citations`); `docqa` holds the whole "
-        "answer as /api/ask gives it.",
-        responses={200: {"content": {"application/json": {}, "text/event-stream": {}}}},
-    )
-    async def chat_completions(body: ChatRequest, request: Request) -> Any:
-        if body.model not in _models(service):
-            return api_error(
-                404, "model_not_found",
-                f"No model '{body.model[:60]}': this server answers as "
-                f"{', '.join(_models(service))} (GET /v1/models).",
-            )  # fmt: skip
-        try:
-            question, events = await run_in_threadpool(start, body, request)
-        except ValueError as exc:
-            return api_error(400, "bad_request", f"The conversation cannot be answered: {exc}.")
-        except DocQAError as exc:
-            return from_exception(exc)
-        ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
-        head = {"id": ident, "created": created, "model": body.model}
-        if body.stream:
-            return StreamingResponse(
-                _chunks(events, head, question),
-                media_type="text/event-stream",
-                headers={"cache-control": "no-store", "x-accel-buffering": "no"},
-            )
-        try:
-            answer = await run_in_threadpool(_last, events)
-        except DocQAError as exc:
-            return from_exception(exc)
-        return {
-            **head,
-            "object": "chat.completion",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {
-                        "role": "assistant",
-                        "content": answer.answer,
-                        "refusal": None,
-                        "citations": _citations(answer),
-                    },
-                    "logprobs": None,
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": _usage(question, answer),
-            "docqa": answer.to_dict(),
-        }
-
-    return router
+    try:
+        question, events = await run_in_threadpool(_start, service, body, request)
+    except ValueError as exc:
+        return api_error(400, "bad_request", f"The conversation cannot be answered: {exc}.")
+    except DocQAError as exc:
+        return from_exception(exc)
+    ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    head = {"id": ident, "created": created, "model": body.model}
+    if body.stream:
+        return StreamingResponse(
+            _chunks(events, head, question),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+        )
+    try:
+        answer = await run_in_threadpool(_last, events)
+    except DocQAError as exc:
+        return from_exception(exc)
+    return {
+        **head,
+        "object": "chat.completion",
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": answer.answer,
+                    "refusal": None,
+                    "citations": _citations(answer),
+                },
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": _usage(question, answer),
+        "docqa": answer.to_dict(),
+    }
 
 
 def _last(events: Any) -> Answer:
