@@ -93,8 +93,11 @@ class SimilarityReranker:
         scored = []
         for i, cos in dense.items():
             s = found[i]
-            evidence = cheap[i] + self.W_DENSE * float(cos)
-            rank = evidence + self.W_CONTEXT * (s.context - s.lexical) + typed[i]
+            # Relevance is on the 0-to-1 scale the seam promises: a sentence pointing away
+            # from the question (negative cosine) has none, not less than none.
+            weighed = cheap[i] + self.W_DENSE * float(cos)
+            evidence = min(1.0, max(0.0, weighed))
+            rank = weighed + self.W_CONTEXT * (s.context - s.lexical) + typed[i]
             rank += self.W_CONTEXT_DENSE * max(0.0, float(in_context.get(i, cos)) - float(cos))
             rank += 1.0 if s.defines else 0.0  # above any sentence that only uses it
             scored.append(replace(s, relevance=evidence, rank=rank, read=True))

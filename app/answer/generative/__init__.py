@@ -215,8 +215,10 @@ class _Draft:
         """Show the sentences checked so far."""
         for piece in self._pending:
             self.shown = True
+            # The space goes between pieces, so the pieces joined are the answer exactly.
+            gap = " " if self.rendered else ""
             self.rendered.append(piece)
-            yield Delta(piece + " ")
+            yield Delta(gap + piece)
         self._pending = []
 
     def _cite(self, passage: Passage, span: tuple[int, int]) -> int:
