@@ -27,7 +27,7 @@ from app.settings import AuthSettings, Settings
 from tests.bench.load import free_port
 from tests.conftest import CHROMIUM
 from tests.support.servers import serving, static_site
-from tests.test_browser import ARTIFACTS, _Page
+from tests.server.test_browser import ARTIFACTS, _Page
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 

@@ -22,7 +22,7 @@ from app.settings import Settings
 from tests.bench.load import free_port
 from tests.conftest import CHROMIUM, REPO, SEEDS
 from tests.support.servers import LiveServer, serving, static_site
-from tests.test_generative import ScriptedChat, passage
+from tests.answer.test_generative import ScriptedChat, passage
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 

@@ -29,8 +29,8 @@ from app.settings import Settings
 from app.types import Answer, Delta
 from tests.bench.llm_server import MODEL_ALIAS, llama_server, smollm2_gguf
 from tests.conftest import SEEDS, shared_file
-from tests.test_injection import CANARY, EXFIL, published_attacks
-from tests.test_server_llm import events as sse_events
+from tests.answer.test_injection import CANARY, EXFIL, published_attacks
+from tests.server.test_server_llm import events as sse_events
 
 pytestmark = [pytest.mark.llm, pytest.mark.model]
 

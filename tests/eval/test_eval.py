@@ -1,6 +1,6 @@
 """`docqa eval`: the line validation, each verdict rule and its reason, the threshold
 suggestion, and whole runs through the CLI (fake embeddings; the seed run with the real
-model is in tests/test_eval_seeds.py)."""
+model is in tests/eval/test_eval_seeds.py)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.server import create_app
 from tests.conftest import CountingFakeEmbeddings
-from tests.test_generative import QUESTION, ScriptedChat, llm_service, passage
+from tests.answer.test_generative import QUESTION, ScriptedChat, llm_service, passage
 
 
 @pytest.fixture
