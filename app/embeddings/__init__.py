@@ -57,6 +57,9 @@ def make_embeddings(settings: EmbeddingSettings) -> ArrayEmbeddings:
         )
     if settings.runtime == "openvino-int8":
         from app.embeddings.openvino import OpenVinoEmbeddings
+        from app.extras import require
+
+        require("openvino", "or set DOCQA_EMBEDDING__RUNTIME=onnx-int8 (ONNX Runtime, included)")
 
         return OpenVinoEmbeddings(
             settings.cache_dir / "models", batch_size=settings.batch_size, threads=settings.threads

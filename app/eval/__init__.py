@@ -15,8 +15,7 @@ from typing import Any
 
 from app.errors import QuestionError
 from app.eval.cases import EvalCase, LineProblem, read_cases
-from app.eval.plots import PLOTS, draw
-from app.eval.report import summary, write_report
+from app.eval.report import PLOTS, summary, write_report
 from app.eval.runner import Result, Threshold, evaluate, figures, suggest_threshold
 from app.service import DocQA
 
@@ -93,7 +92,12 @@ def run_evaluation(
     }
     data = summary(results, figures(results, current), best, problems, context)
     out.mkdir(parents=True, exist_ok=True)
-    draw(results, current, best, out)
+    from app.extras import installed
+
+    if installed("plots"):  # else the report says how to get its plots
+        from app.eval.plots import draw
+
+        draw(results, current, best, out)
     name = compare.parent.name if compare else "earlier run"
     write_report(out, results, data, before, name)
     return Evaluation(out, results, data, best, problems)

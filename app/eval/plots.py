@@ -13,17 +13,11 @@ matplotlib.use("Agg")  # headless: no display, no GUI toolkit
 import matplotlib.pyplot as plt
 import numpy as np
 
+from app.eval.report import PLOTS
 from app.eval.runner import Result, Threshold, refusal_curve
 from app.eval.verdict import cites
 
-__all__ = ["PLOTS", "draw"]
-
-PLOTS = {
-    "evidence.png": "Evidence of each answer, by what the answer should have been",
-    "refusal.png": "Refusal precision and recall against the threshold",
-    "latency.png": "Answer latency",
-    "sources.png": "Questions whose citations point at the expected document",
-}
+__all__ = ["draw"]
 _COLOURS = {
     "answered correctly": "#2a7d4f",
     "answered wrongly": "#c0392b",

@@ -13,8 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from app.eval.cases import LineProblem
-from app.eval.plots import PLOTS
 from app.eval.runner import Result, Threshold
+
+# The plots, drawn when the 'plots' extra (matplotlib) is installed.
+PLOTS = {
+    "evidence.png": "Evidence of each answer, by what the answer should have been",
+    "refusal.png": "Refusal precision and recall against the threshold",
+    "latency.png": "Answer latency",
+    "sources.png": "Questions whose citations point at the expected document",
+}
+NO_PLOTS = "No plots: they need the 'plots' extra (pip install 'docqa[plots]')."
 
 __all__ = ["HEADLINES", "changed_verdicts", "summary", "write_report"]
 
@@ -103,7 +111,7 @@ def write_report(
             out.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
     changes = changed_verdicts(results, before) if before else []
     report = _Report(results, data, before, before_name, changes)
-    (folder / "report.md").write_text(_markdown(report), encoding="utf-8")
+    (folder / "report.md").write_text(_markdown(report, folder), encoding="utf-8")
     (folder / "report.html").write_text(_html(report, folder), encoding="utf-8")
 
 
@@ -177,7 +185,7 @@ def _citation_text(r: Result) -> list[str]:
     return [f"[{c.id}] {c.source}: {c.quote}" for c in cited]
 
 
-def _markdown(report: _Report) -> str:
+def _markdown(report: _Report, folder: Path) -> str:
     data, before = report.data, report.before
     before_name, changes = report.before_name, report.changes
     lines = ["# docqa evaluation", "", " · ".join(_md(x) for x in report.heading), ""]
@@ -186,8 +194,8 @@ def _markdown(report: _Report) -> str:
     for label, now, then in _headline_rows(data, before):
         lines.append(f"| {label} | {now} |" + (f" {then} |" if before else ""))
     lines += ["", _md(_threshold_line(data)), ""]
-    for name, caption in PLOTS.items():
-        lines += [f"![{caption}]({name})", ""]
+    drawn = [(n, c) for n, c in PLOTS.items() if (folder / n).is_file()]
+    lines += [f"![{caption}]({name})\n" for name, caption in drawn] or [NO_PLOTS, ""]
     failed = report.failed
     lines += [f"## Failed questions ({len(failed)})", ""]
     if failed:
@@ -244,7 +252,11 @@ def _html(report: _Report, folder: Path) -> str:
             + "</tr>"
         )
     parts += ["</table>", f"<p>{e(_threshold_line(data))}</p>"]
+    if not any((folder / name).is_file() for name in PLOTS):
+        parts.append(f"<p>{e(NO_PLOTS)}</p>")
     for name, caption in PLOTS.items():
+        if not (folder / name).is_file():
+            continue
         encoded = base64.b64encode((folder / name).read_bytes()).decode("ascii")
         parts.append(
             f'<figure><img alt="{e(caption)}" src="data:image/png;base64,{encoded}">'

@@ -40,6 +40,9 @@ __all__ = [
 def make_backend(index_dir: Path, settings: StoreSettings) -> Backend:
     """The store ``settings.kind`` names: the PostgreSQL database, or the index folder."""
     if settings.url is not None:
+        from app.extras import require
+
+        require("postgres", "or leave DOCQA_STORE__KIND unset to keep the index in its folder")
         from app.store.postgres import PostgresBackend
 
         pg = settings.postgres
