@@ -56,16 +56,20 @@ class LexicalIndex:
                 ids.append(vocab.setdefault(word, len(vocab)))
                 tfs.append(count)
         passages = len(lengths)
-        doc = np.frombuffer(docs, dtype=np.uint32).astype(np.int64)
-        term = np.frombuffer(ids, dtype=np.uint32).astype(np.int64)
-        tf = np.frombuffer(tfs, dtype=np.uint32).astype(np.float64)
+        # One posting per (passage, term): the arrays are read in place and each step's
+        # intermediate freed, so building holds a few bytes per posting, not dozens.
+        doc = np.frombuffer(docs, dtype=np.uint32)
+        term = np.frombuffer(ids, dtype=np.uint32)
         length = np.frombuffer(lengths, dtype=np.uint32).astype(np.float64)
         df = np.bincount(term, minlength=len(vocab)).astype(np.float64)
         n = max(passages, 1)
         idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
         average = float(length.mean()) if passages else 1.0
-        norm = K1 * (1 - B + B * length[doc] / (average or 1.0))
+        # Per passage, then per posting: K1 * (1 - B + B * len / avg).
+        norm = (K1 * (1 - B + B * length / (average or 1.0)))[doc]
+        tf = np.frombuffer(tfs, dtype=np.uint32).astype(np.float64)
         weight = (idf[term] * tf / (tf + norm)).astype(np.float32)
+        del norm, tf
         order = np.argsort(term, kind="stable")
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(term, minlength=len(vocab)), out=indptr[1:])

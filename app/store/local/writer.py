@@ -250,13 +250,15 @@ def _number(kept: list[_Stored]) -> tuple[list[SourceDocument], list[Chunk], np.
     """Documents and chunks numbered afresh, in order, and their vectors in one array."""
     documents: list[SourceDocument] = []
     chunks: list[Chunk] = []
-    parts: list[np.ndarray] = []
+    total = sum(len(own) for _, own, _ in kept)
+    width = next((v.shape[1] for _, own, v in kept if len(own)), 0)
+    out = np.empty((total, width), np.float32)  # filled in place: one copy, not two
     for doc_id, (document, own, vectors) in enumerate(kept):
         documents.append(document)
-        for chunk, vector in zip(own, vectors, strict=True):
+        out[len(chunks) : len(chunks) + len(own)] = vectors[: len(own)]
+        for chunk in own:
             chunks.append(dataclasses.replace(chunk, id=len(chunks), doc_id=doc_id))
-            parts.append(vector)
-    return documents, chunks, np.stack(parts) if parts else np.zeros((0, 0), np.float32)
+    return documents, chunks, out if total else np.zeros((0, 0), np.float32)
 
 
 class _Batch:
