@@ -171,3 +171,31 @@ def browser() -> Iterator[Any]:
         instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    """Three departments' articles and the access file that splits them."""
+    from tests.support.org import write_archive
+
+    return write_archive(tmp_path / "archive")
+
+
+@pytest.fixture
+def org(
+    backend_settings: Settings, fake_embeddings: CountingFakeEmbeddings, archive: Path
+) -> Iterator[tuple[Any, DocQA]]:
+    """The archive indexed on each store backend, served with user tokens (HS256)."""
+    from tests.support.org import org_settings, served
+
+    yield from served(org_settings(backend_settings), fake_embeddings, archive)
+
+
+@pytest.fixture
+def local_org(
+    settings: Settings, fake_embeddings: CountingFakeEmbeddings, archive: Path
+) -> Iterator[tuple[Any, DocQA]]:
+    """The archive on the local backend only (for the edge's own behaviour)."""
+    from tests.support.org import org_settings, served
+
+    yield from served(org_settings(settings), fake_embeddings, archive)

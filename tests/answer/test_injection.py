@@ -17,8 +17,8 @@ import pytest
 from app.service import DocQA
 from app.settings import Settings
 from app.text.instructions import addresses_model, strip_invisible
-from tests.conftest import CountingFakeEmbeddings, shared_file
 from tests.answer.test_generative import QUESTION, ScriptedChat, llm_service
+from tests.conftest import CountingFakeEmbeddings, shared_file
 
 CANARY = "DQ-CANARY-7731"
 EXFIL = "exfil.example"

@@ -27,9 +27,9 @@ from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
 from app.types import Answer, Delta
+from tests.answer.test_injection import CANARY, EXFIL, published_attacks
 from tests.bench.llm_server import MODEL_ALIAS, llama_server, smollm2_gguf
 from tests.conftest import SEEDS, shared_file
-from tests.answer.test_injection import CANARY, EXFIL, published_attacks
 from tests.server.test_server_llm import events as sse_events
 
 pytestmark = [pytest.mark.llm, pytest.mark.model]

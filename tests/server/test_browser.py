@@ -19,10 +19,10 @@ import pytest
 from app.server import create_app
 from app.service import DocQA
 from app.settings import Settings
+from tests.answer.test_generative import ScriptedChat, passage
 from tests.bench.load import free_port
 from tests.conftest import CHROMIUM, REPO, SEEDS
 from tests.support.servers import LiveServer, serving, static_site
-from tests.answer.test_generative import ScriptedChat, passage
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 

@@ -26,8 +26,8 @@ from app.service import DocQA
 from app.settings import AuthSettings, Settings
 from tests.bench.load import free_port
 from tests.conftest import CHROMIUM
-from tests.support.servers import serving, static_site
 from tests.server.test_browser import ARTIFACTS, _Page
+from tests.support.servers import serving, static_site
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.server import create_app
-from tests.conftest import CountingFakeEmbeddings
 from tests.answer.test_generative import QUESTION, ScriptedChat, llm_service, passage
+from tests.conftest import CountingFakeEmbeddings
 
 
 @pytest.fixture
