@@ -245,12 +245,14 @@ def test_prompts_are_checked_when_loaded(tmp_path: Path) -> None:
 
 
 def test_a_missing_provider_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(chat_models._EXTRAS, "ollama", "docqa_no_such_module")
+    from app import extras
+
+    monkeypatch.setitem(extras.EXTRAS, "ollama", (("docqa_no_such_module",), "Ollama"))
     settings = Settings(answerer="llm", llm_provider="ollama", llm_model="m", _env_file=None)  # type: ignore[call-arg]
     with pytest.raises(ModelUnavailableError, match=r"pip install 'docqa\[ollama\]'"):
         chat_models.make_chat_model(settings)
     gguf = Settings(answerer="llm", llm_provider="llamacpp", llm_model="/nope.gguf", _env_file=None)  # type: ignore[call-arg]
-    monkeypatch.setitem(chat_models._EXTRAS, "llamacpp", "json")
+    monkeypatch.setitem(extras.EXTRAS, "llamacpp", (("json",), "a local GGUF model"))
     with pytest.raises(ConfigError, match="no such GGUF file"):
         chat_models.make_chat_model(gguf)
 

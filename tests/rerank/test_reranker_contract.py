@@ -4,10 +4,9 @@ without a pair model."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from app.question.analysis import analyse_question
@@ -17,24 +16,7 @@ from app.service import DocQA
 from app.settings import RerankSettings, Settings
 from app.types import Hit
 from tests.conftest import ARTICLES, CountingFakeEmbeddings
-
-
-class TermScorer:
-    """A pair scorer that reads words: the share of the question's words in the text."""
-
-    name = "terms"
-
-    def warm(self) -> None:
-        """Nothing to load."""
-
-    def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
-        asked = {w.strip("?.,").lower() for w in question.split() if len(w) > 3}
-        return np.array(
-            [len(asked & {w.strip(".,").lower() for w in t.split()}) / max(len(asked), 1)
-             for t in texts],
-            dtype=np.float32,
-        )  # fmt: skip
-
+from tests.support.scorer import TermScorer
 
 QUESTIONS = [
     "How many homes were evacuated when the Wendle flooded Marsby?",
