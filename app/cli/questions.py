@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +140,20 @@ def _error_record(question: str, exc: DocQAError) -> dict[str, object]:
     return {"question": replace_invalid(question[:200]), "error": str(exc)}
 
 
+@contextlib.contextmanager
+def _said_if_slow(message: str, after: float = 1.5) -> Iterator[None]:
+    """Say ``message`` on a terminal's standard error if the block takes longer than
+    ``after`` seconds (models load, or are built on a first run); pipes see nothing."""
+    timer = threading.Timer(after, lambda: print(message, file=sys.stderr, flush=True))
+    timer.daemon = True
+    if sys.stderr.isatty():
+        timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
 @app.command()
 def ask(
     question: Annotated[str | None, typer.Argument(help="The question.")] = None,
@@ -168,7 +185,8 @@ def ask(
     if questions is None:
         assert question is not None
         try:
-            answer = service.ask(question, since=since, until=until, as_of=as_of)
+            with _said_if_slow("docqa: loading the models (the first run also builds them)…"):
+                answer = service.ask(question, since=since, until=until, as_of=as_of)
         except QuestionError as exc:
             raise fail(exc, 2) from None
         except DocQAError as exc:

@@ -117,3 +117,27 @@ def test_invalid_settings_are_a_message_not_a_traceback(tmp_path: Path) -> None:
     served = CliRunner().invoke(cli.app, ["serve"], env=broken)
     assert served.exit_code == 1
     assert "Cannot read the prompt" in served.output
+
+
+def test_a_slow_answer_says_it_is_loading_on_a_terminal_and_not_in_a_pipe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+    import time
+
+    from app.cli.questions import _said_if_slow
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, expected in ((Terminal(), "loading"), (io.StringIO(), "")):
+        monkeypatch.setattr("sys.stderr", stream)
+        with _said_if_slow("loading", after=0.01):
+            time.sleep(0.2)
+        assert stream.getvalue().strip() == expected
+    quick = Terminal()
+    monkeypatch.setattr("sys.stderr", quick)
+    with _said_if_slow("loading", after=5):
+        pass
+    assert quick.getvalue() == ""
