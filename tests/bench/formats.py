@@ -1,10 +1,9 @@
 """Extraction throughput and peak memory per file format (``--only-formats``).
 
 Each format gets a file of ordinary prose of a few megabytes, written by the library
-people write that format with (the test suite's writers, ``tests/support/files.py``); it
-is extracted three times untraced, and the median speed (megabytes of file, and of the text it
-holds, per second) and the
-peak memory Python allocated while extracting (tracemalloc, in a fourth run) are printed.
+people write that format with (the test suite's writers, ``tests/support/files.py``). It
+is extracted three times untraced for the median speed (megabytes of file, and of the
+text it holds, per second), then once traced for the peak memory Python allocated.
 """
 
 from __future__ import annotations
