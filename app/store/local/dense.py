@@ -10,6 +10,7 @@ length, so inner product is cosine.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import faiss
@@ -25,11 +26,13 @@ _IVF_POINTS_PER_LIST = 39
 _IVF_TRAINING_POINTS = 256  # per list: FAISS's own ceiling for k-means samples
 
 
-def build_dense(vectors: np.ndarray, spec: Any) -> faiss.Index:
-    """A FAISS index of ``vectors`` of the kind ``spec.dense`` names."""
+def build_dense(vectors: np.ndarray | Sequence[np.ndarray], spec: Any) -> faiss.Index:
+    """A FAISS index of ``vectors`` (one array, or consecutive parts added one by one) of
+    the kind ``spec.dense`` names."""
     dense: DenseIndex = spec.dense
     d = int(spec.dimension)
-    n = len(vectors)
+    parts = [vectors] if isinstance(vectors, np.ndarray) else [p for p in vectors if len(p)]
+    n = sum(len(p) for p in parts)
     index: faiss.Index
     if dense.kind == "hnsw":
         index = faiss.IndexHNSWFlat(d, dense.hnsw_m, faiss.METRIC_INNER_PRODUCT)
@@ -39,14 +42,16 @@ def build_dense(vectors: np.ndarray, spec: Any) -> faiss.Index:
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, lists, faiss.METRIC_INNER_PRODUCT)
         if n:
             rng = np.random.default_rng(0)
-            sample = vectors
+            everything = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            sample = everything
             if n > lists * _IVF_TRAINING_POINTS:
-                sample = vectors[rng.choice(n, lists * _IVF_TRAINING_POINTS, replace=False)]
+                sample = everything[rng.choice(n, lists * _IVF_TRAINING_POINTS, replace=False)]
             index.train(np.ascontiguousarray(sample))
+            del everything, sample
     else:
         index = faiss.IndexFlatIP(d)
-    if n:
-        index.add(vectors)
+    for part in parts:
+        index.add(np.ascontiguousarray(part, dtype=np.float32))
     return index
 
 

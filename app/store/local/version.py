@@ -85,12 +85,14 @@ def write_index(
     manifest: Manifest,
     documents: Sequence[SourceDocument],
     chunks: Sequence[Chunk],
-    vectors: np.ndarray,
+    vectors: np.ndarray | Sequence[np.ndarray],
 ) -> Path:
     """Write a complete index version and make it live atomically; returns its folder.
 
-    ``chunks[i]`` must have id ``i`` and ``vectors[i]`` its embedding; ``chunk.doc_id``
-    indexes ``documents``. The caller holds ``build_lock``.
+    ``chunks[i]`` must have id ``i`` and the ``i``-th vector (of ``vectors``, one array or
+    consecutive parts) its embedding; ``chunk.doc_id`` indexes ``documents``. A chunk
+    without text has its document's text between its offsets. The caller holds
+    ``build_lock``.
     """
     root.mkdir(parents=True, exist_ok=True)
     # Under the lock, any other staging folder or version but the live one was left by a
@@ -142,7 +144,7 @@ def _write_version(
     manifest: Manifest,
     documents: Sequence[SourceDocument],
     chunks: Sequence[Chunk],
-    vectors: np.ndarray,
+    vectors: np.ndarray | Sequence[np.ndarray],
 ) -> None:
     with contextlib.closing(sqlite3.connect(folder / "docs.sqlite")) as db:
         db.executescript(_SCHEMA)
@@ -162,10 +164,13 @@ def _write_version(
             ((c.id, c.doc_id, c.start, c.end, json.dumps(c.sentences)) for c in chunks),
         )
         db.commit()
-    dense = build_dense(np.ascontiguousarray(vectors, dtype=np.float32), manifest)
+    parts = [vectors] if isinstance(vectors, np.ndarray) else list(vectors)
+    dense = build_dense([np.ascontiguousarray(p, dtype=np.float32) for p in parts], manifest)
     faiss.write_index(dense, str(folder / "dense.faiss"))
+    del dense
     (folder / "bm25").mkdir()
-    LexicalIndex.build([c.text for c in chunks]).save(folder / "bm25")
+    texts = (c.text or documents[c.doc_id].text[c.start : c.end] for c in chunks)
+    LexicalIndex.build(texts).save(folder / "bm25")
     files = {
         path.relative_to(folder).as_posix(): file_record(path)
         for path in sorted(folder.rglob("*"))

@@ -220,7 +220,7 @@ class _Writer:
         chunk_total = sum(len(c) for _, c, _ in kept)
         if new == old and not self.damage and not self.spec.rebuild and not self.upgrade:
             return Published(None, len(kept), chunk_total, 0, tuple(duplicates))
-        documents, chunks, vectors = _number(kept)
+        documents, chunks, parts = _number(kept)
         manifest = Manifest(
             embedder=self.spec.embedder,
             dimension=self.spec.dimension,
@@ -239,26 +239,27 @@ class _Writer:
             chunks=len(chunks),
             dense=self.backend.dense,
         )
-        folder = write_index(self.backend.root, manifest, documents, chunks, vectors)
+        folder = write_index(self.backend.root, manifest, documents, chunks, parts)
         return Published(
             folder.name, len(documents), len(chunks), removed, tuple(duplicates),
             regrouped=regrouped,
         )  # fmt: skip
 
 
-def _number(kept: list[_Stored]) -> tuple[list[SourceDocument], list[Chunk], np.ndarray]:
-    """Documents and chunks numbered afresh, in order, and their vectors in one array."""
+def _number(
+    kept: list[_Stored],
+) -> tuple[list[SourceDocument], list[Chunk], list[np.ndarray]]:
+    """Documents and chunks numbered afresh, in order, and each document's vectors (the
+    index takes them one document at a time: no second copy of them all)."""
     documents: list[SourceDocument] = []
     chunks: list[Chunk] = []
-    total = sum(len(own) for _, own, _ in kept)
-    width = next((v.shape[1] for _, own, v in kept if len(own)), 0)
-    out = np.empty((total, width), np.float32)  # filled in place: one copy, not two
+    parts: list[np.ndarray] = []
     for doc_id, (document, own, vectors) in enumerate(kept):
         documents.append(document)
-        out[len(chunks) : len(chunks) + len(own)] = vectors[: len(own)]
+        parts.append(vectors[: len(own)])
         for chunk in own:
             chunks.append(dataclasses.replace(chunk, id=len(chunks), doc_id=doc_id))
-    return documents, chunks, out if total else np.zeros((0, 0), np.float32)
+    return documents, chunks, parts
 
 
 class _Batch:
@@ -310,8 +311,12 @@ class _Batch:
         return True
 
     def add(self, document: SourceDocument, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """A new or changed document."""
-        self.records[document.source] = (document, list(chunks), vectors)
+        """A new or changed document. Its chunks are kept without their text until the
+        version is written (it is the document's, between their offsets): a large file is
+        not held twice."""
+        self.records[document.source] = (
+            document, [dataclasses.replace(c, text="") for c in chunks], vectors,
+        )  # fmt: skip
 
     def skip(self, source: str, reason: str) -> None:
         """Not indexable."""
