@@ -75,6 +75,7 @@ class DocQA:
         self._pair_scorer = pair_scorer
         self._live: Pipeline | None = None
         self._lock = Lock()
+        self._warming, self._warmed = Lock(), False
         # One budget per user, whichever door the question or the verdict comes through.
         self._questions = PerUser(settings.server.question_rate, "ask")
         self._verdicts = PerUser(settings.feedback.rate, "feedback")
@@ -292,8 +293,26 @@ class DocQA:
 
         Thread(target=load, name="docqa-preload", daemon=True).start()
 
+    def warm_in_background(self) -> None:
+        """Start ``warm`` in a thread: the models load (native code) while the caller
+        imports the server (Python), and ``warm`` called again waits for it. A failure is
+        left for that second call to report."""
+
+        def load() -> None:
+            with contextlib.suppress(DocQAError):
+                self.warm()
+
+        Thread(target=load, name="docqa-warm", daemon=True).start()
+
     def warm(self) -> None:
-        """Load the model and the index now, so the first question is as fast as the rest."""
+        """Load the model and the index now, so the first question is as fast as the rest.
+        Once done it returns at once; a second caller waits for the first."""
+        with self._warming:
+            if not self._warmed:
+                self._warm()
+                self._warmed = True
+
+    def _warm(self) -> None:
         self.check_answerer()
         if isinstance(self.embeddings, ArrayEmbeddings):
             self.embeddings.warm()

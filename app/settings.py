@@ -415,6 +415,11 @@ class LLMSettings(BaseModel):
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() if value and value.strip() else None
 
+    def describe(self) -> str:
+        """The model in words, for notices and /api/health (never its key)."""
+        where = f" at {self.base_url}" if self.base_url else ""
+        return f"{self.provider} model '{self.model}'{where}"
+
     @field_validator("api_key", mode="after")
     @classmethod
     def _blank_key_is_none(cls, value: SecretStr | None) -> SecretStr | None:

@@ -48,8 +48,7 @@ def _text(content: Any) -> str:
 
 def describe_llm(settings: Settings) -> str:
     """``provider model at url`` for messages and health checks (never the key)."""
-    where = f" at {settings.llm.base_url}" if settings.llm.base_url else ""
-    return f"{settings.llm.provider} model '{settings.llm.model}'{where}"
+    return settings.llm.describe()
 
 
 def _require(provider: str) -> None:

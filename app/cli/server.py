@@ -23,10 +23,11 @@ def serve(
 ) -> None:
     """Serve the chat UI at /, the API at /api, the embeddable chat at /embed, the
     OpenAI-compatible API at /v1 and the MCP server at /mcp."""
+    service = common.service(index_dir, host=host, port=port)
+    service.warm_in_background()  # the models load while the server's code is imported
     from app.server import serve as run_server
     from app.server.identity import Identities
 
-    service = common.service(index_dir, host=host, port=port)
     try:
         Identities(service.settings)  # a missing or unreadable key file stops here
         service.check_store()  # an unreachable database stops here; a missing index does not

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from app.answer.chat_models import describe_llm
 from app.errors import (
     ConfigError,
     DocQAError,
@@ -194,7 +193,7 @@ async def health(service: Core) -> Any:
     return {
         "status": "ok",
         "answerer": service.settings.answerer,
-        "llm": describe_llm(service.settings) if service.settings.answerer == "llm" else None,
+        "llm": service.settings.llm.describe() if service.settings.answerer == "llm" else None,
         "documents": stats["documents"],
         "chunks": stats["chunks"],
         "embedder": stats["embedder"],

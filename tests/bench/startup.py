@@ -74,7 +74,8 @@ def serve_seconds(code: Path, index: Path, runs: int) -> list[float]:
     out = []
     for _ in range(runs):
         port = free_port()
-        env = {**_env(code, index), "DOCQA_SERVER__PORT": str(port)}
+        # Both names: a baseline of an earlier release reads DOCQA_PORT.
+        env = {**_env(code, index), "DOCQA_SERVER__PORT": str(port), "DOCQA_PORT": str(port)}
         started = time.perf_counter()
         server = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve"], env=env, cwd=code,
