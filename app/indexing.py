@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
 from app.chunks import chunk_text
@@ -37,6 +37,9 @@ from app.sources import (
 from app.sources.formats import listed
 from app.store.base import Backend, Batch, BuildSpec
 from app.types import EVERYONE, Chunk, Skipped, SourceDocument
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 __all__ = ["IndexReport", "build_index"]
 
@@ -76,7 +79,7 @@ class Ingestion:
     """How files become stored documents: limits, chunking, the embedder, and the groups
     of documents nothing else names."""
 
-    embeddings: Embeddings
+    embeddings: Embeddings | ArrayEmbeddings
     chunking: ChunkingSettings
     sources: SourceSettings
     default_groups: tuple[str, ...] = (EVERYONE,)

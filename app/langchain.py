@@ -23,14 +23,20 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import ConfigDict, Field
 
+from app.embeddings.base import ArrayEmbeddings
 from app.service import MAX_PASSAGES, DocQA
 from app.types import Reader
 
 __all__ = ["DocQARetriever", "answer_runnable"]
+
+# docqa's embedders have LangChain's Embeddings methods without deriving from the class
+# (app/embeddings/base.py says why); where LangChain is in use, they are one.
+Embeddings.register(ArrayEmbeddings)  # type: ignore[type-abstract]
 
 
 class DocQARetriever(BaseRetriever):

@@ -11,8 +11,6 @@ from pathlib import Path
 from threading import Lock, Thread
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_core.embeddings import Embeddings
-
 from app.answer import Answerer, final_answer
 from app.answer.extractive import ExtractiveAnswerer
 from app.embeddings import ArrayEmbeddings, embedder_id, embedding_dimension, make_embeddings
@@ -37,6 +35,7 @@ from app.question.examples import example_questions
 from app.rates import PerUser
 from app.rerank import PairScorer, Reranker, make_pair_scorer, make_reranker
 from app.retrieval.hybrid import HybridRetriever
+from app.runtime import compact_allocator
 from app.settings import Settings
 from app.sources import Candidate, printable_name
 from app.store import Backend, BuildSpec, DocumentInfo, Store, make_backend
@@ -44,6 +43,7 @@ from app.store.library import Library
 from app.types import Answer, Delta, Passage, Reader, SourceDocument
 
 if TYPE_CHECKING:  # the language model's side is loaded only when it answers
+    from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
     from langchain_core.prompts import ChatPromptTemplate
 
@@ -65,7 +65,7 @@ class DocQA:
     def __init__(
         self,
         settings: Settings,
-        embeddings: Embeddings | None = None,
+        embeddings: Embeddings | ArrayEmbeddings | None = None,
         chat_model: BaseChatModel | None = None,
         pair_scorer: PairScorer | None = None,
     ) -> None:
@@ -82,7 +82,7 @@ class DocQA:
         self._feedback_problem: str | None = None  # why the last record was not kept
 
     @cached_property
-    def embeddings(self) -> Embeddings:
+    def embeddings(self) -> Embeddings | ArrayEmbeddings:
         """The configured embedder (model loaded on first use)."""
         return self._embeddings or make_embeddings(self.settings.embedding)
 
@@ -110,6 +110,7 @@ class DocQA:
         ``removals`` dropped, every other document kept. ``observe(done, total)`` follows
         the run's progress.
         """
+        compact_allocator()  # before the tokenizer's and the runtime's threads allocate
         spec = BuildSpec(
             embedder=self.embedder,
             dimension=embedding_dimension(self.settings.embedding),

@@ -13,12 +13,14 @@ import sys
 from app.cli import evaluation, feedback, indexing, questions, server  # noqa: F401  (they register)
 from app.cli.common import app
 from app.cli.questions import read_questions
+from app.runtime import compact_allocator
 
 __all__ = ["app", "main", "read_questions"]
 
 
 def main() -> None:
     """Console-script entry point."""
+    compact_allocator()  # every command, before any thread is started
     # Names and questions may hold bytes that are not UTF-8: print them escaped, never fail.
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):

@@ -1,14 +1,25 @@
-"""A LangChain ``Embeddings`` that also hands out NumPy matrices, which indexing needs."""
+"""Embeddings with LangChain's ``Embeddings`` interface that also hand out NumPy
+matrices, which indexing needs.
+
+``ArrayEmbeddings`` has every method of LangChain's ``Embeddings`` without deriving from
+it: that class's module imports LangChain's runnables and callbacks (0.3 s), which a
+`docqa ask` never uses. It is registered as one (a virtual subclass) where LangChain is
+in use (``app.langchain``); docqa's own code checks for ``ArrayEmbeddings``.
+"""
 
 from __future__ import annotations
 
-from abc import abstractmethod
+import asyncio
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 
-class ArrayEmbeddings(Embeddings):
+class ArrayEmbeddings(ABC):
     """Embeddings computed as a float32 matrix; the list API is derived from it."""
 
     @abstractmethod
@@ -19,7 +30,7 @@ class ArrayEmbeddings(Embeddings):
         """Questions to vectors; models trained with a query instruction add it here."""
         return self.encode(texts)
 
-    def warm(self) -> None:
+    def warm(self) -> None:  # noqa: B027 (a hook: most embedders load on first use)
         """Load heavy resources now rather than on first use."""
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -30,8 +41,16 @@ class ArrayEmbeddings(Embeddings):
         """Embed one question (LangChain interface)."""
         return self.encode_queries([text])[0].tolist()
 
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages without blocking the event loop (LangChain interface)."""
+        return await asyncio.to_thread(self.embed_documents, texts)
 
-def embed_matrix(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
+    async def aembed_query(self, text: str) -> list[float]:
+        """Embed one question without blocking the event loop (LangChain interface)."""
+        return await asyncio.to_thread(self.embed_query, text)
+
+
+def embed_matrix(embeddings: Embeddings | ArrayEmbeddings, texts: list[str]) -> np.ndarray:
     """Embed ``texts`` with any LangChain embeddings into a normalised float32 matrix."""
     if isinstance(embeddings, ArrayEmbeddings):
         matrix = embeddings.encode(texts)
@@ -42,7 +61,7 @@ def embed_matrix(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
     return normalise(matrix, in_place=True)  # the matrix is ours: no second copy
 
 
-def embed_question(embeddings: Embeddings, text: str) -> np.ndarray:
+def embed_question(embeddings: Embeddings | ArrayEmbeddings, text: str) -> np.ndarray:
     """Embed one question into a normalised float32 vector."""
     if isinstance(embeddings, ArrayEmbeddings):
         vector = embeddings.encode_queries([text])[0]

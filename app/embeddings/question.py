@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from threading import Lock
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
-from app.embeddings.base import embed_question
+from app.embeddings.base import ArrayEmbeddings, embed_question
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 __all__ = ["QuestionEncoder"]
 
@@ -16,7 +19,7 @@ __all__ = ["QuestionEncoder"]
 class QuestionEncoder:
     """Embeds questions, remembering recent ones: retrieval and answering share one encode."""
 
-    def __init__(self, embeddings: Embeddings, size: int = 512) -> None:
+    def __init__(self, embeddings: Embeddings | ArrayEmbeddings, size: int = 512) -> None:
         self.embeddings = embeddings
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = size

@@ -160,7 +160,7 @@ def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dic
 def _index_fresh(corpus: Path, index_dir: Path) -> tuple[DocQA, IndexReport]:
     """A service over a new index of ``corpus``; the report times indexing alone."""
     service = DocQA(_extractive(index_dir))
-    service.embeddings.warm()  # type: ignore[attr-defined]  # model load is not indexing
+    service.embeddings.warm()  # type: ignore[union-attr]  # model load is not indexing
     return service, service.index([corpus])
 
 
@@ -208,7 +208,7 @@ def compare_embedders(corpus: Path, questions: list[SquadQuestion], work: Path) 
         settings = _extractive(work / f"embedder-{model}", EmbeddingSettings(model=model))
         assert settings.retrieval.dense_weight is not None
         service = DocQA(settings)
-        service.embeddings.warm()  # type: ignore[attr-defined]
+        service.embeddings.warm()  # type: ignore[union-attr]
         report = service.index([corpus])
         sources = service.store.sources()
         encode = []

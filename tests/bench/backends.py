@@ -37,7 +37,7 @@ def _hit(text: str, q: SquadQuestion) -> bool:
 
 def _measure(name: str, settings: Settings, corpus: Path, questions: list[SquadQuestion]) -> None:
     service = DocQA(settings)
-    service.embeddings.warm()  # type: ignore[attr-defined]
+    service.embeddings.warm()  # type: ignore[union-attr]
     report = service.index([corpus])
     service.warm()
     store = service.store

@@ -308,7 +308,7 @@ def one_change(url: str, n: int, work: Path) -> None:
     store = StoreSettings(url=SecretStr(url))
     settings = Settings(index_dir=work / "unused", store=store, _env_file=None)
     service = DocQA(settings)
-    service.embeddings.warm()  # type: ignore[attr-defined]
+    service.embeddings.warm()  # type: ignore[union-attr]
     times = []
     for round_ in range(5):
         (folder / "doc-0000007.txt").write_text(

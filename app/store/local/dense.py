@@ -10,7 +10,6 @@ length, so inner product is cosine.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import faiss
@@ -26,12 +25,12 @@ _IVF_POINTS_PER_LIST = 39
 _IVF_TRAINING_POINTS = 256  # per list: FAISS's own ceiling for k-means samples
 
 
-def build_dense(vectors: np.ndarray | Sequence[np.ndarray], spec: Any) -> faiss.Index:
-    """A FAISS index of ``vectors`` (one array, or consecutive parts added one by one) of
-    the kind ``spec.dense`` names."""
+def build_dense(vectors: np.ndarray | list[np.ndarray], spec: Any) -> faiss.Index:
+    """A FAISS index of ``vectors`` (one array, or a list of consecutive parts, emptied as
+    each is added so it can be freed) of the kind ``spec.dense`` names."""
     dense: DenseIndex = spec.dense
     d = int(spec.dimension)
-    parts = [vectors] if isinstance(vectors, np.ndarray) else [p for p in vectors if len(p)]
+    parts = [vectors] if isinstance(vectors, np.ndarray) else vectors
     n = sum(len(p) for p in parts)
     index: faiss.Index
     if dense.kind == "hnsw":
@@ -50,8 +49,12 @@ def build_dense(vectors: np.ndarray | Sequence[np.ndarray], spec: Any) -> faiss.
             del everything, sample
     else:
         index = faiss.IndexFlatIP(d)
-    for part in parts:
-        index.add(np.ascontiguousarray(part, dtype=np.float32))
+    parts.reverse()  # taken from the end: each pop is cheap
+    while parts:
+        part = parts.pop()
+        if len(part):
+            index.add(np.ascontiguousarray(part, dtype=np.float32))
+        del part
     return index
 
 

@@ -85,14 +85,14 @@ def write_index(
     manifest: Manifest,
     documents: Sequence[SourceDocument],
     chunks: Sequence[Chunk],
-    vectors: np.ndarray | Sequence[np.ndarray],
+    vectors: np.ndarray | list[np.ndarray],
 ) -> Path:
     """Write a complete index version and make it live atomically; returns its folder.
 
     ``chunks[i]`` must have id ``i`` and the ``i``-th vector (of ``vectors``, one array or
-    consecutive parts) its embedding; ``chunk.doc_id`` indexes ``documents``. A chunk
-    without text has its document's text between its offsets. The caller holds
-    ``build_lock``.
+    a list of consecutive parts, which is emptied as they go into the index) its
+    embedding; ``chunk.doc_id`` indexes ``documents``. A chunk without text has its
+    document's text between its offsets. The caller holds ``build_lock``.
     """
     root.mkdir(parents=True, exist_ok=True)
     # Under the lock, any other staging folder or version but the live one was left by a
@@ -144,7 +144,7 @@ def _write_version(
     manifest: Manifest,
     documents: Sequence[SourceDocument],
     chunks: Sequence[Chunk],
-    vectors: np.ndarray | Sequence[np.ndarray],
+    vectors: np.ndarray | list[np.ndarray],
 ) -> None:
     with contextlib.closing(sqlite3.connect(folder / "docs.sqlite")) as db:
         db.executescript(_SCHEMA)
@@ -164,8 +164,8 @@ def _write_version(
             ((c.id, c.doc_id, c.start, c.end, json.dumps(c.sentences)) for c in chunks),
         )
         db.commit()
-    parts = [vectors] if isinstance(vectors, np.ndarray) else list(vectors)
-    dense = build_dense([np.ascontiguousarray(p, dtype=np.float32) for p in parts], manifest)
+    parts = [vectors] if isinstance(vectors, np.ndarray) else vectors
+    dense = build_dense(parts, manifest)
     faiss.write_index(dense, str(folder / "dense.faiss"))
     del dense
     (folder / "bm25").mkdir()

@@ -239,6 +239,11 @@ class _Writer:
             chunks=len(chunks),
             dense=self.backend.dense,
         )
+        # The run's records are written now: dropped here, so each document's vectors are
+        # freed as they go into the index instead of being held twice.
+        del final, kept
+        self.done.clear()
+        self.live.clear()
         folder = write_index(self.backend.root, manifest, documents, chunks, parts)
         return Published(
             folder.name, len(documents), len(chunks), removed, tuple(duplicates),
