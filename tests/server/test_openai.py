@@ -170,3 +170,24 @@ def test_a_follow_up_and_a_refusal_on_the_seeds(seeded: DocQA) -> None:
         assert refused.choices[0].message.content.startswith("The documents don't say.")
         assert _extra(refused, "docqa")["refused"] is True
         assert _extra(refused.choices[0].message, "citations") == []
+
+
+def test_with_an_llm_configured_the_extractive_model_answers_without_it(
+    settings: Settings, fake_embeddings: CountingFakeEmbeddings, corpus: Any
+) -> None:
+    from app.server import create_app
+    from tests.support.chat import ScriptedChat, llm_service
+
+    model = ScriptedChat(script=lambda prompt: "NO_ANSWER")
+    service = llm_service(settings, fake_embeddings, corpus, model)
+    with TestClient(create_app(service.settings, service, ui=False)) as http:
+        client = client_for(http, "any")
+        assert [m.id for m in client.models.list()] == ["docqa", "docqa-llm", "docqa-extractive"]
+        asked = [{"role": "user", "content": "How many homes were evacuated in Marsby?"}]
+        quoted = client.chat.completions.create(model="docqa-extractive", messages=asked)
+        assert _extra(quoted, "docqa")["mode"] == "extractive"
+        assert "40 homes" in quoted.choices[0].message.content
+        prompts = len(model.prompts)
+        written = client.chat.completions.create(model="docqa-llm", messages=asked)
+        assert _extra(written, "docqa")["mode"] == "llm"
+        assert len(model.prompts) > prompts  # the model was asked this time
