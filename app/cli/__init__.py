@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import sys
 
 from app.cli import evaluation, feedback, indexing, questions, server  # noqa: F401  (they register)
@@ -32,7 +33,23 @@ def main() -> None:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     # Building an embedding model (once per machine) takes a while: say so.
     logging.getLogger("app.embeddings").setLevel(logging.INFO)
-    app()
+    if sys.argv[1:2] != ["ask"]:
+        app()
+        return
+    # A one-off question: once the answer is printed (and any record of it committed),
+    # the process ends without tearing down the models' native runtimes, which takes
+    # about 0.2 s and does nothing a person waits for.
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 if __name__ == "__main__":

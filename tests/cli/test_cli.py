@@ -141,3 +141,20 @@ def test_a_slow_answer_says_it_is_loading_on_a_terminal_and_not_in_a_pipe(
     with _said_if_slow("loading", after=5):
         pass
     assert quick.getvalue() == ""
+
+
+@pytest.mark.model
+def test_docqa_ask_as_a_process_prints_its_answer_and_exit_status(seeded: DocQA) -> None:
+    import subprocess
+    import sys
+
+    docqa = Path(sys.executable).parent / "docqa"
+    index = ["--index-dir", str(seeded.settings.index_dir)]
+    done = subprocess.run([docqa, "ask", "--json", "Who is Khalid Sultan?", *index],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Khalid Sultan" in json.loads(done.stdout)["answer"]
+    empty = subprocess.run([docqa, "ask", "  ", *index], capture_output=True, text=True,
+                           timeout=300)  # fmt: skip
+    assert empty.returncode == 2
+    assert "The question is empty" in empty.stderr
