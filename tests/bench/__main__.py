@@ -3,7 +3,7 @@
 Prints figures; asserts nothing. Options: ``--questions N`` (default 3000), ``--skip-tutorial``,
 ``--skip-calibration``, ``--skip-load``, ``--only-load`` (the server load test alone),
 ``--search-verification`` (re-derive the citation verification settings on tuning claims),
-``--only-llm`` (the seed questions with the LLM answerer the DOCQA_LLM___* settings name),
+``--only-llm`` (the seed questions with the LLM answerer the DOCQA_LLM__* settings name),
 ``--only-memory`` (peak memory of `docqa index` per byte of text), ``--only-formats``
 (extraction MB/s and peak memory per file format), ``--only-doors`` (the OpenAI-compatible
 endpoint's cost over /api/ask), ``--only-intents`` (warm
@@ -427,7 +427,7 @@ def main() -> None:
     llm = Settings()
     if args.only_llm:
         if llm.answerer != "llm":
-            raise SystemExit("--only-llm needs DOCQA_ANSWERER=llm and DOCQA_LLM___* settings.")
+            raise SystemExit("--only-llm needs DOCQA_ANSWERER=llm and DOCQA_LLM__* settings.")
         with tempfile.TemporaryDirectory() as tmp:
             seed_questions(Path(tmp), llm.model_copy(update={"index_dir": Path(tmp) / "llm"}))
         return

