@@ -28,6 +28,12 @@ class Intent(Enum):
     CHANGE = "change"
     TIMELINE = "timeline"
 
+    @property
+    def gathers(self) -> bool:
+        """Whether the answer gathers events from many passages (a timeline, a summary):
+        twice the passages are retrieved, and every one of them is read."""
+        return self in (Intent.TIMELINE, Intent.SUMMARY)
+
 
 @dataclass(frozen=True)
 class Reading:

@@ -27,7 +27,7 @@ from app.question.analysis import Question
 from app.question.intent import Intent
 from app.question.kinds import answer_spans
 from app.rerank.base import PairScorer, Ranked, Sentence
-from app.rerank.sentences import asks, candidate_sentences, prior, reading_order, subject_of
+from app.rerank.sentences import asks, gather, prior, reading_order
 from app.store.base import Store
 from app.types import Hit
 
@@ -109,12 +109,7 @@ class CrossEncoderReranker:
     def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
         """Score the best sentences by the model; passages follow their best sentence."""
         hits = tuple(hits)
-        # Events are gathered from every passage retrieved; other answers from the best.
-        wide = question.intent in (Intent.TIMELINE, Intent.SUMMARY)
-        top = hits if wide else hits[: self.passages]
-        meta = self.store.document_meta(sorted({h.chunk.doc_id for h in top}))
-        subject = subject_of(question, top)
-        found = candidate_sentences(question, top, self.store, meta, subject)
+        subject, found = gather(question, hits, self.store, self.passages)
         plain = question.intent is Intent.FACT and question.when is None
         size = self.sentences if plain else self.analyst_sentences
         order = reading_order(question, found, [prior(s) for s in found], self.sentences)

@@ -23,7 +23,7 @@ from app.question.analysis import Question
 from app.question.entities import Entity, entity_of, mentioned
 from app.question.intent import Intent
 from app.rerank.base import Sentence
-from app.store.base import DocumentMeta, TermWeights
+from app.store.base import DocumentMeta, Store, TermWeights
 from app.text.analysis import analyse
 from app.text.attribution import held
 from app.text.dates import date_spans
@@ -36,6 +36,7 @@ __all__ = [
     "asks",
     "candidate_sentences",
     "coverage",
+    "gather",
     "prior",
     "question_weights",
     "reading_order",
@@ -149,6 +150,18 @@ def subject_of(question: Question, hits: Sequence[Hit]) -> Entity | None:
                 widened = entity_of(subject.name, {short: spelled})
                 return widened or subject
     return subject
+
+
+def gather(
+    question: Question, hits: tuple[Hit, ...], store: Store, passages: int
+) -> tuple[Entity | None, list[Sentence]]:
+    """The question's subject as the passages name it, and the candidate sentences a
+    reranker scores: those of every passage for a question that gathers events, else of
+    the best ``passages``."""
+    top = hits if question.intent.gathers else hits[:passages]
+    meta = store.document_meta(sorted({h.chunk.doc_id for h in top}))
+    subject = subject_of(question, top)
+    return subject, candidate_sentences(question, top, store, meta, subject)
 
 
 def candidate_sentences(

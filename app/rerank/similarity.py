@@ -17,10 +17,9 @@ from dataclasses import replace
 from app.embeddings import embed_matrix
 from app.embeddings.question import QuestionEncoder
 from app.question.analysis import Question
-from app.question.intent import Intent
 from app.question.kinds import answer_spans
 from app.rerank.base import Ranked
-from app.rerank.sentences import candidate_sentences, prior, reading_order, subject_of
+from app.rerank.sentences import gather, prior, reading_order
 from app.store.base import Store
 from app.types import Hit
 
@@ -59,12 +58,7 @@ class SimilarityReranker:
     def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
         """The hits as retrieved; their best sentences scored the way described above."""
         hits = tuple(hits)
-        # Events are gathered from every passage retrieved; other answers from the best.
-        wide = question.intent in (Intent.TIMELINE, Intent.SUMMARY)
-        top = hits if wide else hits[: self.passages]
-        meta = self.statistics.document_meta(sorted({h.chunk.doc_id for h in top}))
-        subject = subject_of(question, top)
-        found = candidate_sentences(question, top, self.statistics, meta, subject)
+        subject, found = gather(question, hits, self.statistics, self.passages)
         kind = question.kind if question.kind and question.kind.ranks else None
         typed = [
             self.W_KIND * bool(kind and answer_spans(kind, s.text, question.asked)) for s in found

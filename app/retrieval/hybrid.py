@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from app.embeddings.question import QuestionEncoder
 from app.question.acronyms import defines
-from app.question.analysis import Intent, Question
+from app.question.analysis import Question
 from app.settings import RetrievalSettings
 from app.store import Filter, Store
 from app.types import Hit
@@ -21,8 +21,6 @@ __all__ = ["REPORT_LAG", "HybridRetriever"]
 # ones when those are too few.
 REPORT_LAGS = (timedelta(days=7), timedelta(days=60))
 REPORT_LAG = REPORT_LAGS[-1]
-# Intents that gather events from many passages: twice the passages are read.
-_WIDE = frozenset({Intent.TIMELINE, Intent.SUMMARY})
 
 
 def _dated(question: Question) -> bool:
@@ -44,7 +42,7 @@ class HybridRetriever:
     def search(self, question: Question, k: int | None = None) -> list[Hit]:
         """The best ``k`` chunks for ``question``, best first, from articles dated in its range
         that its asker may read."""
-        k = k or self.settings.top_k * (2 if question.intent in _WIDE else 1)
+        k = k or self.settings.top_k * (2 if question.intent.gathers else 1)
         if _dated(question):
             # The nearest reports first, then later ones to fill the k places.
             found: dict[int, Hit] = {}
