@@ -30,9 +30,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.answer import final_answer
 from app.errors import DocQAError
 from app.server.api import api_error, from_exception
 from app.server.deps import Core
+from app.server.guard import error_payload
 from app.server.identity import reader_of
 from app.server.schemas import MAX_HISTORY, calendar_day
 from app.service import DocQA
@@ -191,7 +193,7 @@ async def chat_completions(body: ChatRequest, request: Request, service: Core) -
             headers={"cache-control": "no-store", "x-accel-buffering": "no"},
         )
     try:
-        answer = await run_in_threadpool(_last, events)
+        answer = await run_in_threadpool(final_answer, events)
     except DocQAError as exc:
         return from_exception(exc)
     return {
@@ -213,15 +215,6 @@ async def chat_completions(body: ChatRequest, request: Request, service: Core) -
         "usage": _usage(question, answer),
         "docqa": answer.to_dict(),
     }
-
-
-def _last(events: Any) -> Answer:
-    answer = None
-    for event in events:
-        if isinstance(event, Answer):
-            answer = event
-    assert answer is not None, "an answer stream ends with its answer"
-    return answer
 
 
 def _chunk(head: dict[str, Any], delta: dict[str, Any], finish: str | None = None,
@@ -250,17 +243,10 @@ async def _chunks(events: Any, head: dict[str, Any], question: str) -> AsyncIter
                 usage=_usage(question, event), docqa=event.to_dict(),
             )  # fmt: skip
     except DocQAError as exc:
-        error = {
-            "message": str(exc),
-            "type": "server_error",
-            "param": None,
-            "code": "answer_failed",
-        }
-        yield f"data: {json.dumps({'error': error})}\n\n"
+        yield f"data: {json.dumps(openai_error(500, error_payload('answer_failed', str(exc))))}\n\n"
     except Exception:  # a bug: the stream still ends in OpenAI's form
-        error = {"message": "The answer failed inside docqa.", "type": "server_error",
-                 "param": None, "code": "internal"}  # fmt: skip
-        yield f"data: {json.dumps({'error': error})}\n\n"
+        failed = error_payload("internal", "The answer failed inside docqa.")
+        yield f"data: {json.dumps(openai_error(500, failed))}\n\n"
     yield "data: [DONE]\n\n"
 
 
