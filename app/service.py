@@ -202,7 +202,6 @@ class DocQA:
         extractive = ExtractiveAnswerer(store, self.settings.answer)
         if self.settings.answerer == "extractive":
             return extractive, extractive
-        from app.answer.chat_models import describe_llm
         from app.answer.generative import GenerativeAnswerer
         from app.answer.generative.verify import Verifier
 
@@ -214,7 +213,7 @@ class DocQA:
             Verifier(store, self.encoder, self.settings.verify),
             extractive,
             passages=self.settings.rerank.passages,
-            describe=describe_llm(self.settings),
+            describe=self.settings.llm.describe(),
         )
         return generative, extractive
 
@@ -284,26 +283,14 @@ class DocQA:
         """Start loading the reranking model in the background: a one-off command loads it
         while the index and the embedder load, instead of after them. A failure is left
         for the question to report."""
-        scorer = self.pair_scorer
-        if scorer is None:
-            return
-
-        def load() -> None:
-            with contextlib.suppress(DocQAError):
-                scorer.warm()
-
-        Thread(target=load, name="docqa-preload", daemon=True).start()
+        if self.pair_scorer is not None:
+            _in_background(self.pair_scorer.warm, "docqa-preload")
 
     def warm_in_background(self) -> None:
         """Start ``warm`` in a thread: the models load (native code) while the caller
         imports the server (Python), and ``warm`` called again waits for it. A failure is
         left for that second call to report."""
-
-        def load() -> None:
-            with contextlib.suppress(DocQAError):
-                self.warm()
-
-        Thread(target=load, name="docqa-warm", daemon=True).start()
+        _in_background(self.warm, "docqa-warm")
 
     def warm(self) -> None:
         """Load the model and the index now, so the first question is as fast as the rest.
@@ -613,3 +600,14 @@ def _run_key(paths: list[Path]) -> str:
     """What index workers given the same paths share: the paths' own names (sources are
     named from them), whatever folder each worker mounts them in."""
     return "\n".join(sorted(printable_name(Path(p).resolve().name or str(p)) for p in paths))
+
+
+def _in_background(load: Callable[[], None], name: str) -> None:
+    """Run ``load`` in a daemon thread; a failure is left for the caller's next use of
+    what it loads to report."""
+
+    def run() -> None:
+        with contextlib.suppress(DocQAError):
+            load()
+
+    Thread(target=run, name=name, daemon=True).start()

@@ -20,7 +20,7 @@ from app.errors import ConfigError, LLMError
 from app.extras import require
 from app.settings import Settings
 
-__all__ = ["LlamaCppChat", "describe_llm", "make_chat_model", "stream_text"]
+__all__ = ["LlamaCppChat", "make_chat_model", "stream_text"]
 
 
 def stream_text(model: BaseChatModel, messages: list[BaseMessage]) -> Iterator[str]:
@@ -44,11 +44,6 @@ def _text(content: Any) -> str:
     if isinstance(content, list):
         return "".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content)
     return ""
-
-
-def describe_llm(settings: Settings) -> str:
-    """``provider model at url`` for messages and health checks (never the key)."""
-    return settings.llm.describe()
 
 
 def _require(provider: str) -> None:

@@ -277,7 +277,7 @@ def test_the_openai_provider_is_built_from_the_contract_names(
     model = chat_models.make_chat_model(settings)
     assert type(model).__name__ == "ChatOpenAI"
     assert (model.model_name, model.openai_api_base) == ("local-model", "http://127.0.0.1:9/v1")  # type: ignore[attr-defined]
-    assert "sk-test" not in chat_models.describe_llm(settings)
+    assert "sk-test" not in settings.llm.describe()
     assert AnswerSettings().max_chars == 300
 
 
