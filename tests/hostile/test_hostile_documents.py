@@ -29,6 +29,7 @@ from app.sources import MAX_DEPTH
 from app.store.library import NewUpload, upload_source
 from tests.conftest import CountingFakeEmbeddings
 from tests.support.disk import fill, small_disk
+from tests.support.files import zipped
 from tests.support.org import (
     STATIC,
     bearer,
@@ -38,7 +39,6 @@ from tests.support.org import (
     token,
     wait_for,
     write_archive,
-    zipped,
 )
 
 ADMIN = bearer(STATIC)

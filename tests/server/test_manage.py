@@ -15,14 +15,13 @@ from app.service import DocQA
 from app.settings import Settings
 from tests.bench.hostile import many_page_pdf
 from tests.conftest import CountingFakeEmbeddings
-from tests.support.files import docx, email, mbox
+from tests.support.files import docx, email, mbox, zipped
 from tests.support.org import (
     STATIC,
     bearer,
     org_settings,
     token,
     wait_for,
-    zipped,
 )
 
 LIGHTHOUSE = b"date 2026-02-05 The Tillby lighthouse keeper retired after 40 years."

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import time
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -104,15 +102,6 @@ def wait_for(client: TestClient, job: str, headers: dict[str, str]) -> dict[str,
             return state
         time.sleep(0.05)
     raise AssertionError(f"job {job} did not finish: {state}")
-
-
-def zipped(members: dict[str, bytes]) -> bytes:
-    """A zip of ``members``."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def sources_of(result: dict[str, Any]) -> set[str]:
