@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from app.errors import SourceError
 from app.settings import SourceSettings
 from app.sources.access import AccessRules, front_matter_groups, load_rules
-from app.sources.formats import SUFFIXES, extract, format_of
+from app.sources.formats import SUFFIXES, extract, format_of, parts
 from app.text.sentences import first_sentence
 from app.types import EVERYONE, Skipped, SourceDocument
 
@@ -318,16 +318,16 @@ def expand(
         except SourceError as exc:
             yield Skipped(item.source, str(exc))
             continue
-        spans = known.split(data)
-        if not spans:
+        found_parts = parts(known, item.source, data)
+        if not found_parts:
             yield Skipped(item.source, f"not a {known.name} (it does not start like one)")
             continue
         kept = data if item.path is None else None
         del data
-        for number, (start, end) in enumerate(spans, start=1):
+        for name, start, end in found_parts:
             yield Candidate(
                 None,
-                f"{item.source}/{number}",
+                name,
                 item.groups,
                 load=partial(_part, item.path, kept, start, end),
                 narrows=item.narrows,

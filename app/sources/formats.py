@@ -24,7 +24,16 @@ from app.sources.text import extract_markdown, extract_text
 if TYPE_CHECKING:
     from app.settings import SourceSettings
 
-__all__ = ["FORMATS", "SUFFIXES", "Format", "content_problem", "extract", "format_of", "listed"]
+__all__ = [
+    "FORMATS",
+    "SUFFIXES",
+    "Format",
+    "content_problem",
+    "extract",
+    "format_of",
+    "listed",
+    "parts",
+]
 
 _ZIP = b"PK\x03\x04"
 
@@ -85,6 +94,13 @@ SUFFIXES = frozenset(_BY_SUFFIX)
 def format_of(suffix: str) -> Format | None:
     """The format a (lower- or upper-case) suffix names, or None."""
     return _BY_SUFFIX.get(suffix.lower())
+
+
+def parts(found: Format, name: str, data: bytes) -> list[tuple[str, int, int]]:
+    """The documents of a file holding many (``found.split``): each one's name,
+    ``NAME/1``, ``NAME/2``, …, and where its bytes lie in ``data``."""
+    assert found.split is not None
+    return [(f"{name}/{n}", start, end) for n, (start, end) in enumerate(found.split(data), 1)]
 
 
 def listed() -> str:

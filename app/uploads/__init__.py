@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from app.settings import SourceSettings, UploadSettings
-from app.sources import SUFFIXES, printable_name
-from app.sources.formats import content_problem, format_of
+from app.sources import printable_name
+from app.sources.formats import content_problem, format_of, parts
 from app.store.library import NewUpload
 from app.types import Skipped
 
@@ -108,17 +108,15 @@ def _check(
             return
         yield from _unzip(safe, data, limits, sources)
         return
-    if suffix not in SUFFIXES:
-        yield Skipped(safe, f"unsupported file type {suffix or '(none)'}")
-        return
+    # An unknown suffix is a problem too: "unsupported file type .xls".
     if (problem := content_problem(suffix, data)) is not None:
         yield Skipped(safe, problem)
         return
     known = format_of(suffix)
     if known is not None and known.split is not None:
         # A mailbox is kept as its messages, each an upload of its own (deleted alone).
-        for number, (start, end) in enumerate(known.split(data), start=1):
-            yield NewUpload(f"{safe}/{number}", data[start:end])
+        for name, start, end in parts(known, safe, data):
+            yield NewUpload(name, data[start:end])
         return
     yield NewUpload(safe, data)
 
