@@ -549,11 +549,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="before")
     @classmethod
-    def _earlier_keywords(cls, data: object) -> object:
-        # Settings(api_token=...) and DOCQA_ANSWER__MIN_SCORE, as earlier releases took them.
+    def _earlier_threshold_name(cls, data: object) -> object:
+        # DOCQA_ANSWER__MIN_SCORE, as earlier releases took it (the top-level names are
+        # moved where they arrive: __init__ and _EarlierNames).
         if not isinstance(data, dict):
             return data
-        data = moved(data, EARLIER_NAMES)
         answer = data.get("answer")
         if isinstance(answer, dict) and "min_score" in answer:
             answer = dict(answer)
@@ -605,11 +605,12 @@ class _EarlierNames(PydanticBaseSettingsSource):
 
             found.update({k.upper(): v for k, v in dotenv_values(self.env_file).items()})
         found.update({k.upper(): v for k, v in os.environ.items()})
-        return {
+        given = {
             name: found[f"DOCQA_{name.upper()}"]
             for name in EARLIER_NAMES
             if found.get(f"DOCQA_{name.upper()}") is not None
         }
+        return moved(given, EARLIER_NAMES)
 
 
 def _origin(value: str) -> str:
