@@ -20,7 +20,7 @@ import logging
 import random
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -373,6 +373,17 @@ def seed_questions(work: Path, settings: Settings | None = None) -> None:
         )
 
 
+# The sections that run alone with --only-NAME, and need nothing from the others.
+ALONE: dict[str, Callable[[], None]] = {
+    "extraction": extraction,
+    "memory": indexing_memory,
+    "formats": format_throughput,
+    "doors": door_overhead,
+    "intents": intent_latency,
+    "startup": startup,
+}
+
+
 def main() -> None:
     """Run every benchmark and print the tables."""
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
@@ -384,12 +395,8 @@ def main() -> None:
     parser.add_argument("--only-load", action="store_true")
     parser.add_argument("--search-verification", action="store_true")
     parser.add_argument("--only-llm", action="store_true")
-    parser.add_argument("--only-extraction", action="store_true")
-    parser.add_argument("--only-memory", action="store_true")
-    parser.add_argument("--only-formats", action="store_true")
-    parser.add_argument("--only-doors", action="store_true")
-    parser.add_argument("--only-intents", action="store_true")
-    parser.add_argument("--only-startup", action="store_true")
+    for name in ALONE:
+        parser.add_argument(f"--only-{name}", action="store_true")
     parser.add_argument(
         "--index-rounds", type=int, default=3,
         help="paired indexing measurements of both pipelines (the ratio's median is reported)",
@@ -398,24 +405,10 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("transformers", "torch", "root", "bm25s", "onnxruntime"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    if args.only_extraction:
-        extraction()
-        return
-    if args.only_memory:
-        indexing_memory()
-        return
-    if args.only_formats:
-        format_throughput()
-        return
-    if args.only_doors:
-        door_overhead()
-        return
-    if args.only_intents:
-        intent_latency()
-        return
-    if args.only_startup:
-        startup()
-        return
+    for name, run in ALONE.items():
+        if getattr(args, f"only_{name}"):
+            run()
+            return
     if args.only_load:
         with tempfile.TemporaryDirectory() as tmp:
             run_load(
