@@ -111,8 +111,31 @@ def _in_frame(question: str, previous: str, answered: str) -> str | None:
     names = _names(previous)
     if not _names(subject) or not names:
         return None
-    last = names[-1]
-    return previous[: last.start()] + subject + previous[last.end() :]
+    kind = _name_kind(subject)
+    same = [n for n in names if _name_kind(n.group()) == kind]
+    last = (same or names)[-1]
+    before, after = previous[: last.start()], previous[last.end() :]
+    owner = re.search(r"['’]s?$", last.group())
+    if owner and not re.search(r"['’]s?$", subject):
+        subject += owner.group()  # "Pakistan's argument" -> "Afghanistan's argument"
+    if re.search(r"\bthe\s+$", before, re.I):
+        subject = re.sub(r"^the\s+", "", subject, flags=re.I)
+    return before + subject + after
+
+
+def _name_kind(name: str) -> str:
+    """What a name names, as far as its form says: a country or capital, an acronym, or
+    another name. "And Afghanistan?" after "What is Pakistan's argument about the TTP?"
+    stands in for Pakistan, not the TTP."""
+    from app.question.entities import entity_of, place_of
+
+    bare = re.sub(r"['’]s?$", "", name.strip(" ?.,"))
+    entity = entity_of(bare)
+    if place_of(bare) or (entity is not None and entity.country):
+        return "place"
+    if re.fullmatch(r"(?:the\s+)?[A-Z][A-Z0-9-]+", bare):
+        return "acronym"
+    return "name"
 
 
 def _asks_for_other(question: str, previous: str, answered: str) -> str | None:

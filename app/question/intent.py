@@ -97,6 +97,12 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"^\s*(?:list|give|show|outline|describe|walk\s+me\s+through|trace)\b[^?]*?\b(?:events|"
         r"developments|timeline|chronology)\b",
         r"\b(?:timeline|chronology|chronological\s+order|in\s+order)\s*[.?]?\s*$",
+        r"^\s*(?:(?:give|show)\s+(?:me\s+)?)?(?:an?\s+|the\s+)?(?:timeline|chronology|sequence\s+"
+        r"of\s+events|history)\s+of\s+(?P<subject>[^?:,;.]{1,60}?)\s*(?:[:?,;.]|$|\s+(?:since|"
+        r"from|in|during|between|over|until|up\s+to)\b)",
+        r"^\s*(?:put|place|arrange|order|sort|rank)\b[^?]*?\b(?:events|developments)\b",
+        r"\b(?:events|developments)\b[^?]*?\bin\s+(?:chronological\s+|date\s+)?order\b(?!\s+to\b)",
+        r"\bwhat\s+(?:has\s+|have\s+)?happened\s+since\b",
         r"\bhow\s+did\s+.+?\s+unfold\b",
         r"\bwhat\s+(?:were|are)\s+the\s+(?:main|key|major|important)\s+(?:events|developments)\b",
     )),
@@ -154,8 +160,25 @@ def _definable(subject: str | None, question: str) -> bool:
     return _COMMON_TERM.match(text) is not None and not _NOT_IN_TERMS.search(text)
 
 
+# "what's happened" is "what has happened"; "what's the TTP" is "what is the TTP".
+_HAS = re.compile(
+    r"\b(what|who|where|how|when|why|it|that)['’]s\s+(?=(?:been|happened|changed|done|"
+    r"gone|become|got|said)\b)",
+    _I,
+)
+_IS = re.compile(r"\b(what|who|where|how|when|why)['’]s\b", _I)
+_ARE = re.compile(r"\b(what|who|where|how|when|why|they|we|you)['’]re\b", _I)
+
+
+def expanded(question: str) -> str:
+    """``question`` with its contracted question words spelled out."""
+    question = _HAS.sub(r"\1 has ", question)
+    return _ARE.sub(r"\1 are", _IS.sub(r"\1 is", question))
+
+
 def read_intent(question: str) -> Reading:
     """What ``question`` asks for, and whom it names as the one asked about."""
+    question = expanded(question)
     for intent, patterns in _RULES:
         for pattern in patterns:
             found = pattern.search(question)

@@ -2,7 +2,8 @@
 
 "on 26 February 2026", "in November 2025", "in November" (the latest November on or
 before the day asked), "since October", "between March and May", "this week", "last
-week", "in October last year", "in the past 10 days" become a window of days;
+week", "in October last year", "in the past 10 days" become a window of days ("the events
+that led up to" a day, or "around" it: the two weeks either side);
 "recently", "latest", "now" and their kin ask for the most recent reports (the last
 ``RECENT_DAYS`` days, as a preference, not a limit).
 """
@@ -19,6 +20,14 @@ __all__ = ["RECENT_DAYS", "When", "when_asked"]
 
 RECENT_DAYS = 30
 _SINCE = re.compile(r"\b(?:since|from|after)\s+(?:\w+\s+){0,8}?$", re.IGNORECASE)
+# "the events that led up to the February 27 bombing", "around the 2021 takeover": the
+# days before and after, not the day alone.
+_AROUND = re.compile(
+    r"\b(?:led\s+up\s+to|leading\s+up\s+to|lead\s+up\s+to|around|surrounding|before\s+and\s+"
+    r"after)\s+(?:[\w'’-]+\s+){0,4}?$",
+    re.IGNORECASE,
+)
+AROUND_DAYS = 14
 _UNTIL = re.compile(r"\b(?:until|till|before|to|and)\s+$", re.IGNORECASE)
 _RECENT = re.compile(
     r"\b(?:recent(?:ly)?|lately|latest|newest|now|currently|current|these\s+days|"
@@ -44,6 +53,7 @@ class When:
     last: date
     label: str
     recent: bool = False
+    around: bool = False  # the days around an event the question names, not the event
 
     def holds(self, first: date, last: date) -> bool:
         """Whether the days ``first``..``last`` fall in the window, at least in part."""
@@ -59,6 +69,10 @@ def when_asked(question: str, as_of: date) -> When | None:
         before = question[: first.start]
         if len(spans) >= 2 and _UNTIL.search(question[: last.start]):
             return When(first.first, last.last, f"{first.label} to {last.label}")
+        if _AROUND.search(before) and (first.last - first.first).days < AROUND_DAYS:
+            reach = timedelta(days=AROUND_DAYS)
+            return When(first.first - reach, min(max(as_of, first.first), first.last + reach),
+                        f"around {first.label}", around=True)  # fmt: skip
         if _SINCE.search(before):
             return When(first.first, max(as_of, first.first), f"since {first.label}")
         return When(first.first, first.last, first.label)

@@ -59,7 +59,8 @@ CUES: dict[Intent, re.Pattern[str]] = {
         r"from|roots?|core\s+(?:issue|problem|dispute)|the\s+(?:main\s+)?(?:issue|problem|"
         r"dispute)|reasons?|caused?|led\s+to|leads\s+to|triggered|sparked|provoked|in\s+"
         r"response\s+to|a\s+response\s+to|in\s+retaliation|after|fuel(?:l?ed)?|behind|origins?|"
-        r"accus\w+|blam\w+|argument|over\s+(?:the\s+)?\w+)\b",
+        r"accus\w+|blam\w+|argument|over\s+(?:the\s+)?\w+|given\s+(?:the|that|its|their|his|"
+        r"her)|thanks\s+to|so\s+that|in\s+order\s+to)\b",
         re.IGNORECASE,
     ),
     Intent.EVENT: re.compile(

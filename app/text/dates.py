@@ -178,7 +178,8 @@ _EXPLICIT = re.compile(
     | {_MONTH_WORD.replace("month", "month3")}(?:\s+of)?\s+(?P<year3>(?:19|20)\d{{2}})
     | (?:in|since|until|during|from|after|before|by)\s+{_MONTH_WORD.replace("month", "month4")}
         (?!\s+\d)
-    | (?:in|of|since|until|during|by)\s+(?P<year5>(?:1[5-9]|20)\d{{2}})(?!\s*[-–]\s*\d)
+    | (?:in|of|since|until|during|by|around|circa|after|before|from)\s+
+        (?P<year5>(?:1[5-9]|20)\d{{2}})(?!\s*[-–]\s*\d)
     )\b""",
     re.IGNORECASE | re.VERBOSE,
 )

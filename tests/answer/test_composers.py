@@ -12,6 +12,7 @@ from app.question.analysis import Question, analyse_question
 from app.question.entities import entity_of
 from app.question.intent import Intent
 from app.rerank.base import Ranked, Sentence
+from app.rerank.sentences import CUES
 from app.settings import AnswerSettings
 from app.text.dates import date_spans
 
@@ -123,6 +124,39 @@ def test_an_event_question_prefers_what_the_subject_did_over_what_was_done_to_it
         about=True,
     )
     assert texts(question, (done_to, did))[0] == did.text
+
+
+def test_an_event_question_about_someone_no_passage_names_is_a_refusal_naming_them() -> None:
+    question = analyse_question("How did the Sudmark harbour board respond to the closure?")
+    others = sentence("In response, Norland closed the border.", 0.9, cue=True, about=False)
+    plan = composer_for(question.intent).compose(question, ranked(others), SETTINGS)
+    assert plan.refusal == "The documents don't mention Sudmark harbour board."
+
+
+def test_a_cause_given_as_a_circumstance_is_read_as_a_cause() -> None:
+    question = analyse_question("Why is it unlikely that the board will resign?")
+    given = "But that is unlikely, experts say, given the close ties between the members."
+    assert CUES[Intent.CAUSE].search(given)
+    plain = sentence("The board met on Monday.", 0.6)
+    cause = sentence(given, 0.5, at=50, cue=True)
+    assert texts(question, (plain, cause))[0] == given
+
+
+def test_a_timeline_around_a_day_takes_the_events_of_the_days_either_side() -> None:
+    question = analyse_question(
+        "Put in order the events that led up to the March 20 opening and what came after it.",
+        as_of=date(2026, 4, 10),
+    )
+    assert question.when is not None
+    assert question.when.around
+    before = _dated("Protesters blocked the bridge on March 12.", "2026-03-25", 0.2, 0)
+    day = _dated("Norland opened the dam on March 20.", "2026-03-25", 0.6, 40)
+    after = _dated("Sudmark closed the border on March 24.", "2026-03-25", 0.1, 80)
+    far = _dated("The dam was planned in 2019.", "2026-03-25", 0.9, 120)
+    plan = composer_for(question.intent).compose(
+        question, ranked(before, day, after, far), SETTINGS
+    )
+    assert [p.sentence.text for p in plan.picks] == [before.text, day.text, after.text]
 
 
 def _dated(text: str, published: str, relevance: float, at: int, cue: bool = True) -> Sentence:

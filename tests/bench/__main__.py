@@ -395,6 +395,7 @@ def main() -> None:
     parser.add_argument("--only-load", action="store_true")
     parser.add_argument("--search-verification", action="store_true")
     parser.add_argument("--only-llm", action="store_true")
+    parser.add_argument("--only-squad", action="store_true", help="the SQuAD table alone")
     for name in ALONE:
         parser.add_argument(f"--only-{name}", action="store_true")
     parser.add_argument(
@@ -432,9 +433,11 @@ def main() -> None:
         corpus = write_corpus(articles, work / "squad")
         print(f"SQuAD v1.1 dev: 48 articles, {len(held_out)} held-out questions (seed {EVAL_SEED})")
         rows = {"docqa": bench_docqa(corpus, held_out, work)}
-        if not args.skip_tutorial:
+        if not args.skip_tutorial and not args.only_squad:
             rows["tutorial"] = bench_tutorial(corpus, held_out)
         _table(rows)
+        if args.only_squad:
+            return
         if not args.skip_tutorial and args.index_rounds > 1:
             indexing_rounds(corpus, work, rows, args.index_rounds)
         verification(work, questions, held_out, search=args.search_verification)

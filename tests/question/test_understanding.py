@@ -41,6 +41,18 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("What happened on 3 March 2026?", Intent.TIMELINE, None),
         ("List the main events of the strike in order.", Intent.TIMELINE, None),
         ("When did the river flood?", Intent.FACT, None),
+        # Contractions are the words they stand for.
+        ("what's the Ramsar Convention", Intent.DEFINITION, "the Ramsar Convention"),
+        ("What's happened since the election?", Intent.TIMELINE, None),
+        ("Who's Mira Toll?", Intent.DEFINITION, "Mira Toll"),
+        # Events asked for in order, however the order is asked for.
+        ("Put the events of the strike in order.", Intent.TIMELINE, None),
+        ("Arrange the key developments around the vote by date", Intent.TIMELINE, None),
+        ("Chronology of the union: when did it form?", Intent.TIMELINE, "the union"),
+        ("Timeline of the Marsby floods", Intent.TIMELINE, "the Marsby floods"),
+        ("What has happened since the vote?", Intent.TIMELINE, None),
+        ("Walk me through the events in order", Intent.TIMELINE, None),
+        ("Why did they act in order to save the dam?", Intent.CAUSE, None),
     ],
 )
 def test_the_intent_and_subject_come_from_how_the_question_is_asked(
@@ -66,6 +78,13 @@ def test_the_intent_and_subject_come_from_how_the_question_is_asked(
         ("What happened last week?", date(2026, 2, 23), date(2026, 3, 1)),
         ("What happened in October last year?", date(2025, 10, 1), date(2025, 10, 31)),
         ("What happened in the past two weeks?", date(2026, 2, 18), AS_OF),
+        # The run-up to a day and its aftermath: two weeks either side, none after today.
+        (
+            "What led up to the February 20 vote and what came after?",
+            date(2026, 2, 6),
+            AS_OF,
+        ),
+        ("Events around 1 January 2026", date(2025, 12, 18), date(2026, 1, 15)),
     ],
 )
 def test_a_time_in_the_question_is_a_window_of_days(question: str, first: date, last: date) -> None:
@@ -103,6 +122,8 @@ def test_sentences_are_dated_by_what_they_say_and_their_article() -> None:
     (november,) = date_spans("In November, a courthouse was bombed.", published)
     assert (november.first, november.last) == (date(2025, 11, 1), date(2025, 11, 30))
     assert date_spans("Nothing dated here.", published) == []
+    (around,) = date_spans("A group that emerged around 2007.", published)
+    assert (around.first, around.last) == (date(2007, 1, 1), date(2007, 12, 31))
 
 
 def test_a_question_is_analysed_once_into_intent_subject_names_and_time() -> None:
@@ -131,6 +152,18 @@ def test_a_question_is_analysed_once_into_intent_subject_names_and_time() -> Non
             "What did Mira Toll say?",
         ),
         (["Who is Mira Toll?"], "Where is she based?", "Where is Mira Toll based?"),
+        # The name replaced is the one of the same kind: a country for a country, an
+        # acronym for an acronym, the possessive kept, "the" not doubled.
+        (
+            ["What is Pakistan's argument about the TTP?", "x"],
+            "And Afghanistan?",
+            "What is Afghanistan's argument about the TTP?",
+        ),
+        (
+            ["What does Norway say about NATO?", "x"],
+            "and what about the EU?",
+            "What does Norway say about the EU?",
+        ),
         # A short question with a name of its own stands alone; one without leans back.
         (
             ["What is the TTP?", "x"],

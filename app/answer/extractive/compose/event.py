@@ -2,13 +2,13 @@
 retaliation … launched", "bombed", "stormed"). When the question names who acted, their
 own actions come first, not the actions done to them ("Islamabad launched the strikes
 after the Taliban attacked" is Islamabad's); when it asks how they responded, the
-sentences that report a response."""
+sentences that report a response. A subject no passage names is a refusal that says so."""
 
 from __future__ import annotations
 
 import re
 
-from app.answer.extractive.compose.base import Plan, distinct, strays, usable
+from app.answer.extractive.compose.base import Plan, distinct, read, strays, usable
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.question.entities import Entity
@@ -29,7 +29,7 @@ _ACTION = re.compile(
 )
 _RESPONSE = re.compile(
     r"\b(?:in\s+retaliation|retaliat\w+|respond\w*|in\s+response|in\s+return|reply|replied|"
-    r"hit\s+back|countered)\b",
+    r"hit\s+back|countered|den(?:y|ies|ied)|rejected|dismissed|condemned|vowed)\b",
     re.IGNORECASE,
 )
 _ASKS_RESPONSE = re.compile(r"\b(?:respond|react|retaliate|reply|answer|hit\s+back)\b", re.I)
@@ -60,6 +60,10 @@ class EventComposer:
             )
 
         found = usable(ranked)  # a sentence of the kind counts in its favour, not alone
+        if subject is not None and not any(s.about for s in read(ranked)):
+            # "How did India's foreign ministry respond?" where no passage names it: what
+            # others did is not its answer.
+            return Plan(refusal=f"The documents don't mention {subject.name}.")
         if not found:
             return FactComposer().compose(question, ranked, settings)
         found.sort(key=score, reverse=True)

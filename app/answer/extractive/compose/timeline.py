@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from app.answer.extractive.compose.base import Pick, Plan, distinct, read
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
+from app.question.entities import Entity
 from app.rerank.base import Ranked, Sentence
 from app.settings import AnswerSettings
 from app.text.analysis import analyse
@@ -39,7 +41,9 @@ _ASKING = set(
         [
             "what happened happen happens main key major important events event developments "
             "list order chronological timeline sequence day week month year today latest news "
-            "recently lately going on so far"
+            "recently lately going on so far put place arrange sort led lead leading up came "
+            "come follow followed after before since then next walk through trace history "
+            "unfold unfolded"
         ]
     )[0]
 )
@@ -47,7 +51,10 @@ _ASKING = set(
 
 def topic_terms(question: Question) -> set[str]:
     """The question's terms that name what it is about: not those asking for events,
-    nor the words of the time it names."""
+    nor the words of the time it names (none at all for the days around an event: "the
+    events that led up to the February 27 bombing" are any events of those days)."""
+    if question.when is not None and question.when.around:
+        return set()
     text = question.search
     for span in reversed(date_spans(text, question.day)):
         text = text[: span.start] + " " + text[span.end :]
@@ -70,10 +77,17 @@ def event_date(sentence: Sentence, question: Question) -> tuple[DateSpan | None,
     return None, False
 
 
-def _shares(topic: set[str], sentence: Sentence, subject: bool) -> bool:
+def _shares(
+    topic: set[str], sentence: Sentence, subject: bool, countries: Sequence[Entity] = ()
+) -> bool:
     """Whether ``sentence`` is about the question's topic: it holds most of its terms
     (both of two, two of three), or names the subject the question has (``subject``)."""
-    held = len(topic & set(analyse([sentence.text])[0]))
+    terms = set(analyse([sentence.text])[0])
+    # A country counts by any of its names: "Pakistani jets" are about Pakistan.
+    terms |= {
+        t for e in countries for t in analyse([e.name])[0] if e.pattern().search(sentence.text)
+    }
+    held = len(topic & terms)
     return (subject and sentence.about) or held >= max(1, math.ceil(TOPIC_SHARE * len(topic)))
 
 
@@ -87,6 +101,7 @@ class TimelineComposer:
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
         topic = topic_terms(question)
+        countries = [e for e in question.entities if e.country]
         window = question.when
         scored: list[tuple[float, DateSpan, bool, Sentence]] = []
         for s in read(ranked):
@@ -95,7 +110,7 @@ class TimelineComposer:
                 continue
             if window is not None and when.first > question.day:
                 continue  # not reported yet on the day asked
-            shares = _shares(topic, s, question.subject is not None)
+            shares = _shares(topic, s, question.subject is not None, countries)
             if topic and not shares:
                 continue
             score = (W_CUE * s.cue + W_RELEVANCE * s.relevance + W_TOPIC * shares
