@@ -133,6 +133,18 @@ def test_an_event_question_about_someone_no_passage_names_is_a_refusal_naming_th
     assert plan.refusal == "The documents don't mention Sudmark harbour board."
 
 
+def test_a_side_no_passage_names_is_a_refusal_but_a_loose_subject_phrase_is_not() -> None:
+    asked = analyse_question("What's Sudmark's position on the dam?")
+    quoted = sentence("“The dam must open,” Norland's minister said.", 0.9, cue=True)
+    plan = composer_for(asked.intent).compose(asked, ranked(quoted), SETTINGS)
+    assert plan.refusal == "The documents don't mention Sudmark."
+    # "Norland now" is Norland: a word of the subject in a passage is enough.
+    loose = analyse_question("How does Norland now answer the protests?")
+    assert loose.subject is not None
+    plan = composer_for(loose.intent).compose(loose, ranked(quoted), SETTINGS)
+    assert plan.refusal is None
+
+
 def test_a_cause_given_as_a_circumstance_is_read_as_a_cause() -> None:
     question = analyse_question("Why is it unlikely that the board will resign?")
     given = "But that is unlikely, experts say, given the close ties between the members."

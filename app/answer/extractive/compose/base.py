@@ -10,6 +10,7 @@ reason. The answerer turns the plan into the answer's text and citations.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -30,6 +31,7 @@ __all__ = [
     "Plan",
     "distinct",
     "held_by",
+    "named_nowhere",
     "read",
     "same_fact",
     "strays",
@@ -100,6 +102,24 @@ def read(ranked: Ranked) -> list[Sentence]:
 
 def _terms(text: str) -> set[str]:
     return set(analyse([text])[0])
+
+
+_OWNER = re.compile(r"^.*\b\w+['’]s?\s+(?=\w)")
+
+
+def named_nowhere(subject: Entity, ranked: Ranked) -> bool:
+    """Whether no passage names ``subject``: no sentence holds one of its names or (for
+    a name that is not a country's) a word of what it names ("India's *foreign
+    ministry*", "the Taliban *now*" counts by "Taliban"). What others said or did is not
+    the subject's answer."""
+    sentences = [*ranked.sentences, *ranked.unread]
+    if any(subject.pattern().search(s.text) for s in sentences):
+        return False
+    if subject.country:
+        return True
+    head = _OWNER.sub("", subject.name)
+    wanted = _terms(head) or _terms(subject.name)
+    return bool(wanted) and not any(wanted & _terms(s.text) for s in sentences)
 
 
 def same_fact(a: Sentence, b: Sentence) -> bool:

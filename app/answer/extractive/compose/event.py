@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from app.answer.extractive.compose.base import Plan, distinct, read, strays, usable
+from app.answer.extractive.compose.base import Plan, distinct, named_nowhere, strays, usable
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.question.entities import Entity
@@ -60,9 +60,7 @@ class EventComposer:
             )
 
         found = usable(ranked)  # a sentence of the kind counts in its favour, not alone
-        if subject is not None and not any(s.about for s in read(ranked)):
-            # "How did India's foreign ministry respond?" where no passage names it: what
-            # others did is not its answer.
+        if subject is not None and named_nowhere(subject, ranked):
             return Plan(refusal=f"The documents don't mention {subject.name}.")
         if not found:
             return FactComposer().compose(question, ranked, settings)

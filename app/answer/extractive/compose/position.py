@@ -1,11 +1,20 @@
 """What one side says: the sentences whose view is the subject's own (it is the one
-saying, arguing, accusing, denying), never the other side's account of it."""
+saying, arguing, accusing, denying), never the other side's account of it. A side no
+passage names is a refusal that says so."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from app.answer.extractive.compose.base import STRAY_OWN_KIND, Plan, distinct, held_by, read, strays
+from app.answer.extractive.compose.base import (
+    STRAY_OWN_KIND,
+    Plan,
+    distinct,
+    held_by,
+    named_nowhere,
+    read,
+    strays,
+)
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.rerank.base import Ranked, Sentence
@@ -28,6 +37,8 @@ class PositionComposer:
         subject = ranked.subject or question.subject
         if subject is None:
             return FactComposer().compose(question, ranked, settings)
+        if named_nowhere(subject, ranked):  # "What is China's position?" and none is quoted
+            return Plan(refusal=f"The documents don't mention {subject.name}.")
         own = [s for s in read(ranked) if held_by(s, subject) == 1]
         if not own:  # nobody is quoted: what is said about the subject, not by another
             own = [s for s in read(ranked) if s.about and s.cue and held_by(s, subject) == 0]
