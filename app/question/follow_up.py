@@ -61,7 +61,15 @@ _WH_PHRASE = re.compile(
 _NAME = re.compile(
     r"(?-i:[A-Z][\w’'-]*)(?:\s+(?:(?:of|de|al|bin|ibn|van|von|the)\s+)?(?-i:[A-Z][\w’'-]*))*"
 )
-_NOT_NAMES = {"What", "Who", "When", "Where", "Why", "How", "Which", "And", "The", "It", "In"}
+# Capitalised only because they open a question, or dates rather than names.
+_NOT_NAMES = {
+    "What", "Who", "When", "Where", "Why", "How", "Which", "And", "The", "It", "In", "Was",
+    "Were", "Is", "Are", "Did", "Does", "Do", "Has", "Have", "Had", "Can", "Could", "Will",
+    "Would", "Should", "Whose", "Whom", "Tell", "List", "Give", "Show", "Describe", "January",
+    "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+    "Saturday", "Sunday",
+}  # fmt: skip
 MAX_CONTENT_TERMS = 2  # a question with this few content words leans on what came before
 
 

@@ -101,6 +101,9 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"of\s+events|history)\s+of\s+(?P<subject>[^?:,;.]{1,60}?)\s*(?:[:?,;.]|$|\s+(?:since|"
         r"from|in|during|between|over|until|up\s+to)\b)",
         r"^\s*(?:put|place|arrange|order|sort|rank)\b[^?]*?\b(?:events|developments)\b",
+        r"^\s*(?:list|give|show|outline|describe|walk\s+me\s+through|trace|lay\s+out|set\s+out|"
+        r"recount|reconstruct|put|arrange)\b[^?]*?\bin\s+(?:chronological\s+|date\s+)?order\b"
+        r"(?!\s+to\b)",
         r"\b(?:events|developments)\b[^?]*?\bin\s+(?:chronological\s+|date\s+)?order\b(?!\s+to\b)",
         r"\bwhat\s+(?:has\s+|have\s+)?happened\s+since\b",
         r"\bhow\s+did\s+.+?\s+unfold\b",

@@ -52,6 +52,7 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("Timeline of the Marsby floods", Intent.TIMELINE, "the Marsby floods"),
         ("What has happened since the vote?", Intent.TIMELINE, None),
         ("Walk me through the events in order", Intent.TIMELINE, None),
+        ("Lay out the May round of talks in order: who moved first?", Intent.TIMELINE, None),
         ("Why did they act in order to save the dam?", Intent.CAUSE, None),
     ],
 )
@@ -158,6 +159,11 @@ def test_a_question_is_analysed_once_into_intent_subject_names_and_time() -> Non
             ["What is Pakistan's argument about the TTP?", "x"],
             "And Afghanistan?",
             "What is Afghanistan's argument about the TTP?",
+        ),
+        (
+            ["Was anyone hurt in Marsby in the March 2 storm?", "x"],
+            "What about Sudmark?",
+            "Was anyone hurt in Sudmark in the March 2 storm?",
         ),
         (
             ["What does Norway say about NATO?", "x"],

@@ -1,0 +1,40 @@
+"""Batches of tokenised texts: similar lengths together, and few input shapes when a
+runtime keeps state per shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.models.batching import WIDTH_STEP, padded_batches
+
+
+@dataclass
+class Encoding:
+    ids: list[int]
+    type_ids: list[int]
+
+
+def encodings(lengths: list[int]) -> list[Encoding]:
+    return [Encoding(list(range(1, n + 1)), [0] * n) for n in lengths]
+
+
+def test_bucketed_batches_have_one_shape_per_width_and_keep_every_text() -> None:
+    lengths = [5, 7, 9, 40, 41, 90, 3, 33, 70, 12, 200]
+    batches = list(padded_batches(encodings(lengths), 4, bucketed=True))
+    assert sorted(i for rows, _ in batches for i in rows) == list(range(len(lengths)))
+    for rows, inputs in batches:
+        ids, mask = inputs["input_ids"], inputs["attention_mask"]
+        assert ids.shape[0] == 4  # every batch padded to the full size
+        assert ids.shape[1] % WIDTH_STEP == 0
+        for row, i in enumerate(rows):
+            assert ids[row, : lengths[i]].tolist() == list(range(1, lengths[i] + 1))
+            assert mask[row].sum() == lengths[i]
+        assert (mask[len(rows) :, 0] == 1).all()  # padding rows read one token
+    shapes = {inputs["input_ids"].shape for _, inputs in batches}
+    widths = {-(-n // WIDTH_STEP) * WIDTH_STEP for n in lengths}
+    assert len(shapes) <= len(widths)
+
+
+def test_plain_batches_pad_only_to_their_longest_text() -> None:
+    batches = list(padded_batches(encodings([3, 4, 30]), 4))
+    assert [inputs["input_ids"].shape for _, inputs in batches] == [(2, 4), (1, 30)]
