@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.question.kinds import NOT_NAMES
 from app.text.analysis import analyse
 
 __all__ = ["follow_up_query", "turns_of"]
@@ -61,15 +62,13 @@ _WH_PHRASE = re.compile(
 _NAME = re.compile(
     r"(?-i:[A-Z][\w’'-]*)(?:\s+(?:(?:of|de|al|bin|ibn|van|von|the)\s+)?(?-i:[A-Z][\w’'-]*))*"
 )
-# Capitalised only because they open a question, or dates rather than names.
-_NOT_NAMES = {
-    "What", "Who", "When", "Where", "Why", "How", "Which", "And", "The", "It", "In", "Was",
-    "Were", "Is", "Are", "Did", "Does", "Do", "Has", "Have", "Had", "Can", "Could", "Will",
-    "Would", "Should", "Whose", "Whom", "Tell", "List", "Give", "Show", "Describe", "January",
-    "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-    "Saturday", "Sunday",
-}  # fmt: skip
+# Capitalised only because they open a question (beside the words that never name
+# anything, months and weekdays included, in ``kinds.NOT_NAMES``).
+_OPENERS_NOT_NAMES = frozenset([
+    "what", "who", "where", "why", "how", "which", "was", "were", "is", "are", "did", "does",
+    "do", "has", "have", "had", "can", "could", "will", "would", "should", "whose", "whom",
+    "tell", "list", "give", "show", "describe",
+])  # fmt: skip
 MAX_CONTENT_TERMS = 2  # a question with this few content words leans on what came before
 
 
@@ -107,7 +106,11 @@ def follow_up_query(question: str, history: Sequence[Mapping[str, Any]] | None) 
 
 
 def _names(text: str) -> list[re.Match[str]]:
-    return [m for m in _NAME.finditer(text) if m.group() not in _NOT_NAMES]
+    return [
+        m
+        for m in _NAME.finditer(text)
+        if m.group().lower() not in _OPENERS_NOT_NAMES and m.group().lower() not in NOT_NAMES
+    ]
 
 
 def _in_frame(question: str, previous: str, answered: str) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-__all__ = ["Kind", "answer_spans", "wanted"]
+__all__ = ["NOT_NAMES", "Kind", "answer_spans", "wanted"]
 
 
 class Kind(Enum):
@@ -112,7 +112,7 @@ _WHO_IS_NAMED = re.compile(
 MIN_SHARED_STEM = 5  # a name word this long that extends a question word restates it
 _FINDS = {Kind.TIME: _TIME, Kind.QUANTITY: _QUANTITY, Kind.PERSON: _NAME, Kind.PLACE: _NAME}
 # Capitalised only because they open a sentence, or never a name.
-_NOT_NAMES = frozenset([
+NOT_NAMES = frozenset([
     "the", "a", "an", "in", "on", "at", "of", "for", "to", "by", "from", "with", "as", "it",
     "its", "this", "that", "these", "those", "he", "she", "they", "we", "i", "you", "our",
     "my", "his", "her", "their", "there", "here", "but", "and", "or", "so", "if", "when",
@@ -188,7 +188,7 @@ def _new_name_words(text: str, start: int, end: int, asked: str) -> tuple[int, i
         shared = len(bare) >= MIN_SHARED_STEM and any(
             bare.startswith(w) or w.startswith(bare) for w in stated
         )
-        return bare in _NOT_NAMES or shared or _stated(bare, asked)
+        return bare in NOT_NAMES or shared or _stated(bare, asked)
 
     while words and known(words[0].group()):
         words.pop(0)

@@ -78,15 +78,18 @@ def event_date(sentence: Sentence, question: Question) -> tuple[DateSpan | None,
 
 
 def _shares(
-    topic: set[str], sentence: Sentence, subject: bool, countries: Sequence[Entity] = ()
+    topic: set[str],
+    sentence: Sentence,
+    subject: bool,
+    countries: Sequence[tuple[Entity, set[str]]] = (),
 ) -> bool:
     """Whether ``sentence`` is about the question's topic: it holds most of its terms
     (both of two, two of three), or names the subject the question has (``subject``)."""
     terms = set(analyse([sentence.text])[0])
     # A country counts by any of its names: "Pakistani jets" are about Pakistan.
-    terms |= {
-        t for e in countries for t in analyse([e.name])[0] if e.pattern().search(sentence.text)
-    }
+    for country, named in countries:
+        if country.pattern().search(sentence.text):
+            terms |= named
     held = len(topic & terms)
     return (subject and sentence.about) or held >= max(1, math.ceil(TOPIC_SHARE * len(topic)))
 
@@ -101,7 +104,7 @@ class TimelineComposer:
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
         topic = topic_terms(question)
-        countries = [e for e in question.entities if e.country]
+        countries = [(e, set(analyse([e.name])[0])) for e in question.entities if e.country]
         window = question.when
         scored: list[tuple[float, DateSpan, bool, Sentence]] = []
         for s in read(ranked):
