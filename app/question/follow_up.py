@@ -12,6 +12,8 @@
 - Any other question that leans on what came before (another pronoun, an opening "and",
   almost no content words and no name of its own) is searched with the earlier question
   in front of it; "What is the population of Kabul?" stands on its own.
+- A question that names no one and no time ("Do we know how many people died?") after
+  one that did is asked in that frame: the earlier question's names and dates follow it.
 
 The answer always shows the question as asked.
 """
@@ -22,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app.question.kinds import NOT_NAMES
+from app.question.kinds import NOT_NAMES, times_in
 from app.text.analysis import analyse
 
 __all__ = ["follow_up_query", "turns_of"]
@@ -102,7 +104,7 @@ def follow_up_query(question: str, history: Sequence[Mapping[str, Any]] | None) 
         or (len(set(terms)) <= MAX_CONTENT_TERMS and not _names(question))
     ):
         return f"{previous} {question}"
-    return question
+    return _in_context(question, previous)
 
 
 def _names(text: str) -> list[re.Match[str]]:
@@ -174,3 +176,15 @@ def _named_person(question: str, previous: str, answered: str) -> str | None:
     word = pronoun.group().lower()
     replacement = f"{person}'s" if word in ("his", "hers") else person
     return question[: pronoun.start()] + replacement + question[pronoun.end() :]
+
+
+def _in_context(question: str, previous: str) -> str:
+    """``question`` followed by the names and dates of the earlier question, when it
+    names neither itself."""
+    if _names(question) or times_in(question):
+        return question
+    frame = [m.group() for m in _names(previous)]
+    frame += [t for t in times_in(previous) if not any(t in f for f in frame)]
+    if not frame:
+        return question
+    return f"{question.rstrip(' ?')} ({', '.join(frame)})?"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-__all__ = ["NOT_NAMES", "Kind", "answer_spans", "wanted"]
+__all__ = ["NOT_NAMES", "Kind", "answer_spans", "times_in", "wanted"]
 
 
 class Kind(Enum):
@@ -121,6 +121,11 @@ NOT_NAMES = frozenset([
     "february", "march", "april", "may", "june", "july", "august", "september", "october",
     "november", "december",
 ])  # fmt: skip
+
+
+def times_in(text: str) -> list[str]:
+    """The dates, months, years and centuries ``text`` names, as written."""
+    return [m.group() for m in _TIME.finditer(text)]
 
 
 def wanted(question: str) -> Kind | None:

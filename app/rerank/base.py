@@ -50,7 +50,9 @@ class Sentence:
     # What the question's intent, subject and time make of it (see ``sentences.py``).
     published: str | None = None  # its article's date
     dates: tuple[DateSpan, ...] = ()  # the dates it names, resolved against ``published``
-    cue: bool = False  # words of the kind the intent looks for ("in retaliation", "stems from")
+    # Words of the kind the intent looks for ("in retaliation", "stems from"): 1, or less
+    # for words that only may be ("after"), 0 for none.
+    cue: float = 0.0
     about: bool = False  # names the question's subject (or, without one, what it names)
     held: int = 0  # 1: its view is the subject's own; -1: another's; 0: nobody's
     in_window: bool | None = None  # whether it is about the days asked (None: none asked)

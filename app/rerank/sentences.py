@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from app.question.acronyms import defines, long_form
@@ -33,9 +33,12 @@ from app.types import Chunk, Hit
 
 __all__ = [
     "CUES",
+    "WEAK_CUE",
+    "WEAK_CUES",
     "asks",
     "candidate_sentences",
     "coverage",
+    "cue_of",
     "gather",
     "prior",
     "question_weights",
@@ -59,8 +62,11 @@ CUES: dict[Intent, re.Pattern[str]] = {
         r"from|roots?|core\s+(?:issue|problem|dispute)|the\s+(?:main\s+)?(?:issue|problem|"
         r"dispute)|reasons?|caused?|led\s+to|leads\s+to|triggered|sparked|provoked|in\s+"
         r"response\s+to|a\s+response\s+to|in\s+retaliation|after|fuel(?:l?ed)?|behind|origins?|"
-        r"accus\w+|blam\w+|argument|over\s+(?:the\s+)?\w+|given\s+(?:the|that|its|their|his|"
-        r"her)|thanks\s+to|so\s+that|in\s+order\s+to)\b",
+        r"given\s+(?:the|that|its|their|his|"
+        r"her)|thanks\s+to|so\s+that|in\s+order\s+to)\b|"
+        # "as Pakistan's frustration has grown, …": a mounting circumstance as the cause
+        r"\bas\s+(?:\w+['’]s\s+)?(?:\w+\s+){0,3}?(?:has|have|had)\s+(?:grown|risen|mounted|"
+        r"increased|deepened|worsened|intensified|spread)\b",
         re.IGNORECASE,
     ),
     Intent.EVENT: re.compile(
@@ -93,8 +99,25 @@ CUES: dict[Intent, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
+# Words that may give a cause but as often do not (an accusation, a quarrel "over"): they
+# count for less than the words above.
+WEAK_CUES: dict[Intent, re.Pattern[str]] = {
+    Intent.CAUSE: re.compile(
+        r"\b(?:accus\w+|blam\w+|argument|over\s+(?:the\s+)?\w+)\b", re.IGNORECASE
+    ),
+}
+WEAK_CUE = 0.5  # a weak cue's weight, where a cue counts 1
 CUES[Intent.SUMMARY] = CUES[Intent.EVENT]
 CUES[Intent.TIMELINE] = CUES[Intent.EVENT]
+
+
+def cue_of(intent: Intent, text: str) -> float:
+    """1 when ``text`` holds words of the kind ``intent`` looks for, ``WEAK_CUE`` when it
+    holds only words that may be, else 0."""
+    strong, weak = CUES.get(intent), WEAK_CUES.get(intent)
+    if strong is not None and strong.search(text):
+        return 1.0
+    return WEAK_CUE if weak is not None and weak.search(text) else 0.0
 
 
 def asks(text: str) -> bool:
@@ -184,7 +207,6 @@ def candidate_sentences(
     best = max(h.score for h in hits) or 1.0
     subject = subject or question.subject
     named = (subject,) if subject is not None else question.entities
-    cue = CUES.get(question.intent)
     out = []
     for span, terms, context in zip(spans, own, read, strict=True):
         spelled = bool(question.acronym) and defines(span.text, question.acronym or "")
@@ -208,7 +230,7 @@ def candidate_sentences(
                 asks=asks(span.text),
                 published=published,
                 dates=dates,
-                cue=cue is not None and cue.search(span.text) is not None,
+                cue=cue_of(question.intent, span.text),
                 about=bool(named) and mentioned(span.text, named),
                 held=0 if subject is None else held(span.text, span.before, subject.pattern()),
                 in_window=None if window is None else _in_window(dates, published, window),
@@ -260,10 +282,16 @@ def reading_order(
     return first + rest
 
 
+# A news article reports what happened up to the day before it was published: a sentence
+# that names no day is taken to be about those days.
+REPORTED_DAYS = 1
+
+
 def _in_window(dates: Sequence[Any], published: str | None, window: Any) -> bool | None:
     """Whether the sentence is about days in the window: a date it names, else (for a
-    sentence naming none) its article's date; None when neither says (an undated
-    article's sentence that names no date)."""
+    sentence naming none) the days its article reports on, its date and the
+    ``REPORTED_DAYS`` before it; None when neither says (an undated article's sentence
+    that names no date)."""
     if dates:
         return any(window.holds(d.first, d.last) for d in dates)
     if published is None:
@@ -272,7 +300,7 @@ def _in_window(dates: Sequence[Any], published: str | None, window: Any) -> bool
         day = date.fromisoformat(published)
     except ValueError:
         return None
-    return window.holds(day, day)
+    return window.holds(day - timedelta(days=REPORTED_DAYS), day)
 
 
 def _spans(hits: Sequence[Hit]) -> list[_Span]:

@@ -266,3 +266,31 @@ def test_countries_are_named_by_capital_people_and_name() -> None:
     assert kabul is not None
     assert kabul.name == "Afghanistan"
     assert {"afghanistan", "afghan", "afghans", "kabul"} <= set(kabul.aliases)
+
+
+def test_a_count_is_answered_by_a_sentence_with_a_number_or_refused() -> None:
+    question = analyse_question("How many people were hurt in the Marsby flood?")
+    dated = sentence(
+        "A house hit by the Marsby flood, photographed on March 2, 2026.", 0.9,
+        dates=tuple(date_spans("A house hit by the Marsby flood, photographed on March 2, "
+                               "2026.", "2026-03-03")),
+    )  # fmt: skip
+    assert texts(question, (dated,)) == [], "the numbers of a date count nobody"
+    counted = sentence("Dozens of people were hurt when the levee broke.", 0.5, at=100)
+    assert texts(question, (dated, counted))[0] == counted.text
+    unrelated = sentence("The mayor spoke for twenty minutes.", 0.1, at=200)
+    assert texts(question, (dated, unrelated)) == [], "a count must come from a relevant sentence"
+
+
+def test_an_accusation_is_a_weaker_cause_than_a_circumstance_that_grew() -> None:
+    from app.rerank.sentences import WEAK_CUE, cue_of
+
+    assert cue_of(Intent.CAUSE, "Norland accuses Sudmark of stealing water.") == WEAK_CUE
+    grown = "But as Norland's frustration has grown, the accusations have become sharper."
+    assert cue_of(Intent.CAUSE, grown) == 1.0
+    assert cue_of(Intent.CAUSE, "The talks resumed on Monday.") == 0.0
+    question = analyse_question("Why have Norland's accusations become sharper?")
+    accuses = sentence("Norland has begun to accuse Sudmark of stealing water.", 0.95,
+                       cue=cue_of(Intent.CAUSE, "accuse"))  # fmt: skip
+    because = sentence(grown, 0.94, at=100, cue=1.0)
+    assert texts(question, (accuses, because))[0] == grown

@@ -181,6 +181,17 @@ def test_a_question_is_analysed_once_into_intent_subject_names_and_time() -> Non
             "How many died?",
             "What was hit in Kabul? How many died?",
         ),
+        # A question naming no one and no day is asked about the earlier one's.
+        (
+            ["What did Norland's jets hit on March 2?", "x"],
+            "Do we know how many people were hurt?",
+            "Do we know how many people were hurt (Norland's, March 2)?",
+        ),
+        (
+            ["What did Norland's jets hit?", "x"],
+            "Do we know how many people were hurt in May 2024?",
+            "Do we know how many people were hurt in May 2024?",
+        ),
     ],
 )
 def test_a_follow_up_is_asked_in_the_frame_of_the_question_before(

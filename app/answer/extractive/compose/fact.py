@@ -10,8 +10,10 @@ import re
 from app.answer.extractive.compose.base import Pick, Plan, distinct, usable
 from app.question.analysis import Question
 from app.question.entities import Entity
+from app.question.kinds import Kind, answer_spans
 from app.rerank.base import Ranked, Sentence
 from app.settings import AnswerSettings
+from app.text.dates import date_spans
 
 __all__ = ["FactComposer", "owners_office"]
 
@@ -50,6 +52,25 @@ def _of_another(sentence: Sentence, owner: Entity, office: str) -> bool:
     return False
 
 
+# "How many…", "what share of…": a count is asked for, which only a number or a number
+# word gives; the day of a date is not one ("Feb. 22, 2026" counts nobody).
+_COUNTS = re.compile(
+    r"\bhow\s+(?:many|much)\b|\b(?:what|which)\s+(?:number|percentage|percent|proportion|"
+    r"share|amount|total)\s+of\b",
+    re.IGNORECASE,
+)
+
+
+def holds_count(sentence: Sentence, question: Question) -> bool:
+    """Whether ``sentence`` holds a number, or a number word, that is not part of a date
+    and that the question does not state itself."""
+    dates = sentence.dates or tuple(date_spans(sentence.text, sentence.published or question.day))
+    return any(
+        not any(d.start < b and a < d.end for d in dates)
+        for a, b in answer_spans(Kind.QUANTITY, sentence.text, question.asked)
+    )
+
+
 RECENT_CLOSE = 0.9  # "recently": answers this near the best compete on their date
 
 
@@ -83,5 +104,16 @@ class FactComposer:
             return Plan(refusal="")
         floor = found[0].rank * settings.min_relative_score
         chosen = [s for s in found if s.rank >= floor]
+        if _COUNTS.search(question.asked):
+            # A count no relevant sentence about the days asked gives is not answered by
+            # the best of them.
+            counted = [
+                s for s in found
+                if s.relevance >= ranked.min_relevance and s.in_window is not False
+                and holds_count(s, question)
+            ]  # fmt: skip
+            if not counted:
+                return Plan(refusal="")
+            chosen = counted + [s for s in chosen if s not in counted]
         picks: list[Pick] = distinct(chosen, settings.max_sentences)
         return Plan(tuple(picks))

@@ -1,0 +1,41 @@
+"""Cheap features of candidate sentences: whether a sentence is about the days asked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from app.question.analysis import analyse_question
+from app.rerank.sentences import candidate_sentences
+from app.types import Chunk, Hit
+
+
+class _Flat:
+    """Every term weighs the same."""
+
+    def weights(self, terms: Iterable[str]) -> dict[str, float]:
+        return dict.fromkeys(terms, 1.0)
+
+    def knows_any(self, terms: Iterable[str]) -> bool:
+        return True
+
+
+def _windows(question: str, text: str, published: str) -> list[bool | None]:
+    spans, at = [], 0
+    for part in text.split("  "):
+        spans.append((at, at + len(part)))
+        at += len(part) + 2
+    chunk = Chunk(0, 0, 0, len(text), text, tuple(spans))
+    asked = analyse_question(question, as_of=date(2026, 3, 10))
+    meta = {0: ("report.txt", "A report", published, "everyone")}
+    found = candidate_sentences(asked, [Hit(chunk, 1.0, 1.0, 1.0)], _Flat(), meta)
+    return [s.in_window for s in found]
+
+
+def test_a_sentence_naming_no_day_is_about_the_days_its_article_reports() -> None:
+    text = "The levee broke and dozens were hurt.  The council met on March 1."
+    asked = "What happened on March 2?"
+    # Published on March 3: an undated sentence reports March 2; a dated one its own day.
+    assert _windows(asked, text, "2026-03-03") == [True, False]
+    # Published a week later, the same sentence is not about March 2.
+    assert _windows(asked, text, "2026-03-09") == [False, False]
