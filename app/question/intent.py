@@ -107,6 +107,8 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"\b(?:events|developments)\b[^?]*?\bin\s+(?:chronological\s+|date\s+)?order\b(?!\s+to\b)",
         r"\bwhat\s+(?:has\s+|have\s+)?happened\s+since\b",
         r"\bhow\s+did\s+.+?\s+unfold\b",
+        r"\bin\s+(?:what|which)\s+(?:order|sequence)\b|\bwhat\s+(?:was|is)\s+the\s+(?:order|"
+        r"sequence)\s+of\b",
         r"\bwhat\s+(?:were|are)\s+the\s+(?:main|key|major|important)\s+(?:events|developments)\b",
     )),
     (Intent.SUMMARY, _any(
@@ -121,6 +123,8 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"causes|prompted|triggered|sparked|drove|drives|provoked|started)\b|what\s+(?:is|was|"
         r"are|were)\s+(?:behind|the\s+(?:root|roots|cause|causes|reason|reasons|origin|origins|"
         r"source|driver|drivers|trigger|background)\b)|how\s+did\s+.+?\s+(?:start|begin)\b)",
+        # "What was Islamabad's reasoning for…", "the rationale behind…"
+        r"\b(?:reasoning|rationale|motive|motives|motivation|logic)\s+(?:for|behind|of)\b",
     )),
     (Intent.CHANGE, _any(
         r"\b(?:how\s+(?:is|are|has|have|did)\s+.+?\s+(?:changing|changed|evolving|evolved|"
@@ -134,8 +138,8 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         rf"describe|characteri[sz]e)\b",
     )),
     (Intent.EVENT, _any(
-        rf"\bhow\s+(?:did|does|do|has|have|will|would)\s+{_SUBJECT}\s+(?:respond|react|"
-        rf"retaliate|reply|answer|hit\s+back)\b",
+        rf"\bhow\s+(?:did|does|do|has|have|had|will|would)\s+{_SUBJECT}\s+(?:respond|react|"
+        rf"retaliate|reply|answer|hit\s+back)(?:s|ed|d)?\b",
         rf"\bwhat\s+(?:did|has|have|will)\s+{_SUBJECT}\s+(?:do|done)\b",
         r"\bwhat\s+(?:was|were)\s+(?:hit|struck|attacked|targeted|bombed)\b",
     )),

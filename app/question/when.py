@@ -4,7 +4,8 @@
 before the day asked), "since October", "between March and May", "this week", "last
 week", "in October last year", "in the past 10 days" become a window of days ("the events
 that led up to" a day, or "around" it: the two weeks either side);
-"recently", "latest", "now" and their kin ask for the most recent reports (the last
+"early", "mid" and "late" February (or "the end of" it) are its first, middle or last
+ten days; "recently", "latest", "now" and their kin ask for the most recent reports (the last
 ``RECENT_DAYS`` days, as a preference, not a limit).
 """
 
@@ -42,6 +43,16 @@ _PAST = re.compile(
 _WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10, "twelve": 12}  # fmt: skip
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")  # fmt: skip
+# "late February", "mid-March 2026", "the end of October", "early in May"
+_PART = re.compile(
+    r"\b(?P<part>early|mid|late|(?:the\s+)?(?:end|beginning|start|middle)\s+of)[\s-]+"
+    r"(?:(?:in|of)\s+)?(?:the\s+month\s+of\s+)?(?P<month>(?-i:[A-Z])[a-z]+)\b(?:,?\s+(?P<year>\d{4}))?",
+    re.IGNORECASE,
+)
+_THIRDS = {"early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid": (11, 20),
+           "middle": (11, 20), "late": (21, 31), "end": (21, 31)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,9 @@ class When:
 def when_asked(question: str, as_of: date) -> When | None:
     """The window of days ``question`` asks about, asked on ``as_of``; None if it names
     no time."""
+    part = _part_of_month(question, as_of)
+    if part is not None:
+        return part
     spans = date_spans(question, as_of)
     if spans:
         first, last = spans[0], spans[-1]
@@ -85,3 +99,19 @@ def when_asked(question: str, as_of: date) -> When | None:
     if _RECENT.search(question):
         return When(as_of - timedelta(days=RECENT_DAYS), as_of, "recently", recent=True)
     return None
+
+
+def _part_of_month(question: str, as_of: date) -> When | None:
+    """ "late February": its last ten days, in the latest February on or before ``as_of``
+    (or the year written)."""
+    found = _PART.search(question)
+    if found is None or found.group("month").lower() not in _MONTHS:
+        return None
+    month = _MONTHS.index(found.group("month").lower()) + 1
+    year = int(found.group("year") or as_of.year)
+    if found.group("year") is None and (year, month) > (as_of.year, as_of.month):
+        year -= 1
+    first_day, last_day = next(v for k, v in _THIRDS.items() if k in found.group("part").lower())
+    end = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    first, last = date(year, month, first_day), date(year, month, min(last_day, end))
+    return When(first, last, f"{found.group('part').lower()} {found.group('month')} {year}")

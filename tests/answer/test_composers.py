@@ -294,3 +294,30 @@ def test_an_accusation_is_a_weaker_cause_than_a_circumstance_that_grew() -> None
                        cue=cue_of(Intent.CAUSE, "accuse"))  # fmt: skip
     because = sentence(grown, 0.94, at=100, cue=1.0)
     assert texts(question, (accuses, because))[0] == grown
+
+
+def test_a_timeline_of_strikes_takes_every_report_of_an_action_in_the_days_asked() -> None:
+    question = analyse_question(
+        "In what order did the late-February floods and counterattacks happen?",
+        as_of=date(2026, 3, 10),
+    )
+    assert question.intent is Intent.TIMELINE
+
+    def dated(text: str, at: int) -> Sentence:
+        return sentence(text, 0.01, at=at, cue=True, published="2026-03-01",
+                        dates=tuple(date_spans(text, "2026-03-01")))  # fmt: skip
+
+    flood = dated("The river burst its banks on February 22 and flooded Marsby.", 0)
+    attack = dated("Rebels attacked the dam on February 25.", 100)
+    early = dated("Rebels attacked the bridge on February 3.", 200)
+    assert texts(question, (flood, attack, early)) == [flood.text, attack.text]
+
+
+def test_a_response_in_words_is_the_subjects_own_response() -> None:
+    question = analyse_question("How has Sudmark responded to Norland's calls to close the dam?")
+    assert question.intent is Intent.EVENT
+    others = sentence(
+        "Usually, Norland says it targeted the dam, and Sudmark denies it.", 0.99, cue=True
+    )
+    own = sentence("Sudmark has always resisted that call.", 0.95, at=100, cue=True)
+    assert texts(question, (others, own))[0] == own.text

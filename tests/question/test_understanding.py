@@ -33,6 +33,11 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("How do farmers feel about the new rules?", Intent.POSITION, "farmers"),
         ("What did Mira Toll say?", Intent.POSITION, "Mira Toll"),
         ("How did Sudmark respond to the closure?", Intent.EVENT, "Sudmark"),
+        ("How has the Sudmark council reacted to the ruling?", Intent.EVENT, "the Sudmark council"),
+        ("How have the unions responded?", Intent.EVENT, "the unions"),
+        ("What was Norland's reasoning for closing the dam?", Intent.CAUSE, None),
+        ("In what order did the strikes and walkouts happen?", Intent.TIMELINE, None),
+        ("What was the sequence of the May talks?", Intent.TIMELINE, None),
         ("What was hit in the storm?", Intent.EVENT, None),
         ("Summarize the situation in Marsby.", Intent.SUMMARY, None),
         ("Give me an overview of the flood response.", Intent.SUMMARY, None),
@@ -86,6 +91,15 @@ def test_the_intent_and_subject_come_from_how_the_question_is_asked(
             AS_OF,
         ),
         ("Events around 1 January 2026", date(2025, 12, 18), date(2026, 1, 15)),
+        # A part of a month: its first, middle or last ten days, in the latest such month.
+        (
+            "In what order did the late-February strikes happen?",
+            date(2026, 2, 21),
+            date(2026, 2, 28),
+        ),
+        ("What happened in early March 2025?", date(2025, 3, 1), date(2025, 3, 10)),
+        ("What happened at the end of April?", date(2025, 4, 21), date(2025, 4, 30)),
+        ("News from mid-January", date(2026, 1, 11), date(2026, 1, 20)),
     ],
 )
 def test_a_time_in_the_question_is_a_window_of_days(question: str, first: date, last: date) -> None:

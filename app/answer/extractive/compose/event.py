@@ -24,15 +24,21 @@ W_CUE, W_AGENT, W_RESPONSE = 0.2, 0.4, 0.3
 _ACTION = re.compile(
     r"\b(?:launch\w*|struck|strikes?|hit|attack(?:ed|s)?|fired|bomb(?:ed|s)|storm(?:ed|s)|"
     r"carried\s+out|target(?:ed|s)|raid(?:ed|s)|shell(?:ed|s)|killed|seized|captured|"
-    r"respond(?:ed|s)?|retaliat(?:ed|es|ing)|announced|closed|deployed|sent|ordered)\b",
+    r"respond(?:ed|s)?|retaliat(?:ed|es|ing)|announced|closed|deployed|sent|ordered|"
+    # a response in words is an action too: "Kabul has always resisted that call"
+    r"resist(?:ed|s)|reject(?:ed|s)|refus(?:ed|es)|den(?:ies|ied)|dismiss(?:ed|es)|"
+    r"condemn(?:ed|s)|vow(?:ed|s))\b",
     re.IGNORECASE,
 )
 _RESPONSE = re.compile(
     r"\b(?:in\s+retaliation|retaliat\w+|respond\w*|in\s+response|in\s+return|reply|replied|"
-    r"hit\s+back|countered|den(?:y|ies|ied)|rejected|dismissed|condemned|vowed)\b",
+    r"hit\s+back|countered|den(?:y|ies|ied)|rejected|dismissed|condemned|vowed|resisted|"
+    r"refused)\b",
     re.IGNORECASE,
 )
-_ASKS_RESPONSE = re.compile(r"\b(?:respond|react|retaliate|reply|answer|hit\s+back)\b", re.I)
+_ASKS_RESPONSE = re.compile(
+    r"\b(?:respond\w*|react\w*|retaliat\w*|repl(?:y|ied|ies)|answer\w*|hit\s+back)\b", re.I
+)
 
 
 def acts(sentence: Sentence, subject: Entity) -> bool:

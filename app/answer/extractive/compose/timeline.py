@@ -16,7 +16,9 @@ from app.answer.extractive.compose.base import Pick, Plan, distinct, read
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.question.entities import Entity
+from app.question.intent import Intent
 from app.rerank.base import Ranked, Sentence
+from app.rerank.sentences import CUES
 from app.settings import AnswerSettings
 from app.text.analysis import analyse
 from app.text.dates import DateSpan, date_spans, span_of
@@ -43,7 +45,7 @@ _ASKING = set(
             "list order chronological timeline sequence day week month year today latest news "
             "recently lately going on so far put place arrange sort led lead leading up came "
             "come follow followed after before since then next walk through trace history "
-            "unfold unfolded"
+            "unfold unfolded early mid late end beginning start middle"
         ]
     )[0]
 )
@@ -59,6 +61,17 @@ def topic_terms(question: Question) -> set[str]:
     for span in reversed(date_spans(text, question.day)):
         text = text[: span.start] + " " + text[span.end :]
     return {t for t in analyse([text])[0] if t not in _ASKING and not t.isdigit()}
+
+
+# An event word inside a compound ("counterattacks", "airstrikes") is one too.
+_EVENT_WORD = re.compile(CUES[Intent.EVENT].pattern.replace(r"\b(?:", "(?:", 1), re.IGNORECASE)
+
+
+def _event_words(question: Question) -> set[str]:
+    """The topic terms that are themselves words for events ("strikes", "clashes"): any
+    sentence that reports an action holds them."""
+    words = [w for w in re.findall(r"[\w-]+", question.search) if _EVENT_WORD.search(w)]
+    return set(analyse([" ".join(words)])[0]) if words else set()
 
 
 def event_date(sentence: Sentence, question: Question) -> tuple[DateSpan | None, bool]:
@@ -82,10 +95,11 @@ def _shares(
     sentence: Sentence,
     subject: bool,
     countries: Sequence[tuple[Entity, set[str]]] = (),
+    events: frozenset[str] | set[str] = frozenset(),
 ) -> bool:
     """Whether ``sentence`` is about the question's topic: it holds most of its terms
     (both of two, two of three), or names the subject the question has (``subject``)."""
-    terms = set(analyse([sentence.text])[0])
+    terms = set(analyse([sentence.text])[0]) | (events if sentence.cue else set())
     # A country counts by any of its names: "Pakistani jets" are about Pakistan.
     for country, named in countries:
         if country.pattern().search(sentence.text):
@@ -104,6 +118,7 @@ class TimelineComposer:
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
         topic = topic_terms(question)
+        events = _event_words(question) & topic
         countries = [(e, set(analyse([e.name])[0])) for e in question.entities if e.country]
         window = question.when
         scored: list[tuple[float, DateSpan, bool, Sentence]] = []
@@ -113,7 +128,7 @@ class TimelineComposer:
                 continue
             if window is not None and when.first > question.day:
                 continue  # not reported yet on the day asked
-            shares = _shares(topic, s, question.subject is not None, countries)
+            shares = _shares(topic, s, question.subject is not None, countries, events)
             if topic and not shares:
                 continue
             score = (W_CUE * s.cue + W_RELEVANCE * s.relevance + W_TOPIC * shares
