@@ -71,6 +71,12 @@ _OPENERS_NOT_NAMES = frozenset([
     "do", "has", "have", "had", "can", "could", "will", "would", "should", "whose", "whom",
     "tell", "list", "give", "show", "describe",
 ])  # fmt: skip
+# "what's…", "how did…": the rest of "And …?" is a question of its own.
+_OWN_QUESTION = re.compile(
+    r"^(?:what|who|whom|whose|where|when|why|how|which|is|are|was|were|did|does|do|has|have|"
+    r"can|could|will|would)\b",
+    re.IGNORECASE,
+)
 MAX_CONTENT_TERMS = 2  # a question with this few content words leans on what came before
 
 
@@ -124,6 +130,13 @@ def _in_frame(question: str, previous: str, answered: str) -> str | None:
     names = _names(previous)
     if not _names(subject) or not names:
         return None
+    if _OWN_QUESTION.match(subject):
+        # "And what's Kabul's counter-argument?": a question of its own, about the names
+        # of the earlier one of other kinds than those it names.
+        kinds = {_name_kind(n.group()) for n in _names(subject)}
+        frame = [n.group() for n in names if _name_kind(n.group()) not in kinds]
+        question = subject.rstrip(" ?")
+        return f"{question} ({', '.join(frame)})?" if frame else f"{question}?"
     kind = _name_kind(subject)
     same = [n for n in names if _name_kind(n.group()) == kind]
     last = (same or names)[-1]

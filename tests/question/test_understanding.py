@@ -34,6 +34,7 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("What did Mira Toll say?", Intent.POSITION, "Mira Toll"),
         ("How did Sudmark respond to the closure?", Intent.EVENT, "Sudmark"),
         ("How has the Sudmark council reacted to the ruling?", Intent.EVENT, "the Sudmark council"),
+        ("What's Sudmark's counter-argument?", Intent.POSITION, "Sudmark"),
         ("How have the unions responded?", Intent.EVENT, "the unions"),
         ("What was Norland's reasoning for closing the dam?", Intent.CAUSE, None),
         ("In what order did the strikes and walkouts happen?", Intent.TIMELINE, None),
@@ -194,6 +195,12 @@ def test_a_question_is_analysed_once_into_intent_subject_names_and_time() -> Non
             ["What was hit in Kabul?", "x"],
             "How many died?",
             "What was hit in Kabul? How many died?",
+        ),
+        # "And <a question of its own>?" keeps the earlier names of other kinds.
+        (
+            ["What does Norland claim about the EU?", "x"],
+            "And what's Sudmark's counter-argument?",
+            "what's Sudmark's counter-argument (EU)?",
         ),
         # A question naming no one and no day is asked about the earlier one's.
         (
