@@ -64,6 +64,9 @@ CUES: dict[Intent, re.Pattern[str]] = {
         r"response\s+to|a\s+response\s+to|in\s+retaliation|after|fuel(?:l?ed)?|behind|origins?|"
         r"given\s+(?:the|that|its|their|his|"
         r"her)|thanks\s+to|so\s+that|in\s+order\s+to)\b|"
+        # "The strategy, experts say, was to install…": the purpose as the reason
+        r"\b(?:strategy|aim|goal|purpose|idea|plan|intention|objective|calculation|thinking)\b"
+        r"[^.;]{0,40}?\bwas\s+to\b|"
         # "as Pakistan's frustration has grown, …": a mounting circumstance as the cause
         r"\bas\s+(?:\w+['’]s\s+)?(?:\w+\s+){0,3}?(?:has|have|had)\s+(?:grown|risen|mounted|"
         r"increased|deepened|worsened|intensified|spread)\b",

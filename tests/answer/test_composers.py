@@ -321,3 +321,19 @@ def test_a_response_in_words_is_the_subjects_own_response() -> None:
     )
     own = sentence("Sudmark has always resisted that call.", 0.95, at=100, cue=True)
     assert texts(question, (others, own))[0] == own.text
+
+
+def test_a_cause_given_by_the_next_sentence_follows_the_one_it_explains() -> None:
+    from app.rerank.sentences import cue_of
+
+    question = analyse_question("What was Norland's reasoning for building the dam?")
+    assert question.intent is Intent.CAUSE
+    built_text = "Norland has built dams on the river since the 1990s."
+    why_text = "The strategy, engineers say, was to keep the harbour open in summer."
+    built = sentence(built_text, 0.99, cue=cue_of(Intent.CAUSE, built_text))
+    why = sentence(why_text, 0.02, at=len(built_text) + 1, cue=cue_of(Intent.CAUSE, why_text))
+    assert why.cue == 1.0
+    assert texts(question, (built, why)) == [built_text, why_text]
+    far = replace(why, start=500, end=500 + len(why_text))
+    assert texts(question, (built, far))[0] == built_text
+    assert why_text not in texts(question, (built, far)), "only the very next sentence explains"

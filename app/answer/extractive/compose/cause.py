@@ -28,16 +28,31 @@ def _score(s: Sentence) -> float:
     return s.relevance + W_CUE * s.cue
 
 
+def _explained(ranked: Ranked) -> tuple[Pick, Pick] | None:
+    """The best sentence and the one right after it, when that one gives the cause
+    ("Islamabad had supported the Taliban since the 1990s. The strategy, experts say,
+    was to install a pliant government…"): what a question asks why of is often
+    explained by the next sentence, which the model reads alone as off the question."""
+    best = next(iter(usable(ranked)), None)
+    if best is None or best.cue >= 1:
+        return None
+    for s in read(ranked):
+        if s.doc_id == best.doc_id and 0 <= s.start - best.end <= 2 and s.cue >= 1:
+            return Pick(best), Pick(s)
+    return None
+
+
 class CauseComposer:
     """The cause, then each named side's own account of it."""
 
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
         found = [s for s in usable(ranked) if s.cue]
-        if not found:
-            return FactComposer().compose(question, ranked, settings)
         found.sort(key=_score, reverse=True)
-        if strays(found[0], ranked, STRAY_OWN_KIND):
+        if not found or strays(found[0], ranked, STRAY_OWN_KIND):
+            explained = _explained(ranked)
+            if explained is not None:
+                return Plan(explained)
             return FactComposer().compose(question, ranked, settings)
         lead = distinct(found[:2], 2)
         sides = list(question.entities)
