@@ -337,3 +337,19 @@ def test_a_cause_given_by_the_next_sentence_follows_the_one_it_explains() -> Non
     far = replace(why, start=500, end=500 + len(why_text))
     assert texts(question, (built, far))[0] == built_text
     assert why_text not in texts(question, (built, far)), "only the very next sentence explains"
+
+
+def test_who_leads_is_answered_by_a_person_named_in_that_role_or_refused() -> None:
+    question = analyse_question("Who leads the Marsby Union?")
+    unions = sentence(
+        "Norland says the Marsby Union has sanctuaries and most of its leadership abroad.", 0.97
+    )
+    other = sentence(
+        "The dam was closed, said Ola Berg, the head of the Norland Water Board.", 0.6, at=100
+    )
+    assert texts(question, (unions, other)) == [], "another body's head does not lead it"
+    leader = sentence(
+        "The strike was called from Marsby, home to the Marsby Union's leader Ada Lund.",
+        0.01, at=200, read=False,
+    )  # fmt: skip
+    assert texts(question, (unions, other), unread=(leader,)) == [leader.text]

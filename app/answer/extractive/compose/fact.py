@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from app.answer.extractive.compose.base import Pick, Plan, distinct, usable
+from app.answer.extractive.compose.base import Pick, Plan, distinct, read, usable
 from app.question.analysis import Question
 from app.question.entities import Entity
 from app.question.kinds import Kind, answer_spans
@@ -71,6 +71,48 @@ def holds_count(sentence: Sentence, question: Question) -> bool:
     )
 
 
+# "Who leads the TTP?", "Who is the Taliban's spiritual leader?", "Who founded it?": a
+# person in a role is asked for, and only a sentence that names one in that role answers.
+_ASKS_LEADER = re.compile(
+    r"\bwho\s+(?:currently\s+|now\s+|still\s+)?(?:leads?|heads?|runs?|chairs?|commands?|"
+    r"founded|led|headed|ran)\b|\bwho\s+(?:is|was|are|were)\s+(?:now\s+|currently\s+)?"
+    r"(?:the\s+)?(?:[\w'’-]+\s+){0,2}?(?:leader|head|chief|founder|commander|chair\w*|"
+    r"president|emir)\b",
+    re.IGNORECASE,
+)
+_ROLE = re.compile(
+    r"\b(?:lead(?:er|ers|s)?|led|head(?:s|ed)?|chief|founder|founded|commander|"
+    r"chair(?:man|woman|person)?|president|emir)\b",
+    re.IGNORECASE,
+)
+ROLE_REACH = 40  # characters between a role and the name it belongs to
+
+
+def _names_in_role(sentence: Sentence, question: Question) -> bool:
+    """Whether ``sentence`` names a person (not an acronym, no word a country's) the
+    question does not, next to a word for a leading role that is itself next to what the
+    question names (when it names anything): "the Taliban's spiritual leader Mullah
+    Haibatullah Akhundzada"."""
+    from app.question.entities import entity_of
+
+    text = sentence.text
+    mentions = [m.span() for e in question.entities for m in e.pattern().finditer(text)]
+    roles = [
+        (a, b) for a, b in (m.span() for m in _ROLE.finditer(text))
+        if not question.entities  # the role is what the question names' own
+        or any(m_a - ROLE_REACH <= b and a <= m_b + ROLE_REACH for m_a, m_b in mentions)
+    ]  # fmt: skip
+    for a, b in answer_spans(Kind.PERSON, text, question.asked):
+        words = text[a:b].split()
+        if (len(words) == 1 and words[0].isupper()) or any(
+            (e := entity_of(w)) is not None and e.country for w in words
+        ):
+            continue  # an acronym or a country is not a person
+        if any(r_a - ROLE_REACH <= b and a <= r_b + ROLE_REACH for r_a, r_b in roles):
+            return True
+    return False
+
+
 RECENT_CLOSE = 0.9  # "recently": answers this near the best compete on their date
 
 
@@ -87,6 +129,10 @@ class FactComposer:
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
         found = usable(ranked)
+        if _ASKS_LEADER.search(question.asked):
+            # Read or not: the model often misses the name beside the role.
+            named = [s for s in read(ranked) if _names_in_role(s, question)]
+            return Plan(tuple(distinct(named, 1))) if named else Plan(refusal="")
         asked = owners_office(question)
         if asked is not None:
             found = [s for s in found if not _of_another(s, *asked)]
