@@ -276,8 +276,10 @@ def test_a_count_is_answered_by_a_sentence_with_a_number_or_refused() -> None:
                                "2026.", "2026-03-03")),
     )  # fmt: skip
     assert texts(question, (dated,)) == [], "the numbers of a date count nobody"
-    counted = sentence("Dozens of people were hurt when the levee broke.", 0.5, at=100)
-    assert texts(question, (dated, counted))[0] == counted.text
+    counted = sentence("Dozens of people were hurt when the levee broke.", 0.85, at=100)
+    assert counted.text in texts(question, (dated, counted))
+    vague = sentence("Few people were hurt when the levee broke.", 0.85, at=100)
+    assert vague.text in texts(question, (dated, vague)), "a count in words is a count"
     unrelated = sentence("The mayor spoke for twenty minutes.", 0.1, at=200)
     assert texts(question, (dated, unrelated)) == [], "a count must come from a relevant sentence"
 
@@ -342,7 +344,7 @@ def test_a_cause_given_by_the_next_sentence_follows_the_one_it_explains() -> Non
 def test_who_leads_is_answered_by_a_person_named_in_that_role_or_refused() -> None:
     question = analyse_question("Who leads the Marsby Union?")
     unions = sentence(
-        "Norland says the Marsby Union has sanctuaries and most of its leadership abroad.", 0.97
+        "Sweden says the Marsby Union has sanctuaries and most of its leadership abroad.", 0.97
     )
     other = sentence(
         "The dam was closed, said Ola Berg, the head of the Norland Water Board.", 0.6, at=100
@@ -353,3 +355,5 @@ def test_who_leads_is_answered_by_a_person_named_in_that_role_or_refused() -> No
         0.01, at=200, read=False,
     )  # fmt: skip
     assert texts(question, (unions, other), unread=(leader,)) == [leader.text]
+    named = sentence("Ada Lund spoke for the Marsby Union on Monday.", 0.98, at=300)
+    assert texts(question, (named, unions))[0] == named.text, "a best sentence naming someone"

@@ -61,9 +61,20 @@ _COUNTS = re.compile(
 )
 
 
+# A count in words: "few", "a handful", "most", "little", "the majority".
+_VAGUE_COUNT = re.compile(
+    r"\b(?:few|fewer|little|less|many|more|most|much|several|numerous|countless|all|none|"
+    r"no|single|both|every|each|handful|majority|minority|bulk|vast|large|small|scores|"
+    r"multiple|various|some|any|half|double|twice|thrice)\b",
+    re.IGNORECASE,
+)
+
+
 def holds_count(sentence: Sentence, question: Question) -> bool:
-    """Whether ``sentence`` holds a number, or a number word, that is not part of a date
-    and that the question does not state itself."""
+    """Whether ``sentence`` holds a number or a number word that is not part of a date
+    and that the question does not state itself, or a count in words ("few")."""
+    if _VAGUE_COUNT.search(sentence.text):
+        return True
     dates = sentence.dates or tuple(date_spans(sentence.text, sentence.published or question.day))
     return any(
         not any(d.start < b and a < d.end for d in dates)
@@ -88,13 +99,30 @@ _ROLE = re.compile(
 ROLE_REACH = 40  # characters between a role and the name it belongs to
 
 
-def _names_in_role(sentence: Sentence, question: Question) -> bool:
-    """Whether ``sentence`` names a person (not an acronym, no word a country's) the
-    question does not, next to a word for a leading role that is itself next to what the
-    question names (when it names anything): "the Taliban's spiritual leader Mullah
-    Haibatullah Akhundzada"."""
+def _people(sentence: Sentence, question: Question) -> list[tuple[int, int]]:
+    """Spans of names in ``sentence`` that may be a person's: not stated in the question,
+    not an acronym, no word of them a country's."""
     from app.question.entities import entity_of
 
+    out = []
+    for a, b in answer_spans(Kind.PERSON, sentence.text, question.asked):
+        words = sentence.text[a:b].split()
+        if (len(words) == 1 and words[0].isupper()) or any(
+            (e := entity_of(w)) is not None and e.country for w in words
+        ):
+            continue
+        out.append((a, b))
+    return out
+
+
+def _names_person(sentence: Sentence, question: Question) -> bool:
+    return bool(_people(sentence, question))
+
+
+def _names_in_role(sentence: Sentence, question: Question) -> bool:
+    """Whether ``sentence`` names a person (see ``_people``) next to a word for a leading
+    role that is itself next to what the question names (when it names anything): "the
+    Taliban's spiritual leader Mullah Haibatullah Akhundzada"."""
     text = sentence.text
     mentions = [m.span() for e in question.entities for m in e.pattern().finditer(text)]
     roles = [
@@ -102,12 +130,7 @@ def _names_in_role(sentence: Sentence, question: Question) -> bool:
         if not question.entities  # the role is what the question names' own
         or any(m_a - ROLE_REACH <= b and a <= m_b + ROLE_REACH for m_a, m_b in mentions)
     ]  # fmt: skip
-    for a, b in answer_spans(Kind.PERSON, text, question.asked):
-        words = text[a:b].split()
-        if (len(words) == 1 and words[0].isupper()) or any(
-            (e := entity_of(w)) is not None and e.country for w in words
-        ):
-            continue  # an acronym or a country is not a person
+    for a, b in _people(sentence, question):
         if any(r_a - ROLE_REACH <= b and a <= r_b + ROLE_REACH for r_a, r_b in roles):
             return True
     return False
@@ -129,8 +152,12 @@ class FactComposer:
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
         found = usable(ranked)
-        if _ASKS_LEADER.search(question.asked):
-            # Read or not: the model often misses the name beside the role.
+        leads = _ASKS_LEADER.search(question.asked) and question.entities
+        if leads and found and not _names_person(found[0], question):
+            # Who leads something named, and the best sentence names no one: a sentence
+            # naming a person in the role, read or not (the model often misses the name
+            # beside the role), or a refusal ("the chief administrators of the church" may
+            # well be bishops, but the TTP's leader is a person).
             named = [s for s in read(ranked) if _names_in_role(s, question)]
             return Plan(tuple(distinct(named, 1))) if named else Plan(refusal="")
         asked = owners_office(question)
@@ -160,6 +187,5 @@ class FactComposer:
             ]  # fmt: skip
             if not counted:
                 return Plan(refusal="")
-            chosen = counted + [s for s in chosen if s not in counted]
         picks: list[Pick] = distinct(chosen, settings.max_sentences)
         return Plan(tuple(picks))
