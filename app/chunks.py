@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.text.sentences import Sentence, split_sentences
+from app.types import Offsets
 
 __all__ = ["ChunkSpan", "chunk_text"]
 
@@ -15,7 +16,7 @@ class ChunkSpan:
 
     start: int
     end: int
-    sentences: tuple[tuple[int, int], ...]
+    sentences: Offsets
 
 
 def _pack(sentences: list[Sentence], max_chars: int, overlap: int) -> list[list[Sentence]]:
@@ -69,6 +70,6 @@ def chunk_text(text: str, max_chars: int = 1000, overlap_sentences: int = 1) -> 
     if pending:
         chunks.append(pending)
     return [
-        ChunkSpan(group[0].start, group[-1].end, tuple((s.start, s.end) for s in group))
+        ChunkSpan(group[0].start, group[-1].end, Offsets((s.start, s.end) for s in group))
         for group in chunks
     ]

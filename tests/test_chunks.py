@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from app.chunks import chunk_text
 from app.text.sentences import split_sentences
 
@@ -49,3 +51,18 @@ def test_an_overlong_sentence_is_cut_at_spaces() -> None:
     chunks = chunk_text(text, max_chars=500)
     assert all(c.end - c.start <= 500 for c in chunks)
     assert all(not text[c.start].isspace() for c in chunks)
+
+
+def test_sentence_offsets_pack_into_an_array_and_equal_their_tuples() -> None:
+    from app.types import Offsets
+
+    pairs = ((0, 12), (13, 40), (41, 1_000_000))
+    packed = Offsets(pairs)
+    assert len(packed) == 3
+    assert list(packed) == list(pairs)
+    assert packed[-1] == (41, 1_000_000)
+    assert packed[1:] == pairs[1:]
+    assert packed == pairs
+    assert hash(packed) == hash(pairs)
+    with pytest.raises(IndexError):
+        packed[3]

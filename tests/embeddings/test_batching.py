@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.models.batching import WIDTH_STEP, padded_batches
+from app.models.batching import BATCH_TOKENS, WIDTH_STEP, padded_batches
 
 
 @dataclass
@@ -38,3 +38,20 @@ def test_bucketed_batches_have_one_shape_per_width_and_keep_every_text() -> None
 def test_plain_batches_pad_only_to_their_longest_text() -> None:
     batches = list(padded_batches(encodings([3, 4, 30]), 4))
     assert [inputs["input_ids"].shape for _, inputs in batches] == [(2, 4), (1, 30)]
+
+
+def test_wide_bucketed_batches_hold_fewer_rows_one_row_count_per_width() -> None:
+    # A runtime's working memory follows the batch's tokens: wide batches hold fewer rows.
+    lengths = [n % 250 + 3 for n in range(0, 2000, 7)]
+    batches = list(padded_batches(encodings(lengths), 16, bucketed=True))
+    assert sorted(i for rows, _ in batches for i in rows) == list(range(len(lengths)))
+    rows_per_width: dict[int, set[int]] = {}
+    for rows, inputs in batches:
+        height, width = inputs["input_ids"].shape
+        assert height * width <= BATCH_TOKENS
+        rows_per_width.setdefault(width, set()).add(height)
+        for row, i in enumerate(rows):
+            assert inputs["attention_mask"][row].sum() == lengths[i]
+    assert all(len(heights) == 1 for heights in rows_per_width.values())
+    assert rows_per_width[32] == {16}
+    assert rows_per_width[256] == {BATCH_TOKENS // 256}

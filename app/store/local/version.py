@@ -161,7 +161,7 @@ def _write_version(
         )
         db.executemany(
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",
-            ((c.id, c.doc_id, c.start, c.end, json.dumps(c.sentences)) for c in chunks),
+            ((c.id, c.doc_id, c.start, c.end, json.dumps(list(c.sentences))) for c in chunks),
         )
         db.commit()
     parts = [vectors] if isinstance(vectors, np.ndarray) else vectors

@@ -197,8 +197,9 @@ class ClaimedBatch:
                 "embedding) FROM STDIN"
             ) as copy:
                 for source, seq, chunk, vector, length, _ in rows:
+                    spans = json.dumps(list(chunk.sentences))
                     copy.write_row(
-                        (run, source, seq, chunk.start, chunk.end, json.dumps(chunk.sentences),
+                        (run, source, seq, chunk.start, chunk.end, spans,
                          length, "[" + ",".join(f"{x:.8g}" for x in vector) + "]")
                     )  # fmt: skip
             with cursor.copy(
