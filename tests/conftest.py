@@ -15,6 +15,7 @@ from app.embeddings.packaged import MODEL_DIMENSION
 from app.service import DocQA
 from app.settings import PostgresSettings, RerankSettings, Settings, StoreSettings
 from tests.bench.postgres import EmbeddedPostgres
+from tests.support.scorer import TermScorer
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -88,8 +89,9 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def service(settings: Settings, fake_embeddings: CountingFakeEmbeddings) -> DocQA:
-    """The core with fake embeddings."""
-    return DocQA(settings, embeddings=fake_embeddings)
+    """The core with fake embeddings, reranked by the production reranker over a pair
+    scorer that reads words (``tests/support/scorer.py``)."""
+    return DocQA(settings, embeddings=fake_embeddings, pair_scorer=TermScorer())
 
 
 @pytest.fixture(scope="session")
@@ -142,8 +144,9 @@ def backend_settings(request: pytest.FixtureRequest, settings: Settings) -> Sett
 def any_service(
     backend_settings: Settings, fake_embeddings: CountingFakeEmbeddings
 ) -> Iterator[DocQA]:
-    """The core with fake embeddings, on each store backend."""
-    service = DocQA(backend_settings, embeddings=fake_embeddings)
+    """The core with fake embeddings and the word-reading pair scorer, on each store
+    backend."""
+    service = DocQA(backend_settings, embeddings=fake_embeddings, pair_scorer=TermScorer())
     yield service
     service.close()
 

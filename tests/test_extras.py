@@ -63,7 +63,11 @@ def test_an_evaluation_without_matplotlib_is_a_report_without_plots(
     without, monkeypatch: pytest.MonkeyPatch, settings: Settings, service: DocQA,  # type: ignore[no-untyped-def]
     corpus: Path, tmp_path: Path,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(common, "service", lambda index_dir: DocQA(settings, service.embeddings))
+    monkeypatch.setattr(
+        common,
+        "service",
+        lambda index_dir: DocQA(settings, service.embeddings, pair_scorer=service.pair_scorer),
+    )
     run = CliRunner()
     assert run.invoke(cli.app, ["index", str(corpus)]).exit_code == 0
     questions = tmp_path / "q.jsonl"

@@ -133,7 +133,9 @@ class CrossEncoderReranker:
         framed += [i for i in replies if i not in framed]
         texts = [s.text for s in pool] + [f"{pool[i].before} {pool[i].text}" for i in framed]
         read = self.model.score(question.search, texts)
-        alone = [float(x) for x in read[: len(pool)]]
+        # A sentence that spells out the acronym asked about answers the question whole,
+        # however the model reads it, as it does for the model-less reranker.
+        alone = [1.0 if s.defines else float(x) for s, x in zip(pool, read, strict=False)]
         standing = dict(enumerate(alone))
         for i, score in zip(framed, read[len(pool) :], strict=True):
             standing[i] = max(standing[i], float(score))

@@ -17,7 +17,11 @@ from app.settings import Settings
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, settings: Settings, service: DocQA) -> CliRunner:
     """A runner whose commands use the fake-embedding service of the fixtures."""
-    monkeypatch.setattr(common, "service", lambda index_dir: DocQA(settings, service.embeddings))
+    monkeypatch.setattr(
+        common,
+        "service",
+        lambda index_dir: DocQA(settings, service.embeddings, pair_scorer=service.pair_scorer),
+    )
     return CliRunner()
 
 

@@ -141,7 +141,11 @@ def test_the_suggested_threshold_separates_the_two_kinds_best() -> None:
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, settings: Settings, service: DocQA) -> CliRunner:
     """A runner whose commands use the fake-embedding service of the fixtures."""
-    monkeypatch.setattr(common, "service", lambda index_dir: DocQA(settings, service.embeddings))
+    monkeypatch.setattr(
+        common,
+        "service",
+        lambda index_dir: DocQA(settings, service.embeddings, pair_scorer=service.pair_scorer),
+    )
     return CliRunner()
 
 

@@ -138,6 +138,8 @@ def test_a_run_of_only_hostile_files_leaves_the_previous_index(
     (hostile / "empty.md").write_bytes(b"")
     with pytest.raises(NoDocumentsError, match="nested more than"):
         service.index([hostile])
-    after = DocQA(service.settings, service.embeddings).ask("Who is the mayor of Marsby?")
+    after = DocQA(service.settings, service.embeddings, pair_scorer=service.pair_scorer).ask(
+        "Who is the mayor of Marsby?"
+    )
     assert after.answer == before.answer
     assert after.citations == before.citations

@@ -15,6 +15,7 @@ from app.server import create_app
 from app.service import DocQA
 from app.settings import AuthSettings, Settings, UploadSettings
 from app.types import Reader
+from tests.support.scorer import TermScorer
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 STATIC = "service-account-token"
@@ -84,8 +85,9 @@ def org_settings(base: Settings, **uploads: Any) -> Settings:
 def served(
     settings: Settings, embeddings: Any, archive: Path | None = None, *, ui: bool = False
 ) -> Iterator[tuple[TestClient, DocQA]]:
-    """The archive (if any) indexed by a core with ``settings``, served; closed after."""
-    service = DocQA(settings, embeddings=embeddings)
+    """The archive (if any) indexed by a core with ``settings`` (reranked by the
+    production reranker over the word-reading scorer), served; closed after."""
+    service = DocQA(settings, embeddings=embeddings, pair_scorer=TermScorer())
     if archive is not None:
         service.index([archive])
     with TestClient(create_app(settings, service, ui=ui)) as client:
