@@ -28,7 +28,7 @@ from app.service import DocQA
 from app.text.clean import replace_invalid
 from app.types import Delta, Reader
 
-__all__ = ["build_blocks", "mount_ui"]
+__all__ = ["ChatHandlers", "build_blocks", "mount_ui"]
 
 
 # The page's own assets, read once. chat-head.html: citation links in messages are plain
@@ -69,20 +69,26 @@ def _reader(identities: Identities, request: gr.Request | None) -> Reader:
     )
 
 
-def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
-    """The chat page."""
+class ChatHandlers:
+    """What the chat's events call: each reads the asker from the page's request, calls
+    the core and renders its result for the page."""
 
-    def page_opened(request: gr.Request) -> tuple[str, Any]:
+    def __init__(self, service: DocQA, identities: Identities) -> None:
+        self.service = service
+        self.identities = identities
+
+    def page_opened(self, request: gr.Request) -> tuple[str, Any]:
         """The header (what this reader may ask about) and example questions, drawn at
         each page load: a re-index or a change of groups shows at once."""
         try:
-            about = service.about(_reader(identities, request))
+            about = self.service.about(_reader(self.identities, request))
         except (DocQAError, IdentityError) as exc:
             return header_html(None, _for_reader(exc)), gr.update(examples=None)
         examples = [{"text": e} for e in about["examples"]]
         return header_html(about), gr.update(examples=examples or None)
 
     def respond(
+        self,
         message: str,
         history: list[dict[str, Any]],
         turns: list[dict[str, Any]],
@@ -91,6 +97,8 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         as_of: str | None,
         request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
+        """The answer to the question sent, streamed into the chat; the side panel
+        cleared for it."""
         history = list(history or [])
         turns = list(turns or [])
         question = (message or "").strip()
@@ -110,8 +118,8 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         yield history, turns, EMPTY_PANEL  # a new question: the last answer's source goes
         shown = ""
         try:
-            reader = _reader(identities, request)
-            for event in service.ask_stream(
+            reader = _reader(self.identities, request)
+            for event in self.service.ask_stream(
                 question, earlier, _day(since), _day(until), reader, as_of=_day(as_of)
             ):
                 if isinstance(event, Delta):
@@ -127,7 +135,7 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
             history[-1] = {"role": "assistant", "content": message_html(_for_reader(exc), "error")}
             yield history, turns, gr.update()
 
-    def open_citation(target: str, turns: list[dict[str, Any]], request: gr.Request) -> str:
+    def open_citation(self, target: str, turns: list[dict[str, Any]], request: gr.Request) -> str:
         try:
             turn, number = (int(x) for x in target.split("-", 1))
             result = turns[turn]
@@ -136,7 +144,9 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         except (ValueError, IndexError, StopIteration, KeyError, TypeError):
             return EMPTY_PANEL
         try:
-            document = service.document(citation["document"], _reader(identities, request))
+            document = self.service.document(
+                citation["document"], _reader(self.identities, request)
+            )
         except (DocQAError, IdentityError) as exc:
             return f'<p class="doc-meta">{escape(_for_reader(exc))}</p>'
         if document is None:
@@ -154,7 +164,7 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         )
 
     def verdict(
-        turns: list[dict[str, Any]], held: dict[str, Any] | None, like: gr.LikeData,
+        self, turns: list[dict[str, Any]], held: dict[str, Any] | None, like: gr.LikeData,
         request: gr.Request,
     ) -> tuple[Any, ...]:  # fmt: skip
         """A reader's verdict on an answer (messages alternate question, answer): held
@@ -163,51 +173,52 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         index = like.index[0] if isinstance(like.index, tuple | list) else like.index
         if like.liked not in (True, False) or not isinstance(index, int) or index % 2 != 1:
             return gr.update(), gr.update(), gr.update()
-        _keep(turns, held, "", request)
+        self._keep(turns, held, "", request)
         return {"turn": index // 2, "liked": like.liked}, gr.update(visible=True), ""
 
     def comment_sent(
-        turns: list[dict[str, Any]], held: dict[str, Any] | None, comment: str,
+        self, turns: list[dict[str, Any]], held: dict[str, Any] | None, comment: str,
         request: gr.Request,
     ) -> tuple[Any, ...]:  # fmt: skip
         """The held verdict kept with the comment (or none: skipped)."""
-        if _keep(turns, held, comment, request):
+        if self._keep(turns, held, comment, request):
             gr.Info("Thanks, your feedback was saved.")
         return None, gr.update(visible=False), ""
 
     def take(
-        question: str, turns: list[dict[str, Any]], held: dict[str, Any] | None,
+        self, question: str, turns: list[dict[str, Any]], held: dict[str, Any] | None,
         request: gr.Request,
     ) -> tuple[Any, ...]:  # fmt: skip
         """The question sent, the box emptied; a verdict still waiting for its comment
         is kept first."""
-        _keep(turns, held, "", request)
+        self._keep(turns, held, "", request)
         return question, "", None, gr.update(visible=False), ""
 
     def example_taken(
-        turns: list[dict[str, Any]], held: dict[str, Any] | None, picked: gr.SelectData,
+        self, turns: list[dict[str, Any]], held: dict[str, Any] | None, picked: gr.SelectData,
         request: gr.Request,
     ) -> tuple[Any, ...]:  # fmt: skip
         """An example question of the empty chat, sent as if typed."""
         value = picked.value if isinstance(picked.value, dict) else {}
-        return take(str(value.get("text") or ""), turns, held, request)
+        return self.take(str(value.get("text") or ""), turns, held, request)
 
     def _keep(
-        turns: list[dict[str, Any]], held: dict[str, Any] | None, comment: str,
+        self, turns: list[dict[str, Any]], held: dict[str, Any] | None, comment: str,
         request: gr.Request,
     ) -> bool:  # fmt: skip
+        """Keep the held verdict, with ``comment``; whether it was kept."""
         if not held:
             return False
-        limit = service.settings.feedback.max_comment_chars
+        limit = self.service.settings.feedback.max_comment_chars
         try:
             result = turns[held["turn"]]
             cited = result["shown"]
-            service.feedback(
+            self.service.feedback(
                 "helpful" if held["liked"] else "not_helpful",
                 result["question"],
                 result["answer"],
                 cited,
-                _reader(identities, request),
+                _reader(self.identities, request),
                 replace_invalid((comment or "").strip())[:limit] or None,
             )
         except (IndexError, KeyError, TypeError):
@@ -217,6 +228,10 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
             return False
         return True
 
+
+def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
+    """The chat page: its layout, and its events wired to ``ChatHandlers``."""
+    on = ChatHandlers(service, identities)
     with gr.Blocks(title="docqa", analytics_enabled=False, fill_width=True) as blocks:
         turns = gr.State([])
         held = gr.State(None)  # a verdict waiting for its optional comment
@@ -290,20 +305,22 @@ def build_blocks(service: DocQA, identities: Identities) -> gr.Blocks:
         answered = [asked, chat, turns, since, until, as_of]
         taken = [asked, box, held, comment_row, comment]
         for trigger in (box.submit, send.click):
-            trigger(take, [box, turns, held], taken).then(respond, answered, [chat, turns, article])
-        chat.example_select(example_taken, [turns, held], taken).then(
-            respond, answered, [chat, turns, article]
+            trigger(on.take, [box, turns, held], taken).then(
+                on.respond, answered, [chat, turns, article]
+            )
+        chat.example_select(on.example_taken, [turns, held], taken).then(
+            on.respond, answered, [chat, turns, article]
         )
-        opener.click(open_citation, [target, turns], article).then(
+        opener.click(on.open_citation, [target, turns], article).then(
             None, None, None, js=_asset("scroll-to-mark.js")
         )
-        chat.like(verdict, [turns, held], [held, comment_row, comment]).then(
+        chat.like(on.verdict, [turns, held], [held, comment_row, comment]).then(
             None, None, None, js="() => document.querySelector('#docqa-comment textarea')?.focus()"
         )
         for done in (send_comment.click, comment.submit):
-            done(comment_sent, [turns, held, comment], [held, comment_row, comment])
-        skip.click(comment_sent, [turns, held, gr.State("")], [held, comment_row, comment])
-        blocks.load(page_opened, None, [header, chat])
+            done(on.comment_sent, [turns, held, comment], [held, comment_row, comment])
+        skip.click(on.comment_sent, [turns, held, gr.State("")], [held, comment_row, comment])
+        blocks.load(on.page_opened, None, [header, chat])
         clear.click(
             lambda: ([], [], EMPTY_PANEL, None, gr.update(visible=False)),
             None,

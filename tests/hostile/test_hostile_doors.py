@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from app.server.identity import Identities
-from app.server.ui import build_blocks
+from app.server.ui import ChatHandlers
 from app.service import DocQA
 from app.settings import FeedbackSettings, ServerSettings, Settings
 from app.text.instructions import addresses_model
@@ -133,10 +133,6 @@ def test_cors_preflights_are_answered_before_any_token_is_asked_for(
     assert asked.headers["access-control-allow-origin"] == PORTAL
 
 
-def _respond(blocks: gr.Blocks) -> Any:
-    return next(f.fn for f in blocks.fns.values() if f.name == "respond")
-
-
 def test_the_chat_and_the_api_draw_on_one_question_budget(
     settings: Settings, fake_embeddings: CountingFakeEmbeddings, tmp_path: Path
 ) -> None:
@@ -145,7 +141,7 @@ def test_the_chat_and_the_api_draw_on_one_question_budget(
     )
     for client, service in served(configured, fake_embeddings, write_archive(tmp_path / "archive")):
         ana = token("ana", ["finance"])
-        respond = _respond(build_blocks(service, Identities(configured)))
+        respond = ChatHandlers(service, Identities(configured)).respond
         request = gr.Request(headers={"authorization": f"Bearer {ana}"})
         shown = []
         for _ in range(2):
@@ -263,8 +259,7 @@ def test_example_questions_follow_a_change_of_access_at_once(
     )
     configured = org_settings(settings)
     for client, service in served(configured, fake_embeddings, archive):
-        blocks = build_blocks(service, Identities(configured))
-        opened = next(f.fn for f in blocks.fns.values() if f.name == "page_opened")
+        opened = ChatHandlers(service, Identities(configured)).page_opened
 
         def examples(request: gr.Request, opened: Any = opened) -> dict[str, list[list[str]]]:
             return {"samples": [[e["text"]] for e in opened(request)[1]["examples"] or []]}

@@ -16,7 +16,7 @@ from app.cli import common
 from app.errors import QuestionError
 from app.server import create_app
 from app.server.identity import Identities
-from app.server.ui import build_blocks
+from app.server.ui import ChatHandlers
 from app.service import DocQA
 from app.settings import Settings
 
@@ -57,9 +57,7 @@ def test_the_api_answers_400_json(indexed: DocQA, path: str) -> None:
 
 
 def test_the_chat_shows_the_message_and_stays_encodable(indexed: DocQA) -> None:
-    blocks = build_blocks(indexed, Identities(indexed.settings))
-    respond = next(f.fn for f in blocks.fns.values() if f.name == "respond")
-    assert respond is not None
+    respond = ChatHandlers(indexed, Identities(indexed.settings)).respond
     *_, (history, turns, _) = respond(LONE, [], [], None, None, None, None)
     assert "not text at position 28" in history[-1]["content"]
     assert turns == []

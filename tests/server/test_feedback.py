@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from app import cli
 from app.cli import common
 from app.server.identity import Identities
-from app.server.ui import build_blocks
+from app.server.ui import ChatHandlers
 from app.service import DocQA
 from tests.support.org import (
     STATIC,
@@ -60,10 +60,8 @@ def test_feedback_and_refusals_are_kept_and_exported(
 def test_a_verdict_in_the_chat_is_kept_with_its_answer(service: DocQA, corpus: Path) -> None:
     service.index([corpus])
     indexed = service
-    blocks = build_blocks(indexed, Identities(indexed.settings))
-    respond = next(f.fn for f in blocks.fns.values() if f.name == "respond")
-    verdict = next(f.fn for f in blocks.fns.values() if f.name == "verdict")
-    sent = next(f.fn for f in blocks.fns.values() if f.name == "comment_sent")
+    chat = ChatHandlers(indexed, Identities(indexed.settings))
+    respond, verdict, sent = chat.respond, chat.verdict, chat.comment_sent
     *_, (history, turns, _) = respond("Who is the mayor of Marsby?", [], [], None, None, None, None)
     like = gr.LikeData(None, {"index": 1, "value": history[1]["content"], "liked": False})
     held, row, _ = verdict(turns, None, like, None)
