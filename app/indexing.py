@@ -22,7 +22,7 @@ from tqdm import tqdm
 from app.chunks import chunk_text
 from app.embeddings import ArrayEmbeddings, embed_matrix
 from app.errors import NoDocumentsError, SourceError
-from app.settings import ChunkingSettings, SourceSettings
+from app.settings import ChunkingSettings, IndexingSettings, SourceSettings
 from app.sources import (
     Candidate,
     content_hash,
@@ -45,7 +45,7 @@ __all__ = ["IndexReport", "build_index"]
 
 logger = logging.getLogger(__name__)
 
-BATCH = 32  # documents per claim: what a killed worker loses, and a progress step
+BATCH = IndexingSettings().batch  # documents per claim (``IndexingSettings.batch``)
 
 
 @dataclass

@@ -135,6 +135,7 @@ class DocQA:
             progress=progress,
             observe=observe,
             stored=None if names == [] else lambda: self.uploaded(names),
+            batch_size=self.settings.indexing.batch,
         )
 
     def uploaded(self, names: Sequence[str] | None = None) -> list[Candidate]:

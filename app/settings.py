@@ -204,6 +204,15 @@ class ChunkingSettings(BaseModel):
     overlap_sentences: int = Field(1, ge=0, le=5)
 
 
+class IndexingSettings(BaseModel):
+    """How an indexing run hands out its work."""
+
+    batch: int = Field(
+        32, ge=1, le=10_000, description="Documents per claim: what a killed worker loses, "
+        "and a step of the progress bar"
+    )  # fmt: skip
+
+
 class RetrievalSettings(BaseModel):
     """Hybrid retrieval: dense and BM25 candidates, scores fused linearly.
 
@@ -221,6 +230,42 @@ class RetrievalSettings(BaseModel):
 
 # The dense weight that gave the best hit@1 on the tuning questions, for each embedder.
 DENSE_WEIGHTS = {"all-MiniLM-L6-v2": 0.6, "bge-small-en-v1.5": 0.8}
+
+
+def _weight(default: float, why: str) -> Any:
+    return Field(default, ge=0, le=5, description=why)
+
+
+class ReadingWeights(BaseModel):
+    """Which sentences a reranker reads first: a cheap score of each candidate, then what
+    the question's intent, subject and time make of it. The answer still comes from what
+    the model makes of the sentences read."""
+
+    lexical: float = _weight(
+        0.35, "A sentence's share of the question's term weight (chosen on 1,000 SQuAD dev "
+        "questions, seed 7, with standing)"
+    )  # fmt: skip
+    standing: float = _weight(0.35, "Its passage's retrieval score, relative to the best")
+    cue: float = _weight(
+        0.25, "Words of the kind the intent looks for ('in retaliation', 'stems from'), "
+        "chosen on the analysts' development questions"
+    )  # fmt: skip
+    weak_cue: float = Field(
+        0.5, ge=0, le=1,
+        description="A word that only may be a cue ('accuses' for a cause), as a share of one",
+    )  # fmt: skip
+    about: float = _weight(0.2, "A sentence that names the question's subject")
+    held: float = _weight(0.3, "A view the subject holds (one another side holds counts against)")
+    window: float = _weight(
+        0.4, "A sentence about the days asked (one about other days counts against)"
+    )
+    # Without a pair model (model: none), the evidence beside the cheap score; chosen on
+    # 1,000 SQuAD dev questions (seed 7), the bonuses checked on 2,000 further questions.
+    dense: float = _weight(0.30, "Model none: MiniLM similarity of question and sentence")
+    context: float = _weight(0.2, "Model none: the sentence's terms read with the one before")
+    kind: float = _weight(0.1, "Model none: a span of the kind asked for (a year, a number)")
+    context_dense: float = _weight(0.3, "Model none: similarity read with the sentence before")
+    reread: int = Field(4, ge=0, le=50, description="Model none: best sentences reread in context")
 
 
 class RerankSettings(BaseModel):
@@ -270,6 +315,68 @@ class RerankSettings(BaseModel):
         3, ge=1, le=200, description="Sentences (first by the cheap score) also read in context"
     )
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores")
+    weights: ReadingWeights = ReadingWeights()
+
+
+class ComposerWeights(BaseModel):
+    """What each intent's composer counts beside the model's relevance, and its limits:
+    chosen on the analysts' development questions (``../shared/eval``) and checked on the
+    further ones in ``tests/bench/questions``; SQuAD held-out must not move."""
+
+    # Every composer
+    same_fact: float = Field(
+        0.6, ge=0, le=1, description="Two sentences say the same thing past this share of the "
+        "shorter one's content words (a fact two articles report, an echo of the interviewer)"
+    )  # fmt: skip
+    stray: float = Field(
+        0.8, ge=0, le=1, description="An intent's lead below this share of the best sentence's "
+        "relevance gives way to the plain fact answer (SQuAD's 'What did Luther refuse to do?')"
+    )  # fmt: skip
+    stray_own_kind: float = Field(
+        0.5, ge=0, le=1, description="The same for a sentence that defines, gives a cause, a "
+        "change or a side's own view: what such a question wants even when found less relevant"
+    )  # fmt: skip
+    # Facts
+    recent_close: float = Field(
+        0.9, ge=0, le=1, description="'Recently': answers this near the best compete on date"
+    )
+    role_reach: int = Field(
+        40, ge=0, le=500, description="'Who leads X': characters between a role and its name"
+    )
+    # Definitions
+    definition_defines: float = _weight(0.6, "A sentence of the form 'X is a …', 'X, a …'")
+    definition_spelled: float = _weight(0.6, "A sentence that spells out the acronym asked")
+    definition_cue: float = _weight(0.1, "Other defining words ('known as', 'founded')")
+    # Causes, changes, positions, events
+    cause_cue: float = _weight(0.3, "A sentence that gives a cause ('because', 'stems from')")
+    change_cue: float = _weight(0.3, "A sentence that reports a change ('deteriorated')")
+    change_about: float = _weight(0.1, "A change sentence naming the subject")
+    change_window: float = _weight(0.1, "A change sentence about the days asked")
+    position_cue: float = _weight(0.2, "A sentence that reports a view ('says', 'argues')")
+    event_cue: float = _weight(0.2, "A sentence that reports an action ('launched', 'struck')")
+    event_agent: float = _weight(0.4, "The subject is who acts, not who is acted on")
+    event_response: float = _weight(0.3, "A response ('in retaliation') when one is asked")
+    # Summaries
+    summary_points: int = Field(4, ge=1, le=20, description="Points in a summary")
+    summary_relevance: float = _weight(1.0, "The model's relevance of a point")
+    summary_topic: float = _weight(0.3, "A point holding the question's topic terms")
+    summary_cue: float = _weight(0.15, "A point that reports an event")
+    summary_about: float = _weight(0.2, "A point naming the subject")
+    summary_new_article: float = _weight(0.25, "A point from an article not yet drawn on")
+    # Timelines
+    timeline_lines: int = Field(
+        6, ge=1, le=50, description="Lines of a timeline: an analyst scans it; more is a report"
+    )
+    timeline_topic_share: float = Field(
+        0.6, ge=0, le=1, description="Share of the question's topic terms a line must hold"
+    )
+    timeline_cue: float = _weight(0.4, "A line that reports an action")
+    timeline_relevance: float = _weight(0.6, "The model's relevance of a line")
+    timeline_topic: float = _weight(0.3, "A line about the question's topic")
+    timeline_dated: float = _weight(0.2, "A line that names its own date")
+    timeline_caption: float = _weight(
+        0.5, "Counted against a photo caption: an event's aftermath, not its report"
+    )
 
 
 class AnswerSettings(BaseModel):
@@ -281,9 +388,21 @@ class AnswerSettings(BaseModel):
         0.5, ge=0, le=1, description="Further sentences need this share of the best one's rank"
     )
     min_window_chars: int = Field(
-        30, ge=20, le=500, description="A further sentence gets at least this much, or is left out"
-    )
+        40, ge=20, le=500,
+        description="A further sentence left less room than this is left out, not cut",
+    )  # fmt: skip
+    # The seeds' longest sentence is 380 characters.
+    long_lead: int = Field(
+        420, ge=80, le=5000,
+        description="A lead up to this long is shown whole; a longer one is cut at its clauses",
+    )  # fmt: skip
+    # Chosen on the SQuAD tuning questions.
+    kind_mass: float = Field(
+        2.0, ge=0, le=20, description="In a sentence cut to fit, a word of the kind asked for "
+        "(a year, a name) weighs this many of the question's heaviest terms, so the cut keeps it",
+    )  # fmt: skip
     closest: int = Field(3, ge=0, le=10, description="Passages shown with a refusal")
+    weights: ComposerWeights = ComposerWeights()
 
 
 class VerifySettings(BaseModel):
@@ -511,6 +630,7 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     sources: SourceSettings = SourceSettings()
     chunking: ChunkingSettings = ChunkingSettings()
+    indexing: IndexingSettings = IndexingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     rerank: RerankSettings = RerankSettings()
     answer: AnswerSettings = AnswerSettings()

@@ -101,3 +101,18 @@ def test_the_llm_answerer_names_the_variables_it_needs(monkeypatch: pytest.Monke
     monkeypatch.setenv("DOCQA_ANSWERER", "llm")
     with pytest.raises(ValidationError, match="DOCQA_LLM__PROVIDER"):
         Settings()
+
+
+def test_every_tuning_weight_is_a_setting_that_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.settings import ComposerWeights, IndexingSettings, ReadingWeights
+
+    for group in (ReadingWeights, ComposerWeights, IndexingSettings):
+        for name, field in group.model_fields.items():
+            assert field.description, f"{group.__name__}.{name} says nothing of its value"
+    monkeypatch.setenv("DOCQA_RERANK__WEIGHTS__WINDOW", "0.1")
+    monkeypatch.setenv("DOCQA_ANSWER__WEIGHTS__TIMELINE_LINES", "2")
+    monkeypatch.setenv("DOCQA_INDEXING__BATCH", "8")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.rerank.weights.window == 0.1
+    assert settings.answer.weights.timeline_lines == 2
+    assert settings.indexing.batch == 8

@@ -37,6 +37,7 @@ def make_reranker(
             passages=options.passages,
             sentences=options.sentences,
             min_score=settings.rerank.no_model_threshold,
+            weights=options.weights,
         )
     from app.rerank.cross_encoder import CrossEncoderReranker
 
@@ -49,4 +50,5 @@ def make_reranker(
         read=options.read,
         framed=options.framed,
         analyst_sentences=options.analyst_sentences,
+        weights=options.weights,
     )

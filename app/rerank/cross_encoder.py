@@ -27,7 +27,8 @@ from app.question.analysis import Question
 from app.question.intent import Intent
 from app.question.kinds import answer_spans
 from app.rerank.base import PairScorer, Ranked, Sentence
-from app.rerank.sentences import asks, gather, prior, reading_order
+from app.rerank.sentences import READING, asks, gather, prior, reading_order
+from app.settings import ReadingWeights
 from app.store.base import Store
 from app.types import Hit
 
@@ -87,8 +88,10 @@ class CrossEncoderReranker:
         read: str,
         framed: int,
         analyst_sentences: int | None = None,
+        weights: ReadingWeights = READING,
     ) -> None:
         self.model = model
+        self.weights = weights
         self.store = store
         self.passages = passages
         self.sentences = sentences
@@ -109,10 +112,11 @@ class CrossEncoderReranker:
     def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
         """Score the best sentences by the model; passages follow their best sentence."""
         hits = tuple(hits)
-        subject, found = gather(question, hits, self.store, self.passages)
+        subject, found = gather(question, hits, self.store, self.passages, self.weights)
         plain = question.intent is Intent.FACT and question.when is None
         size = self.sentences if plain else self.analyst_sentences
-        order = reading_order(question, found, [prior(s) for s in found], self.sentences)
+        cheap = [prior(s, self.weights) for s in found]
+        order = reading_order(question, found, cheap, self.sentences, self.weights)
         pool = [found[i] for i in order[:size]]
         unread = tuple(found[i] for i in order[size:])
         # "paragraph": the first sentences by the cheap score are also read after the

@@ -23,6 +23,7 @@ from app.question.analysis import Question
 from app.question.entities import Entity, entity_of, mentioned
 from app.question.intent import Intent
 from app.rerank.base import Sentence
+from app.settings import ReadingWeights
 from app.store.base import DocumentMeta, Store, TermWeights
 from app.text.analysis import analyse
 from app.text.attribution import held
@@ -31,9 +32,10 @@ from app.text.instructions import addresses_model
 from app.text.sentences import breaks_paragraph
 from app.types import Chunk, Hit
 
+READING = ReadingWeights()  # the defaults, for callers without settings
+
 __all__ = [
     "CUES",
-    "WEAK_CUE",
     "WEAK_CUES",
     "asks",
     "candidate_sentences",
@@ -103,24 +105,23 @@ CUES: dict[Intent, re.Pattern[str]] = {
     ),
 }
 # Words that may give a cause but as often do not (an accusation, a quarrel "over"): they
-# count for less than the words above.
+# count for less than the words above (``ReadingWeights.weak_cue``).
 WEAK_CUES: dict[Intent, re.Pattern[str]] = {
     Intent.CAUSE: re.compile(
         r"\b(?:accus\w+|blam\w+|argument|over\s+(?:the\s+)?\w+)\b", re.IGNORECASE
     ),
 }
-WEAK_CUE = 0.5  # a weak cue's weight, where a cue counts 1
 CUES[Intent.SUMMARY] = CUES[Intent.EVENT]
 CUES[Intent.TIMELINE] = CUES[Intent.EVENT]
 
 
-def cue_of(intent: Intent, text: str) -> float:
-    """1 when ``text`` holds words of the kind ``intent`` looks for, ``WEAK_CUE`` when it
+def cue_of(intent: Intent, text: str, weak_cue: float = READING.weak_cue) -> float:
+    """1 when ``text`` holds words of the kind ``intent`` looks for, ``weak_cue`` when it
     holds only words that may be, else 0."""
     strong, weak = CUES.get(intent), WEAK_CUES.get(intent)
     if strong is not None and strong.search(text):
         return 1.0
-    return WEAK_CUE if weak is not None and weak.search(text) else 0.0
+    return weak_cue if weak is not None and weak.search(text) else 0.0
 
 
 def asks(text: str) -> bool:
@@ -180,7 +181,11 @@ def subject_of(question: Question, hits: Sequence[Hit]) -> Entity | None:
 
 
 def gather(
-    question: Question, hits: tuple[Hit, ...], store: Store, passages: int
+    question: Question,
+    hits: tuple[Hit, ...],
+    store: Store,
+    passages: int,
+    weights: ReadingWeights = READING,
 ) -> tuple[Entity | None, list[Sentence]]:
     """The question's subject as the passages name it, and the candidate sentences a
     reranker scores: those of every passage for a question that gathers events, else of
@@ -188,7 +193,7 @@ def gather(
     top = hits if question.intent.gathers else hits[:passages]
     meta = store.document_meta(sorted({h.chunk.doc_id for h in top}))
     subject = subject_of(question, top)
-    return subject, candidate_sentences(question, top, store, meta, subject)
+    return subject, candidate_sentences(question, top, store, meta, subject, weights)
 
 
 def candidate_sentences(
@@ -197,6 +202,7 @@ def candidate_sentences(
     statistics: TermWeights,
     meta: dict[int, DocumentMeta] | None = None,
     subject: Entity | None = None,
+    reading: ReadingWeights = READING,
 ) -> list[Sentence]:
     """Every distinct sentence of ``hits``, in retrieval order, with its cheap features
     (``meta``: the documents' metadata, for their dates; ``subject``: the question's,
@@ -233,7 +239,7 @@ def candidate_sentences(
                 asks=asks(span.text),
                 published=published,
                 dates=dates,
-                cue=cue_of(question.intent, span.text),
+                cue=cue_of(question.intent, span.text, reading.weak_cue),
                 about=bool(named) and mentioned(span.text, named),
                 held=0 if subject is None else held(span.text, span.before, subject.pattern()),
                 in_window=None if window is None else _in_window(dates, published, window),
@@ -242,27 +248,18 @@ def candidate_sentences(
     return out
 
 
-# How much each feature counts toward a sentence being read by the model, beyond the
-# cheap score of its terms and standing, for the questions analysts ask: a sentence of
-# the kind the intent looks for, one naming the subject, one whose view is the subject's
-# own (another's counts against), one about the days asked (one about other days counts
-# against). The answer still comes from what the model makes of the sentences read.
-W_CUE, W_ABOUT, W_HELD, W_WINDOW = 0.25, 0.2, 0.3, 0.4
-
-
-# The cheap score's weights: a sentence's share of the question's term weight and its
-# passage's standing (chosen on 1,000 SQuAD dev questions, seed 7; both rerankers use it
-# to pick the sentences they read closely).
-W_LEXICAL, W_STANDING = 0.35, 0.35
-
-
-def prior(sentence: Sentence) -> float:
-    """The cheap score that picks which sentences are read closely."""
-    return W_LEXICAL * sentence.lexical + W_STANDING * sentence.standing
+def prior(sentence: Sentence, weights: ReadingWeights = READING) -> float:
+    """The cheap score that picks which sentences are read closely: the sentence's share
+    of the question's term weight and its passage's standing (both rerankers use it)."""
+    return weights.lexical * sentence.lexical + weights.standing * sentence.standing
 
 
 def reading_order(
-    question: Question, found: Sequence[Sentence], cheap: Sequence[float], plain: int
+    question: Question,
+    found: Sequence[Sentence],
+    cheap: Sequence[float],
+    plain: int,
+    weights: ReadingWeights = READING,
 ) -> list[int]:
     """Indices of ``found``, the ones the model should read first first: the best
     ``plain`` by ``cheap`` alone (what a plain question of fact reads, so every question
@@ -273,9 +270,9 @@ def reading_order(
         return by_cheap
     score = list(cheap)
     for i, s in enumerate(found):
-        score[i] += W_CUE * s.cue + W_ABOUT * s.about + W_HELD * s.held
+        score[i] += weights.cue * s.cue + weights.about * s.about + weights.held * s.held
         if s.in_window is not None:
-            score[i] += W_WINDOW if s.in_window else -W_WINDOW
+            score[i] += weights.window if s.in_window else -weights.window
         if s.asks:
             score[i] -= 1.0
     first = by_cheap[:plain]

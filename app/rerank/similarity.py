@@ -19,7 +19,8 @@ from app.embeddings.question import QuestionEncoder
 from app.question.analysis import Question
 from app.question.kinds import answer_spans
 from app.rerank.base import Ranked
-from app.rerank.sentences import gather, prior, reading_order
+from app.rerank.sentences import READING, gather, prior, reading_order
+from app.settings import ReadingWeights
 from app.store.base import Store
 from app.types import Hit
 
@@ -31,11 +32,6 @@ class SimilarityReranker:
     similarity."""
 
     name = "none"
-    # Weights of the evidence, chosen on 1,000 SQuAD dev questions (seed 7); the ranking
-    # bonuses were checked on 2,000 further questions outside the bench's sample.
-    W_DENSE = 0.30  # with the cheap score's weights (``sentences.prior``)
-    W_CONTEXT, W_KIND, W_CONTEXT_DENSE = 0.2, 0.1, 0.3
-    REREAD = 4
 
     def __init__(
         self,
@@ -45,7 +41,9 @@ class SimilarityReranker:
         passages: int,
         sentences: int,
         min_score: float,
+        weights: ReadingWeights = READING,
     ) -> None:
+        self.weights = weights  # the evidence's weights are ReadingWeights' "model none" ones
         self.encoder = encoder
         self.statistics = statistics
         self.passages = passages
@@ -58,20 +56,25 @@ class SimilarityReranker:
     def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
         """The hits as retrieved; their best sentences scored the way described above."""
         hits = tuple(hits)
-        subject, found = gather(question, hits, self.statistics, self.passages)
+        subject, found = gather(question, hits, self.statistics, self.passages, self.weights)
         kind = question.kind if question.kind and question.kind.ranks else None
         typed = [
-            self.W_KIND * bool(kind and answer_spans(kind, s.text, question.asked)) for s in found
+            self.weights.kind * bool(kind and answer_spans(kind, s.text, question.asked))
+            for s in found
         ]
-        cheap = [prior(s) for s in found]
+        cheap = [prior(s, self.weights) for s in found]
         order = reading_order(
-            question, found, [c + t for c, t in zip(cheap, typed, strict=True)], self.sentences
+            question,
+            found,
+            [c + t for c, t in zip(cheap, typed, strict=True)],
+            self.sentences,
+            self.weights,
         )
         keep = order[: self.sentences]
         unread = tuple(found[i] for i in order[self.sentences :])
         # The best few are also read after the sentence before them in their paragraph
         # ("This takes two forms, …" means something only then), in the same batch.
-        reread = [i for i in keep if found[i].before][: self.REREAD]
+        reread = [i for i in keep if found[i].before][: self.weights.reread]
         cosines = (
             embed_matrix(
                 self.encoder.embeddings,
@@ -89,10 +92,12 @@ class SimilarityReranker:
             s = found[i]
             # Relevance is on the 0-to-1 scale the seam promises: a sentence pointing away
             # from the question (negative cosine) has none, not less than none.
-            weighed = cheap[i] + self.W_DENSE * float(cos)
+            weighed = cheap[i] + self.weights.dense * float(cos)
             evidence = min(1.0, max(0.0, weighed))
-            rank = weighed + self.W_CONTEXT * (s.context - s.lexical) + typed[i]
-            rank += self.W_CONTEXT_DENSE * max(0.0, float(in_context.get(i, cos)) - float(cos))
+            rank = weighed + self.weights.context * (s.context - s.lexical) + typed[i]
+            rank += self.weights.context_dense * max(
+                0.0, float(in_context.get(i, cos)) - float(cos)
+            )
             rank += 1.0 if s.defines else 0.0  # above any sentence that only uses it
             scored.append(replace(s, relevance=evidence, rank=rank, read=True))
         scored.sort(key=lambda s: s.rank, reverse=True)

@@ -285,9 +285,12 @@ def test_a_count_is_answered_by_a_sentence_with_a_number_or_refused() -> None:
 
 
 def test_an_accusation_is_a_weaker_cause_than_a_circumstance_that_grew() -> None:
-    from app.rerank.sentences import WEAK_CUE, cue_of
+    from app.rerank.sentences import cue_of
+    from app.settings import ReadingWeights
 
-    assert cue_of(Intent.CAUSE, "Norland accuses Sudmark of stealing water.") == WEAK_CUE
+    weak = ReadingWeights().weak_cue
+    assert 0 < weak < 1
+    assert cue_of(Intent.CAUSE, "Norland accuses Sudmark of stealing water.") == weak
     grown = "But as Norland's frustration has grown, the accusations have become sharper."
     assert cue_of(Intent.CAUSE, grown) == 1.0
     assert cue_of(Intent.CAUSE, "The talks resumed on Monday.") == 0.0
@@ -357,3 +360,19 @@ def test_who_leads_is_answered_by_a_person_named_in_that_role_or_refused() -> No
     assert texts(question, (unions, other), unread=(leader,)) == [leader.text]
     named = sentence("Ada Lund spoke for the Marsby Union on Monday.", 0.98, at=300)
     assert texts(question, (named, unions))[0] == named.text, "a best sentence naming someone"
+
+
+def test_the_composers_read_their_weights_from_the_answer_settings() -> None:
+    from app.settings import ComposerWeights
+
+    question = analyse_question("What happened in March 2026?", as_of=date(2026, 3, 30))
+    days = [
+        sentence(f"The council met on March {d}, 2026.", 0.5, at=100 * d, cue=True,
+                 published="2026-03-30",
+                 dates=tuple(date_spans(f"The council met on March {d}, 2026.", "2026-03-30")))
+        for d in (2, 9, 16)
+    ]  # fmt: skip
+    assert len(texts(question, tuple(days))) == 3
+    two = AnswerSettings(weights=ComposerWeights(timeline_lines=2))
+    plan = composer_for(question.intent).compose(question, ranked(*days, question=question), two)
+    assert len(plan.picks) == 2

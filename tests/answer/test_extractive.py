@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from app.answer.extractive.lead import LONG
 from app.embeddings.packaged import MODEL_DIMENSION
 from app.errors import QuestionError
 from app.question.analysis import analyse_question
 from app.rerank import Sentence, make_reranker
-from app.rerank.similarity import SimilarityReranker
 from app.retrieval.hybrid import HybridRetriever
 from app.service import DocQA
-from app.settings import Settings
+from app.settings import AnswerSettings, ReadingWeights, Settings
+
+LONG = AnswerSettings().long_lead
 
 
 @pytest.fixture
@@ -152,7 +152,7 @@ def test_a_sentence_with_the_kind_of_answer_asked_for_ranks_higher(
     )
     assert dated.lexical == plain.lexical
     assert dated.rank > dated.relevance  # it holds a time: the kind asked for
-    assert dated.rank - dated.relevance == pytest.approx(SimilarityReranker.W_KIND)
+    assert dated.rank - dated.relevance == pytest.approx(service.settings.rerank.weights.kind)
     assert plain.rank == plain.relevance
     # A question that does not ask for a time gives the year nothing.
     who = _ranked(service, "Who opened the Harrow bridge?")
@@ -175,7 +175,7 @@ class _BagOfWords(Embeddings):
 
 
 def test_a_sentence_is_also_read_with_the_sentence_before_it(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, tmp_path: Path
 ) -> None:
     folder = tmp_path / "festival"
     folder.mkdir()
@@ -189,8 +189,9 @@ def test_a_sentence_is_also_read_with_the_sentence_before_it(
     service.index([folder])
     question = "How does the Harrow lantern festival open?"
     read = _ranked(service, question)
-    monkeypatch.setattr(SimilarityReranker, "W_CONTEXT_DENSE", 0.0)
-    alone = _ranked(service, question)
+    unread = ReadingWeights(context_dense=0.0)
+    rerank = settings.rerank.model_copy(update={"weights": unread})
+    alone = _ranked(DocQA(settings.model_copy(update={"rerank": rerank}), _BagOfWords()), question)
     boats, horses = (
         "It opens with a parade of boats.",
         "The Kell fair opens with a parade of horses.",

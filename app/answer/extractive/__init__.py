@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from app.answer import final_answer, stream_answer
 from app.answer.extractive.compose import Plan, composer_for
-from app.answer.extractive.lead import LONG, answer_span, shown_text
+from app.answer.extractive.lead import answer_span, shown_text
 from app.question.analysis import Intent, Question
 from app.rerank.base import Ranked, Sentence
 from app.rerank.sentences import question_weights
@@ -97,7 +97,9 @@ class ExtractiveAnswerer:
                 limit,
                 plain,
                 dated=plan.form != "timeline",
-                long=self.settings.max_chars if plain else LONG,
+                long=self.settings.max_chars if plain else self.settings.long_lead,
+                room=self.settings.min_window_chars,
+                kind_mass=self.settings.kind_mass,
             )
             if shown is None:
                 break

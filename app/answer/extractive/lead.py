@@ -1,12 +1,12 @@
 """The words shown for each chosen sentence.
 
-A sentence is shown whole: the lead up to ``LONG`` characters, further sentences while
-they fit what is left of the answer's length budget (one that does not fit is left
-out, never shown cut). A lead longer than ``LONG`` is cut at its clause boundaries
-(commas, semicolons, dashes outside quotations) to the clauses around the words that
-answer the question (a name, a date, a figure of the kind asked for) and its heaviest
-terms; a single clause too long is cut to the words around them. Never through an
-answer, never inside a quotation. Relative dates ("last Thursday") get the date they
+A sentence is shown whole: the lead up to ``AnswerSettings.long_lead`` characters,
+further sentences while they fit what is left of the answer's length budget (one that
+does not fit is left out, never shown cut). A longer lead is cut at its clause
+boundaries (commas, semicolons, dashes outside quotations) to the clauses around the
+words that answer the question (a name, a date, a figure of the kind asked for) and its
+heaviest terms; a single clause too long is cut to the words around them. Never through
+an answer, never inside a quotation. Relative dates ("last Thursday") get the date they
 mean from the article's date.
 """
 
@@ -20,23 +20,20 @@ from typing import Any
 
 from app.question.analysis import Question
 from app.question.kinds import answer_spans
+from app.settings import AnswerSettings
 from app.text.analysis import analyse
 from app.text.dates import annotate
 
-__all__ = ["LONG", "LeadText", "answer_span", "lead_texts", "shown_text"]
+__all__ = ["LeadText", "answer_span", "lead_texts", "shown_text"]
 
 _SPACE = re.compile(r"\s+")
 Span = tuple[int, int]
 Fits = Callable[[int, int], bool]
-# In a long sentence cut to fit, a word of the kind asked for weighs this many of the
-# question's heaviest terms (chosen on the tuning questions), so the cut keeps it.
-KIND_MASS = 2.0
 MARK = 5  # " [n]" and the space after it
-LONG = 420  # a lead up to this long is shown whole (the seeds' longest sentence is 380)
-# A plain question of fact cuts its lead at clauses past the answer's length budget
-# (``AnswerSettings.max_chars``), so the words that answer stay near the start.
+# How long a lead is shown whole, how much room a further sentence needs and what a word
+# of the kind asked for weighs in a cut: ``AnswerSettings``.
+_ANSWER = AnswerSettings()
 # Where a sentence may be cut: after a comma, semicolon or colon, or around a dash.
-MIN_CLAUSES = 40  # a further sentence left less room than this is left out
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+|\s+(?=[—–-]\s)|(?<=[—–])\s+")
 _QUOTE_MARKS = '“”"'
 
@@ -79,21 +76,24 @@ def shown_text(
     plain: bool,
     *,
     dated: bool = True,
-    long: int = LONG,
+    long: int = _ANSWER.long_lead,
+    room: int = _ANSWER.min_window_chars,
+    kind_mass: float = _ANSWER.kind_mass,
 ) -> LeadText | None:
     """What is shown for ``sentence`` (a reranked ``Sentence``): whole, or (the lead,
     ``limit`` None) cut at clause boundaries past ``long``. A further sentence that does
     not fit ``limit`` is, for a question of fact (``plain``), cut at its clauses to fit
-    (the words that answer may be in it), when at least ``MIN_CLAUSES`` characters are
-    left; otherwise it is left out (None). ``dated``: relative dates explained."""
+    (the words that answer may be in it, weighing ``kind_mass``), when at least ``room``
+    characters are left; otherwise it is left out (None). ``dated``: relative dates
+    explained."""
     text = _SPACE.sub(" ", sentence.text).strip()
     span = answer_span(question, text, weights, sentence.answer) if plain else None
     if limit is None and len(text) > long:
-        text, span = _clauses(text, weights, long, span)
+        text, span = _clauses(text, weights, long, span, kind_mass)
     elif limit is not None and len(text) > limit:
-        if not plain or limit < MIN_CLAUSES:
+        if not plain or limit < room:
             return None
-        text, span = _clauses(text, weights, limit, span)
+        text, span = _clauses(text, weights, limit, span, kind_mass)
     shown, moved = _annotated(text, span, sentence.published) if dated else (text, span)
     return LeadText(shown, moved) if limit is None or len(shown) <= limit else None
 
@@ -109,7 +109,11 @@ def _quoted_at(text: str) -> list[bool]:
 
 
 def _clauses(
-    text: str, weights: dict[str, float], limit: int, span: Span | None
+    text: str,
+    weights: dict[str, float],
+    limit: int,
+    span: Span | None,
+    kind_mass: float = _ANSWER.kind_mass,
 ) -> tuple[str, Span | None]:
     """The clauses of ``text`` around its answer and heaviest terms, within ``limit``."""
     quoted = _quoted_at(text)
@@ -123,7 +127,7 @@ def _clauses(
         terms = analyse([text[a:b]])[0]
         weight = sum(weights.get(t, 0.0) for t in terms)
         if span and a <= span[0] < b:
-            weight += KIND_MASS * max(weights.values(), default=1.0) + 1.0
+            weight += kind_mass * max(weights.values(), default=1.0) + 1.0
         mass.append(weight)
     room = limit - 4  # the ellipses
     windows = [
@@ -136,7 +140,7 @@ def _clauses(
     if not windows or max(windows)[0] <= 0:
         # No clause holding the answer fits, or none holds the question's words: the
         # words around them, as a sentence too long for its clauses is cut.
-        return _cut(text, weights, limit, span)
+        return _cut(text, weights, limit, span, kind_mass)
     *_, start, end = max(windows)  # the most weight; on a tie, the longest
     core = text[start:end].rstrip(" ,;:—–-")
     cut = ("… " if start > 0 else "") + core + (" …" if start + len(core) < len(text) else "")
@@ -203,13 +207,17 @@ def _words(text: str) -> list[tuple[re.Match[str], list[str]]]:
 
 
 def _cut(
-    text: str, weights: dict[str, float], limit: int, span: Span | None
+    text: str,
+    weights: dict[str, float],
+    limit: int,
+    span: Span | None,
+    kind_mass: float = _ANSWER.kind_mass,
 ) -> tuple[str, Span | None]:
     """The words of ``text`` around its heaviest cluster of terms, within ``limit``,
     holding all of ``span`` when it fits; the span's place in the cut text."""
     words = [m.span() for m, _ in _words(text)]
     mass = [sum(weights.get(t, 0.0) for t in terms) for _, terms in _words(text)]
-    extra = KIND_MASS * max(weights.values(), default=0.0)
+    extra = kind_mass * max(weights.values(), default=0.0)
     room = limit - 4  # the ellipses
     inside = [k for k, (x, y) in enumerate(words) if span and span[0] < y and x < span[1]]
     for k in inside:

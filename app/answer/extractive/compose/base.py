@@ -11,20 +11,18 @@ reason. The answerer turns the plan into the answer's text and citations.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from app.question.analysis import Question
 from app.question.entities import Entity
 from app.rerank.base import Ranked, Sentence
-from app.settings import AnswerSettings
+from app.settings import AnswerSettings, ComposerWeights
 from app.text.analysis import analyse
 from app.text.attribution import held
 
 __all__ = [
-    "STRAY",
-    "STRAY_OWN_KIND",
     "Composer",
     "Form",
     "Pick",
@@ -38,11 +36,9 @@ __all__ = [
     "usable",
 ]
 
-Form = Literal["prose", "timeline", "positions", "points"]
+WEIGHTS = ComposerWeights()  # the defaults, for callers without settings
 
-# Two sentences say the same thing when most of the content words of the shorter one
-# are in the other (a fact reported by two articles, an interviewer echoing an answer).
-SAME_FACT = 0.6
+Form = Literal["prose", "timeline", "positions", "points"]
 
 
 @dataclass(frozen=True)
@@ -73,17 +69,13 @@ class Composer(Protocol):
 
 
 # An intent's composer prefers sentences of its own kind, but not at any cost: when the
-# one it would lead with is judged less than this share as relevant as the best sentence
-# the model read, the plain fact answer is better (on SQuAD's "What did Luther refuse to
-# do?" the best sentence is the answer, whatever the intent patterns say).
-# A sentence that defines, gives a cause, a change or a side's own view is what such a
-# question wants even when the model finds it less relevant: those stray only past half.
-STRAY = 0.8
-STRAY_OWN_KIND = 0.5
+# one it would lead with is judged less than a share (``ComposerWeights.stray``) as
+# relevant as the best sentence the model read, the plain fact answer is better.
 
 
-def strays(lead: Sentence, ranked: Ranked, share: float = STRAY) -> bool:
-    """Whether ``lead`` strays too far (``share``) from the best sentence the model read."""
+def strays(lead: Sentence, ranked: Ranked, share: float) -> bool:
+    """Whether ``lead`` strays too far (below ``share`` of its relevance) from the best
+    sentence the model read."""
     best = max((s.relevance for s in usable(ranked)), default=0.0)
     if not lead.read:
         return best >= 0.5
@@ -122,9 +114,10 @@ def named_nowhere(subject: Entity, ranked: Ranked) -> bool:
     return bool(wanted) and not any(wanted & _terms(s.text) for s in sentences)
 
 
-def same_fact(a: Sentence, b: Sentence) -> bool:
-    """Whether ``a`` and ``b`` say the same thing (see ``SAME_FACT``): never when they
-    are about different days (the council met on Tuesday, but not the same Tuesday)."""
+def same_fact(a: Sentence, b: Sentence, share: float) -> bool:
+    """Whether ``a`` and ``b`` say the same thing (most of the content words of the
+    shorter one, ``share`` of them, are in the other): never when they are about
+    different days (the council met on Tuesday, but not the same Tuesday)."""
     if a.doc_id == b.doc_id and a.start == b.start:
         return True
     if (
@@ -136,25 +129,24 @@ def same_fact(a: Sentence, b: Sentence) -> bool:
     one, two = _terms(a.text), _terms(b.text)
     if not one or not two:
         return False
-    return len(one & two) / min(len(one), len(two)) >= SAME_FACT
+    return len(one & two) / min(len(one), len(two)) >= share
 
 
 def distinct(
-    sentences: Iterable[Sentence], limit: int, labels: Sequence[str | None] | None = None
+    sentences: Iterable[Sentence], limit: int, weights: ComposerWeights = WEIGHTS
 ) -> list[Pick]:
     """Up to ``limit`` sentences in the order given, each saying something new; one that
-    repeats an earlier pick is cited beside it instead."""
+    repeats an earlier pick (``weights.same_fact``) is cited beside it instead."""
     picks: list[Pick] = []
-    for n, sentence in enumerate(sentences):
-        label = labels[n] if labels is not None else None
+    for sentence in sentences:
         for k, pick in enumerate(picks):
-            if same_fact(pick.sentence, sentence):
+            if same_fact(pick.sentence, sentence, weights.same_fact):
                 if sentence.doc_id != pick.sentence.doc_id:
                     picks[k] = Pick(pick.sentence, pick.label, (*pick.also, sentence))
                 break
         else:
             if len(picks) < limit:
-                picks.append(Pick(sentence, label))
+                picks.append(Pick(sentence))
     return picks
 
 

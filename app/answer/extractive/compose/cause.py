@@ -5,7 +5,6 @@ says of it, labelled by who holds it."""
 from __future__ import annotations
 
 from app.answer.extractive.compose.base import (
-    STRAY_OWN_KIND,
     Pick,
     Plan,
     distinct,
@@ -17,15 +16,13 @@ from app.answer.extractive.compose.base import (
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.rerank.base import Ranked, Sentence
-from app.settings import AnswerSettings
+from app.settings import AnswerSettings, ComposerWeights
 
 __all__ = ["CauseComposer"]
 
-W_CUE = 0.3  # a sentence that gives a cause, beside the model's relevance
 
-
-def _score(s: Sentence) -> float:
-    return s.relevance + W_CUE * s.cue
+def _score(s: Sentence, w: ComposerWeights) -> float:
+    return s.relevance + w.cause_cue * s.cue
 
 
 def _explained(ranked: Ranked) -> tuple[Pick, Pick] | None:
@@ -47,25 +44,26 @@ class CauseComposer:
 
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
+        w = settings.weights
         found = [s for s in usable(ranked) if s.cue]
-        found.sort(key=_score, reverse=True)
-        if not found or strays(found[0], ranked, STRAY_OWN_KIND):
+        found.sort(key=lambda s: _score(s, w), reverse=True)
+        if not found or strays(found[0], ranked, w.stray_own_kind):
             explained = _explained(ranked)
             if explained is not None:
                 return Plan(explained)
             return FactComposer().compose(question, ranked, settings)
-        lead = distinct(found[:2], 2)
+        lead = distinct(found[:2], 2, w)
         sides = list(question.entities)
         if len(sides) < 2:
             return Plan(tuple(lead[: settings.max_sentences]))
         picks: list[Pick] = lead[:1]
         for side in sides[:2]:
             own = [s for s in read(ranked) if held_by(s, side) == 1]
-            own.sort(key=lambda s: (s.read, _score(s)), reverse=True)
+            own.sort(key=lambda s: (s.read, _score(s, w)), reverse=True)
             taken = [p.sentence for p in picks]
             fresh = [s for s in own if s not in taken]
             if fresh:
-                picks += distinct([*taken, fresh[0]], len(taken) + 1)[len(taken) :]
+                picks += distinct([*taken, fresh[0]], len(taken) + 1, w)[len(taken) :]
                 if len(picks) > len(taken):
                     picks[-1] = Pick(picks[-1].sentence, side.name, picks[-1].also)
         return Plan(tuple(picks), form="positions" if any(p.label for p in picks) else "prose")

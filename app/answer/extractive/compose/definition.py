@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from app.answer.extractive.compose.base import STRAY_OWN_KIND, Plan, distinct, held_by, read, strays
+from app.answer.extractive.compose.base import Plan, distinct, held_by, read, strays
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.question.entities import Entity
@@ -18,7 +18,6 @@ __all__ = ["DefinitionComposer", "defining"]
 
 # What a sentence counts beside the model's relevance: saying what the subject is, and
 # spelling out the acronym asked about.
-W_DEFINES, W_SPELLED, W_CUE = 0.6, 0.6, 0.1
 
 _AFTER_NAME = (
     r"(?:\s*\([^)]{1,80}\))?(?:\s+[\w-]+){0,2}?"  # "(TTP) extremist group"
@@ -43,20 +42,21 @@ class DefinitionComposer:
 
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
+        w = settings.weights
         subject = ranked.subject or question.subject
         if subject is None:
             return FactComposer().compose(question, ranked, settings)
 
         def score(s: Sentence) -> float:
-            return (s.relevance + W_DEFINES * defining(s, subject) + W_SPELLED * s.defines
-                    + W_CUE * s.cue)  # fmt: skip
+            return (s.relevance + w.definition_defines * defining(s, subject)
+                    + w.definition_spelled * s.defines + w.definition_cue * s.cue)  # fmt: skip
 
         about = [s for s in read(ranked) if s.defines or (s.about and defining(s, subject))]
         if not about:
             return FactComposer().compose(question, ranked, settings)
         about.sort(key=lambda s: (score(s), s.read), reverse=True)
-        if strays(about[0], ranked, STRAY_OWN_KIND) and not about[0].defines:
+        if strays(about[0], ranked, w.stray_own_kind) and not about[0].defines:
             return FactComposer().compose(question, ranked, settings)
         best = score(about[0])
         second = [s for s in about[1:] if s.read and score(s) >= best * settings.min_relative_score]
-        return Plan(tuple(distinct([about[0], *second], 2)))
+        return Plan(tuple(distinct([about[0], *second], 2, w)))

@@ -17,10 +17,6 @@ from app.settings import AnswerSettings
 
 __all__ = ["EventComposer", "acts"]
 
-# What a sentence counts beside the model's relevance: an action, the subject acting,
-# a response when one is asked about.
-W_CUE, W_AGENT, W_RESPONSE = 0.2, 0.4, 0.3
-
 _ACTION = re.compile(
     r"\b(?:launch\w*|struck|strikes?|hit|attack(?:ed|s)?|fired|bomb(?:ed|s)|storm(?:ed|s)|"
     r"carried\s+out|target(?:ed|s)|raid(?:ed|s)|shell(?:ed|s)|killed|seized|captured|"
@@ -56,13 +52,14 @@ class EventComposer:
         """See the module's description."""
         subject = ranked.subject or question.subject
         response = _ASKS_RESPONSE.search(question.search) is not None
+        w = settings.weights  # an action, the subject acting, a response when asked about
 
         def score(s: Sentence) -> float:
             return (
                 s.relevance
-                + W_CUE * s.cue
-                + W_AGENT * (subject is not None and acts(s, subject))
-                + W_RESPONSE * (response and _RESPONSE.search(s.text) is not None)
+                + w.event_cue * s.cue
+                + w.event_agent * (subject is not None and acts(s, subject))
+                + w.event_response * (response and _RESPONSE.search(s.text) is not None)
             )
 
         found = usable(ranked)  # a sentence of the kind counts in its favour, not alone
@@ -71,8 +68,8 @@ class EventComposer:
         if not found:
             return FactComposer().compose(question, ranked, settings)
         found.sort(key=score, reverse=True)
-        if strays(found[0], ranked):
+        if strays(found[0], ranked, w.stray):
             return FactComposer().compose(question, ranked, settings)
         best = score(found[0])
         kept = [s for s in found if score(s) >= best * settings.min_relative_score]
-        return Plan(tuple(distinct(kept, 2)))
+        return Plan(tuple(distinct(kept, 2, w)))

@@ -96,7 +96,6 @@ _ROLE = re.compile(
     r"chair(?:man|woman|person)?|president|emir)\b",
     re.IGNORECASE,
 )
-ROLE_REACH = 40  # characters between a role and the name it belongs to
 
 
 def _people(sentence: Sentence, question: Question) -> list[tuple[int, int]]:
@@ -119,7 +118,7 @@ def _names_person(sentence: Sentence, question: Question) -> bool:
     return bool(_people(sentence, question))
 
 
-def _names_in_role(sentence: Sentence, question: Question) -> bool:
+def _names_in_role(sentence: Sentence, question: Question, reach: int) -> bool:
     """Whether ``sentence`` names a person (see ``_people``) next to a word for a leading
     role that is itself next to what the question names (when it names anything): "the
     Taliban's spiritual leader Mullah Haibatullah Akhundzada"."""
@@ -128,15 +127,12 @@ def _names_in_role(sentence: Sentence, question: Question) -> bool:
     roles = [
         (a, b) for a, b in (m.span() for m in _ROLE.finditer(text))
         if not question.entities  # the role is what the question names' own
-        or any(m_a - ROLE_REACH <= b and a <= m_b + ROLE_REACH for m_a, m_b in mentions)
+        or any(m_a - reach <= b and a <= m_b + reach for m_a, m_b in mentions)
     ]  # fmt: skip
     for a, b in _people(sentence, question):
-        if any(r_a - ROLE_REACH <= b and a <= r_b + ROLE_REACH for r_a, r_b in roles):
+        if any(r_a - reach <= b and a <= r_b + reach for r_a, r_b in roles):
             return True
     return False
-
-
-RECENT_CLOSE = 0.9  # "recently": answers this near the best compete on their date
 
 
 def _day(s: Sentence) -> str:
@@ -158,8 +154,9 @@ class FactComposer:
             # naming a person in the role, read or not (the model often misses the name
             # beside the role), or a refusal ("the chief administrators of the church" may
             # well be bishops, but the TTP's leader is a person).
-            named = [s for s in read(ranked) if _names_in_role(s, question)]
-            return Plan(tuple(distinct(named, 1))) if named else Plan(refusal="")
+            reach = settings.weights.role_reach
+            named = [s for s in read(ranked) if _names_in_role(s, question, reach)]
+            return Plan(tuple(distinct(named, 1, settings.weights))) if named else Plan(refusal="")
         asked = owners_office(question)
         if asked is not None:
             found = [s for s in found if not _of_another(s, *asked)]
@@ -170,7 +167,11 @@ class FactComposer:
             found.sort(key=lambda s: (s.in_window is False, -s.rank))
             if when.recent and found:
                 # "recently": of the answers nearly as good as the best, the latest.
-                close = [s for s in found if s.in_window and s.rank >= RECENT_CLOSE * found[0].rank]
+                close = [
+                    s
+                    for s in found
+                    if s.in_window and s.rank >= settings.weights.recent_close * found[0].rank
+                ]
                 close.sort(key=_day, reverse=True)
                 found = close + [s for s in found if s not in close]
         if not found:
@@ -187,5 +188,5 @@ class FactComposer:
             ]  # fmt: skip
             if not counted:
                 return Plan(refusal="")
-        picks: list[Pick] = distinct(chosen, settings.max_sentences)
+        picks: list[Pick] = distinct(chosen, settings.max_sentences, settings.weights)
         return Plan(tuple(picks))

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.answer.extractive.compose.base import (
-    STRAY_OWN_KIND,
     Plan,
     distinct,
     held_by,
@@ -18,15 +17,13 @@ from app.answer.extractive.compose.base import (
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.rerank.base import Ranked, Sentence
-from app.settings import AnswerSettings
+from app.settings import AnswerSettings, ComposerWeights
 
 __all__ = ["PositionComposer"]
 
-W_CUE = 0.2
 
-
-def _score(s: Sentence) -> float:
-    return s.relevance + W_CUE * s.cue
+def _score(s: Sentence, w: ComposerWeights) -> float:
+    return s.relevance + w.position_cue * s.cue
 
 
 class PositionComposer:
@@ -34,6 +31,7 @@ class PositionComposer:
 
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
+        w = settings.weights
         subject = ranked.subject or question.subject
         if subject is None:
             return FactComposer().compose(question, ranked, settings)
@@ -44,12 +42,12 @@ class PositionComposer:
             own = [s for s in read(ranked) if s.about and s.cue and held_by(s, subject) == 0]
         if not own:
             return FactComposer().compose(question, ranked, settings)
-        own.sort(key=lambda s: (s.read, _score(s)), reverse=True)
-        if strays(own[0], ranked, STRAY_OWN_KIND):  # a plain answer, but not the other side's
+        own.sort(key=lambda s: (s.read, _score(s, w)), reverse=True)
+        if strays(own[0], ranked, w.stray_own_kind):  # a plain answer, but not the other side's
             others = tuple(s for s in ranked.sentences if held_by(s, subject) >= 0)
             return FactComposer().compose(question, replace(ranked, sentences=others), settings)
-        best = _score(own[0])
+        best = _score(own[0], w)
         kept = [own[0]] + [
-            s for s in own[1:] if s.read and _score(s) >= best * settings.min_relative_score
+            s for s in own[1:] if s.read and _score(s, w) >= best * settings.min_relative_score
         ]
-        return Plan(tuple(distinct(kept, settings.max_sentences)))
+        return Plan(tuple(distinct(kept, settings.max_sentences, w)))

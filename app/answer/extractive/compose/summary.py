@@ -12,9 +12,6 @@ from app.text.analysis import analyse
 
 __all__ = ["SummaryComposer"]
 
-POINTS = 4
-W_RELEVANCE, W_TOPIC, W_CUE, W_ABOUT, W_NEW_ARTICLE = 1.0, 0.3, 0.15, 0.2, 0.25
-
 
 class SummaryComposer:
     """Distinct dated points, from several articles."""
@@ -22,22 +19,25 @@ class SummaryComposer:
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
         topic = topic_terms(question)
+        w = settings.weights
 
         def score(s: Sentence) -> float:
             shares = bool(topic & set(analyse([s.text])[0]))
-            return (W_RELEVANCE * s.relevance + W_TOPIC * shares + W_CUE * s.cue
-                    + W_ABOUT * s.about)  # fmt: skip
+            return (w.summary_relevance * s.relevance + w.summary_topic * shares
+                    + w.summary_cue * s.cue + w.summary_about * s.about)  # fmt: skip
 
         found = sorted(read(ranked), key=score, reverse=True)
         chosen: list[Sentence] = []
         articles: set[int] = set()
-        while found and len(chosen) < 3 * POINTS:
+        while found and len(chosen) < 3 * w.summary_points:
             # The next point: the best, counting a new article in its favour.
-            best = max(found, key=lambda s: score(s) + W_NEW_ARTICLE * (s.doc_id not in articles))
+            best = max(
+                found, key=lambda s: score(s) + w.summary_new_article * (s.doc_id not in articles)
+            )
             found.remove(best)
             chosen.append(best)
             articles.add(best.doc_id)
-        picks = distinct(chosen, POINTS)
+        picks = distinct(chosen, w.summary_points, w)
         dated = []
         for pick in picks:
             when, own = event_date(pick.sentence, question)

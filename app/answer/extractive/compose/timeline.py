@@ -25,18 +25,13 @@ from app.text.dates import DateSpan, date_spans, span_of
 
 __all__ = ["TimelineComposer", "event_date", "topic_terms"]
 
-TOPIC_SHARE = 0.6  # of the question's topic terms a line must hold
 # A photo caption ends with its dateline (", Feb. 27, 2026."): it shows an event's
-# aftermath, and a report of the event itself makes the better line.
+# aftermath, and a report of the event itself makes the better line (what a line counts,
+# and how many lines there are: ``ComposerWeights.timeline_*``).
 _CAPTION = re.compile(
     r",\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+"
     r"\d{4}\.?\s*$"
 )
-W_CAPTION = 0.5
-LINES = 6  # an analyst scans a timeline; more lines are a report, not an answer
-# What makes a line: a sentence that reports an action, one the model found relevant,
-# one that shares the question's topic, one that names its own date.
-W_CUE, W_RELEVANCE, W_TOPIC, W_DATED = 0.4, 0.6, 0.3, 0.2
 # Words that ask for a timeline rather than name its topic.
 _ASKING = set(
     analyse(
@@ -94,6 +89,7 @@ def _shares(
     topic: set[str],
     sentence: Sentence,
     subject: bool,
+    share: float,
     countries: Sequence[tuple[Entity, set[str]]] = (),
     events: frozenset[str] | set[str] = frozenset(),
 ) -> bool:
@@ -105,7 +101,7 @@ def _shares(
         if country.pattern().search(sentence.text):
             terms |= named
     held = len(topic & terms)
-    return (subject and sentence.about) or held >= max(1, math.ceil(TOPIC_SHARE * len(topic)))
+    return (subject and sentence.about) or held >= max(1, math.ceil(share * len(topic)))
 
 
 def _label(day: date) -> str:
@@ -117,6 +113,7 @@ class TimelineComposer:
 
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
+        w = settings.weights
         topic = topic_terms(question)
         events = _event_words(question) & topic
         countries = [(e, set(analyse([e.name])[0])) for e in question.entities if e.country]
@@ -128,11 +125,14 @@ class TimelineComposer:
                 continue
             if window is not None and when.first > question.day:
                 continue  # not reported yet on the day asked
-            shares = _shares(topic, s, question.subject is not None, countries, events)
+            shares = _shares(
+                topic, s, question.subject is not None, w.timeline_topic_share, countries, events
+            )
             if topic and not shares:
                 continue
-            score = (W_CUE * s.cue + W_RELEVANCE * s.relevance + W_TOPIC * shares
-                     + W_DATED * own - W_CAPTION * bool(_CAPTION.search(s.text)))  # fmt: skip
+            score = (w.timeline_cue * s.cue + w.timeline_relevance * s.relevance
+                     + w.timeline_topic * shares + w.timeline_dated * own
+                     - w.timeline_caption * bool(_CAPTION.search(s.text)))  # fmt: skip
             if s.cue or s.relevance >= ranked.min_relevance:
                 scored.append((score, when, own, s))
         if not scored:
@@ -155,7 +155,7 @@ class TimelineComposer:
         for _, when, _, s in scored:
             (rest if (when.first, when.last) in days else firsts).append(s)
             days.add((when.first, when.last))
-        picks = distinct(firsts + rest, LINES)
+        picks = distinct(firsts + rest, w.timeline_lines, w)
         picks.sort(key=lambda p: dates[id(p.sentence)])
         lines = tuple(Pick(p.sentence, labels[id(p.sentence)], p.also) for p in picks)
         return Plan(lines, form="timeline")
