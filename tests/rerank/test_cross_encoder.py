@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from app.answer.extractive.lead import lead_texts
+from app.answer.extractive.lead import shown_text
 from app.question.analysis import analyse_question
 from app.rerank import make_reranker
 from app.rerank.cross_encoder import CrossEncoderReranker
@@ -191,6 +192,11 @@ def test_warm_loads_the_scorer(tmp_path: Path) -> None:
     assert scorer.warmed
 
 
+def _said(text: str) -> SimpleNamespace:
+    """A further sentence of an answer, as the answerer shows it."""
+    return SimpleNamespace(text=text, answer=None, published=None)
+
+
 @pytest.mark.parametrize("budget", [60, 90, 140])
 def test_a_cut_sentence_keeps_its_answer_whole(budget: int) -> None:
     question = analyse_question("When did the Lindqvist harbour reopen?")
@@ -200,7 +206,8 @@ def test_a_cut_sentence_keeps_its_answer_whole(budget: int) -> None:
         "reopened on February 27, 2026, to the relief of everyone who works there."
     )
     weights = {"lindqvist": 1.0, "harbour": 1.0, "reopen": 1.0}
-    (shown,) = lead_texts(question, [(sentence, None, None)], weights, budget, 30)
+    shown = shown_text(question, _said(sentence), weights, budget, plain=True)
+    assert shown is not None
     assert len(shown.text) <= budget
     assert shown.answer_span is not None
     start, end = shown.answer_span
@@ -210,7 +217,8 @@ def test_a_cut_sentence_keeps_its_answer_whole(budget: int) -> None:
 def test_a_sentence_that_fits_is_shown_whole() -> None:
     question = analyse_question("Which provinces did the jets bomb?")
     sentence = "The jets bombed Nangarhar, Paktia, Paktika, and Laghman, the army said."
-    (shown,) = lead_texts(question, [(sentence, None, None)], {"provinc": 1.0, "jet": 1.0}, 300, 30)
+    shown = shown_text(question, _said(sentence), {"provinc": 1.0, "jet": 1.0}, 300, plain=True)
+    assert shown is not None
     assert shown.text == sentence
 
 

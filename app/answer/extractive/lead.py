@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +24,11 @@ from app.settings import AnswerSettings
 from app.text.analysis import analyse
 from app.text.dates import annotate
 
-__all__ = ["LeadText", "answer_span", "lead_texts", "shown_text"]
+__all__ = ["LeadText", "answer_span", "shown_text"]
 
 _SPACE = re.compile(r"\s+")
 Span = tuple[int, int]
 Fits = Callable[[int, int], bool]
-MARK = 5  # " [n]" and the space after it
 # How long a lead is shown whole, how much room a further sentence needs and what a word
 # of the kind asked for weighs in a cut: ``AnswerSettings``.
 _ANSWER = AnswerSettings()
@@ -149,46 +148,6 @@ def _clauses(
     if span and start <= span[0] and span[1] <= start + len(core):
         kept = (span[0] - start + shift, span[1] - start + shift)
     return cut, kept
-
-
-def lead_texts(
-    question: Question,
-    quotes: Sequence[tuple[str, str | None, str | None]],
-    weights: dict[str, float],
-    budget: int,
-    min_window: int,
-) -> list[LeadText]:
-    """The shown form of each ``(quote, article date, the words that answer or None)``,
-    best first, within ``budget``.
-
-    A sentence left less than ``min_window`` characters is dropped, with all after it.
-    """
-    out: list[LeadText] = []
-    for quote, published, found in quotes:
-        left = budget - sum(len(t.text) + MARK for t in out) - MARK
-        if out and left < min_window:
-            break
-        out.append(_shown(question, quote, weights, left, published, found))
-    return out
-
-
-def _shown(
-    question: Question,
-    quote: str,
-    weights: dict[str, float],
-    limit: int,
-    published: str | None,
-    found: str | None,
-) -> LeadText:
-    text = _SPACE.sub(" ", quote).strip()
-    span = answer_span(question, text, weights, found)
-    for _ in range(2):  # a second pass makes room for the dates the first one added
-        cut, kept = (text, span) if len(text) <= limit else _cut(text, weights, limit, span)
-        shown, moved = _annotated(cut, kept, published)
-        if len(shown) <= limit or len(text) <= 20:
-            return LeadText(shown, moved)
-        limit -= len(shown) - limit
-    return LeadText(shown, moved)
 
 
 def _annotated(text: str, span: Span | None, published: str | None) -> tuple[str, Span | None]:
