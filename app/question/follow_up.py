@@ -9,6 +9,8 @@
 - "What did he say?" after a question or answer about Khalid Sultan is about him: a
   personal pronoun is replaced by the last person named (a name of two or more words),
   in the last answer or question.
+- "When did it first emerge?" after "What's the TTP?": "it" (or "its") is the last name
+  the earlier question gives.
 - Any other question that leans on what came before (another pronoun, an opening "and",
   almost no content words and no name of its own) is searched with the earlier question
   in front of it; "What is the population of Kabul?" stands on its own.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from app.question.kinds import NOT_NAMES, times_in
@@ -99,7 +102,7 @@ def follow_up_query(question: str, history: Sequence[Mapping[str, Any]] | None) 
         return question
     previous = asked[-1]
     answered = next((t for r, t in reversed(turns) if r == "assistant"), "")
-    for rewrite in (_in_frame, _asks_for_other, _named_person):
+    for rewrite in (_in_frame, _asks_for_other, _named_person, _named_thing):
         rewritten = rewrite(question, previous, answered)
         if rewritten is not None:
             return rewritten
@@ -113,12 +116,40 @@ def follow_up_query(question: str, history: Sequence[Mapping[str, Any]] | None) 
     return _in_context(question, previous)
 
 
-def _names(text: str) -> list[re.Match[str]]:
-    return [
-        m
-        for m in _NAME.finditer(text)
-        if m.group().lower() not in _OPENERS_NOT_NAMES and m.group().lower() not in NOT_NAMES
-    ]
+@dataclass(frozen=True)
+class _Name:
+    """A name in a question: its words and where they stand."""
+
+    text: str
+    at: int
+
+    def group(self) -> str:
+        return self.text
+
+    def start(self) -> int:
+        return self.at
+
+    def end(self) -> int:
+        return self.at + len(self.text)
+
+
+def _names(text: str) -> list[_Name]:
+    """The names ``text`` holds, less the question words that open it ("What's the HSB"
+    names the HSB)."""
+    out = []
+    for m in _NAME.finditer(text):
+        words = list(re.finditer(r"\S+", m.group()))
+        while words and _opener(words[0].group()):
+            words.pop(0)
+        if words:
+            start = m.start() + words[0].start()
+            out.append(_Name(text[start : m.start() + words[-1].end()], start))
+    return out
+
+
+def _opener(word: str) -> bool:
+    bare = re.sub(r"['’](?:s|re|ve|ll|d)$", "", word.lower())
+    return bare in _OPENERS_NOT_NAMES or bare in NOT_NAMES
 
 
 def _in_frame(question: str, previous: str, answered: str) -> str | None:
@@ -201,3 +232,18 @@ def _in_context(question: str, previous: str) -> str:
     if not frame:
         return question
     return f"{question.rstrip(' ?')} ({', '.join(frame)})?"
+
+
+_THING = re.compile(r"\b(it|its)\b", re.IGNORECASE)
+
+
+def _named_thing(question: str, previous: str, answered: str) -> str | None:
+    """ "When did it first emerge?": "it" replaced by the earlier question's last name."""
+    pronoun = _THING.search(question)
+    names = _names(previous)
+    if pronoun is None or not names:
+        return None
+    name = re.sub(r"['’]s?$", "", names[-1].group())
+    if pronoun.group().lower() == "its":
+        name += "'s"
+    return question[: pronoun.start()] + name + question[pronoun.end() :]

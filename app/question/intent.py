@@ -109,10 +109,15 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"\bhow\s+did\s+.+?\s+unfold\b",
         r"\bin\s+(?:what|which)\s+(?:order|sequence)\b|\bwhat\s+(?:was|is)\s+the\s+(?:order|"
         r"sequence)\s+of\b",
+        # "Lay out, step by step, the chain of attacks that led to…"
+        r"\bstep\s+by\s+step\b|\b(?:chain|sequence|series)\s+of\s+(?:events|attacks|strikes|"
+        r"clashes|developments|moves|incidents|reprisals)\b",
         r"\bwhat\s+(?:were|are)\s+the\s+(?:main|key|major|important)\s+(?:events|developments)\b",
     )),
     (Intent.SUMMARY, _any(
-        r"^\s*(?:summari[sz]e|give\s+(?:me\s+)?(?:an?\s+)?(?:overview|summary|brief|rundown)|"
+        r"^\s*(?:summari[sz]e|give\s+(?:me\s+|us\s+)?(?:an?\s+)?(?:(?:short|quick|brief)\s+)?"
+        r"(?:overview|summary|brief|briefing|rundown|recap|update)|"
+        r"where\s+(?:do|does)\s+.+?\s+stand\b|"
         r"brief\s+me|catch\s+me\s+up|overview\s+of|(?:what(?:['’]s|\s+is)|tell\s+me)\s+"
         r"(?:the\s+)?(?:situation|state\s+of\s+(?:play|affairs)|latest|news)\b|"
         r"what(?:['’]s|\s+is)\s+going\s+on\b|key\s+(?:points|takeaways))",

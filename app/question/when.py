@@ -5,7 +5,8 @@ before the day asked), "since October", "between March and May", "this week", "l
 week", "in October last year", "in the past 10 days" become a window of days ("the events
 that led up to" a day, or "around" it: the two weeks either side);
 "early", "mid" and "late" February (or "the end of" it) are its first, middle or last
-ten days; "recently", "latest", "now" and their kin ask for the most recent reports (the last
+ten days; "the 1990s" its ten years ("since the 1990s", "1990s to today": up to the
+day); "recently", "latest", "now" and their kin ask for the most recent reports (the last
 ``RECENT_DAYS`` days, as a preference, not a limit).
 """
 
@@ -24,8 +25,8 @@ _SINCE = re.compile(r"\b(?:since|from|after)\s+(?:\w+\s+){0,8}?$", re.IGNORECASE
 # "the events that led up to the February 27 bombing", "around the 2021 takeover": the
 # days before and after, not the day alone.
 _AROUND = re.compile(
-    r"\b(?:led\s+up\s+to|leading\s+up\s+to|lead\s+up\s+to|around|surrounding|before\s+and\s+"
-    r"after)\s+(?:[\w'’-]+\s+){0,4}?$",
+    r"\b(?:led\s+(?:up\s+)?to|leading\s+(?:up\s+)?to|lead\s+(?:up\s+)?to|around|surrounding|"
+    r"before\s+and\s+after)\s+(?:[\w'’-]+\s+){0,4}?$",
     re.IGNORECASE,
 )
 AROUND_DAYS = 14
@@ -74,7 +75,7 @@ class When:
 def when_asked(question: str, as_of: date) -> When | None:
     """The window of days ``question`` asks about, asked on ``as_of``; None if it names
     no time."""
-    part = _part_of_month(question, as_of)
+    part = _part_of_month(question, as_of) or _decade(question, as_of)
     if part is not None:
         return part
     spans = date_spans(question, as_of)
@@ -115,3 +116,27 @@ def _part_of_month(question: str, as_of: date) -> When | None:
     end = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
     first, last = date(year, month, first_day), date(year, month, min(last_day, end))
     return When(first, last, f"{found.group('part').lower()} {found.group('month')} {year}")
+
+
+# "the 1990s", "since the 1990s", "1990s to today"
+_DECADE = re.compile(r"\b(?:the\s+)?(?P<decade>1[0-9][0-9]0|20[0-9]0)s\b")
+_TO_NOW = re.compile(
+    r"^\s*(?:to|until|till|through|up\s+to)\s+(?:today|now|the\s+present|date)\b", re.IGNORECASE
+)
+
+
+def _decade(question: str, as_of: date) -> When | None:
+    """A decade: its ten years, or from it up to ``as_of`` ("since the 1990s", "1990s to
+    today")."""
+    found = _DECADE.search(question)
+    if found is None:
+        return None
+    start = int(found.group("decade"))
+    first, last = date(start, 1, 1), date(start + 9, 12, 31)
+    if _TO_NOW.match(question[found.end() :]) or _SINCE.search(question[: found.start()]):
+        return When(first, max(as_of, first), f"the {start}s to {_day_label(as_of)}")
+    return When(first, last, f"the {start}s")
+
+
+def _day_label(day: date) -> str:
+    return f"{day.day} {day.strftime('%B')} {day.year}"

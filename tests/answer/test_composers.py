@@ -376,3 +376,18 @@ def test_the_composers_read_their_weights_from_the_answer_settings() -> None:
     two = AnswerSettings(weights=ComposerWeights(timeline_lines=2))
     plan = composer_for(question.intent).compose(question, ranked(*days, question=question), two)
     assert len(plan.picks) == 2
+
+
+def test_a_photo_caption_gives_way_in_a_timeline_with_other_lines() -> None:
+    question = analyse_question("What happened in March 2026?", as_of=date(2026, 3, 30))
+
+    def dated(text: str, at: int) -> Sentence:
+        return sentence(text, 0.5, at=at, cue=True, published="2026-03-30",
+                        dates=tuple(date_spans(text, "2026-03-30")))  # fmt: skip
+
+    caption = dated(
+        "Workers clear the rubble of a house hit by the flood in Marsby, Mar. 1, 2026.", 0
+    )
+    lines = [dated(f"The council met on March {d}, 2026.", 100 * d) for d in (2, 9, 16)]
+    assert caption.text not in texts(question, (caption, *lines))
+    assert caption.text in texts(question, (caption, lines[0])), "the only other line: kept"

@@ -39,6 +39,14 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("What was Norland's reasoning for closing the dam?", Intent.CAUSE, None),
         ("In what order did the strikes and walkouts happen?", Intent.TIMELINE, None),
         ("What was the sequence of the May talks?", Intent.TIMELINE, None),
+        (
+            "Lay out, step by step, the chain of strikes that led to the vote.",
+            Intent.TIMELINE,
+            None,
+        ),
+        ("What is the chain of command?", Intent.FACT, None),
+        ("Give me a short briefing on where the dispute stands.", Intent.SUMMARY, None),
+        ("Where do things stand between Norland and Sudmark?", Intent.SUMMARY, None),
         ("What was hit in the storm?", Intent.EVENT, None),
         ("Summarize the situation in Marsby.", Intent.SUMMARY, None),
         ("Give me an overview of the flood response.", Intent.SUMMARY, None),
@@ -101,6 +109,12 @@ def test_the_intent_and_subject_come_from_how_the_question_is_asked(
         ("What happened in early March 2025?", date(2025, 3, 1), date(2025, 3, 10)),
         ("What happened at the end of April?", date(2025, 4, 21), date(2025, 4, 30)),
         ("News from mid-January", date(2026, 1, 11), date(2026, 1, 20)),
+        # A decade, or from it up to the day asked.
+        ("What happened in the 1990s?", date(1990, 1, 1), date(1999, 12, 31)),
+        ("Chronology of the union, 1990s to today?", date(1990, 1, 1), AS_OF),
+        ("What has changed since the 1980s?", date(1980, 1, 1), AS_OF),
+        # What led to an event: the days around it.
+        ("The strikes that led to the February 20 vote", date(2026, 2, 6), AS_OF),
     ],
 )
 def test_a_time_in_the_question_is_a_window_of_days(question: str, first: date, last: date) -> None:
@@ -201,6 +215,13 @@ def test_a_question_is_analysed_once_into_intent_subject_names_and_time() -> Non
             ["What does Norland claim about the EU?", "x"],
             "And what's Sudmark's counter-argument?",
             "what's Sudmark's counter-argument (EU)?",
+        ),
+        # "it" is what the earlier question named last.
+        (["What's the HSB?", "x"], "When did it first meet?", "When did HSB first meet?"),
+        (
+            ["Who runs the Marsby Port?", "x"],
+            "What are its rules?",
+            "What are Marsby Port's rules?",
         ),
         # A question naming no one and no day is asked about the earlier one's.
         (

@@ -4,7 +4,12 @@ carry them, in the order of their dates."""
 from __future__ import annotations
 
 from app.answer.extractive.compose.base import Pick, Plan, distinct, read
-from app.answer.extractive.compose.timeline import event_date, topic_terms
+from app.answer.extractive.compose.timeline import (
+    CAPTIONS_GIVE_WAY,
+    event_date,
+    is_caption,
+    topic_terms,
+)
 from app.question.analysis import Question
 from app.rerank.base import Ranked, Sentence
 from app.settings import AnswerSettings
@@ -27,6 +32,9 @@ class SummaryComposer:
                     + w.summary_cue * s.cue + w.summary_about * s.about)  # fmt: skip
 
         found = sorted(read(ranked), key=score, reverse=True)
+        plain = [s for s in found if not is_caption(s)]
+        if len(plain) >= CAPTIONS_GIVE_WAY:
+            found = plain
         chosen: list[Sentence] = []
         articles: set[int] = set()
         while found and len(chosen) < 3 * w.summary_points:

@@ -23,7 +23,7 @@ from app.settings import AnswerSettings
 from app.text.analysis import analyse
 from app.text.dates import DateSpan, date_spans, span_of
 
-__all__ = ["TimelineComposer", "event_date", "topic_terms"]
+__all__ = ["TimelineComposer", "event_date", "is_caption", "topic_terms"]
 
 # A photo caption ends with its dateline (", Feb. 27, 2026."): it shows an event's
 # aftermath, and a report of the event itself makes the better line (what a line counts,
@@ -46,6 +46,17 @@ _ASKING = set(
 )
 
 
+_DECADES = re.compile(r"\b(?:the\s+)?\d{3}0s\b", re.IGNORECASE)
+# A photo caption is left out of a timeline or a summary that has this many other lines
+# to draw on: it shows an event's aftermath at length, and the articles report the event.
+CAPTIONS_GIVE_WAY = 3
+
+
+def is_caption(sentence: Sentence) -> bool:
+    """Whether ``sentence`` is a photo caption (it ends with its dateline)."""
+    return _CAPTION.search(sentence.text) is not None
+
+
 def topic_terms(question: Question) -> set[str]:
     """The question's terms that name what it is about: not those asking for events,
     nor the words of the time it names (none at all for the days around an event: "the
@@ -55,6 +66,7 @@ def topic_terms(question: Question) -> set[str]:
     text = question.search
     for span in reversed(date_spans(text, question.day)):
         text = text[: span.start] + " " + text[span.end :]
+    text = _DECADES.sub(" ", text)  # "the 1990s" is a time, not a topic
     return {t for t in analyse([text])[0] if t not in _ASKING and not t.isdigit()}
 
 
@@ -135,6 +147,9 @@ class TimelineComposer:
                      - w.timeline_caption * bool(_CAPTION.search(s.text)))  # fmt: skip
             if s.cue or s.relevance >= ranked.min_relevance:
                 scored.append((score, when, own, s))
+        plain = [item for item in scored if not is_caption(item[3])]
+        if len(plain) >= CAPTIONS_GIVE_WAY:
+            scored = plain
         if not scored:
             if window is None:  # "What happened to his lab?": no dates, a plain answer
                 return FactComposer().compose(question, ranked, settings)
