@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 from tqdm import tqdm
@@ -186,7 +186,7 @@ def _fill(
             first[sha] = len(pending)
             pending.append((document, _chunks(document, pipeline.chunking)))
     data = b""  # the last file's bytes are not kept while the batch embeds
-    vectors = _embed([c.text for _, chunks in pending for c in chunks], pipeline, report)
+    vectors = _embed(_ChunkTexts(pending), pipeline, report)
     at = 0
     for document, chunks in pending:
         batch.add(document, chunks, vectors[at : at + len(chunks)])
@@ -205,15 +205,40 @@ def _skip(batch: Batch, report: IndexReport, source: str, reason: str) -> None:
 
 
 def _chunks(document: SourceDocument, chunking: ChunkingSettings) -> list[Chunk]:
-    """A document's chunks, numbered from 0 (a store numbers them for good)."""
-    text = document.text
+    """A document's chunks, numbered from 0 (a store numbers them for good), without
+    their text: it is the document's, between their offsets (``_ChunkTexts``)."""
     return [
-        Chunk(n, 0, span.start, span.end, text[span.start : span.end], span.sentences)
-        for n, span in enumerate(chunk_text(text, chunking.max_chars, chunking.overlap_sentences))
+        Chunk(n, 0, span.start, span.end, "", span.sentences)
+        for n, span in enumerate(
+            chunk_text(document.text, chunking.max_chars, chunking.overlap_sentences)
+        )
     ]
 
 
-def _embed(texts: list[str], pipeline: Ingestion, report: IndexReport) -> np.ndarray:
+class _ChunkTexts(Sequence[str]):
+    """The texts of the pending documents' chunks, cut from their documents as they are
+    read: a large file's chunks are not held twice while they embed."""
+
+    def __init__(self, pending: Sequence[tuple[SourceDocument, Sequence[Chunk]]]) -> None:
+        self._spans = [(d.text, c.start, c.end) for d, chunks in pending for c in chunks]
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [text[a:b] for text, a, b in self._spans[index]]
+        text, a, b = self._spans[index]
+        return text[a:b]
+
+
+def _embed(texts: Sequence[str], pipeline: Ingestion, report: IndexReport) -> np.ndarray:
     """Vectors of ``texts``; the time it takes counts toward the run's throughput."""
     if not texts:
         return np.zeros((0, 0), np.float32)

@@ -224,3 +224,29 @@ def test_a_format_2_index_is_upgraded_without_embedding_again(
     assert report.version is not None
     assert {i.groups for i in upgraded.store.catalogue()} == {("everyone",)}
     assert not upgraded.ask("Who is the mayor of Marsby?").refused
+
+
+def test_chunks_embed_from_their_documents_text_and_are_stored_with_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # Chunks being indexed carry no text of their own: what is embedded and what is
+    # stored is their document's text between their offsets.
+    seen: list[str] = []
+
+    class Recording(CountingFakeEmbeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            seen.extend(texts)
+            return super().embed_documents(texts)
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "date 2026-01-01 The river Wendle flooded Marsby. " + "The levee held. " * 150,
+        encoding="utf-8",
+    )
+    service = DocQA(settings, embeddings=Recording(size=384))
+    service.index([folder])
+    chunks = service.store.chunks(service.store.chunk_ids())
+    assert len(chunks) > 1
+    assert seen == [c.text for c in chunks]
+    assert all(c.text for c in chunks)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,8 +24,10 @@ class ArrayEmbeddings(ABC):
     """Embeddings computed as a float32 matrix; the list API is derived from it."""
 
     @abstractmethod
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Return an (n, dim) float32 matrix of L2-normalised vectors."""
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an (n, dim) float32 matrix of L2-normalised vectors (``texts`` may be
+        any sequence: indexing hands its chunks' texts over as slices of their documents,
+        taken as they are read)."""
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Questions to vectors; models trained with a query instruction add it here."""
@@ -50,12 +53,12 @@ class ArrayEmbeddings(ABC):
         return await asyncio.to_thread(self.embed_query, text)
 
 
-def embed_matrix(embeddings: Embeddings | ArrayEmbeddings, texts: list[str]) -> np.ndarray:
+def embed_matrix(embeddings: Embeddings | ArrayEmbeddings, texts: Sequence[str]) -> np.ndarray:
     """Embed ``texts`` with any LangChain embeddings into a normalised float32 matrix."""
     if isinstance(embeddings, ArrayEmbeddings):
         matrix = embeddings.encode(texts)
     elif texts:
-        matrix = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+        matrix = np.asarray(embeddings.embed_documents(list(texts)), dtype=np.float32)
     else:
         return np.zeros((0, 0), dtype=np.float32)
     return normalise(matrix, in_place=True)  # the matrix is ours: no second copy

@@ -8,6 +8,7 @@ is run. Tokenisation matches sentence-transformers (truncation at 256 word piece
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -58,7 +59,7 @@ class BatchedGraphEmbeddings(ArrayEmbeddings):
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Embed one padded batch: (rows, width) int64 ids and mask to (rows, dim) float32."""
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts into L2-normalised vectors, batching texts of similar length."""
         self.warm()
         out = np.zeros((len(texts), MODEL_DIMENSION), dtype=np.float32)

@@ -9,6 +9,8 @@ fast to index (see the README).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from app.embeddings.base import ArrayEmbeddings
@@ -43,7 +45,7 @@ class BgeEmbeddings(ArrayEmbeddings):
         """Check the packaged files and load the model and tokenizer."""
         self._model.warm()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Passages to L2-normalised vectors."""
         self.warm()
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,13 +36,13 @@ class SentenceTransformerEmbeddings(ArrayEmbeddings):
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self._model.max_seq_length = MAX_SEQ_LENGTH
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts into L2-normalised fp32 vectors."""
         self.warm()
         if not texts:
             return np.zeros((0, self._model.get_sentence_embedding_dimension()), np.float32)
         vectors = self._model.encode(
-            texts,
+            list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,

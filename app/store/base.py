@@ -303,7 +303,9 @@ class Batch(Protocol):
         ...
 
     def add(self, document: SourceDocument, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """A new or changed document: its chunks (ids are positions) and their vectors."""
+        """A new or changed document: its chunks (ids are positions; a chunk may come
+        without its text, which is then the document's between its offsets) and their
+        vectors."""
         ...
 
     def skip(self, source: str, reason: str) -> None:

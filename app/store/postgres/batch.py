@@ -174,7 +174,11 @@ class ClaimedBatch:
             [s for s, (state, _, _) in self._states.items() if state != "staged"]
             + [document.source for document, _, _ in self._added]
         )
-        texts = [chunk.text for _, chunks, _ in self._added for chunk in chunks]
+        texts = [  # a chunk being indexed has its document's text between its offsets
+            chunk.text or document.text[chunk.start : chunk.end]
+            for document, chunks, _ in self._added
+            for chunk in chunks
+        ]
         lengths, counts = postings(texts)
         at = 0
         with c.cursor() as cursor:
