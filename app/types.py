@@ -78,7 +78,7 @@ class Offsets(Sequence[tuple[int, int]]):
     __slots__ = ("_flat",)
 
     def __init__(self, pairs: Iterable[tuple[int, int]]) -> None:
-        self._flat = array("q", [n for pair in pairs for n in pair])
+        self._flat = array("q", [n for start, end in pairs for n in (start, end)])
 
     def __len__(self) -> int:
         return len(self._flat) // 2
@@ -103,9 +103,14 @@ class Offsets(Sequence[tuple[int, int]]):
         return ((flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence):
+        if isinstance(other, Offsets):
+            return self._flat == other._flat
+        if isinstance(other, (str, bytes)) or not isinstance(other, Sequence):
+            return NotImplemented
+        try:
             return tuple(self) == tuple(tuple(p) for p in other)
-        return NotImplemented
+        except TypeError:  # not a sequence of pairs
+            return False
 
     def __hash__(self) -> int:
         return hash(tuple(self))

@@ -64,5 +64,7 @@ def test_sentence_offsets_pack_into_an_array_and_equal_their_tuples() -> None:
     assert packed[1:] == pairs[1:]
     assert packed == pairs
     assert hash(packed) == hash(pairs)
+    assert packed != [1, 2]  # not a sequence of pairs: unequal, not an error
+    assert Offsets([]) != ""
     with pytest.raises(IndexError):
         packed[3]

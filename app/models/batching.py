@@ -67,8 +67,9 @@ def _rows(
     if not bucketed:
         yield group, len(group)
         return
+    width = max(width, 1)
     parts = -(-size * width // BATCH_TOKENS)
-    rows = -(-size // parts)
+    rows = max(1, min(-(-size // parts), BATCH_TOKENS // width))
     for start in range(0, len(group), rows):
         yield group[start : start + rows], rows
 

@@ -72,7 +72,8 @@ _NAME = re.compile(
 _OPENERS_NOT_NAMES = frozenset([
     "what", "who", "where", "why", "how", "which", "was", "were", "is", "are", "did", "does",
     "do", "has", "have", "had", "can", "could", "will", "would", "should", "whose", "whom",
-    "tell", "list", "give", "show", "describe",
+    "tell", "list", "give", "show", "describe", "explain", "summarize", "summarise", "define",
+    "compare", "name", "outline", "trace", "lay", "put",
 ])  # fmt: skip
 # "what's…", "how did…": the rest of "And …?" is a question of its own.
 _OWN_QUESTION = re.compile(
@@ -235,14 +236,19 @@ def _in_context(question: str, previous: str) -> str:
 
 
 _THING = re.compile(r"\b(it|its)\b", re.IGNORECASE)
+_EXPLETIVE = re.compile(
+    r"\b(?:is|was|isn['’]t|wasn['’]t|does|did)\s+it\s+(?:true|possible|likely|clear|known|"
+    r"right|the\s+case|seem|appear|matter)\b|\bit\s+(?:is|was|seems|appears)\b",
+    re.IGNORECASE,
+)
 
 
 def _named_thing(question: str, previous: str, answered: str) -> str | None:
     """ "When did it first emerge?": "it" replaced by the earlier question's last name."""
     pronoun = _THING.search(question)
     names = _names(previous)
-    if pronoun is None or not names:
-        return None
+    if pronoun is None or not names or _names(question) or _EXPLETIVE.search(question):
+        return None  # a question with a name of its own, or "is it true that…"
     name = re.sub(r"['’]s?$", "", names[-1].group())
     if pronoun.group().lower() == "its":
         name += "'s"

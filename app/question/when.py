@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.text.dates import date_spans
+from app.text.dates import DateSpan, date_spans
 
 __all__ = ["RECENT_DAYS", "When", "when_asked"]
 
@@ -75,15 +75,13 @@ class When:
 def when_asked(question: str, as_of: date) -> When | None:
     """The window of days ``question`` asks about, asked on ``as_of``; None if it names
     no time."""
-    part = _part_of_month(question, as_of) or _decade(question, as_of)
-    if part is not None:
-        return part
-    spans = date_spans(question, as_of)
+    spans = _with_parts(date_spans(question, as_of), question, as_of)
     if spans:
         first, last = spans[0], spans[-1]
         before = question[: first.start]
         if len(spans) >= 2 and _UNTIL.search(question[: last.start]):
-            return When(first.first, last.last, f"{first.label} to {last.label}")
+            end = max(last.last, first.last)  # "2 February to late March": not backwards
+            return When(first.first, end, f"{first.label} to {last.label}")
         if _AROUND.search(before) and (first.last - first.first).days < AROUND_DAYS:
             reach = timedelta(days=AROUND_DAYS)
             return When(first.first - reach, min(max(as_of, first.first), first.last + reach),
@@ -102,41 +100,53 @@ def when_asked(question: str, as_of: date) -> When | None:
     return None
 
 
-def _part_of_month(question: str, as_of: date) -> When | None:
-    """ "late February": its last ten days, in the latest February on or before ``as_of``
-    (or the year written)."""
-    found = _PART.search(question)
-    if found is None or found.group("month").lower() not in _MONTHS:
-        return None
-    month = _MONTHS.index(found.group("month").lower()) + 1
-    year = int(found.group("year") or as_of.year)
-    if found.group("year") is None and (year, month) > (as_of.year, as_of.month):
-        year -= 1
-    first_day, last_day = next(v for k, v in _THIRDS.items() if k in found.group("part").lower())
-    end = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
-    first, last = date(year, month, first_day), date(year, month, min(last_day, end))
-    return When(first, last, f"{found.group('part').lower()} {found.group('month')} {year}")
+def _with_parts(spans: list[DateSpan], question: str, as_of: date) -> list[DateSpan]:
+    """``spans`` with the parts of months ("late February") and the decades ("the
+    1990s") the question names, each in place of the dates it contains."""
+    # A decade beside a day ("the 1990s militants killed on March 3") describes; the day
+    # is the time asked about, unless the decade opens a range ("1990s to today").
+    decades = [
+        d for d in _decades(question)
+        if not spans or _RANGE_ON.match(question[d.end :])
+    ]  # fmt: skip
+    extra = _parts_of_months(question, as_of) + decades
+    kept = [d for d in spans if not any(e.start < d.end and d.start < e.end for e in extra)]
+    return sorted(kept + extra, key=lambda d: d.start)
 
 
-# "the 1990s", "since the 1990s", "1990s to today"
-_DECADE = re.compile(r"\b(?:the\s+)?(?P<decade>1[0-9][0-9]0|20[0-9]0)s\b")
-_TO_NOW = re.compile(
-    r"^\s*(?:to|until|till|through|up\s+to)\s+(?:today|now|the\s+present|date)\b", re.IGNORECASE
-)
+def _parts_of_months(question: str, as_of: date) -> list[DateSpan]:
+    """ "late February": its last ten days, in the latest February whose part has begun
+    by ``as_of`` (or in the year written)."""
+    out = []
+    for found in _PART.finditer(question):
+        name = found.group("month").lower()
+        if name not in _MONTHS:
+            continue
+        month = _MONTHS.index(name) + 1
+        part = found.group("part").lower()
+        first_day, last_day = next(v for k, v in _THIRDS.items() if k in part)
+        year = int(found.group("year") or as_of.year)
+        if found.group("year") is None and date(year, month, first_day) > as_of:
+            year -= 1
+        if not 1 <= year <= 9998:
+            continue
+        end = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+        first, last = date(year, month, first_day), date(year, month, min(last_day, end))
+        label = f"{part} {found.group('month')} {year}"
+        out.append(DateSpan(first, last, label, found.start(), found.end()))
+    return out
 
 
-def _decade(question: str, as_of: date) -> When | None:
-    """A decade: its ten years, or from it up to ``as_of`` ("since the 1990s", "1990s to
-    today")."""
-    found = _DECADE.search(question)
-    if found is None:
-        return None
-    start = int(found.group("decade"))
-    first, last = date(start, 1, 1), date(start + 9, 12, 31)
-    if _TO_NOW.match(question[found.end() :]) or _SINCE.search(question[: found.start()]):
-        return When(first, max(as_of, first), f"the {start}s to {_day_label(as_of)}")
-    return When(first, last, f"the {start}s")
+_RANGE_ON = re.compile(r"\s*(?:to|until|till|through|and)\b", re.IGNORECASE)
+# "the 1990s", "since the 1990s", "1990s to today" (not "the 1000s of refugees")
+_DECADE = re.compile(r"\b(?:the\s+)?(?P<decade>1[89][0-9]0|20[0-9]0)s\b")
 
 
-def _day_label(day: date) -> str:
-    return f"{day.day} {day.strftime('%B')} {day.year}"
+def _decades(question: str) -> list[DateSpan]:
+    """A decade's ten years."""
+    out = []
+    for found in _DECADE.finditer(question):
+        start = int(found.group("decade"))
+        first, last = date(start, 1, 1), date(start + 9, 12, 31)
+        out.append(DateSpan(first, last, f"the {start}s", found.start(), found.end()))
+    return out

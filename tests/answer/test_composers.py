@@ -391,3 +391,14 @@ def test_a_photo_caption_gives_way_in_a_timeline_with_other_lines() -> None:
     lines = [dated(f"The council met on March {d}, 2026.", 100 * d) for d in (2, 9, 16)]
     assert caption.text not in texts(question, (caption, *lines))
     assert caption.text in texts(question, (caption, lines[0])), "the only other line: kept"
+
+
+def test_only_questions_about_who_leads_something_need_a_person_in_a_role() -> None:
+    from app.answer.extractive.compose.fact import _ASKS_LEADER
+
+    asks = ["Who leads the Marsby Union?", "Who is the union's spiritual leader?",
+            "Who was the head of the board?", "Who founded it?"]  # fmt: skip
+    others = ["Who heads to Marsby next week?", "Who ran away from the camp?",
+              "Who was the chief suspect?", "Who was the leader's driver?"]  # fmt: skip
+    assert all(_ASKS_LEADER.search(q) for q in asks)
+    assert not any(_ASKS_LEADER.search(q) for q in others)

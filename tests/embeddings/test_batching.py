@@ -55,3 +55,11 @@ def test_wide_bucketed_batches_hold_fewer_rows_one_row_count_per_width() -> None
     assert all(len(heights) == 1 for heights in rows_per_width.values())
     assert rows_per_width[32] == {16}
     assert rows_per_width[256] == {BATCH_TOKENS // 256}
+
+
+def test_a_larger_batch_size_still_keeps_each_batch_within_its_tokens() -> None:
+    lengths = [n % 190 + 3 for n in range(0, 3000, 11)]
+    for size in (32, 64):
+        for _, inputs in padded_batches(encodings(lengths), size, bucketed=True):
+            height, width = inputs["input_ids"].shape
+            assert height * width <= BATCH_TOKENS

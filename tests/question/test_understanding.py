@@ -108,7 +108,14 @@ def test_the_intent_and_subject_come_from_how_the_question_is_asked(
         ),
         ("What happened in early March 2025?", date(2025, 3, 1), date(2025, 3, 10)),
         ("What happened at the end of April?", date(2025, 4, 21), date(2025, 4, 30)),
-        ("News from mid-January", date(2026, 1, 11), date(2026, 1, 20)),
+        ("What happened in mid-January?", date(2026, 1, 11), date(2026, 1, 20)),
+        ("What has happened since late February?", date(2026, 2, 21), AS_OF),
+        ("Between late January and mid-February", date(2026, 1, 21), date(2026, 2, 20)),
+        (
+            "How many of the 1990s recruits left on 3 March 2026?",
+            date(2026, 3, 3),
+            date(2026, 3, 3),
+        ),
         # A decade, or from it up to the day asked.
         ("What happened in the 1990s?", date(1990, 1, 1), date(1999, 12, 31)),
         ("Chronology of the union, 1990s to today?", date(1990, 1, 1), AS_OF),
@@ -216,7 +223,19 @@ def test_a_question_is_analysed_once_into_intent_subject_names_and_time() -> Non
             "And what's Sudmark's counter-argument?",
             "what's Sudmark's counter-argument (EU)?",
         ),
-        # "it" is what the earlier question named last.
+        # "it" is what the earlier question named last, unless the question names its
+        # own subject or "it" stands for nothing ("is it true that…").
+        (
+            ["What did Norland do in March?", "x"],
+            "Is it true that the dam closed?",
+            "What did Norland do in March? Is it true that the dam closed?",
+        ),
+        (
+            ["What's the HSB?", "x"],
+            "Did Norland say it would close?",
+            "What's the HSB? Did Norland say it would close?",
+        ),
+        (["Explain the HSB rules", "x"], "When did it start?", "When did HSB start?"),
         (["What's the HSB?", "x"], "When did it first meet?", "When did HSB first meet?"),
         (
             ["Who runs the Marsby Port?", "x"],

@@ -55,17 +55,16 @@ def _of_another(sentence: Sentence, owner: Entity, office: str) -> bool:
 # "How many…", "what share of…": a count is asked for, which only a number or a number
 # word gives; the day of a date is not one ("Feb. 22, 2026" counts nobody).
 _COUNTS = re.compile(
-    r"\bhow\s+(?:many|much)\b|\b(?:what|which)\s+(?:number|percentage|percent|proportion|"
-    r"share|amount|total)\s+of\b",
+    r"^\s*(?:and\s+|so\s+|do\s+we\s+know\s+)?(?:how\s+(?:many|much)\b|(?:what|which)\s+"
+    r"(?:number|percentage|percent|proportion|share|amount|total)\s+of\b)",
     re.IGNORECASE,
 )
 
 
 # A count in words: "few", "a handful", "most", "little", "the majority".
 _VAGUE_COUNT = re.compile(
-    r"\b(?:few|fewer|little|less|many|more|most|much|several|numerous|countless|all|none|"
-    r"no|single|both|every|each|handful|majority|minority|bulk|vast|large|small|scores|"
-    r"multiple|various|some|any|half|double|twice|thrice)\b",
+    r"\b(?:few|fewer|little|many|most|several|numerous|countless|none|single|handful|"
+    r"majority|minority|bulk|vast|scores|multiple|half|double|twice|thrice)\b",
     re.IGNORECASE,
 )
 
@@ -85,10 +84,13 @@ def holds_count(sentence: Sentence, question: Question) -> bool:
 # "Who leads the TTP?", "Who is the Taliban's spiritual leader?", "Who founded it?": a
 # person in a role is asked for, and only a sentence that names one in that role answers.
 _ASKS_LEADER = re.compile(
+    # "Who leads the TTP?", "who founded it" (not "who heads to Kabul", "who ran away")
     r"\bwho\s+(?:currently\s+|now\s+|still\s+)?(?:leads?|heads?|runs?|chairs?|commands?|"
-    r"founded|led|headed|ran)\b|\bwho\s+(?:is|was|are|were)\s+(?:now\s+|currently\s+)?"
-    r"(?:the\s+)?(?:[\w'’-]+\s+){0,2}?(?:leader|head|chief|founder|commander|chair\w*|"
-    r"president|emir)\b",
+    r"founded|led|headed|ran)\s+(?:(?:the|a|an|its|their|his|her|it|this|that)\b|(?-i:[A-Z]))|"
+    # "Who is the Taliban's spiritual leader?", "Who was the head of…" (not "the chief
+    # suspect", "the leader's driver")
+    r"\bwho\s+(?:is|was|are|were)\s+(?:now\s+|currently\s+)?(?:the\s+)?(?:[\w'’-]+\s+){0,2}?"
+    r"(?:leader|head|chief|founder|commander|chair\w*|president|emir)(?=\s+of\b|\s*[?.!]|\s*$)",
     re.IGNORECASE,
 )
 _ROLE = re.compile(
@@ -181,9 +183,10 @@ class FactComposer:
         if _COUNTS.search(question.asked):
             # A count no relevant sentence about the days asked gives is not answered by
             # the best of them.
+            enough = min(ranked.min_relevance, found[0].relevance * settings.min_relative_score)
             counted = [
                 s for s in found
-                if s.relevance >= ranked.min_relevance and s.in_window is not False
+                if s.relevance >= enough and s.in_window is not False
                 and holds_count(s, question)
             ]  # fmt: skip
             if not counted:
