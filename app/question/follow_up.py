@@ -81,6 +81,7 @@ _OWN_QUESTION = re.compile(
     r"can|could|will|would)\b",
     re.IGNORECASE,
 )
+_POSSESSIVE = re.compile(r"['’]s?$")
 MAX_CONTENT_TERMS = 2  # a question with this few content words leans on what came before
 
 
@@ -167,14 +168,13 @@ def _in_frame(question: str, previous: str, answered: str) -> str | None:
         # of the earlier one of other kinds than those it names.
         kinds = {_name_kind(n.group()) for n in _names(subject)}
         frame = [n.group() for n in names if _name_kind(n.group()) not in kinds]
-        question = subject.rstrip(" ?")
-        return f"{question} ({', '.join(frame)})?" if frame else f"{question}?"
+        return _framed(subject, frame)
     kind = _name_kind(subject)
     same = [n for n in names if _name_kind(n.group()) == kind]
     last = (same or names)[-1]
     before, after = previous[: last.start()], previous[last.end() :]
-    owner = re.search(r"['’]s?$", last.group())
-    if owner and not re.search(r"['’]s?$", subject):
+    owner = _POSSESSIVE.search(last.group())
+    if owner and not _POSSESSIVE.search(subject):
         subject += owner.group()  # "Pakistan's argument" -> "Afghanistan's argument"
     if re.search(r"\bthe\s+$", before, re.I):
         subject = re.sub(r"^the\s+", "", subject, flags=re.I)
@@ -187,7 +187,7 @@ def _name_kind(name: str) -> str:
     stands in for Pakistan, not the TTP."""
     from app.question.entities import entity_of, place_of
 
-    bare = re.sub(r"['’]s?$", "", name.strip(" ?.,"))
+    bare = _POSSESSIVE.sub("", name.strip(" ?.,"))
     entity = entity_of(bare)
     if place_of(bare) or (entity is not None and entity.country):
         return "place"
@@ -223,6 +223,12 @@ def _named_person(question: str, previous: str, answered: str) -> str | None:
     return question[: pronoun.start()] + replacement + question[pronoun.end() :]
 
 
+def _framed(question: str, frame: list[str]) -> str:
+    """``question`` asked about the names and dates of ``frame``, when there are any."""
+    asked = question.rstrip(" ?")
+    return f"{asked} ({', '.join(frame)})?" if frame else f"{asked}?"
+
+
 def _in_context(question: str, previous: str) -> str:
     """``question`` followed by the names and dates of the earlier question, when it
     names neither itself."""
@@ -230,9 +236,7 @@ def _in_context(question: str, previous: str) -> str:
         return question
     frame = [m.group() for m in _names(previous)]
     frame += [t for t in times_in(previous) if not any(t in f for f in frame)]
-    if not frame:
-        return question
-    return f"{question.rstrip(' ?')} ({', '.join(frame)})?"
+    return _framed(question, frame) if frame else question
 
 
 _THING = re.compile(r"\b(it|its)\b", re.IGNORECASE)
@@ -249,7 +253,7 @@ def _named_thing(question: str, previous: str, answered: str) -> str | None:
     names = _names(previous)
     if pronoun is None or not names or _names(question) or _EXPLETIVE.search(question):
         return None  # a question with a name of its own, or "is it true that…"
-    name = re.sub(r"['’]s?$", "", names[-1].group())
+    name = _POSSESSIVE.sub("", names[-1].group())
     if pronoun.group().lower() == "its":
         name += "'s"
     return question[: pronoun.start()] + name + question[pronoun.end() :]

@@ -12,13 +12,14 @@ day); "recently", "latest", "now" and their kin ask for the most recent reports 
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.text.dates import DateSpan, date_spans
+from app.text.dates import MONTHS, DateSpan, date_spans
 
-__all__ = ["RECENT_DAYS", "When", "when_asked"]
+__all__ = ["DECADE", "RECENT_DAYS", "When", "when_asked"]
 
 RECENT_DAYS = 30
 _SINCE = re.compile(r"\b(?:since|from|after)\s+(?:\w+\s+){0,8}?$", re.IGNORECASE)
@@ -44,8 +45,6 @@ _PAST = re.compile(
 _WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10, "twelve": 12}  # fmt: skip
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december")  # fmt: skip
 # "late February", "mid-March 2026", "the end of October", "early in May"
 _PART = re.compile(
     r"\b(?P<part>early|mid|late|(?:the\s+)?(?:end|beginning|start|middle)\s+of)[\s-]+"
@@ -120,9 +119,9 @@ def _parts_of_months(question: str, as_of: date) -> list[DateSpan]:
     out = []
     for found in _PART.finditer(question):
         name = found.group("month").lower()
-        if name not in _MONTHS:
+        if name not in MONTHS:
             continue
-        month = _MONTHS.index(name) + 1
+        month = MONTHS.index(name) + 1
         part = found.group("part").lower()
         first_day, last_day = next(v for k, v in _THIRDS.items() if k in part)
         year = int(found.group("year") or as_of.year)
@@ -130,7 +129,7 @@ def _parts_of_months(question: str, as_of: date) -> list[DateSpan]:
             year -= 1
         if not 1 <= year <= 9998:
             continue
-        end = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+        end = calendar.monthrange(year, month)[1]
         first, last = date(year, month, first_day), date(year, month, min(last_day, end))
         label = f"{part} {found.group('month')} {year}"
         out.append(DateSpan(first, last, label, found.start(), found.end()))
@@ -139,13 +138,13 @@ def _parts_of_months(question: str, as_of: date) -> list[DateSpan]:
 
 _RANGE_ON = re.compile(r"\s*(?:to|until|till|through|and)\b", re.IGNORECASE)
 # "the 1990s", "since the 1990s", "1990s to today" (not "the 1000s of refugees")
-_DECADE = re.compile(r"\b(?:the\s+)?(?P<decade>1[89][0-9]0|20[0-9]0)s\b")
+DECADE = re.compile(r"\b(?:the\s+)?(?P<decade>1[89][0-9]0|20[0-9]0)s\b")
 
 
 def _decades(question: str) -> list[DateSpan]:
     """A decade's ten years."""
     out = []
-    for found in _DECADE.finditer(question):
+    for found in DECADE.finditer(question):
         start = int(found.group("decade"))
         first, last = date(start, 1, 1), date(start + 9, 12, 31)
         out.append(DateSpan(first, last, f"the {start}s", found.start(), found.end()))

@@ -16,10 +16,18 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["DateMention", "DateSpan", "annotate", "date_spans", "resolve_dates", "span_of"]
+__all__ = [
+    "MONTHS",
+    "DateMention",
+    "DateSpan",
+    "annotate",
+    "date_spans",
+    "resolve_dates",
+    "span_of",
+]
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = (
+MONTHS = (
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december",
 )  # fmt: skip
@@ -28,7 +36,7 @@ _NUMBERS = {
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }  # fmt: skip
 _WD = "|".join(_WEEKDAYS)
-_MON = "|".join(_MONTHS)
+_MON = "|".join(MONTHS)
 _NUM = r"\d{1,2}|" + "|".join(_NUMBERS)
 
 _PATTERN = re.compile(
@@ -64,11 +72,11 @@ class DateMention:
 
 
 def _day(d: date) -> tuple[str, str]:
-    return d.isoformat(), f"{d.day} {_MONTHS[d.month - 1].capitalize()} {d.year}"
+    return d.isoformat(), f"{d.day} {MONTHS[d.month - 1].capitalize()} {d.year}"
 
 
 def _month(year: int, month: int) -> tuple[str, str]:
-    return f"{year:04d}-{month:02d}", f"{_MONTHS[month - 1].capitalize()} {year}"
+    return f"{year:04d}-{month:02d}", f"{MONTHS[month - 1].capitalize()} {year}"
 
 
 def _shift_months(d: date, months: int) -> tuple[int, int]:
@@ -108,12 +116,12 @@ def _resolve(m: re.Match[str], published: date) -> tuple[str, str]:
         return _period(published, unit, -n)
     if "my_month" in g:
         year = published.year + {"last": -1, "this": 0, "next": 1}[g["my_rel"]]
-        return _month(year, _MONTHS.index(g["my_month"]) + 1)
+        return _month(year, MONTHS.index(g["my_month"]) + 1)
     if "same_period" in g:
         return _period(published, g["same_period"], 0)
     if "rel" in g:
         return _period(published, g["rel_period"], {"last": -1, "this": 0, "next": 1}[g["rel"]])
-    month = _MONTHS.index(g["last_month"]) + 1
+    month = MONTHS.index(g["last_month"]) + 1
     return _month(published.year if month < published.month else published.year - 1, month)
 
 
@@ -187,7 +195,7 @@ _EXPLICIT = re.compile(
 
 def _month_number(word: str) -> int:
     key = word.lower().rstrip(".")[:3]
-    return [m[:3] for m in _MONTHS].index(key) + 1
+    return [m[:3] for m in MONTHS].index(key) + 1
 
 
 def _year_for(month: int, day: int | None, reference: date) -> int:

@@ -9,7 +9,7 @@ import re
 
 from app.answer.extractive.compose.base import Pick, Plan, distinct, read, usable
 from app.question.analysis import Question
-from app.question.entities import Entity
+from app.question.entities import Entity, entity_of
 from app.question.kinds import Kind, answer_spans
 from app.rerank.base import Ranked, Sentence
 from app.settings import AnswerSettings
@@ -43,8 +43,6 @@ def _of_another(sentence: Sentence, owner: Entity, office: str) -> bool:
     words = re.findall(r"[\w-]+", before)[-3:]
     if not words:
         return False
-    from app.question.entities import entity_of
-
     for word in words:
         side = entity_of(word)
         if side is not None and side.country and side.aliases != owner.aliases:
@@ -103,8 +101,6 @@ _ROLE = re.compile(
 def _people(sentence: Sentence, question: Question) -> list[tuple[int, int]]:
     """Spans of names in ``sentence`` that may be a person's: not stated in the question,
     not an acronym, no word of them a country's."""
-    from app.question.entities import entity_of
-
     out = []
     for a, b in answer_spans(Kind.PERSON, sentence.text, question.asked):
         words = sentence.text[a:b].split()
@@ -114,10 +110,6 @@ def _people(sentence: Sentence, question: Question) -> list[tuple[int, int]]:
             continue
         out.append((a, b))
     return out
-
-
-def _names_person(sentence: Sentence, question: Question) -> bool:
-    return bool(_people(sentence, question))
 
 
 def _names_in_role(sentence: Sentence, question: Question, reach: int) -> bool:
@@ -151,7 +143,7 @@ class FactComposer:
         """See the module's description."""
         found = usable(ranked)
         leads = _ASKS_LEADER.search(question.asked) and question.entities
-        if leads and found and not _names_person(found[0], question):
+        if leads and found and not _people(found[0], question):
             # Who leads something named, and the best sentence names no one: a sentence
             # naming a person in the role, read or not (the model often misses the name
             # beside the role), or a refusal ("the chief administrators of the church" may

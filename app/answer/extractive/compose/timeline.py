@@ -17,6 +17,7 @@ from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.question.entities import Entity
 from app.question.intent import Intent
+from app.question.when import DECADE
 from app.rerank.base import Ranked, Sentence
 from app.rerank.sentences import CUES
 from app.settings import AnswerSettings
@@ -46,7 +47,6 @@ _ASKING = set(
 )
 
 
-_DECADES = re.compile(r"\b(?:the\s+)?\d{3}0s\b", re.IGNORECASE)
 # A photo caption is left out of a timeline or a summary that has this many other lines
 # to draw on: it shows an event's aftermath at length, and the articles report the event.
 CAPTIONS_GIVE_WAY = 3
@@ -66,7 +66,7 @@ def topic_terms(question: Question) -> set[str]:
     text = question.search
     for span in reversed(date_spans(text, question.day)):
         text = text[: span.start] + " " + text[span.end :]
-    text = _DECADES.sub(" ", text)  # "the 1990s" is a time, not a topic
+    text = DECADE.sub(" ", text)  # "the 1990s" is a time, not a topic
     return {t for t in analyse([text])[0] if t not in _ASKING and not t.isdigit()}
 
 
@@ -144,7 +144,7 @@ class TimelineComposer:
                 continue
             score = (w.timeline_cue * s.cue + w.timeline_relevance * s.relevance
                      + w.timeline_topic * shares + w.timeline_dated * own
-                     - w.timeline_caption * bool(_CAPTION.search(s.text)))  # fmt: skip
+                     - w.timeline_caption * is_caption(s))  # fmt: skip
             if s.cue or s.relevance >= ranked.min_relevance:
                 scored.append((score, when, own, s))
         plain = [item for item in scored if not is_caption(item[3])]
