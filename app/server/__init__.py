@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from html import escape
 from importlib import resources
@@ -32,6 +33,7 @@ from app.errors import DocQAError
 from app.jobs import Jobs, adopt_uploads_folder
 from app.server import api, manage, openai
 from app.server.api import api_error, document_limits
+from app.server.chatmount import ChatMount
 from app.server.guard import COOKIE, Guard, own_paths
 from app.server.identity import MAX_TOKEN_CHARS, Identities, IdentityError
 from app.server.mcp import MCP_PATH, make_mcp
@@ -51,14 +53,33 @@ STATIC = Path(str(resources.files("app.server") / "static"))
 EMBED_FILES = {"embed.js", "embed.css", "answer.css", "widget.js"}
 
 
-def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = True) -> ASGIApp:
-    """The whole server as one ASGI app; the model and index load before it serves."""
+def create_app(
+    settings: Settings,
+    service: DocQA | None = None,
+    *,
+    ui: bool = True,
+    chat_after_start: bool = False,
+    on_chat_open: Callable[[str], None] | None = None,
+) -> ASGIApp:
+    """The whole server as one ASGI app; the model and index load before it serves.
+
+    ``chat_after_start``: the chat is built once the server answers (``ChatMount``), as
+    ``docqa serve`` does, and ``on_chat_open`` is told how that went ("ready" or
+    "failed"); otherwise the chat is built here, before the app is returned.
+    """
     service = service or DocQA(settings)
     jobs = Jobs(service)
     mcp = make_mcp(service)
+    chat = (
+        ChatMount(lambda mounted: _mount_chat(mounted, service, identities), on_chat_open)
+        if ui and chat_after_start
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The chat is built while the models load; the API does not wait for it.
+        opening = asyncio.create_task(chat.open()) if chat is not None else None
         try:
             await run_in_threadpool(service.warm)
             logger.info("ready: model and index loaded")
@@ -71,6 +92,9 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
         jobs.start()  # jobs a stopped server left are resumed too
         async with mcp.session_manager.run():
             yield
+        if chat is not None and opening is not None:
+            chat.close()
+            await opening
         await run_in_threadpool(jobs.close)
 
     # Swagger UI's files come from the fastapi-offline package, served at /docs/assets:
@@ -112,6 +136,9 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     identities = Identities(settings)  # a bad key file is a ConfigError at start
     # What the routes' dependencies (app/server/deps.py) hand them.
     app.state.core, app.state.jobs, app.state.managed = service, jobs, identities.required
+    # What /api/health says of the chat: off, opening, ready or failed.
+    fixed = "ready" if ui else "off"
+    app.state.chat_state = (lambda: chat.state) if chat is not None else (lambda: fixed)
     app.include_router(api.router)
     app.include_router(manage.router)
     app.include_router(openai.router)
@@ -124,10 +151,10 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
     _add_embed_routes(app)
     _add_login(app, identities, settings.server.login_rate)
     own = own_paths(app.router.routes)  # before the chat is mounted at /
-    if ui:
-        from app.server.ui import mount_ui
-
-        mount_ui(app, service, identities)
+    if chat is not None:
+        app.mount("/", chat)
+    elif ui:
+        _mount_chat(app, service, identities)
     guarded = Guard(
         app,
         identities=identities,
@@ -147,6 +174,12 @@ def create_app(settings: Settings, service: DocQA | None = None, *, ui: bool = T
         allow_headers=["authorization", "content-type"],
         max_age=600,
     )
+
+
+def _mount_chat(app: FastAPI, service: DocQA, identities: Identities) -> None:
+    from app.server.ui import mount_ui  # Gradio is imported only where the chat is built
+
+    mount_ui(app, service, identities)
 
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]  # those an Allow header lists
@@ -291,9 +324,27 @@ def serve(settings: Settings, service: DocQA | None = None) -> None:
     import uvicorn
 
     core = service or DocQA(settings)
-    app = create_app(settings, core)
+
     shown = "localhost" if settings.server.host in ("0.0.0.0", "::", "") else settings.server.host
     address = f"http://{shown}:{settings.server.port}/"
+    # The address is printed once the socket is open, the index answers and the chat is
+    # open: whichever of the last two comes second prints it.
+    known: dict[str, str] = {}
+
+    def tell() -> None:
+        if known.get("api") != "answers" or "chat" not in known:
+            return
+        if known["chat"] == "ready":
+            print(f"docqa is ready: open {address}  (Ctrl-C stops it)\n", flush=True)
+        else:
+            print(f"docqa could not open the chat (see the log); the API answers at {address}api\n",
+                  flush=True)  # fmt: skip
+
+    def opened(state: str) -> None:
+        known["chat"] = state
+        tell()
+
+    app = create_app(settings, core, chat_after_start=True, on_chat_open=opened)
 
     class Server(uvicorn.Server):
         """Says where to go once the socket is open and the index answers."""
@@ -304,14 +355,13 @@ def serve(settings: Settings, service: DocQA | None = None) -> None:
                 return
             try:
                 await run_in_threadpool(core.health)
-                problem = None
             except DocQAError as exc:
-                problem = str(exc)
-            if problem is None:
-                print(f"\ndocqa is ready: open {address}  (Ctrl-C stops it)\n", flush=True)
-            else:
-                print(f"\ndocqa is serving {address} but cannot answer yet: {problem}\n",
-                      flush=True)  # fmt: skip
+                print(f"\ndocqa is serving {address} but cannot answer yet: {exc}\n", flush=True)
+                return
+            known["api"] = "answers"
+            if "chat" not in known:
+                print(f"\ndocqa answers at {address}api; the chat is opening", flush=True)
+            tell()
 
     config = uvicorn.Config(
         app,

@@ -185,7 +185,7 @@ async def about(request: Request, service: Core) -> Any:
 
 
 @router.get("/health", summary="Is the server ready to answer?")
-async def health(service: Core) -> Any:
+async def health(service: Core, request: Request) -> Any:
     try:
         stats = await run_in_threadpool(service.health)
     except DocQAError as exc:
@@ -202,4 +202,5 @@ async def health(service: Core) -> Any:
         "index_version": stats["version"],
         "dates": stats.get("dates"),
         "feedback": stats["feedback"],
+        "chat": request.app.state.chat_state(),
     }

@@ -1,5 +1,6 @@
 """How long a person waits: `docqa ask` as a whole process, and `docqa serve` until
-``/api/health`` answers, on the seed index (`make bench BENCH_ARGS=--only-startup`).
+``/api/health`` answers and until the chat at ``/`` does, on the seed index
+(`make bench BENCH_ARGS=--only-startup`).
 
 Each figure is the median of whole-process runs, wall time from the start of the process
 to its exit (for the server: to the first healthy answer). ``--baseline DIR`` runs a
@@ -69,8 +70,9 @@ def ask_seconds(code: Path, index: Path, runs: int) -> list[float]:
     return out
 
 
-def serve_seconds(code: Path, index: Path, runs: int) -> list[float]:
-    """Wall seconds from starting `docqa serve` to the first 200 from /api/health."""
+def serve_seconds(code: Path, index: Path, runs: int) -> list[tuple[float, float]]:
+    """Wall seconds from starting `docqa serve` to the first 200 from /api/health, and to
+    the first 200 from the chat at / (the chat may open after the API answers)."""
     out = []
     for _ in range(runs):
         port = free_port()
@@ -82,20 +84,26 @@ def serve_seconds(code: Path, index: Path, runs: int) -> list[float]:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).is_success:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if server.poll() is not None or time.perf_counter() - started > 120:
-                    raise SystemExit(f"docqa serve from {code} did not become healthy")
-                time.sleep(0.02)
-            out.append(time.perf_counter() - started)
+            healthy = _first_success(server, f"http://127.0.0.1:{port}/api/health", started)
+            chat = _first_success(server, f"http://127.0.0.1:{port}/", started)
+            out.append((healthy, chat))
         finally:
             server.terminate()
             server.wait(30)
     return out
+
+
+def _first_success(server: subprocess.Popen[bytes], url: str, started: float) -> float:
+    """Seconds since ``started`` when ``url`` first answers 200."""
+    while True:
+        try:
+            if httpx.get(url, timeout=1).is_success:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None or time.perf_counter() - started > 120:
+            raise SystemExit(f"docqa serve did not answer {url}")
+        time.sleep(0.02)
 
 
 def breakdown(code: Path, index: Path) -> str:
@@ -124,7 +132,7 @@ def startup(runs: int = 10, baseline: Path | None = None) -> None:
             env=_env(REPO, index), check=True, capture_output=True,
         )  # fmt: skip
         asks: dict[str, list[float]] = {name: [] for name in codes}
-        serves: dict[str, list[float]] = {name: [] for name in codes}
+        serves: dict[str, list[tuple[float, float]]] = {name: [] for name in codes}
         for code in codes.values():  # one untimed run each: the compiled-model caches
             ask_seconds(code, index, 1)
         for _ in range(runs):
@@ -138,7 +146,10 @@ def startup(runs: int = 10, baseline: Path | None = None) -> None:
             print(_row(name, asks[name]))
         print("`docqa serve` to a healthy /api/health (target 2.5 s):")
         for name in codes:
-            print(_row(name, serves[name]))
+            print(_row(name, [healthy for healthy, _ in serves[name]]))
+        print("`docqa serve` to the chat at / (it opens after the API answers):")
+        for name in codes:
+            print(_row(name, [chat for _, chat in serves[name]]))
         print("One `docqa ask` inside (seconds):")
         for name, code in codes.items():
             print(f"  {name:<10} {breakdown(code, index)}")
