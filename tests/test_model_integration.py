@@ -6,13 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from app.embeddings import make_embeddings
+from app.embeddings import make_embeddings, openvino
 from app.errors import IndexMismatchError, ModelUnavailableError
 from app.models.packaged import packaged_files
 from app.rerank.cross_encoder import CROSS_ENCODER, CrossEncoder
@@ -99,6 +100,50 @@ def test_concurrent_questions_get_the_same_vectors() -> None:
         results = list(pool.map(lambda _: embeddings.encode(TEXTS), range(8)))
     for result in results:
         np.testing.assert_allclose(result, expected, atol=1e-5)
+
+
+def test_released_memory_is_allocated_again_and_never_under_a_running_call() -> None:
+    embeddings = make_embeddings(EmbeddingSettings(runtime="openvino-int8"))
+    assert isinstance(embeddings, openvino.OpenVinoEmbeddings)
+    expected = embeddings.encode(TEXTS)
+    embeddings.release()
+    np.testing.assert_allclose(embeddings.encode(TEXTS), expected, atol=1e-5)
+    pool = embeddings._pool
+    assert pool is not None
+    entered, leave = threading.Event(), threading.Event()
+    infer = pool._compiled.create_infer_request
+
+    class Held:  # a request that waits inside its inference until told to leave
+        def __init__(self) -> None:
+            self.request = infer()
+
+        def infer(self, inputs: object) -> object:
+            entered.set()
+            leave.wait(10)
+            return self.request.infer(inputs)
+
+    pool._idle.get_nowait()  # the one idle request: the next call makes a held one
+    pool._compiled = _Compiled(pool._compiled, Held)
+    worker = threading.Thread(target=embeddings.encode, args=(TEXTS,))
+    worker.start()
+    assert entered.wait(10)
+    assert pool.release() is False  # a call is inside the model: nothing is freed
+    leave.set()
+    worker.join(10)
+    assert pool.release() is True
+
+
+class _Compiled:
+    """A compiled model whose new infer requests are ``make()``."""
+
+    def __init__(self, real: object, make: type) -> None:
+        self.real, self.make = real, make
+
+    def create_infer_request(self) -> object:
+        return self.make()
+
+    def release_memory(self) -> None:
+        self.real.release_memory()  # type: ignore[attr-defined]
 
 
 def test_defense_minister_answer_leads_with_the_sentence_that_names_him(seeded: DocQA) -> None:

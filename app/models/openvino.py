@@ -11,11 +11,14 @@ where a later run would trust it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import os
 import queue
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,7 @@ import numpy as np
 
 from app.errors import ModelUnavailableError
 
-__all__ = ["InferPool", "build_once", "quantise_int8"]
+__all__ = ["InferPool", "build_once", "quantise_int8", "trim_heap"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,14 +106,46 @@ class InferPool:
             core.set_property({"CACHE_DIR": str(compiled)})
         self._compiled = core.compile_model(str(xml), "CPU", config)
         self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._running = 0  # calls inside ``run``: memory is released only when none are
+        self._lock = threading.Lock()
 
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """The first output for ``inputs``, copied out of the request's buffer."""
+        with self._lock:
+            self._running += 1
         try:
-            request = self._idle.get_nowait()
-        except queue.Empty:
-            request = self._compiled.create_infer_request()
-        try:
-            return np.array(request.infer(inputs)[0], dtype=np.float32)
+            try:
+                request = self._idle.get_nowait()
+            except queue.Empty:
+                request = self._compiled.create_infer_request()
+            try:
+                return np.array(request.infer(inputs)[0], dtype=np.float32)
+            finally:
+                self._idle.put(request)
         finally:
-            self._idle.put(request)
+            with self._lock:
+                self._running -= 1
+
+    def release(self) -> bool:
+        """Free the buffers the CPU plugin keeps for each input shape it has run, and hand
+        the freed heap back to the system; the next run allocates what it needs again.
+        Skipped (False) while another caller is running the model."""
+        with self._lock:  # no run starts until this returns
+            if self._running:
+                return False
+            self._compiled.release_memory()
+        trim_heap()
+        return True
+
+
+def trim_heap() -> None:
+    """Return the C heap's free memory to the system (glibc's ``malloc_trim``): memory a
+    native library freed otherwise stays in the process, counted in its resident size.
+    Does nothing where the C library has no such call."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

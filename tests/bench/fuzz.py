@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from app.store import document_key
-from tests.bench.load import free_port, wait_ready
+from tests.bench.load import free_port, wait_chat, wait_ready
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 CHECKS = ",".join([
@@ -61,6 +61,7 @@ def main() -> int:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_ready(f"{base}/api/health", server)
+            wait_chat(base, server, token)  # the chat opens a moment after the API
             auth = f"Authorization: Bearer {token}"
             config = Path(tmp) / "schemathesis.toml"
             # A real document key, so the document route is reached beyond its 404.

@@ -27,6 +27,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_chat(base: str, process: subprocess.Popen[bytes], token: str | None = None) -> None:
+    """Until ``/api/health`` says the chat at / is no longer opening (``docqa serve``
+    opens it a moment after the API answers), so figures are of a server fully up."""
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            if (
+                httpx.get(f"{base}/api/health", headers=headers, timeout=2)
+                .json()
+                .get("chat", "ready")
+                != "opening"
+            ):
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the chat at {base}/ did not open")
+
+
 def wait_ready(
     url: str, process: subprocess.Popen[bytes], timeout: float = 180, log: IO[bytes] | None = None
 ) -> None:
@@ -86,6 +106,7 @@ def run_load(
     try:
         for url, server in zip(urls, servers, strict=True):
             wait_ready(url + "/api/health", server)
+            wait_chat(url, server)  # the chat opens after the API: not in the figures
         stop = time.monotonic() + seconds
 
         def client(offset: int) -> None:
