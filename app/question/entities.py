@@ -15,7 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["Entity", "entity_of", "mentioned", "mentions", "place_of"]
+__all__ = [
+    "Entity",
+    "as_asked",
+    "entity_of",
+    "known_as",
+    "mentioned",
+    "mentions",
+    "place_of",
+    "widened",
+]
 
 _ARTICLES = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -100,8 +109,12 @@ def entity_of(phrase: str, acronyms: dict[str, str] | None = None) -> Entity | N
         return Entity(found[0], found[1], country=True)
     aliases = {key}
     words = text.split()
-    if len(words) >= 2 and all(w[:1].isupper() for w in words):
-        aliases.add(words[-1].lower())  # a person's surname: "Sultan said"
+    if (
+        len(words) >= 2
+        and all(w[:1].isupper() for w in words)
+        and words[-1].lower() not in countries
+    ):
+        aliases.add(words[-1].lower())  # a person's surname: "Sultan said" (not a place)
     for short, long in (acronyms or {}).items():
         if key in (short.lower(), long.lower()):
             aliases |= {short.lower(), long.lower()}
@@ -116,3 +129,51 @@ def mentions(text: str, entity: Entity) -> list[tuple[int, int]]:
 def mentioned(text: str, entities: Iterable[Entity]) -> bool:
     """Whether ``text`` names any of ``entities``."""
     return any(e.pattern().search(text) for e in entities)
+
+
+# "…Tehrik-e-Taliban Pakistan (TTP) extremist group, also known as the Pakistani Taliban":
+# after a name (its acronym in brackets and up to three words such as "extremist group"
+# may follow it), the capitalised name it is also known by.
+_KNOWN_AS = re.compile(
+    r"(?:\s*\([^()]{1,12}\))?(?:\s+[\w-]+){0,3}\s*,?\s*(?:also\s+|better\s+|commonly\s+)?"
+    r"(?:known|referred\s+to)\s+as\s+(?:the\s+)?"
+    r"(?P<name>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,3})"
+)
+
+
+def known_as(text: str, entity: Entity) -> set[str]:
+    """The other names ``text`` says ``entity`` is known by (lower case)."""
+    out = set()
+    for _, end in mentions(text, entity):
+        found = _KNOWN_AS.match(text, end)
+        if found is not None:
+            out.add(found.group("name").lower())
+    return out - set(entity.aliases)
+
+
+def widened(entity: Entity, aliases: set[str]) -> Entity:
+    """``entity`` going by ``aliases`` too."""
+    if aliases <= set(entity.aliases):
+        return entity
+    every = tuple(sorted(set(entity.aliases) | aliases, key=len, reverse=True))
+    return Entity(entity.name, every, entity.country)
+
+
+def as_asked(text: str, entities: Iterable[Entity]) -> str:
+    """``text`` with the name a question used after the first other name it gives each
+    of ``entities``: "The Pakistani Taliban (TTP) emerged in 2007" for a question about
+    the TTP, so that a model reading the two together sees they are about one thing."""
+    inserts = []
+    for entity in entities:
+        if entity.country or mentions(text, _as_named(entity)):
+            continue
+        spans = mentions(text, entity)
+        if spans:
+            inserts.append((spans[0][1], f" ({entity.name})"))
+    for at, words in sorted(inserts, reverse=True):
+        text = text[:at] + words + text[at:]
+    return text
+
+
+def _as_named(entity: Entity) -> Entity:
+    return Entity(entity.name, (entity.name.lower(),))

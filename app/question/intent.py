@@ -150,7 +150,10 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"\bwhat\s+(?:was|were)\s+(?:hit|struck|attacked|targeted|bombed)\b",
     )),
     (Intent.DEFINITION, _any(
-        rf"^\s*(?:and\s+)?(?:what|who)\s+(?:is|are|was|were)\s+{_TERM}\s*\??\s*$",
+        rf"^\s*(?:and\s+)?(?:what|who)\s+(?:exactly\s+)?(?:is|are|was|were)\s+{_TERM}\s*\??\s*$",
+        # "Could you explain what the TTP is?", "Tell me who Khalid Sultan is."
+        rf"^\s*(?:(?:can|could|would)\s+you\s+(?:please\s+)?)?(?:explain|tell\s+me|describe)\s+"
+        rf"(?:what|who)\s+{_TERM}\s+(?:is|are|was|were)\s*[.?]?\s*$",
         rf"^\s*tell\s+me\s+about\s+{_TERM}\s*[.?]?\s*$",
         rf"^\s*define\s+{_TERM}\s*[.?]?\s*$",
         rf"^\s*what\s+does\s+{_TERM}\s+(?:stand\s+for|mean)\s*\??\s*$",

@@ -24,6 +24,7 @@ import numpy as np
 from app.models.batching import padded_batches
 from app.models.packaged import LoadedOnnx, PackagedModel
 from app.question.analysis import Question
+from app.question.entities import as_asked
 from app.question.intent import Intent
 from app.question.kinds import answer_spans
 from app.rerank.base import PairScorer, Ranked, Sentence
@@ -112,7 +113,7 @@ class CrossEncoderReranker:
     def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
         """Score the best sentences by the model; passages follow their best sentence."""
         hits = tuple(hits)
-        subject, found = gather(question, hits, self.store, self.passages, self.weights)
+        subject, others, found = gather(question, hits, self.store, self.passages, self.weights)
         plain = question.intent is Intent.FACT and question.when is None
         size = self.sentences if plain else self.analyst_sentences
         cheap = [prior(s, self.weights) for s in found]
@@ -135,7 +136,11 @@ class CrossEncoderReranker:
             if self.read == "paragraph" and s.before and asks(s.before)
         ]
         framed += [i for i in replies if i not in framed]
-        texts = [s.text for s in pool] + [f"{pool[i].before} {pool[i].text}" for i in framed]
+        # The model reads each sentence with the question's name for what it names
+        # another way: "The Pakistani Taliban (TTP) emerged in 2007" for the TTP.
+        texts = [as_asked(s.text, others) for s in pool] + [
+            f"{pool[i].before} {as_asked(pool[i].text, others)}" for i in framed
+        ]
         read = self.model.score(question.search, texts)
         # A sentence that spells out the acronym asked about answers the question whole,
         # however the model reads it, as it does for the model-less reranker.

@@ -20,7 +20,7 @@ from typing import Any
 
 from app.question.acronyms import defines, long_form
 from app.question.analysis import Question
-from app.question.entities import Entity, entity_of, mentioned
+from app.question.entities import Entity, entity_of, known_as, mentioned, widened
 from app.question.intent import Intent
 from app.rerank.base import Sentence
 from app.settings import ReadingWeights
@@ -42,6 +42,7 @@ __all__ = [
     "coverage",
     "cue_of",
     "gather",
+    "other_names",
     "prior",
     "question_weights",
     "reading_order",
@@ -164,20 +165,38 @@ class _Span:
 
 def subject_of(question: Question, hits: Sequence[Hit]) -> Entity | None:
     """The question's subject with the names the passages give it too: an acronym's
-    long form where they spell it out ("Tehrik-e-Taliban Pakistan (TTP)")."""
-    subject = question.subject
-    if subject is None:
-        return None
-    for alias in subject.aliases:
+    long form where they spell it out ("Tehrik-e-Taliban Pakistan (TTP)"), and the name
+    they say it is also known by ("also known as the Pakistani Taliban")."""
+    return None if question.subject is None else _as_passages_name(question.subject, hits)
+
+
+def other_names(question: Question, hits: Sequence[Hit]) -> tuple[Entity, ...]:
+    """For each name in the question that the passages give other names too (an
+    acronym's long form, "also known as …"), an entity going by those other names only:
+    the names a reader could miss."""
+    out = []
+    for entity in question.entities:
+        if entity.country:  # a country already goes by all its names
+            continue
+        other = [a for a in _as_passages_name(entity, hits).aliases if a not in entity.aliases]
+        if other:
+            out.append(Entity(entity.name, tuple(other)))
+    return tuple(out)
+
+
+def _as_passages_name(entity: Entity, hits: Sequence[Hit]) -> Entity:
+    for alias in entity.aliases:
         short = alias.upper()
         if not (2 <= len(short) <= 8 and short.isalpha()):
             continue
-        for hit in hits:
-            spelled = long_form(hit.chunk.text, short)
-            if spelled is not None:
-                widened = entity_of(subject.name, {short: spelled})
-                return widened or subject
-    return subject
+        spelled = next((f for h in hits if (f := long_form(h.chunk.text, short))), None)
+        if spelled is not None:
+            entity = entity_of(entity.name, {short: spelled}) or entity
+            break
+    others: set[str] = set()
+    for hit in hits:
+        others |= known_as(hit.chunk.text, entity)
+    return widened(entity, others)
 
 
 def gather(
@@ -186,14 +205,16 @@ def gather(
     store: Store,
     passages: int,
     weights: ReadingWeights = READING,
-) -> tuple[Entity | None, list[Sentence]]:
-    """The question's subject as the passages name it, and the candidate sentences a
-    reranker scores: those of every passage for a question that gathers events, else of
-    the best ``passages``."""
+) -> tuple[Entity | None, tuple[Entity, ...], list[Sentence]]:
+    """The question's subject and what it names, as the passages name them, and the
+    candidate sentences a reranker scores: those of every passage for a question that
+    gathers events, else of the best ``passages``."""
     top = hits if question.intent.gathers else hits[:passages]
     meta = store.document_meta(sorted({h.chunk.doc_id for h in top}))
     subject = subject_of(question, top)
-    return subject, candidate_sentences(question, top, store, meta, subject, weights)
+    others = other_names(question, top)
+    found = candidate_sentences(question, top, store, meta, subject, weights, others)
+    return subject, others, found
 
 
 def candidate_sentences(
@@ -203,10 +224,13 @@ def candidate_sentences(
     meta: dict[int, DocumentMeta] | None = None,
     subject: Entity | None = None,
     reading: ReadingWeights = READING,
+    others: Sequence[Entity] = (),
 ) -> list[Sentence]:
     """Every distinct sentence of ``hits``, in retrieval order, with its cheap features
     (``meta``: the documents' metadata, for their dates; ``subject``: the question's,
-    as ``subject_of`` widens it)."""
+    as ``subject_of`` widens it; ``others``: the other names the passages give what the
+    question names, as ``other_names`` finds them: a sentence that gives one of them
+    holds the question's name for it)."""
     spans = _spans(hits)
     if not spans:
         return []
@@ -216,8 +240,12 @@ def candidate_sentences(
     best = max(h.score for h in hits) or 1.0
     subject = subject or question.subject
     named = (subject,) if subject is not None else question.entities
+    said = [(e, set(analyse([e.name])[0])) for e in others]
     out = []
     for span, terms, context in zip(spans, own, read, strict=True):
+        for entity, words in said:
+            if not words <= terms and mentioned(span.text, (entity,)):
+                terms, context = terms | words, context | words
         spelled = bool(question.acronym) and defines(span.text, question.acronym or "")
         published = meta[span.hit.chunk.doc_id][2] if meta else None
         dates = tuple(date_spans(span.text, published)) if published else ()

@@ -56,7 +56,7 @@ class SimilarityReranker:
     def rerank(self, question: Question, hits: Sequence[Hit]) -> Ranked:
         """The hits as retrieved; their best sentences scored the way described above."""
         hits = tuple(hits)
-        subject, found = gather(question, hits, self.statistics, self.passages, self.weights)
+        subject, _, found = gather(question, hits, self.statistics, self.passages, self.weights)
         kind = question.kind if question.kind and question.kind.ranks else None
         typed = [
             self.weights.kind * bool(kind and answer_spans(kind, s.text, question.asked))

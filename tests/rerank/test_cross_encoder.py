@@ -262,3 +262,22 @@ def test_a_refused_question_is_not_read_again_for_its_answer(tmp_path: Path) -> 
     result = service.ask("When did the ferry to Lindqvist begin running?")
     assert result.refused
     assert len(scorer.read) == 1
+
+
+def test_the_model_reads_a_sentence_with_the_questions_name_for_what_it_names(
+    tmp_path: Path,
+) -> None:
+    articles = {
+        "guild.txt": "date 2026-03-02 The North Sea Pilots Guild (NSPG), also known as the "
+        "Harbour Guild, met in Lindqvist. The Harbour Guild was founded in 1911. "
+        "Ferries to Lindqvist run twice a day.",
+    }
+    scorer = ScriptedScorer({"(NSPG) was founded": 0.9})
+    service = _service(tmp_path, scorer, articles)
+    reranker, retriever = _reranker(service)
+    question = analyse_question("When was the NSPG founded?")
+    ranked = reranker.rerank(question, retriever.search(question))
+    read = [t for call in scorer.read for t in call]
+    assert "The Harbour Guild (NSPG) was founded in 1911." in read
+    # What the reader is shown is the document's own sentence.
+    assert ranked.sentences[0].text == "The Harbour Guild was founded in 1911."

@@ -39,3 +39,30 @@ def test_a_sentence_naming_no_day_is_about_the_days_its_article_reports() -> Non
     assert _windows(asked, text, "2026-03-03") == [True, False]
     # Published a week later, the same sentence is not about March 2.
     assert _windows(asked, text, "2026-03-09") == [False, False]
+
+
+def test_a_sentence_giving_another_name_the_passages_use_holds_the_questions_words() -> None:
+    from app.rerank.sentences import other_names
+
+    text = (
+        "The Tehrik-e-Taliban Pakistan (TTP) extremist group, also known as the Pakistani "
+        "Taliban, has bases there.  The Pakistani Taliban emerged in 2007.  "
+        "The army emerged from the barracks."
+    )
+    spans, at = [], 0
+    for part in text.split("  "):
+        spans.append((at, at + len(part)))
+        at += len(part) + 2
+    hits = [Hit(Chunk(0, 0, 0, len(text), text, tuple(spans)), 1.0, 1.0, 1.0)]
+    asked = analyse_question("When did the TTP emerge?")
+    others = other_names(asked, hits)
+    assert [(e.name, set(e.aliases)) for e in others] == [
+        ("TTP", {"tehrik-e-taliban pakistan", "pakistani taliban"})
+    ]
+    meta = {0: ("report.txt", "A report", "2026-03-01", "everyone")}
+    found = candidate_sentences(asked, hits, _Flat(), meta, None, others=others)
+    # "The Pakistani Taliban emerged" holds both of the question's words; the army's
+    # sentence only "emerge"; without the other names, the first two would tie with it.
+    assert found[1].lexical > found[2].lexical
+    plain = candidate_sentences(asked, hits, _Flat(), meta)
+    assert plain[1].lexical == plain[2].lexical

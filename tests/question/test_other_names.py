@@ -1,0 +1,87 @@
+"""The other names the documents give what a question names, and how a sentence is read
+with the question's name for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.question.analysis import analyse_question
+from app.question.entities import Entity, as_asked, entity_of, known_as, widened
+from app.question.intent import Intent
+
+TTP = entity_of("TTP", {"TTP": "Tehrik-e-Taliban Pakistan"})
+REPORT = (
+    "Pakistan's strikes last year targeted the leadership of the Tehrik-e-Taliban Pakistan "
+    "(TTP) extremist group, also known as the Pakistani Taliban, inside Afghanistan."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        (REPORT, TTP, {"pakistani taliban"}),
+        ("The Ruhr, better known as the Ruhrgebiet, is clean.", entity_of("Ruhr"), {"ruhrgebiet"}),
+        ("Tesla, known as the Wizard, worked alone.", entity_of("Tesla"), {"wizard"}),
+        ("Tesla was widely known as a reformer.", entity_of("Tesla"), set()),  # no name
+        ("The Pakistani Taliban emerged in 2007.", TTP, set()),  # says no other name
+    ],
+)
+def test_a_name_the_documents_say_something_is_also_known_by(
+    text: str, name: Entity | None, expected: set[str]
+) -> None:
+    assert name is not None
+    assert known_as(text, name) == expected
+
+
+def test_a_sentence_is_read_with_the_questions_name_after_the_other_one() -> None:
+    assert TTP is not None
+    other = Entity("TTP", ("pakistani taliban", "tehrik-e-taliban pakistan"))
+    assert (
+        as_asked("The Pakistani Taliban emerged in 2007, and grew.", [other])
+        == "The Pakistani Taliban (TTP) emerged in 2007, and grew."
+    )
+    # A sentence already using the question's name, or naming none of the others, is
+    # read as it is; so is every sentence for a country, which goes by all its names.
+    assert as_asked("The TTP emerged in 2007.", [other]) == "The TTP emerged in 2007."
+    assert as_asked("The army moved.", [other]) == "The army moved."
+    kabul = entity_of("Afghanistan")
+    assert kabul is not None
+    assert as_asked("Kabul denied it.", [kabul]) == "Kabul denied it."
+    assert widened(TTP, {"pakistani taliban"}).aliases == (
+        "tehrik-e-taliban pakistan",
+        "pakistani taliban",
+        "ttp",
+    )
+
+
+def test_a_place_at_the_end_of_a_name_is_not_its_surname() -> None:
+    long_form = entity_of("Tehrik-e-Taliban Pakistan")
+    person = entity_of("Khalid Sultan")
+    assert long_form is not None
+    assert person is not None
+    assert long_form.aliases == ("tehrik-e-taliban pakistan",)  # "Pakistan" is not it
+    assert person.aliases == ("khalid sultan", "sultan")  # "Sultan said" is him
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("Could you explain what Tehrik-e-Taliban Pakistan is?", "Tehrik-e-Taliban Pakistan"),
+        ("Tell me who Khalid Sultan is.", "Khalid Sultan"),
+        ("What exactly is the TTP?", "TTP"),
+        ("Can you describe what the Durand Line is?", "Durand Line"),
+    ],
+)
+def test_asking_to_explain_what_something_is_asks_for_its_definition(
+    question: str, subject: str
+) -> None:
+    asked = analyse_question(question)
+    assert asked.intent is Intent.DEFINITION
+    assert asked.subject is not None
+    assert asked.subject.name == subject
+
+
+def test_asking_to_explain_what_happened_is_no_definition() -> None:
+    assert analyse_question("Can you explain what happened in Kabul?").intent is not (
+        Intent.DEFINITION
+    )
