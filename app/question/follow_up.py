@@ -11,6 +11,9 @@
   in the last answer or question.
 - "When did it first emerge?" after "What's the TTP?": "it" (or "its") is the last name
   the earlier question gives.
+- "Why does the second one matter?" after an answer naming Kabul and Kandahar is about
+  Kandahar: "the first", "the second one", "the last", "the former", "the latter" stand
+  for that name among those the last answer gives that the earlier question did not.
 - Any other question that leans on what came before (another pronoun, an opening "and",
   almost no content words and no name of its own) is searched with the earlier question
   in front of it; "What is the population of Kabul?" stands on its own.
@@ -104,7 +107,7 @@ def follow_up_query(question: str, history: Sequence[Mapping[str, Any]] | None) 
         return question
     previous = asked[-1]
     answered = next((t for r, t in reversed(turns) if r == "assistant"), "")
-    for rewrite in (_in_frame, _asks_for_other, _named_person, _named_thing):
+    for rewrite in (_in_frame, _asks_for_other, _by_place_in_list, _named_person, _named_thing):
         rewritten = rewrite(question, previous, answered)
         if rewritten is not None:
             return rewritten
@@ -257,3 +260,46 @@ def _named_thing(question: str, previous: str, answered: str) -> str | None:
     if pronoun.group().lower() == "its":
         name += "'s"
     return question[: pronoun.start()] + name + question[pronoun.end() :]
+
+
+_ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "third": 2, "fourth": 3}
+# "the second one", "the latter", "the last city": a place in the list the answer gave.
+_IN_LIST = re.compile(
+    r"\bthe\s+(?P<which>first|second|third|fourth|last|former|latter)"
+    r"(?:\s+(?:one|city|place|province|country|group|person|man|woman)\b|(?=\s*(?:['’]s\b|[?.!,]|$)))"
+    r"(?P<own>['’]s)?",
+    re.IGNORECASE,
+)
+
+
+def _by_place_in_list(question: str, previous: str, answered: str) -> str | None:
+    """ "Why does the second one matter?": the ordinal replaced by that name in the last
+    answer, counting only names the earlier question did not give (its subject is not
+    one of the things listed)."""
+    found = _IN_LIST.search(question)
+    if found is None or not answered:
+        return None
+    asked = {_POSSESSIVE.sub("", n.group()).lower() for n in _names(previous)}
+    listed: list[str] = []
+    for name in _names(answered):
+        bare = _POSSESSIVE.sub("", name.group())
+        if bare.lower() not in asked and bare not in listed:
+            listed.append(bare)
+    # "Pakistani jets", "an Islamabad-based analyst": words that describe, not items.
+    listed = [n for n in listed if not _demonym(n) and not re.search(r"-[a-z]+$", n)]
+    which = found.group("which").lower()
+    at = len(listed) - 1 if which == "last" else _ORDINALS[which]
+    if (which in ("former", "latter") and len(listed) != 2) or not 0 <= at < len(listed):
+        return None
+    chosen = listed[at] + ("'s" if found.group("own") else "")
+    return question[: found.start()] + chosen + question[found.end() :]
+
+
+def _demonym(name: str) -> bool:
+    """ "Pakistani jets": a people's adjective names no item of a list."""
+    from app.question.entities import entity_of, place_of
+
+    entity = entity_of(name)
+    return bool(
+        entity and entity.country and not place_of(name) and name.lower() != entity.name.lower()
+    )

@@ -77,6 +77,9 @@ class Ranked:
     # The question's subject with the names the passages give it too (an acronym's long
     # form where they spell it out).
     subject: Entity | None = None
+    # The question's words no document uses, its names aside ("mediate" in "Which country
+    # offered to mediate?" over articles that never say it).
+    unknown: tuple[str, ...] = ()
 
     @property
     def evidence(self) -> float:

@@ -28,7 +28,7 @@ from app.question.entities import as_asked
 from app.question.intent import Intent
 from app.question.kinds import answer_spans
 from app.rerank.base import PairScorer, Ranked, Sentence
-from app.rerank.sentences import READING, asks, gather, prior, reading_order
+from app.rerank.sentences import READING, asks, gather, prior, reading_order, unknown_terms
 from app.settings import ReadingWeights
 from app.store.base import Store
 from app.types import Hit
@@ -166,6 +166,7 @@ class CrossEncoderReranker:
             self.name,
             unread,
             subject,
+            unknown_terms(question, self.store),
         )
 
     def _answer(self, question: Question, sentence: Sentence) -> str | None:

@@ -47,6 +47,7 @@ __all__ = [
     "question_weights",
     "reading_order",
     "subject_of",
+    "unknown_terms",
 ]
 
 # A sentence that ends with a question mark (before closing quotes) asks; it does not answer.
@@ -141,6 +142,12 @@ def question_weights(question: Question, statistics: TermWeights) -> dict[str, f
     if not statistics.knows_any(question.terms) or sum(weights.values()) <= 0:
         return {}
     return weights
+
+
+def unknown_terms(question: Question, statistics: TermWeights) -> tuple[str, ...]:
+    """The question's terms the corpus never uses, less the words of what it names."""
+    named = {w for e in question.entities for a in e.aliases for w in analyse([a])[0]}
+    return tuple(t for t in question.terms if t not in named and not statistics.knows_any([t]))
 
 
 def coverage(weights: dict[str, float], own: set[str], seen: set[str]) -> float:

@@ -402,3 +402,39 @@ def test_only_questions_about_who_leads_something_need_a_person_in_a_role() -> N
               "Who was the chief suspect?", "Who was the leader's driver?"]  # fmt: skip
     assert all(_ASKS_LEADER.search(q) for q in asks)
     assert not any(_ASKS_LEADER.search(q) for q in others)
+
+
+def test_a_country_asked_how_it_responded_that_never_acts_in_the_passages_is_a_refusal() -> None:
+    asked = analyse_question("How did India respond to the accusations?")
+    spoken_of = sentence(
+        "Pakistan's minister accused the Taliban of being Indian proxies.", 0.95, cue=True
+    )
+    plan = composer_for(asked.intent).compose(asked, ranked(spoken_of), SETTINGS)
+    assert plan.refusal == "The documents don't say how India responded."
+    acting = sentence("India rejected the accusations as baseless.", 0.9, cue=True)
+    plan = composer_for(asked.intent).compose(asked, ranked(spoken_of, acting), SETTINGS)
+    assert plan.refusal is None
+    assert acting.text in [p.sentence.text for p in plan.picks]
+
+
+def test_who_holds_an_office_is_not_answered_by_a_sentence_naming_another_office() -> None:
+    # A country's office (``owners_office``): the names are fictional, the country not.
+    asked = analyse_question("Who is Norway's prime minister?")
+    other = sentence("Norway's Defense Minister Ola Berg wrote on X.", 0.9)
+    plan = composer_for(asked.intent).compose(asked, ranked(other), SETTINGS)
+    assert plan.refusal == ""
+    held = sentence("Norway's Prime Minister Kari Dahl spoke first.", 0.8)
+    assert texts(asked, (other, held)) == [held.text]
+
+
+def test_who_or_where_asked_with_a_word_no_document_uses_needs_a_strong_reading() -> None:
+    asked = analyse_question("Which country offered to mediate between Norland and Sudmark?")
+    topical = sentence("Fighting between Norland and Sudmark closed the border.", 0.6)
+    weak = replace(ranked(topical), unknown=("mediat",))
+    assert composer_for(asked.intent).compose(asked, weak, SETTINGS).refusal == ""
+    # Read as a near-certain answer, a misspelt word ("goovernment") does not stop it.
+    strong = replace(ranked(replace(topical, relevance=0.99, rank=0.99)), unknown=("goovern",))
+    assert composer_for(asked.intent).compose(asked, strong, SETTINGS).refusal is None
+    # A question of another kind is not refused for such a word.
+    how = analyse_question("How did the mediation between Norland and Sudmark go?")
+    assert composer_for(how.intent).compose(how, weak, SETTINGS).refusal is None

@@ -263,3 +263,40 @@ def test_a_follow_up_is_asked_in_the_frame_of_the_question_before(
         for n, text in enumerate(history)
     ]
     assert follow_up_query(question, messages) == standalone
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Why does the second one matter to the Taliban?",
+            "Why does Kandahar matter to the Taliban?",
+        ),
+        ("What happened in the first one?", "What happened in Kabul?"),
+        ("What is the latter's population?", "What is Kandahar's population?"),
+        ("Why does the last city matter?", "Why does Kandahar matter?"),
+    ],
+)
+def test_an_ordinal_stands_for_that_name_in_the_list_the_last_answer_gave(
+    question: str, expected: str
+) -> None:
+    history = [
+        {"role": "user", "content": "Which major Afghan cities did Pakistan bomb on February 27?"},
+        {"role": "assistant", "content": "Pakistani jets bombed Kabul and Kandahar, along with "
+         "targets in several eastern provinces."},
+    ]  # fmt: skip
+    assert follow_up_query(question, history) == expected
+
+
+def test_an_ordinal_counts_people_not_the_words_that_describe_them() -> None:
+    history = [
+        {"role": "user", "content": "Who are the analysts quoted?"},
+        {"role": "assistant", "content": "Khalid Sultan, an Islamabad-based analyst, and "
+         "Ibraheem Bahiss of the Crisis Group."},
+    ]  # fmt: skip
+    assert follow_up_query("What does the second one say?", history) == (
+        "What does Ibraheem Bahiss say?"
+    )
+    # "The first attack" is not the first of the list; a third there is not.
+    for own in ("What was the first attack?", "Who was the third?"):
+        assert "Khalid" not in follow_up_query(own, history)

@@ -66,3 +66,14 @@ def test_a_sentence_giving_another_name_the_passages_use_holds_the_questions_wor
     assert found[1].lexical > found[2].lexical
     plain = candidate_sentences(asked, hits, _Flat(), meta)
     assert plain[1].lexical == plain[2].lexical
+
+
+def test_the_questions_unknown_words_are_those_no_document_uses_names_aside() -> None:
+    from app.rerank.sentences import unknown_terms
+
+    class Vocabulary(_Flat):
+        def knows_any(self, terms: Iterable[str]) -> bool:
+            return set(terms) <= {"countri", "offer", "between"}
+
+    asked = analyse_question("Which country offered to mediate between Norland and Sudmark?")
+    assert unknown_terms(asked, Vocabulary()) == ("mediat",)

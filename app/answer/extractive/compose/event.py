@@ -2,7 +2,8 @@
 retaliation … launched", "bombed", "stormed"). When the question names who acted, their
 own actions come first, not the actions done to them ("Islamabad launched the strikes
 after the Taliban attacked" is Islamabad's); when it asks how they responded, the
-sentences that report a response. A subject no passage names is a refusal that says so."""
+sentences that report a response, and none for a country that never acts in them. A
+subject no passage names is a refusal that says so."""
 
 from __future__ import annotations
 
@@ -67,6 +68,17 @@ class EventComposer:
             return Plan(refusal=f"The documents don't mention {subject.name}.")
         if not found:
             return FactComposer().compose(question, ranked, settings)
+        if (
+            response
+            and subject is not None
+            and subject.country
+            and not any(acts(s, subject) for s in found)
+        ):
+            # "How did India respond?" where India is only ever spoken of ("Indian
+            # proxies"), never acts. A country goes by all its names (its capital, its
+            # people), so none of them acting is telling; a group's name as asked may not
+            # be the one the passages give it ("the Taliban leadership": "Kabul").
+            return Plan(refusal=f"The documents don't say how {subject.name} responded.")
         found.sort(key=score, reverse=True)
         if strays(found[0], ranked, w.stray):
             return FactComposer().compose(question, ranked, settings)

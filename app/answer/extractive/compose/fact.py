@@ -13,12 +13,16 @@ from app.question.entities import Entity, entity_of
 from app.question.kinds import Kind, answer_spans
 from app.rerank.base import Ranked, Sentence
 from app.settings import AnswerSettings
+from app.text.analysis import analyse
 from app.text.dates import date_spans
 
 __all__ = ["FactComposer", "owners_office"]
 
 # "Afghanistan's defense minister", "the Pakistani army chief": an office of a side.
 _OFFICE = re.compile(r"\b(?P<owner>[A-Z][\w-]*)['’]s?\s+(?P<office>(?:[a-z-]+\s+){0,2}[a-z-]+)\b")
+
+
+_NAME_OF = re.compile(r"\bname\s+of\b", re.IGNORECASE)
 
 
 def owners_office(question: Question) -> tuple[Entity, str] | None:
@@ -142,6 +146,14 @@ class FactComposer:
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
         found = usable(ranked)
+        if (
+            ranked.unknown
+            and question.kind in (Kind.PERSON, Kind.PLACE)
+            and ranked.evidence < settings.weights.unknown_word_relevance
+        ):
+            # Who or where something no document speaks of ("Which country offered to
+            # mediate?"): the best sentence is about the rest of the question.
+            return Plan(refusal="")
         leads = _ASKS_LEADER.search(question.asked) and question.entities
         if leads and found and not _people(found[0], question):
             # Who leads something named, and the best sentence names no one: a sentence
@@ -154,6 +166,11 @@ class FactComposer:
         asked = owners_office(question)
         if asked is not None:
             found = [s for s in found if not _of_another(s, *asked)]
+            if question.kind is Kind.PERSON or _NAME_OF.search(question.asked):
+                # Who holds an office: a sentence naming another office ("Pakistan's
+                # Defense Minister" for its prime minister) does not say.
+                office = set(analyse([asked[1]])[0])
+                found = [s for s in found if office <= set(analyse([s.text])[0])]
             if not found or found[0].relevance < ranked.min_relevance:
                 return Plan(refusal="")
         when = question.when
