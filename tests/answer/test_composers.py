@@ -438,3 +438,15 @@ def test_who_or_where_asked_with_a_word_no_document_uses_needs_a_strong_reading(
     # A question of another kind is not refused for such a word.
     how = analyse_question("How did the mediation between Norland and Sudmark go?")
     assert composer_for(how.intent).compose(how, weak, SETTINGS).refusal is None
+
+
+def test_a_chronology_asked_for_is_about_its_countries_not_the_words_asking_for_it() -> None:
+    from app.answer.extractive.compose.timeline import topic_terms
+
+    asked = analyse_question("Give me a chronology of the Norway-Sweden tensions since 2021.")
+    assert [e.name for e in asked.entities] == ["Norway", "Sweden"]
+    assert topic_terms(asked) == {"norway", "sweden"}
+    # A hyphenated name that is not two countries stays one name.
+    assert [e.name for e in analyse_question("Who is Jean-Paul Sartre?").entities] == [
+        "Jean-Paul Sartre"
+    ]

@@ -41,7 +41,11 @@ _ASKING = set(
             "list order chronological timeline sequence day week month year today latest news "
             "recently lately going on so far put place arrange sort led lead leading up came "
             "come follow followed after before since then next walk through trace history "
-            "unfold unfolded early mid late end beginning start middle"
+            "unfold unfolded early mid late end beginning start middle "
+            # asking for it: "give me a chronology", "show us how"
+            "give me us tell show provide overview rundown recap outline "
+            # words for the whole story, which no one event holds: "the tensions since 2021"
+            "tensions situation"
         ]
     )[0]
 )
