@@ -109,16 +109,19 @@ def entity_of(phrase: str, acronyms: dict[str, str] | None = None) -> Entity | N
         return Entity(found[0], found[1], country=True)
     aliases = {key}
     words = text.split()
-    if (
-        len(words) >= 2
-        and all(w[:1].isupper() for w in words)
-        and words[-1].lower() not in countries
-    ):
-        aliases.add(words[-1].lower())  # a person's surname: "Sultan said" (not a place)
+    last = words[-1].lower() if words else ""
+    if len(words) >= 2 and all(w[:1].isupper() for w in words) and not _country_name(last):
+        aliases.add(last)  # a person's surname: "Sultan said" (not "Pakistan")
     for short, long in (acronyms or {}).items():
         if key in (short.lower(), long.lower()):
             aliases |= {short.lower(), long.lower()}
     return Entity(text, tuple(sorted(aliases, key=len, reverse=True)))
+
+
+def _country_name(word: str) -> bool:
+    """Whether ``word`` is a country's own name (not its capital or its people)."""
+    found = _countries().get(word)
+    return found is not None and found[0].lower() == word
 
 
 def mentions(text: str, entity: Entity) -> list[tuple[int, int]]:
@@ -135,9 +138,13 @@ def mentioned(text: str, entities: Iterable[Entity]) -> bool:
 # after a name (its acronym in brackets and up to three words such as "extremist group"
 # may follow it), the capitalised name it is also known by.
 _KNOWN_AS = re.compile(
-    r"(?:\s*\([^()]{1,12}\))?(?:\s+[\w-]+){0,3}\s*,?\s*(?:also\s+|better\s+|commonly\s+)?"
-    r"(?:known|referred\s+to)\s+as\s+(?:the\s+)?"
-    r"(?P<name>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,3})"
+    r"(?:\s*\([^()]{1,12}\))?"
+    r"(?:\s+(?:extremist|militant|insurgent|terrorist|armed|rebel|political|separatist|"
+    r"jihadist|islamist))?"
+    r"(?:\s+(?:group|organi[sz]ation|movement|militia|party|network|faction|outfit|"
+    r"alliance|coalition))?"
+    r"\s*,\s*(?:also\s+|better\s+|commonly\s+|sometimes\s+)?(?:known|referred\s+to)\s+as\s+"
+    r"(?:the\s+)?(?P<name>[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|al-[\w’'-]+)){0,3})"
 )
 
 

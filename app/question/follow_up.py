@@ -283,8 +283,9 @@ def _by_place_in_list(question: str, previous: str, answered: str) -> str | None
     listed: list[str] = []
     for name in _names(answered):
         bare = _POSSESSIVE.sub("", name.group())
-        if bare.lower() not in asked and bare not in listed:
-            listed.append(bare)
+        if bare.lower() in asked or bare in listed or _not_an_item(answered, name, bare):
+            continue
+        listed.append(bare)
     # "Pakistani jets", "an Islamabad-based analyst": words that describe, not items.
     listed = [n for n in listed if not _demonym(n) and not re.search(r"-[a-z]+$", n)]
     which = found.group("which").lower()
@@ -295,10 +296,29 @@ def _by_place_in_list(question: str, previous: str, answered: str) -> str | None
     return question[: found.start()] + chosen + question[found.end() :]
 
 
+_SOURCE = re.compile(r"(?:according\s+to|source:|sources?\s+said|reported\s+by)\s*$", re.I)
+
+
+def _not_an_item(answered: str, name: _Name, bare: str) -> bool:
+    """A capital that opens a sentence ("Strikes hit Kabul"), unless it is a place's name,
+    or the source of the report ("According to Reuters")."""
+    before = answered[: name.start()].rstrip()
+    opens = not before or before[-1] in '.!?:;"“'
+    if opens and len(bare.split()) == 1:
+        from app.question.entities import place_of
+
+        if place_of(bare) is None:
+            return True
+    return _SOURCE.search(answered[: name.start()]) is not None
+
+
 def _demonym(name: str) -> bool:
-    """ "Pakistani jets": a people's adjective names no item of a list."""
+    """ "Pakistani jets": a people's adjective names no item of a list ("the Afghan
+    Taliban" does)."""
     from app.question.entities import entity_of, place_of
 
+    if len(name.split()) > 1:
+        return False
     entity = entity_of(name)
     return bool(
         entity and entity.country and not place_of(name) and name.lower() != entity.name.lower()

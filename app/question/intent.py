@@ -150,7 +150,10 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"\bwhat\s+(?:was|were)\s+(?:hit|struck|attacked|targeted|bombed)\b",
     )),
     (Intent.DEFINITION, _any(
-        rf"^\s*(?:and\s+)?(?:what|who)\s+(?:exactly\s+)?(?:is|are|was|were)\s+{_TERM}\s*\??\s*$",
+        rf"^\s*(?:and\s+)?(?:what|who)\s+(?:is|are|was|were)\s+{_TERM}\s*\??\s*$",
+        # "What exactly is Tehrik-e-Taliban Pakistan?": a name ("what exactly was hit" is not)
+        r"^\s*(?:what|who)\s+exactly\s+(?:is|are|was|were)\s+"
+        r"(?P<subject>(?:the\s+)?(?-i:[A-Z])[^?,;]{0,60}?)\s*\??\s*$",
         # "Could you explain what the TTP is?", "Tell me who Khalid Sultan is."
         rf"^\s*(?:(?:can|could|would)\s+you\s+(?:please\s+)?)?(?:explain|tell\s+me|describe)\s+"
         rf"(?:what|who)\s+{_TERM}\s+(?:is|are|was|were)\s*[.?]?\s*$",

@@ -81,21 +81,22 @@ def create_app(
         # The chat is built while the models load; the API does not wait for it.
         opening = asyncio.create_task(chat.open()) if chat is not None else None
         try:
-            await run_in_threadpool(service.warm)
-            logger.info("ready: model and index loaded")
-        except DocQAError as exc:  # serve anyway: /api/health says what to do
-            logger.warning("not ready: %s", exc)
-        try:
-            await run_in_threadpool(adopt_uploads_folder, service)
-        except DocQAError as exc:
-            logger.warning("the earlier uploads folder was not taken in: %s", exc)
-        jobs.start()  # jobs a stopped server left are resumed too
-        async with mcp.session_manager.run():
-            yield
-        if chat is not None and opening is not None:
-            chat.close()
-            await opening
-        await run_in_threadpool(jobs.close)
+            try:
+                await run_in_threadpool(service.warm)
+                logger.info("ready: model and index loaded")
+            except DocQAError as exc:  # serve anyway: /api/health says what to do
+                logger.warning("not ready: %s", exc)
+            try:
+                await run_in_threadpool(adopt_uploads_folder, service)
+            except DocQAError as exc:
+                logger.warning("the earlier uploads folder was not taken in: %s", exc)
+            jobs.start()  # jobs a stopped server left are resumed too
+            async with mcp.session_manager.run():
+                yield
+        finally:
+            if chat is not None and opening is not None:
+                await chat.stop(opening)
+            await run_in_threadpool(jobs.close)
 
     # Swagger UI's files come from the fastapi-offline package, served at /docs/assets:
     # the API page needs no CDN and, with its own script file, no inline script.

@@ -64,6 +64,8 @@ class ChatMount:
         try:
             chat = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
             await run_in_threadpool(self._build, chat)
+            if self._closing.is_set():  # the server stopped while the chat was built
+                return
             async with chat.router.lifespan_context(chat):
                 self._chat, self.state = chat, "ready"
                 self.ready.set()
@@ -83,6 +85,17 @@ class ChatMount:
     def close(self) -> None:
         """Let ``open`` leave the chat's lifespan and return."""
         self._closing.set()
+
+    async def stop(self, opening: asyncio.Task[None], wait: float = 5.0) -> None:
+        """``close``, then wait up to ``wait`` seconds for ``opening`` (the task running
+        ``open``): a chat still being built is not waited for longer than that (its
+        worker thread ends with the process)."""
+        self.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(opening), wait)
+        except TimeoutError:
+            logger.warning("the chat was still opening when the server stopped")
+            opening.cancel()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._chat is not None:

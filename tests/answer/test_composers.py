@@ -411,6 +411,13 @@ def test_a_country_asked_how_it_responded_that_never_acts_in_the_passages_is_a_r
     )
     plan = composer_for(asked.intent).compose(asked, ranked(spoken_of), SETTINGS)
     assert plan.refusal == "The documents don't say how India responded."
+    for reported in (
+        "In response, the Indian foreign ministry called the claims baseless.",
+        "The accusations were rejected by India.",
+    ):
+        said = sentence(reported, 0.9, cue=True)
+        plan = composer_for(asked.intent).compose(asked, ranked(spoken_of, said), SETTINGS)
+        assert plan.refusal is None
     acting = sentence("India rejected the accusations as baseless.", 0.9, cue=True)
     plan = composer_for(asked.intent).compose(asked, ranked(spoken_of, acting), SETTINGS)
     assert plan.refusal is None
@@ -425,6 +432,14 @@ def test_who_holds_an_office_is_not_answered_by_a_sentence_naming_another_office
     assert plan.refusal == ""
     held = sentence("Norway's Prime Minister Kari Dahl spoke first.", 0.8)
     assert texts(asked, (other, held)) == [held.text]
+    # The office is its own words, whatever else the question says, in either spelling.
+    assert texts(analyse_question("Who is Norway's prime minister now?"), (held,)) == [held.text]
+    spelled = sentence("Norway's Defence Minister Ola Berg wrote on X.", 0.9)
+    assert texts(analyse_question("Who is Norway's defense minister?"), (spelled,)) == [
+        spelled.text
+    ]
+    blamed = analyse_question("Who did Norway's defense minister blame?")
+    assert texts(blamed, (spelled,)) == [spelled.text]
 
 
 def test_who_or_where_asked_with_a_word_no_document_uses_needs_a_strong_reading() -> None:

@@ -34,15 +34,13 @@ def wait_chat(base: str, process: subprocess.Popen[bytes], token: str | None = N
     deadline = time.monotonic() + 60
     while process.poll() is None and time.monotonic() < deadline:
         try:
-            if (
-                httpx.get(f"{base}/api/health", headers=headers, timeout=2)
-                .json()
-                .get("chat", "ready")
-                != "opening"
-            ):
-                return
+            health = httpx.get(f"{base}/api/health", headers=headers, timeout=2).json()
         except (httpx.HTTPError, ValueError):
-            pass
+            health = {"chat": "opening"}
+        if health.get("chat") == "failed":
+            raise RuntimeError(f"the chat at {base}/ could not be opened (see its log)")
+        if health.get("chat", "ready") != "opening":
+            return
         time.sleep(0.2)
     raise RuntimeError(f"the chat at {base}/ did not open")
 

@@ -24,6 +24,14 @@ REPORT = (
         ("Tesla, known as the Wizard, worked alone.", entity_of("Tesla"), {"wizard"}),
         ("Tesla was widely known as a reformer.", entity_of("Tesla"), set()),  # no name
         ("The Pakistani Taliban emerged in 2007.", TTP, set()),  # says no other name
+        # What follows the name is not always what it is known as.
+        ("The TTP attacked what is known as the Durand Line.", TTP, set()),
+        ("TTP chief Mehsud, known as Mufti Noor, spoke.", TTP, set()),
+        (
+            "The TTP, known as Fitna al-Khawarij by the army, grew.",
+            TTP,
+            {"fitna al-khawarij"},
+        ),
     ],
 )
 def test_a_name_the_documents_say_something_is_also_known_by(
@@ -81,7 +89,13 @@ def test_asking_to_explain_what_something_is_asks_for_its_definition(
     assert asked.subject.name == subject
 
 
-def test_asking_to_explain_what_happened_is_no_definition() -> None:
-    assert analyse_question("Can you explain what happened in Kabul?").intent is not (
-        Intent.DEFINITION
-    )
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can you explain what happened in Kabul?",
+        "What exactly was hit?",
+        "Who exactly is responsible?",
+    ],
+)
+def test_asking_what_happened_or_who_did_it_is_no_definition(question: str) -> None:
+    assert analyse_question(question).intent is not Intent.DEFINITION

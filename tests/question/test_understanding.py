@@ -300,3 +300,21 @@ def test_an_ordinal_counts_people_not_the_words_that_describe_them() -> None:
     # "The first attack" is not the first of the list; a third there is not.
     for own in ("What was the first attack?", "Who was the third?"):
         assert "Khalid" not in follow_up_query(own, history)
+
+
+def test_an_ordinal_skips_a_capital_opening_a_sentence_and_the_source_of_a_report() -> None:
+    def after(answer: str, asked: str = "Which cities were hit?") -> list[dict[str, str]]:
+        return [{"role": "user", "content": asked}, {"role": "assistant", "content": answer}]
+
+    second = "Why does the second one matter?"
+    assert follow_up_query(second, after("Strikes hit Kabul and Kandahar.")) == (
+        "Why does Kandahar matter?"
+    )
+    reported = after("According to Reuters, Kabul, Kandahar and Paktika were hit. Source: Dawn.")
+    assert follow_up_query("Why does the last one matter?", reported) == (
+        "Why does Paktika matter?"
+    )
+    groups = after("The Afghan Taliban and the Pakistani Taliban.", "Which groups are involved?")
+    assert follow_up_query("What does the first group want?", groups) == (
+        "What does Afghan Taliban want?"
+    )

@@ -27,8 +27,7 @@ def _server(chat: ChatMount) -> FastAPI:
 
         opening = asyncio.create_task(chat.open())
         yield
-        chat.close()
-        await opening
+        await chat.stop(opening, wait=0.5)
 
     app = FastAPI(lifespan=lifespan)
     app.add_api_route("/api/ping", lambda: {"ok": True})
@@ -98,3 +97,22 @@ def test_served_chat_opens_after_health_and_health_says_so(seeded: DocQA) -> Non
         assert told == ["ready"]
     with TestClient(create_app(seeded.settings, seeded, ui=False)) as client:
         assert client.get("/api/health").json()["chat"] == "off"
+
+
+def test_a_server_stopped_while_the_chat_is_built_neither_waits_long_nor_says_ready() -> None:
+    release = threading.Event()
+    told: list[str] = []
+
+    def build(app: FastAPI) -> None:
+        release.wait(20)
+        app.add_api_route("/", lambda: PlainTextResponse("the chat"))
+
+    chat = ChatMount(build, told.append)
+    started = time.monotonic()
+    with TestClient(_server(chat)) as client:
+        assert client.get("/api/ping").json() == {"ok": True}
+    assert time.monotonic() - started < 5  # the stop waited half a second, not 20
+    release.set()
+    time.sleep(0.2)
+    assert told == []
+    assert chat.state == "opening"

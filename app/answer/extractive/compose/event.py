@@ -46,6 +46,16 @@ def acts(sentence: Sentence, subject: Entity) -> bool:
     )
 
 
+def _responds(sentence: Sentence, subject: Entity) -> bool:
+    """Whether ``sentence`` may report ``subject`` responding: it acts in it, or the
+    sentence names it and reports a response ("In response, the Indian foreign ministry
+    called the claims baseless", "The accusations were rejected by India")."""
+    return acts(sentence, subject) or (
+        _RESPONSE.search(sentence.text) is not None
+        and subject.pattern().search(sentence.text) is not None
+    )
+
+
 class EventComposer:
     """The actions, the subject's own first."""
 
@@ -72,7 +82,7 @@ class EventComposer:
             response
             and subject is not None
             and subject.country
-            and not any(acts(s, subject) for s in found)
+            and not any(_responds(s, subject) for s in found)
         ):
             # "How did India respond?" where India is only ever spoken of ("Indian
             # proxies"), never acts. A country goes by all its names (its capital, its

@@ -23,6 +23,26 @@ _OFFICE = re.compile(r"\b(?P<owner>[A-Z][\w-]*)['’]s?\s+(?P<office>(?:[a-z-]+\
 
 
 _NAME_OF = re.compile(r"\bname\s+of\b", re.IGNORECASE)
+# An office's own words: up to two words before a word for a post ("prime minister",
+# "foreign ministry spokesman"); what follows it is the rest of the question.
+_POST = re.compile(
+    r"(?:\b[a-z-]+\s+){0,2}?\b(?:minister|president|premier|leader|chief|spokes(?:man|woman|"
+    r"person)|ambassador|envoy|secretary|commander|governor|general|head|king|queen|mayor|"
+    r"chair(?:man|woman|person)?|emir)\b",
+    re.IGNORECASE,
+)
+_SPELLINGS = {"defence": "defense", "labour": "labor"}
+
+
+def _office_words(text: str, *, whole: bool = False) -> set[str]:
+    """The terms of the office ``text`` names (``whole``: every term of ``text``), with
+    British spellings read as American ones; empty when it names no post."""
+    words = re.findall(r"[\w-]+", text.lower())
+    text = " ".join(_SPELLINGS.get(w, w) for w in words)
+    if whole:
+        return set(analyse([text])[0])
+    found = _POST.search(text)
+    return set(analyse([found.group()])[0]) if found else set()
 
 
 def owners_office(question: Question) -> tuple[Entity, str] | None:
@@ -148,6 +168,7 @@ class FactComposer:
         found = usable(ranked)
         if (
             ranked.unknown
+            and ranked.scorer != "none"  # the model-less evidence has another scale
             and question.kind in (Kind.PERSON, Kind.PLACE)
             and ranked.evidence < settings.weights.unknown_word_relevance
         ):
@@ -166,11 +187,11 @@ class FactComposer:
         asked = owners_office(question)
         if asked is not None:
             found = [s for s in found if not _of_another(s, *asked)]
-            if question.kind is Kind.PERSON or _NAME_OF.search(question.asked):
+            office = _office_words(asked[1])
+            if office and (question.kind is Kind.PERSON or _NAME_OF.search(question.asked)):
                 # Who holds an office: a sentence naming another office ("Pakistan's
                 # Defense Minister" for its prime minister) does not say.
-                office = set(analyse([asked[1]])[0])
-                found = [s for s in found if office <= set(analyse([s.text])[0])]
+                found = [s for s in found if office <= _office_words(s.text, whole=True)]
             if not found or found[0].relevance < ranked.min_relevance:
                 return Plan(refusal="")
         when = question.when
