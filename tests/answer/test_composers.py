@@ -465,3 +465,15 @@ def test_a_chronology_asked_for_is_about_its_countries_not_the_words_asking_for_
     assert [e.name for e in analyse_question("Who is Jean-Paul Sartre?").entities] == [
         "Jean-Paul Sartre"
     ]
+
+
+def test_a_measure_asked_for_is_answered_first_by_a_sentence_giving_one() -> None:
+    asked = analyse_question("How long is the border between Norway and Sweden?")
+    clashes = sentence("Border clashes between Norway and Sweden went on all night.", 0.9)
+    length = sentence("The disputed border is some 1,600 miles long.", 0.4)
+    assert texts(asked, (clashes, length))[0] == length.text
+    # Below the refusal threshold a measure does not lead; without one asked, rank does.
+    faint = replace(length, relevance=0.1, rank=0.1)
+    assert texts(asked, (clashes, faint))[0] == clashes.text
+    plain = analyse_question("Where is the border between Norway and Sweden?")
+    assert texts(plain, (clashes, length))[0] == clashes.text

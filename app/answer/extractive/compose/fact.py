@@ -83,6 +83,28 @@ _COUNTS = re.compile(
 )
 
 
+# "How long is the border?", "How far…", "How old…": a measure is asked for, a number
+# with its unit ("some 1,600 miles long", "a 30-km stretch", "for three weeks").
+_MEASURES = re.compile(
+    r"^\s*(?:and\s+|so\s+)?how\s+(?:long|far|wide|tall|high|deep|big|large|old|heavy)\b",
+    re.IGNORECASE,
+)
+_MEASURE = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
+    r"thirty|forty|fifty|hundred|thousand|dozen|several|few)[\s-]*"
+    r"(?:(?:hundred|thousand|million|billion)[\s-]+)?"
+    r"(?:miles?|mi|km|kilomet(?:er|re)s?|met(?:er|re)s?|m|feet|foot|ft|yards?|inch(?:es)?|"
+    r"cm|acres?|hectares?|square|sq|days?|weeks?|months?|years?|decades?|centur(?:y|ies)|"
+    r"hours?|minutes?|seconds?|kg|kilograms?|tons?|tonnes?|pounds?|lbs?)\b",
+    re.IGNORECASE,
+)
+
+
+def _measured(sentence: Sentence) -> bool:
+    """Whether ``sentence`` gives a number with a unit of length, area, time or weight."""
+    return _MEASURE.search(sentence.text) is not None
+
+
 # A count in words: "few", "a handful", "most", "little", "the majority".
 _VAGUE_COUNT = re.compile(
     r"\b(?:few|fewer|little|many|most|several|numerous|countless|none|single|handful|"
@@ -221,5 +243,15 @@ class FactComposer:
             ]  # fmt: skip
             if not counted:
                 return Plan(refusal="")
+        if _MEASURES.search(question.asked) and not _measured(chosen[0]):
+            # "How long is the border?": the best sentence gives no length; one that
+            # does, read as relevant, answers first.
+            measured = [
+                s for s in found
+                if s.relevance >= ranked.min_relevance and s.in_window is not False
+                and _measured(s)
+            ]  # fmt: skip
+            if measured:
+                chosen = [measured[0]] + [s for s in chosen if s is not measured[0]]
         picks: list[Pick] = distinct(chosen, settings.max_sentences, settings.weights)
         return Plan(tuple(picks))
