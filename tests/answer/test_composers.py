@@ -477,3 +477,20 @@ def test_a_measure_asked_for_is_answered_first_by_a_sentence_giving_one() -> Non
     assert texts(asked, (clashes, faint))[0] == clashes.text
     plain = analyse_question("Where is the border between Norway and Sweden?")
     assert texts(plain, (clashes, length))[0] == clashes.text
+
+
+def test_why_someone_acted_is_not_answered_by_what_their_act_caused() -> None:
+    asked = analyse_question("Why did Norway bomb the border posts?")
+    caused = sentence(
+        "The clashes began days after Norway carried out strikes on the posts.", 0.95, cue=True
+    )
+    cause = sentence("Norway launched the strikes after Sweden attacked its posts.", 0.9, cue=True)
+    assert texts(asked, (caused, cause))[0] == cause.text
+    # Named further on, after another cause, Norway does not make the sentence its effect.
+    chain = sentence(
+        "The last time was in October, in response to a ground offensive, which was in "
+        "response to strikes by Norway.",
+        0.95,
+        cue=True,
+    )
+    assert texts(asked, (chain, cause))[0] == chain.text

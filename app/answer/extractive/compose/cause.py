@@ -4,6 +4,8 @@ says of it, labelled by who holds it."""
 
 from __future__ import annotations
 
+import re
+
 from app.answer.extractive.compose.base import (
     Pick,
     Plan,
@@ -15,14 +17,41 @@ from app.answer.extractive.compose.base import (
 )
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
+from app.question.entities import Entity
 from app.rerank.base import Ranked, Sentence
 from app.settings import AnswerSettings, ComposerWeights
 
 __all__ = ["CauseComposer"]
 
 
-def _score(s: Sentence, w: ComposerWeights) -> float:
-    return s.relevance + w.cause_cue * s.cue
+def _score(s: Sentence, w: ComposerWeights, actor: Entity | None = None) -> float:
+    cue = s.cue if actor is None or not _actor_is_the_cause(s.text, actor) else 0.0
+    return s.relevance + w.cause_cue * cue
+
+
+# "X happened after / because / in response to Y": the effect before the word, the cause
+# after it.
+_LINK = re.compile(
+    r"\b(?:after|because|due\s+to|owing\s+to|in\s+response\s+to|a\s+response\s+to|"
+    r"in\s+retaliation\s+(?:for|to))\b",
+    re.IGNORECASE,
+)
+
+
+def _actor_is_the_cause(text: str, actor: Entity) -> bool:
+    """Whether ``text`` gives what ``actor`` did as the cause of something else, not
+    the cause of what it did: named only after the word that links the two ("The clashes
+    occurred days after Pakistan carried out strikes" says why clashes occurred, not why
+    Pakistan struck; "Islamabad launched the strikes after the Taliban attacked" does)."""
+    link = _LINK.search(text)
+    if link is None:
+        return False
+    pattern = actor.pattern()
+    # The actor opens the clause after the link ("after Pakistan carried out"), not a
+    # later one ("in response to a Taliban offensive, which was in response to
+    # airstrikes by Pakistan").
+    after = " ".join(text[link.end() :].split()[:4])
+    return pattern.search(after) is not None and pattern.search(text[: link.start()]) is None
 
 
 def _explained(ranked: Ranked) -> tuple[Pick, Pick] | None:
@@ -45,8 +74,10 @@ class CauseComposer:
     def compose(self, question: Question, ranked: Ranked, settings: AnswerSettings) -> Plan:
         """See the module's description."""
         w = settings.weights
+        # Who acts in the question ("Why did Pakistan's air force hit Kabul?"): its first name.
+        actor = question.entities[0] if question.entities else None
         found = [s for s in usable(ranked) if s.cue]
-        found.sort(key=lambda s: _score(s, w), reverse=True)
+        found.sort(key=lambda s: _score(s, w, actor), reverse=True)
         if not found or strays(found[0], ranked, w.stray_own_kind):
             explained = _explained(ranked)
             if explained is not None:
