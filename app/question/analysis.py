@@ -67,7 +67,7 @@ def analyse_question(
     The kind of answer comes from the question as asked, never from the one it follows;
     the intent, the subject and the time from its standalone form.
     """
-    search = search or asked
+    search = _unframed(search or asked)
     day = as_of or date.today()
     reading = read_intent(search)
     subject = entity_of(reading.subject) if reading.subject else None
@@ -87,6 +87,30 @@ def analyse_question(
         entities=entities,
         when=when_asked(search, day),
     )
+
+
+# "In the Crisis Group interview, what is the PTI that gets mentioned?": where it was
+# read and that it was mentioned frame the question; what it asks is "what is the PTI".
+_FRAME = re.compile(
+    r"^\s*in\s+(?:the|that|this)\s+[^,?]{0,60}?\b(?:interview|article|piece|report|story|"
+    r"segment|podcast|conversation)\s*,\s*(?P<rest>\S.*)$",
+    re.IGNORECASE,
+)
+_MENTIONED = re.compile(
+    r"\s+(?:that|which|who)\s+(?:gets|get|got|is|are|was|were|has\s+been|had\s+been)\s+"
+    r"(?:mentioned|named|cited|brought\s+up|referred\s+to|talked\s+about)"
+    r"(?:\s+(?:there|here|in\s+it))?(?=\s*\??\s*$)",
+    re.IGNORECASE,
+)
+
+
+def _unframed(question: str) -> str:
+    """``question`` without the frame around what it asks (see ``_FRAME``)."""
+    framed = _FRAME.match(question)
+    if framed is not None:
+        rest = framed.group("rest")
+        question = rest[:1].upper() + rest[1:]
+    return _MENTIONED.sub("", question)
 
 
 def names_in(question: str) -> list[str]:

@@ -99,3 +99,27 @@ def test_asking_to_explain_what_something_is_asks_for_its_definition(
 )
 def test_asking_what_happened_or_who_did_it_is_no_definition(question: str) -> None:
     assert analyse_question(question).intent is not Intent.DEFINITION
+
+
+@pytest.mark.parametrize(
+    ("question", "search", "intent"),
+    [
+        (
+            "In the Crisis Group interview, what is the PTI that gets mentioned?",
+            "What is the PTI?",
+            Intent.DEFINITION,
+        ),
+        ("In this article, who is Khalid Sultan?", "Who is Khalid Sultan?", Intent.DEFINITION),
+        ("What is the TTP that was mentioned there?", "What is the TTP?", Intent.DEFINITION),
+        # Not a frame: "in the report" names no article read; "mentioned" is asked about.
+        ("In the report of 2025, what was found?", None, Intent.FACT),
+        ("Who mentioned the TTP?", "Who mentioned the TTP?", Intent.FACT),
+    ],
+)
+def test_where_a_question_was_read_frames_it_and_is_not_searched_for(
+    question: str, search: str | None, intent: Intent
+) -> None:
+    asked = analyse_question(question)
+    assert asked.search == (search or question)
+    assert asked.intent is intent
+    assert asked.asked == question
