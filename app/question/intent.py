@@ -146,7 +146,8 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
     (Intent.EVENT, _any(
         rf"\bhow\s+(?:did|does|do|has|have|had|will|would)\s+{_SUBJECT}\s+(?:respond|react|"
         rf"retaliate|reply|answer|hit\s+back)(?:s|ed|d)?\b",
-        rf"\bwhat\s+(?:did|has|have|will)\s+{_SUBJECT}\s+(?:do|done)\b",
+        # (not "what has Islamabad asked the Taliban to do": a request, not an action)
+        rf"\bwhat\s+(?:did|has|have|will)\s+{_SUBJECT}(?<!\bto)\s+(?:do|done)\b",
         r"\bwhat\s+(?:was|were)\s+(?:hit|struck|attacked|targeted|bombed)\b",
     )),
     (Intent.DEFINITION, _any(

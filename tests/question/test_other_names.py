@@ -123,3 +123,17 @@ def test_where_a_question_was_read_frames_it_and_is_not_searched_for(
     assert asked.search == (search or question)
     assert asked.intent is intent
     assert asked.asked == question
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("What has Islamabad asked the Afghan Taliban to do about the TTP?", Intent.FACT),
+        ("What did Pakistan do after the attack?", Intent.EVENT),
+        ("What has the Taliban done since 2021?", Intent.EVENT),
+    ],
+)
+def test_what_someone_was_asked_to_do_is_no_question_of_what_they_did(
+    question: str, intent: Intent
+) -> None:
+    assert analyse_question(question).intent is intent
