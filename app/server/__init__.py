@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -78,8 +77,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # The chat is built while the models load; the API does not wait for it.
-        opening = asyncio.create_task(chat.open()) if chat is not None else None
+        if chat is not None:  # built while the models load; the API does not wait for it
+            chat.start()
         try:
             try:
                 await run_in_threadpool(service.warm)
@@ -94,8 +93,8 @@ def create_app(
             async with mcp.session_manager.run():
                 yield
         finally:
-            if chat is not None and opening is not None:
-                await chat.stop(opening)
+            if chat is not None:
+                await chat.stop()
             await run_in_threadpool(jobs.close)
 
     # Swagger UI's files come from the fastapi-offline package, served at /docs/assets:

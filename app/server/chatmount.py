@@ -55,8 +55,12 @@ class ChatMount:
         self._opened = opened
         self._chat: FastAPI | None = None
         self.state: ChatState = "opening"
-        self.ready = asyncio.Event()  # set once the chat is served, or has failed
         self._closing = asyncio.Event()
+        self._opening: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Begin ``open`` as a task of the running event loop (the server's lifespan)."""
+        self._opening = asyncio.create_task(self.open())
 
     async def open(self) -> None:
         """Build the chat and serve it until ``close``; a failure is logged and leaves the
@@ -68,7 +72,6 @@ class ChatMount:
                 return
             async with chat.router.lifespan_context(chat):
                 self._chat, self.state = chat, "ready"
-                self.ready.set()
                 logger.info("the chat is open")
                 if self._opened is not None:
                     self._opened(self.state)
@@ -80,22 +83,19 @@ class ChatMount:
                 self._opened(self.state)
         finally:
             self._chat = None
-            self.ready.set()
 
-    def close(self) -> None:
-        """Let ``open`` leave the chat's lifespan and return."""
+    async def stop(self, wait: float = 5.0) -> None:
+        """Let ``open`` leave the chat's lifespan, and wait up to ``wait`` seconds for the
+        task ``start`` began: a chat still being built is not waited for longer than that
+        (its worker thread ends with the process)."""
         self._closing.set()
-
-    async def stop(self, opening: asyncio.Task[None], wait: float = 5.0) -> None:
-        """``close``, then wait up to ``wait`` seconds for ``opening`` (the task running
-        ``open``): a chat still being built is not waited for longer than that (its
-        worker thread ends with the process)."""
-        self.close()
+        if self._opening is None:
+            return
         try:
-            await asyncio.wait_for(asyncio.shield(opening), wait)
+            await asyncio.wait_for(asyncio.shield(self._opening), wait)
         except TimeoutError:
             logger.warning("the chat was still opening when the server stopped")
-            opening.cancel()
+            self._opening.cancel()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._chat is not None:

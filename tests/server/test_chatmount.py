@@ -23,16 +23,24 @@ def _server(chat: ChatMount) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        import asyncio
-
-        opening = asyncio.create_task(chat.open())
+        chat.start()
         yield
-        await chat.stop(opening, wait=0.5)
+        await chat.stop(wait=0.5)
 
     app = FastAPI(lifespan=lifespan)
     app.add_api_route("/api/ping", lambda: {"ok": True})
     app.mount("/", chat)
     return app
+
+
+def _held_chat(release: threading.Event, told: list[str]) -> ChatMount:
+    """A chat whose building waits for ``release``, then serves "the chat" at /."""
+
+    def build(app: FastAPI) -> None:
+        release.wait(20)
+        app.add_api_route("/", lambda: PlainTextResponse("the chat"))
+
+    return ChatMount(build, told.append)
 
 
 def _until(check: Callable[[], bool], seconds: float = 20.0) -> None:
@@ -45,12 +53,7 @@ def _until(check: Callable[[], bool], seconds: float = 20.0) -> None:
 def test_the_api_answers_while_the_chat_opens_and_the_chat_follows() -> None:
     release = threading.Event()
     told: list[str] = []
-
-    def build(app: FastAPI) -> None:
-        release.wait(20)
-        app.add_api_route("/", lambda: PlainTextResponse("the chat"))
-
-    chat = ChatMount(build, told.append)
+    chat = _held_chat(release, told)
     with TestClient(_server(chat)) as client:
         assert client.get("/api/ping").json() == {"ok": True}
         page = client.get("/")
@@ -102,12 +105,7 @@ def test_served_chat_opens_after_health_and_health_says_so(seeded: DocQA) -> Non
 def test_a_server_stopped_while_the_chat_is_built_neither_waits_long_nor_says_ready() -> None:
     release = threading.Event()
     told: list[str] = []
-
-    def build(app: FastAPI) -> None:
-        release.wait(20)
-        app.add_api_route("/", lambda: PlainTextResponse("the chat"))
-
-    chat = ChatMount(build, told.append)
+    chat = _held_chat(release, told)
     started = time.monotonic()
     with TestClient(_server(chat)) as client:
         assert client.get("/api/ping").json() == {"ok": True}
