@@ -23,6 +23,11 @@ class Kind(Enum):
     PLACE = "place"
 
     @property
+    def names(self) -> bool:
+        """Whether a name answers it: who, or which place."""
+        return self in (Kind.PERSON, Kind.PLACE)
+
+    @property
     def ranks(self) -> bool:
         """Whether holding such a span says a sentence can answer (names are everywhere)."""
         return self in (Kind.TIME, Kind.QUANTITY)

@@ -78,7 +78,8 @@ class Ranked:
     # form where they spell it out).
     subject: Entity | None = None
     # The question's words no document uses, its names aside ("mediate" in "Which country
-    # offered to mediate?" over articles that never say it).
+    # offered to mediate?" over articles that never say it); the cross-encoder reranker
+    # reads them for who and which-place questions, the only ones they refuse.
     unknown: tuple[str, ...] = ()
 
     @property

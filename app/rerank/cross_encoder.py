@@ -166,7 +166,8 @@ class CrossEncoderReranker:
             self.name,
             unread,
             subject,
-            unknown_terms(question, self.store),
+            # Read only for who or which place (one term lookup each, see FactComposer).
+            unknown_terms(question, self.store) if question.kind and question.kind.names else (),
         )
 
     def _answer(self, question: Question, sentence: Sentence) -> str | None:

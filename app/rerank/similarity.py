@@ -19,7 +19,7 @@ from app.embeddings.question import QuestionEncoder
 from app.question.analysis import Question
 from app.question.kinds import answer_spans
 from app.rerank.base import Ranked
-from app.rerank.sentences import READING, gather, prior, reading_order, unknown_terms
+from app.rerank.sentences import READING, gather, prior, reading_order
 from app.settings import ReadingWeights
 from app.store.base import Store
 from app.types import Hit
@@ -101,5 +101,5 @@ class SimilarityReranker:
             rank += 1.0 if s.defines else 0.0  # above any sentence that only uses it
             scored.append(replace(s, relevance=evidence, rank=rank, read=True))
         scored.sort(key=lambda s: s.rank, reverse=True)
-        unknown = unknown_terms(question, self.statistics)
-        return Ranked(hits, tuple(scored), self.min_score, self.name, unread, subject, unknown)
+        # No unknown words: the refusal they feed is set on the cross-encoder's relevance.
+        return Ranked(hits, tuple(scored), self.min_score, self.name, unread, subject)

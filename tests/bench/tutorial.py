@@ -42,5 +42,5 @@ def build_tutorial(folder: Path) -> TutorialIndex:
         chunk_size=1000, chunk_overlap=200, add_start_index=True
     )
     chunks = splitter.split_documents(documents)
-    store = FAISS.from_documents(chunks, embeddings)  # type: ignore[arg-type]  # the same methods
+    store = FAISS.from_documents(chunks, embeddings)
     return TutorialIndex(store, len(documents), len(chunks), time.perf_counter() - started)

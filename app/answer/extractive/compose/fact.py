@@ -190,8 +190,8 @@ class FactComposer:
         found = usable(ranked)
         if (
             ranked.unknown
-            and ranked.scorer != "none"  # the model-less evidence has another scale
-            and question.kind in (Kind.PERSON, Kind.PLACE)
+            and question.kind is not None
+            and question.kind.names
             and ranked.evidence < settings.weights.unknown_word_relevance
         ):
             # Who or where something no document speaks of ("Which country offered to
