@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.question.acronyms import asked_acronym
-from app.question.entities import Entity, entity_of, place_of
+from app.question.entities import Entity, entity_of, is_place
 from app.question.intent import Intent, read_intent
 from app.question.kinds import Kind, wanted
 from app.question.when import When, when_asked
@@ -125,16 +125,11 @@ def names_in(question: str) -> list[str]:
             name = " ".join(words)
             # "the Afghanistan-Pakistan tensions": two countries, each named.
             pair = name.split("-")
-            if len(pair) == 2 and all(place_of(p) or _is_country(p) for p in pair):
+            if len(pair) == 2 and all(is_place(p) for p in pair):
                 out.extend(pair)
             else:
                 out.append(name)
     return out
-
-
-def _is_country(name: str) -> bool:
-    entity = entity_of(name)
-    return entity is not None and entity.country
 
 
 def parse_day(value: str | date | None) -> date | None:

@@ -68,6 +68,15 @@ def place_of(name: str) -> str | None:
     return _places().get(name.lower())
 
 
+def is_place(name: str) -> bool:
+    """Whether ``name`` names a country or capital, also by its people or government
+    ("the Afghan side", "Pakistani officials")."""
+    if place_of(name):
+        return True
+    entity = entity_of(name)
+    return entity is not None and entity.country
+
+
 @cache
 def _countries() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Every form a country goes by (lower case) -> its name and all its forms."""
@@ -135,8 +144,8 @@ def mentioned(text: str, entities: Iterable[Entity]) -> bool:
 
 
 # "…Tehrik-e-Taliban Pakistan (TTP) extremist group, also known as the Pakistani Taliban":
-# after a name (its acronym in brackets and up to three words such as "extremist group"
-# may follow it), the capitalised name it is also known by.
+# after a name (its acronym in brackets, a word describing a group and a group noun, each
+# optional, may follow it), a comma, then the capitalised name it is also known by.
 _KNOWN_AS = re.compile(
     r"(?:\s*\([^()]{1,12}\))?"
     r"(?:\s+(?:extremist|militant|insurgent|terrorist|armed|rebel|political|separatist|"

@@ -188,11 +188,10 @@ def _name_kind(name: str) -> str:
     """What a name names, as far as its form says: a country or capital, an acronym, or
     another name. "And Afghanistan?" after "What is Pakistan's argument about the TTP?"
     stands in for Pakistan, not the TTP."""
-    from app.question.entities import entity_of, place_of
+    from app.question.entities import is_place
 
     bare = _POSSESSIVE.sub("", name.strip(" ?.,"))
-    entity = entity_of(bare)
-    if place_of(bare) or (entity is not None and entity.country):
+    if is_place(bare):
         return "place"
     if re.fullmatch(r"(?:the\s+)?[A-Z][A-Z0-9-]+", bare):
         return "acronym"
