@@ -34,15 +34,17 @@ _POST = re.compile(
 _SPELLINGS = {"defence": "defense", "labour": "labor"}
 
 
-def _office_words(text: str, *, whole: bool = False) -> set[str]:
-    """The terms of the office ``text`` names (``whole``: every term of ``text``), with
-    British spellings read as American ones; empty when it names no post."""
+def _terms(text: str) -> set[str]:
+    """The search terms of ``text``, British spellings read as American ones."""
     words = re.findall(r"[\w-]+", text.lower())
-    text = " ".join(_SPELLINGS.get(w, w) for w in words)
-    if whole:
-        return set(analyse([text])[0])
-    found = _POST.search(text)
-    return set(analyse([found.group()])[0]) if found else set()
+    return set(analyse([" ".join(_SPELLINGS.get(w, w) for w in words)])[0])
+
+
+def _office_words(office: str) -> set[str]:
+    """The terms of the post ``office`` names ("foreign ministry spokesman"); empty when
+    it names no post."""
+    found = _POST.search(office)
+    return _terms(found.group()) if found else set()
 
 
 def owners_office(question: Question) -> tuple[Entity, str] | None:
@@ -213,7 +215,7 @@ class FactComposer:
             if office and (question.kind is Kind.PERSON or _NAME_OF.search(question.asked)):
                 # Who holds an office: a sentence naming another office ("Pakistan's
                 # Defense Minister" for its prime minister) does not say.
-                found = [s for s in found if office <= _office_words(s.text, whole=True)]
+                found = [s for s in found if office <= _terms(s.text)]
             if not found or found[0].relevance < ranked.min_relevance:
                 return Plan(refusal="")
         when = question.when
