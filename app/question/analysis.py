@@ -23,9 +23,11 @@ __all__ = ["Intent", "Question", "analyse_question", "parse_day"]
 _NAMED = re.compile(
     r"(?-i:[A-Z][\w’'-]*)(?:\s+(?:(?:of|de|al|bin|ibn|van|von|the)\s+)?(?-i:[A-Z][\w’'-]*))*"
 )
+_POSSESSIVE = re.compile(r"['’]s$")
 _QUESTION_WORDS = {"what", "who", "whom", "whose", "when", "where", "why", "how", "which",
                    "is", "are", "was", "were", "did", "does", "do", "and", "list", "summarize",
-                   "summarise", "tell", "give", "define", "explain", "in", "on", "the"}  # fmt: skip
+                   "summarise", "tell", "give", "define", "explain", "describe",
+                   "walk", "according", "in", "on", "the"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,25 @@ class Question:
     as_of: date | None = None  # the day it is asked on (None: today)
     intent: Intent = Intent.FACT  # what the answer must be (picks its composer)
     subject: Entity | None = None  # who or what it is about, when the wording says
+    # Whose account it asks for ("according to Bahiss, …", "the cycle that Bahiss
+    # describes"), when the wording names them: the answer is theirs.
+    holder: Entity | None = None
+    topic: str | None = None  # what it asks without whose account, when it names one
     entities: tuple[Entity, ...] = ()  # everything it names
     when: When | None = None  # the days it asks about, when it names a time
+
+    @property
+    def lookup(self) -> str:
+        """What retrieval looks for: ``search``, or for someone's account what is asked
+        and who is asked about, apart (their answers seldom name them)."""
+        if self.holder is None or self.topic is None:
+            return self.search
+        return f"{self.topic} {self.holder.name}"
+
+    @property
+    def lookup_terms(self) -> tuple[str, ...]:
+        """The stemmed content terms of ``lookup``."""
+        return self.terms if self.holder is None else tuple(analyse([self.lookup])[0])
 
     @property
     def day(self) -> date:
@@ -68,10 +87,12 @@ def analyse_question(
     the intent, the subject and the time from its standalone form.
     """
     search = _unframed(search or asked)
+    # "According to Bahiss, what is…": what it asks is read without whose account.
+    rest, holder = attributed(search)
     day = as_of or date.today()
-    reading = read_intent(search)
+    reading = read_intent(rest)
     subject = entity_of(reading.subject) if reading.subject else None
-    entities = tuple(e for e in (entity_of(n) for n in names_in(search)) if e is not None)
+    entities = tuple(e for e in (entity_of(n) for n in names_in(rest)) if e is not None)
     return Question(
         asked=asked,
         search=search,
@@ -84,6 +105,9 @@ def analyse_question(
         as_of=as_of,
         intent=reading.intent,
         subject=subject,
+        # Only someone named is a holder to hold to ("experts" is no one in particular).
+        holder=entity_of(holder) if holder and holder != holder.lower() else None,
+        topic=rest if holder else None,
         entities=entities,
         when=when_asked(search, day),
     )
@@ -113,13 +137,59 @@ def _unframed(question: str) -> str:
     return _MENTIONED.sub("", question)
 
 
+# Whose account a question asks for, and the question without it: "According to the
+# Crisis Group's analyst, what is…", "…, according to Bahiss.", "In Bahiss's view, …",
+# "…the cycle of retaliation that Bahiss describes", "Why does the analyst think…".
+_HOLDER = r"(?P<holder>[^,?]{2,80}?)"
+_ATTRIBUTED = (
+    re.compile(rf"^\s*according\s+to\s+{_HOLDER}\s*,\s*(?P<rest>\S.*)$", re.IGNORECASE),
+    re.compile(
+        rf"^(?P<rest>.+?)\s*,?\s+according\s+to\s+{_HOLDER}\s*(?P<end>[.?!]?)\s*$", re.IGNORECASE
+    ),
+    re.compile(
+        rf"^\s*(?:in|from)\s+{_HOLDER}['’]s?\s+(?:view|opinion|words|telling|assessment|"
+        r"analysis|account|reading|eyes)\s*,\s*(?P<rest>\S.*)$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^(?P<rest>.+?\b\w+)\s+(?:that|which|as)\s+(?P<holder>(?-i:[A-Z])[^,?]{1,60}?|"
+        r"the\s+[^,?]{2,60}?)\s+(?:describes|described|outlines|outlined|lays\s+out|laid\s+"
+        r"out|sketches|sketched|explains|explained|sees|saw|predicts|predicted|talks\s+about|"
+        r"talked\s+about|warns\s+(?:of|about)|warned\s+(?:of|about))\s*(?P<end>[.?!]?)\s*$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^\s*(?P<ask>why|how|when|where)\s+(?:does|do|did)\s+(?P<holder>[^?]{2,60}?)\s+"
+        r"(?:think|believe|say|argue|feel|claim|reckon|suspect|expect)\s+(?:that\s+)?"
+        r"(?!(?:about|of|on|regarding|towards?|so|it)\b)(?P<rest>\S.*)$",
+        re.IGNORECASE,
+    ),
+)
+
+
+def attributed(question: str) -> tuple[str, str | None]:
+    """``question`` without the words that say whose account it asks for, and the phrase
+    naming them (None when it names no one)."""
+    for pattern in _ATTRIBUTED:
+        found = pattern.match(question)
+        if found is None:
+            continue
+        parts = found.groupdict()
+        rest = found.group("rest").strip()
+        if parts.get("ask"):
+            rest = f"{parts['ask']} {rest}"
+        rest = rest.rstrip(" ,") + (parts.get("end") or "")
+        return rest[:1].upper() + rest[1:], found.group("holder").strip()
+    return question, None
+
+
 def names_in(question: str) -> list[str]:
     """The names a question mentions (capitalised runs and acronyms), question words
     and the capital that opens it left out."""
     out = []
     for found in _NAMED.finditer(question):
         words = found.group().split()
-        while words and words[0].lower() in _QUESTION_WORDS:
+        while words and _POSSESSIVE.sub("", words[0].lower()) in _QUESTION_WORDS:
             words.pop(0)
         if words:
             name = " ".join(words)

@@ -142,6 +142,10 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         rf"\bwhat\s+(?:is|are|was|were)\s+the\s+(?:{_STANCE})\s+of\s+{_SUBJECT}(?:\s+on\b|\?|$)",
         rf"\bhow\s+(?:does|do|did)\s+{_SUBJECT}\s+(?:see|view|feel|regard|explain|justify|"
         rf"describe|characteri[sz]e)\b",
+        # "What is Bahiss hoping will happen?", "What are officials saying?"
+        rf"\bwhat\s+(?:is|are|was|were)\s+{_SUBJECT}\s+(?:saying|claiming|arguing|hoping|"
+        rf"expecting|suggesting|proposing|demanding|warning|asking\s+for|calling\s+for|"
+        rf"predicting|insisting)\b",
     )),
     (Intent.EVENT, _any(
         rf"\bhow\s+(?:did|does|do|has|have|had|will|would)\s+{_SUBJECT}\s+(?:respond|react|"

@@ -56,6 +56,9 @@ class Sentence:
     about: bool = False  # names the question's subject (or, without one, what it names)
     held: int = 0  # 1: its view is the subject's own; -1: another's; 0: nobody's
     in_window: bool | None = None  # whether it is about the days asked (None: none asked)
+    # Who says it, where the passage does not name them: an interview's guest, when the
+    # question is about them (the model reads "Ibraheem Bahiss: But my hope is…").
+    speaker: str | None = None
     read: bool = False  # whether the reranking model read it
 
     @property

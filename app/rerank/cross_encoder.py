@@ -16,6 +16,7 @@ out: the span whose absence costs the most relevance is the answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -24,7 +25,7 @@ import numpy as np
 from app.models.batching import padded_batches
 from app.models.packaged import LoadedOnnx, PackagedModel
 from app.question.analysis import Question
-from app.question.entities import as_asked
+from app.question.entities import Entity, as_asked
 from app.question.intent import Intent
 from app.question.kinds import answer_spans
 from app.rerank.base import PairScorer, Ranked, Sentence
@@ -138,20 +139,19 @@ class CrossEncoderReranker:
         framed += [i for i in replies if i not in framed]
         # The model reads each sentence with the question's name for what it names
         # another way: "The Pakistani Taliban (TTP) emerged in 2007" for the TTP.
-        texts = [as_asked(s.text, others) for s in pool] + [
-            f"{pool[i].before} {as_asked(pool[i].text, others)}" for i in framed
-        ]
-        read = self.model.score(question.search, texts)
+        alone = [_spoken(s, as_asked(s.text, others)) for s in pool]
+        texts = alone + [f"{pool[i].before} {alone[i]}" for i in framed]
+        read = self.model.score(_reading(question, question.holder or subject, pool), texts)
         # A sentence that spells out the acronym asked about answers the question whole,
         # however the model reads it, as it does for the model-less reranker.
-        alone = [1.0 if s.defines else float(x) for s, x in zip(pool, read, strict=False)]
-        standing = dict(enumerate(alone))
+        own = [1.0 if s.defines else float(x) for s, x in zip(pool, read, strict=False)]
+        standing = dict(enumerate(own))
         for i, score in zip(framed, read[len(pool) :], strict=True):
             standing[i] = max(standing[i], float(score))
             if i in replies:
-                alone[i] = max(alone[i], float(score))
+                own[i] = max(own[i], float(score))
         scored = [
-            replace(s, relevance=p, rank=p, read=True) for s, p in zip(pool, alone, strict=True)
+            replace(s, relevance=p, rank=p, read=True) for s, p in zip(pool, own, strict=True)
         ]
         passage_scores = [(s.chunk_id, standing[i]) for i, s in enumerate(pool)]
         scored.sort(key=lambda s: s.rank, reverse=True)
@@ -180,6 +180,29 @@ class CrossEncoderReranker:
         left_out = self.model.score(question.search, [f"{text[:a]}…{text[b:]}" for a, b in spans])
         a, b = spans[int(np.argmin(left_out))]
         return text[a:b]
+
+
+def _reading(question: Question, side: Entity | None, pool: Sequence[Sentence]) -> str:
+    """What the model reads for the question: as asked, but for an interview's guest
+    asked about by description ("the Crisis Group analyst") or surname, who is named in
+    full instead, as their answers are read ("Ibraheem Bahiss: …")."""
+    speaker = next((s.speaker for s in pool if s.speaker), None)
+    if speaker is None or side is None or speaker.lower() in question.search.lower():
+        return question.search
+    return re.sub(
+        rf"(?:\bthe\s+)?{re.escape(side.name)}(?:['’]s?)?",
+        speaker,
+        question.search,
+        count=1,
+        flags=re.IGNORECASE,
+    )
+
+
+def _spoken(sentence: Sentence, text: str) -> str:
+    """``text`` as its speaker says it ("Ibraheem Bahiss: …"), where the passage does not
+    name them."""
+    speaker = sentence.speaker
+    return text if speaker is None or text.startswith(speaker) else f"{speaker}: {text}"
 
 
 def _by_best_sentence(hits: tuple[Hit, ...], scored: list[tuple[int, float]]) -> tuple[Hit, ...]:

@@ -13,7 +13,7 @@ the view it reports is the subject's own.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from app.text.analysis import analyse
 from app.text.attribution import held
 from app.text.dates import date_spans
 from app.text.instructions import addresses_model
+from app.text.interview import Interview, asks, interview_of
 from app.text.sentences import breaks_paragraph
 from app.types import Chunk, Hit
 
@@ -50,15 +51,6 @@ __all__ = [
     "unknown_terms",
 ]
 
-# A sentence that ends with a question mark (before closing quotes) asks; it does not answer.
-_ASKS = re.compile(r"\?[\s\"'”’»)\]]*$")
-# An interviewer's line without one: "Tell us what is at the root of this conflict."
-_PROMPTS = re.compile(
-    r"^\s*(?:so,?\s+|and\s+|now,?\s+)?(?:tell|give|walk|help)\s+(?:me|us)\b|"
-    r"^\s*(?:let['’]s|let\s+us)\s+(?:talk|turn|look|start)\b|"
-    r"^\s*(?:can|could|would|will)\s+you\s+(?:tell|explain|describe|walk|give)\b",
-    re.IGNORECASE,
-)
 # The words each intent looks for in an answer (general English, not this corpus's).
 CUES: dict[Intent, re.Pattern[str]] = {
     Intent.CAUSE: re.compile(
@@ -124,12 +116,6 @@ def cue_of(intent: Intent, text: str, weak_cue: float = READING.weak_cue) -> flo
     if strong is not None and strong.search(text):
         return 1.0
     return weak_cue if weak is not None and weak.search(text) else 0.0
-
-
-def asks(text: str) -> bool:
-    """Whether ``text`` is itself a question: it ends with "?", or is an interviewer's
-    prompt ("Tell us what…", "Can you tell me…")."""
-    return _ASKS.search(text) is not None or _PROMPTS.match(text) is not None
 
 
 def question_weights(question: Question, statistics: TermWeights) -> dict[str, float]:
@@ -216,12 +202,45 @@ def gather(
     """The question's subject and what it names, as the passages name them, and the
     candidate sentences a reranker scores: those of every passage for a question that
     gathers events, else of the best ``passages``."""
-    top = hits if question.intent.gathers else hits[:passages]
+    # Someone's account is read in every passage: an interview's answers seldom share
+    # the question's words.
+    top = hits if question.intent.gathers or question.holder else hits[:passages]
     meta = store.document_meta(sorted({h.chunk.doc_id for h in top}))
     subject = subject_of(question, top)
     others = other_names(question, top)
-    found = candidate_sentences(question, top, store, meta, subject, weights, others)
+    side = question.holder or subject
+    talks = interviews(store, {h.chunk.doc_id for h in top}) if _a_person(side) else {}
+    found = candidate_sentences(question, top, store, meta, subject, weights, others, talks)
+    if question.holder is not None:
+        # "According to Bahiss, …" is answered by Bahiss's words, where the passages hold any.
+        found = [s for s in found if s.held == 1] or found
     return subject, others, found
+
+
+def _a_person(side: Entity | None) -> bool:
+    """Whether ``side`` may be someone interviewed: named, and not a country."""
+    return side is not None and not side.country
+
+
+# Interviews by (index version, document): read once from the document's whole text.
+_INTERVIEWS: dict[tuple[str, int], Interview | None] = {}
+_REMEMBERED = 4096
+
+
+def interviews(store: Store, doc_ids: set[int]) -> dict[int, Interview]:
+    """The documents among ``doc_ids`` that are interviews, with their guests."""
+    out = {}
+    for doc_id in doc_ids:
+        key = (store.version, doc_id)
+        if key not in _INTERVIEWS:
+            if len(_INTERVIEWS) >= _REMEMBERED:
+                _INTERVIEWS.clear()
+            document = store.document(doc_id)
+            _INTERVIEWS[key] = interview_of(document.text) if document is not None else None
+        found = _INTERVIEWS[key]
+        if found is not None:
+            out[doc_id] = found
+    return out
 
 
 def candidate_sentences(
@@ -232,12 +251,14 @@ def candidate_sentences(
     subject: Entity | None = None,
     reading: ReadingWeights = READING,
     others: Sequence[Entity] = (),
+    talks: Mapping[int, Interview] | None = None,
 ) -> list[Sentence]:
     """Every distinct sentence of ``hits``, in retrieval order, with its cheap features
     (``meta``: the documents' metadata, for their dates; ``subject``: the question's,
     as ``subject_of`` widens it; ``others``: the other names the passages give what the
     question names, as ``other_names`` finds them: a sentence that gives one of them
-    holds the question's name for it)."""
+    holds the question's name for it; ``talks``: the interviews among the documents, whose
+    guest holds the views of their answers)."""
     spans = _spans(hits)
     if not spans:
         return []
@@ -248,11 +269,19 @@ def candidate_sentences(
     subject = subject or question.subject
     named = (subject,) if subject is not None else question.entities
     said = [(e, set(analyse([e.name])[0])) for e in others]
+    side = question.holder or subject  # whose view ``held`` is about
+    guest = {
+        doc_id: talk
+        for doc_id, talk in (talks or {}).items()
+        if side is not None and talk.is_guest(side.aliases, side.country)
+    }
     out = []
     for span, terms, context in zip(spans, own, read, strict=True):
         for entity, words in said:
             if not words <= terms and mentioned(span.text, (entity,)):
                 terms, context = terms | words, context | words
+        talk = guest.get(span.hit.chunk.doc_id)
+        turn = talk is not None and talk.says(span.start, span.end)
         spelled = bool(question.acronym) and defines(span.text, question.acronym or "")
         published = meta[span.hit.chunk.doc_id][2] if meta else None
         dates = tuple(date_spans(span.text, published)) if published else ()
@@ -276,11 +305,22 @@ def candidate_sentences(
                 dates=dates,
                 cue=cue_of(question.intent, span.text, reading.weak_cue),
                 about=bool(named) and mentioned(span.text, named),
-                held=0 if subject is None else held(span.text, span.before, subject.pattern()),
+                held=_held(span, side, turn),
+                speaker=talk.guest if turn and talk is not None else None,
                 in_window=None if window is None else _in_window(dates, published, window),
             )
         )
     return out
+
+
+def _held(span: _Span, side: Entity | None, guests: bool) -> int:
+    """Whether the view the sentence reports is ``side``'s own (1), another's (-1) or no
+    one's (0): an interview's guest (``guests``: says it) holds what they answer, unless
+    they report another's."""
+    if side is None:
+        return 0
+    found = held(span.text, span.before, side.pattern())
+    return 1 if found == 0 and guests else found
 
 
 def prior(sentence: Sentence, weights: ReadingWeights = READING) -> float:

@@ -70,9 +70,9 @@ class HybridRetriever:
             if since > until:
                 return []
         where = Filter.of(since, until, question.groups)
-        q = self.encoder(question.search)
+        q = self.encoder(question.lookup)
         dense = dict(self.store.dense_search(q, n, where))
-        scores = self.store.lexical_search(question.terms, n, where, also=list(dense))
+        scores = self.store.lexical_search(question.lookup_terms, n, where, also=list(dense))
         pool = set(dense) | {i for i, s in scores.items() if s > 0}
         lexical: dict[int, float] = {}
         if scores and (scale := max(scores.values())) > 0:

@@ -34,9 +34,10 @@ _OWNED = re.compile(
     rf"\s+(?:[\w-]+\s+){{0,2}}?(?:{_NOUNS})\b"
 )
 _VERB = re.compile(rf"\b(?:{_VERBS})\b")
+_NAMED_AFTER = re.compile(r"\s+(?:the\s+)?[A-Z]")
 # ,” said Khalid Sultan / ," says the minister / according to officials in Kabul
 _AFTER = re.compile(
-    rf"(?:[”\"’],?\s*|\bas\s+)(?:{_VERBS})\s+(?P<holder>(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
+    rf"(?:[”\"’],?\s*|,\s+|\bas\s+)(?:{_VERBS})\s+(?P<holder>(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
     r"|\baccording\s+to\s+(?P<holder2>(?:the\s+)?[\w’'-]+(?:\s+[A-Z][\w’'-]*)*)",
 )
 # "…, an allegation it denies": a pronoun right before the verb is its subject, and names
@@ -52,8 +53,10 @@ def holder_spans(sentence: str) -> list[tuple[int, int]]:
     explicit holders first (``explicit_holders``), then each reporting verb's clause."""
     spans = explicit_holders(sentence)
     for m in _VERB.finditer(sentence):
-        if sentence[: m.start()].rstrip().endswith(("”", '"', "’,", "”,", '",')):
-            continue  # ,” said X: the holder comes after (above)
+        if sentence[: m.start()].rstrip().endswith(("”", '"', "’,", "”,", '",', ",")) and (
+            _NAMED_AFTER.match(sentence, m.end())
+        ):
+            continue  # ,” said X / …, said X: the holder comes after (above)
         start = max(0, m.start() - _LOOKBACK)
         start = sentence.find(" ", start) + 1 if start else 0  # a whole first word
         window = sentence[start : m.start()]
@@ -80,16 +83,38 @@ def quoted(sentence: str) -> bool:
     return _QUOTES.search(sentence) is not None or sentence.lstrip().startswith(("“", '"'))
 
 
+# "On the Afghan side, similarly, the rhetoric has become much more hardened.": a side
+# named as the frame of what follows, in its sentence and the next.
+_SIDE = re.compile(
+    r"^\W*(?:and\s+|but\s+|so\s+)?(?:on|from|for)\s+(?P<side>(?:the\s+)?[\w’'-]+(?:\s+"
+    r"[\w’'-]+)?)['’]?s?\s+(?:side|part|end|perspective)\b",
+    re.IGNORECASE,
+)
+
+
+_ONE_OF = re.compile(r"\b(?:an?|one)\s+$", re.IGNORECASE)
+
+
+def _names_side(holder: str, names: re.Pattern[str]) -> bool:
+    """Whether ``holder`` is whoever ``names`` matches: "Afghanistan's Taliban
+    government" is Afghanistan, "an Afghan defense analyst" one person, not the side."""
+    return any(not _ONE_OF.search(holder[: m.start()]) for m in names.finditer(holder))
+
+
 def held(text: str, before: str, names: re.Pattern[str]) -> int:
     """1 when the view ``text`` reports is held by whoever ``names`` matches, -1 when it
     is someone else's, 0 when it reports no one's. A quotation going on from ``before``
-    (the sentence before it in its paragraph) is that sentence's speaker's."""
+    (the sentence before it in its paragraph) is that sentence's speaker's, and so is
+    what follows a side named as the frame ("On the Afghan side, …")."""
     spans = holder_spans(text)
     if not spans and before and text.lstrip().startswith(("“", '"')):
         text, spans = before, holder_spans(before)
     if not spans:
+        framed = _SIDE.match(text) or (_SIDE.match(before) if before else None)
+        if framed is not None:
+            return 1 if names.search(framed.group("side")) else -1
         return 0
-    if any(names.search(text[a:b]) for a, b in spans):
+    if any(_names_side(text[a:b], names) for a, b in spans):
         return 1
     # Someone else holds it: named outright, or a name stands before the reporting verb.
     if explicit_holders(text) or any(re.search(r"[A-Z]", text[a:b]) for a, b in spans):

@@ -78,6 +78,37 @@ def test_a_position_question_cites_only_the_named_sides_own_view(seeded: DocQA) 
     _exact(seeded, answer)
 
 
+INTERVIEW = "000_fce48783007ea49c.txt"
+
+
+def test_an_interview_guests_account_is_their_answers_however_they_are_named(
+    seeded: DocQA,
+) -> None:
+    asked = "According to the Crisis Group's Kabul analyst, what's the real danger in this cycle?"
+    answer = seeded.ask(asked, as_of=AS_OF)
+    assert not answer.refused
+    for citation in answer.citations:  # his answers, not the line introducing him
+        assert citation.source.endswith(INTERVIEW)
+        assert "spoke to" not in citation.quote
+        assert not citation.quote.endswith("?")
+    _exact(seeded, answer)
+    who = "Who is Ibraheem Bahiss?"
+    history = [
+        {"role": "user", "content": who},
+        {"role": "assistant", "content": seeded.ask(who, as_of=AS_OF).answer},
+    ]
+    hope = seeded.ask("What is he hoping will happen next?", history, as_of=AS_OF)
+    assert "saner minds" in hope.sentences[0].text
+
+
+def test_an_account_no_document_gives_is_a_refusal_that_names_whose(seeded: DocQA) -> None:
+    answer = seeded.ask(
+        "How many Afghan fighters were killed according to the United Nations?", as_of=AS_OF
+    )
+    assert answer.refused
+    assert "United Nations" in answer.answer
+
+
 def test_a_window_with_no_report_is_a_refusal_that_says_so(seeded: DocQA) -> None:
     answer = seeded.ask("What happened on 3 January 2026?", as_of=AS_OF)
     assert answer.refused

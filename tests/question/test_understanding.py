@@ -68,6 +68,8 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("Walk me through the events in order", Intent.TIMELINE, None),
         ("Lay out the May round of talks in order: who moved first?", Intent.TIMELINE, None),
         ("Why did they act in order to save the dam?", Intent.CAUSE, None),
+        ("What is Mira Toll hoping will happen next?", Intent.POSITION, "Mira Toll"),
+        ("What are the unions saying about the levees?", Intent.POSITION, "the unions"),
     ],
 )
 def test_the_intent_and_subject_come_from_how_the_question_is_asked(
@@ -318,3 +320,61 @@ def test_an_ordinal_skips_a_capital_opening_a_sentence_and_the_source_of_a_repor
     assert follow_up_query("What does the first group want?", groups) == (
         "What does Afghan Taliban want?"
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "topic", "holder"),
+    [
+        (
+            "According to the Marsby Institute's flood analyst, what is the real danger?",
+            "What is the real danger?",
+            "Marsby Institute's flood analyst",
+        ),
+        ("Summarize the dispute, according to Mira Toll.", "Summarize the dispute.", "Mira Toll"),
+        ("In Mira Toll's view, who is to blame?", "Who is to blame?", "Mira Toll"),
+        (
+            "Walk me through the standoff that Toll describes.",
+            "Walk me through the standoff.",
+            "Toll",
+        ),
+        (
+            "Why does the Norland envoy think the talks are so fragile?",
+            "Why the talks are so fragile?",
+            "Norland envoy",
+        ),
+    ],
+)
+def test_whose_account_a_question_asks_for_is_its_holder(
+    question: str, topic: str, holder: str
+) -> None:
+    analysed = analyse_question(question)
+    assert analysed.holder is not None
+    assert analysed.holder.name == holder
+    assert analysed.topic == topic.rstrip("?") + ("?" if topic.endswith("?") else "")
+    assert analysed.search == question  # the model and the reader still see it as asked
+    assert holder in analysed.lookup
+    assert analysed.lookup.startswith(topic[:10])
+
+
+def test_the_intent_is_read_from_what_is_asked_not_whose_account() -> None:
+    assert analyse_question("According to Mira Toll, why did the talks collapse?").intent is (
+        Intent.CAUSE
+    )
+    summary = analyse_question("Summarize how the levee dispute works, according to Mira Toll.")
+    assert summary.intent is Intent.SUMMARY
+    assert [e.name for e in summary.entities] == []  # the holder is not what it is about
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do farmers feel about the new rules?",  # a position, not an account's frame
+        "Why do experts think the dam failed?",  # no one in particular
+        "What is the population of Marsby?",
+        "Who is the man that Norland says leads the union?",
+    ],
+)
+def test_a_question_naming_no_one_in_particular_has_no_holder(question: str) -> None:
+    analysed = analyse_question(question)
+    assert analysed.holder is None
+    assert analysed.lookup == analysed.search

@@ -19,6 +19,7 @@ from app.answer import final_answer, stream_answer
 from app.answer.extractive.compose import Plan, composer_for
 from app.answer.extractive.lead import answer_span, shown_text
 from app.question.analysis import Intent, Question
+from app.question.entities import Entity
 from app.rerank.base import Ranked, Sentence
 from app.rerank.sentences import question_weights
 from app.settings import AnswerSettings
@@ -58,6 +59,9 @@ class ExtractiveAnswerer:
 
     def answer_whole(self, question: Question, ranked: Ranked) -> Answer:
         """The answer, or a refusal (with its reason when the composer gives one)."""
+        if question.holder is not None and _unquoted(question.holder, ranked):
+            why = f"Nothing in the documents is attributed to {question.holder.name}."
+            return self.refusal(question, ranked, why)  # "according to the United Nations"
         timed = question.intent is Intent.TIMELINE and question.when is not None
         if ranked.evidence < ranked.min_relevance and not timed:
             return self.refusal(question, ranked)
@@ -151,6 +155,12 @@ class ExtractiveAnswerer:
                 )
             )
         return out
+
+
+def _unquoted(holder: Entity, ranked: Ranked) -> bool:
+    """Whether no passage gives ``holder``'s account or names them."""
+    sentences = (*ranked.sentences, *ranked.unread)
+    return not any(s.held == 1 or holder.pattern().search(s.text) for s in sentences)
 
 
 def _renumbered(

@@ -1,0 +1,133 @@
+"""Who speaks in an interview: the guest's answers, which never name the one answering.
+
+A transcript labels its first turns with the speakers' names ("Carolyn Beeler: Can you
+tell me…? Ibraheem Bahiss: It was around 3 a.m. …") and often stops labelling after
+that. The speaker whose labelled turn asks is the interviewer; another labelled speaker
+is the guest. From the guest's first turn on, each paragraph is read as a question and
+its answer: what stands up to its last question (a line ending with "?", or a prompt
+such as "Tell us what…") is the interviewer's, what follows is the guest's, and a
+paragraph that asks nothing goes on with the guest's answer. A turn labelled with a
+name is that speaker's; photo captions are nobody's.
+
+The guest is also known by how the article introduces them ("Ibraheem Bahiss, a senior
+analyst in Kabul with the International Crisis Group"), so "the Crisis Group analyst"
+finds the same answers as "Bahiss".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.text.analysis import analyse
+from app.text.sentences import split_sentences
+
+__all__ = ["Interview", "asks", "interview_of"]
+
+# A sentence that ends with a question mark (before closing quotes) asks; it does not answer.
+_ASKS = re.compile(r"\?[\s\"'”’»)\]]*$")
+# An interviewer's line without one: "Tell us what is at the root of this conflict."
+_PROMPTS = re.compile(
+    r"^\s*(?:so,?\s+|and\s+|now,?\s+)?(?:tell|give|walk|help)\s+(?:me|us)\b|"
+    r"^\s*(?:let['’]s|let\s+us)\s+(?:talk|turn|look|start)\b|"
+    r"^\s*(?:can|could|would|will)\s+you\s+(?:tell|explain|describe|walk|give)\b",
+    re.IGNORECASE,
+)
+# "Carolyn Beeler: " opening a turn: two to four capitalised words and a colon, at the
+# start of a paragraph or after a sentence's end.
+_LABEL = re.compile(
+    r"(?:^|(?<=[.?!”\"’]\s)|(?<=\n))(?P<name>(?-i:[A-Z][\w’'.-]+)(?:\s+(?-i:[A-Z][\w’'.-]+)){1,3})"
+    r":\s+(?=\S)",
+    re.MULTILINE,
+)
+# A photo caption ends with its credit ("AP Photo", "AP File Photo", "Getty Images").
+_CAPTION = re.compile(r"\b(?:photo|photograph|images?)\s*[.)]?\s*$", re.IGNORECASE)
+# How an article introduces someone: "Ibraheem Bahiss, a senior analyst in Kabul with the
+# International Crisis Group" (up to the end of the clause).
+_INTRODUCED = r",\s+(?:an?|the)\s+(?P<about>[^.;,()]{3,120}?)\s*(?=[.;,)]|$)"
+
+
+def asks(text: str) -> bool:
+    """Whether ``text`` is itself a question: it ends with "?", or is an interviewer's
+    prompt ("Tell us what…", "Can you tell me…")."""
+    return _ASKS.search(text) is not None or _PROMPTS.match(text) is not None
+
+
+@dataclass(frozen=True)
+class Interview:
+    """An interview's guest, how the article introduces them, and where they speak."""
+
+    guest: str  # as labelled: "Ibraheem Bahiss"
+    about: str  # "senior analyst in Kabul with the International Crisis Group", or ""
+    turns: tuple[tuple[int, int], ...]  # the guest's sentences, as character ranges
+
+    def says(self, start: int, end: int) -> bool:
+        """Whether the guest says ``text[start:end]``."""
+        return any(a <= start and end <= b for a, b in self.turns)
+
+    def is_guest(self, aliases: tuple[str, ...], place: bool) -> bool:
+        """Whether a phrase with these names (lower case) stands for the guest: it is
+        their name or surname, or every word of it is in how they are introduced ("the
+        Crisis Group's Kabul analyst"). A place is never the guest ("Kabul" speaks for
+        Afghanistan, not for an analyst in Kabul)."""
+        names = {self.guest.lower(), self.guest.split()[-1].lower()}
+        if names & set(aliases):
+            return True
+        if place or not self.about:
+            return False
+        known = set(analyse([f"{self.guest} {self.about}"])[0])
+        return any((words := set(analyse([a])[0])) and words <= known for a in aliases)
+
+
+def interview_of(text: str) -> Interview | None:
+    """The interview ``text`` transcribes, or None when it is not one (it labels no
+    turn that asks and no other speaker's turn)."""
+    labels = list(_LABEL.finditer(text))
+    if len(labels) < 2:
+        return None
+    turns = [(m, text[m.end() : _turn_end(text, labels, k)]) for k, m in enumerate(labels)]
+    asking = {m.group("name") for m, said in turns if _has_question(said)}
+    guests = [m for m, said in turns if m.group("name") not in asking]
+    if not asking or not guests:
+        return None
+    guest = guests[0].group("name")
+    return Interview(guest, _introduced(text, guest), _guest_turns(text, guest, guests[0].start()))
+
+
+def _turn_end(text: str, labels: list[re.Match[str]], k: int) -> int:
+    """Where the turn labelled ``labels[k]`` ends: at the next label or paragraph break."""
+    end = labels[k + 1].start() if k + 1 < len(labels) else len(text)
+    brk = text.find("\n\n", labels[k].end(), end)
+    return end if brk < 0 else brk
+
+
+def _has_question(said: str) -> bool:
+    return any(asks(said[s.start : s.end]) for s in split_sentences(said))
+
+
+def _introduced(text: str, guest: str) -> str:
+    found = re.search(re.escape(guest) + _INTRODUCED, text)
+    return found.group("about") if found else ""
+
+
+def _guest_turns(text: str, guest: str, first: int) -> tuple[tuple[int, int], ...]:
+    """The sentences the guest says from their first labelled turn on (see the module)."""
+    labelled = {m.start(): m.group("name") for m in _LABEL.finditer(text)}
+    by_paragraph: dict[int, list[tuple[int, int]]] = {}
+    for s in split_sentences(text):
+        if s.end > first:
+            by_paragraph.setdefault(s.paragraph, []).append((max(s.start, first), s.end))
+    turns: list[tuple[int, int]] = []
+    for spans in by_paragraph.values():
+        if _CAPTION.search(text[spans[0][0] : spans[-1][1]]):
+            continue
+        speaker: str | None = None  # who the current label says speaks (None: unlabelled)
+        last_ask = max((k for k, (a, b) in enumerate(spans) if asks(text[a:b])), default=-1)
+        for k, (a, b) in enumerate(spans):
+            label = next((n for at, n in labelled.items() if a <= at < b), None)
+            speaker = label or speaker
+            if asks(text[a:b]) or (speaker is None and k <= last_ask):
+                continue  # a question, or what leads up to the interviewer's
+            if (speaker or guest) == guest:
+                turns.append((a, b))
+    return tuple(turns)

@@ -1,0 +1,104 @@
+"""Interviews and who holds a view: the guest's unlabelled answers are theirs, the
+interviewer's lines and photo captions are not, and a side named as a frame or after a
+reporting verb is the holder."""
+
+from __future__ import annotations
+
+import re
+
+from app.text.attribution import held, holder_spans
+from app.text.interview import asks, interview_of
+
+TRANSCRIPT = """Flooding closed the Marsby bridge on Tuesday.
+
+To understand the closure, Ana Ruiz spoke to Tomas Brenner, a senior engineer in Marsby \
+with the Norland Water Board.
+
+Ana Ruiz: Can you tell me what happened overnight? Tomas Brenner: The river rose two \
+metres before midnight. The gates held until three.
+
+The council has blamed the board. Is that fair? It is a hard question. The board warned \
+the council in May.
+
+Workers clear debris near the Marsby bridge, March 3, 2026. AP Photo
+
+Tell us what comes next. The bridge stays shut until the inspection. But my hope is that \
+it reopens within a month.
+"""
+
+
+def _said(text: str) -> list[str]:
+    found = interview_of(text)
+    assert found is not None
+    return [text[a:b] for a, b in found.turns]
+
+
+def test_the_guest_says_the_answers_and_the_interviewer_the_questions() -> None:
+    found = interview_of(TRANSCRIPT)
+    assert found is not None
+    assert found.guest == "Tomas Brenner"
+    assert found.about == "senior engineer in Marsby with the Norland Water Board"
+    said = _said(TRANSCRIPT)
+    assert said[0].startswith("Tomas Brenner: The river rose")
+    assert "The gates held until three." in said
+    assert "It is a hard question." in said
+    assert "The board warned the council in May." in said
+    assert "But my hope is that it reopens within a month." in said
+    # the interviewer's lead-in and questions, the introduction and the caption are not his
+    for other in (
+        "The council has blamed the board.",
+        "Is that fair?",
+        "Tell us what comes next.",
+        "Flooding closed the Marsby bridge on Tuesday.",
+    ):
+        assert other not in said
+    assert not any("AP Photo" in s for s in said)
+
+
+def test_the_guest_is_known_by_name_surname_and_how_the_article_introduces_them() -> None:
+    found = interview_of(TRANSCRIPT)
+    assert found is not None
+    assert found.is_guest(("tomas brenner",), place=False)
+    assert found.is_guest(("brenner",), place=False)
+    assert found.is_guest(("water board's marsby engineer",), place=False)
+    assert found.is_guest(("norland water board engineer",), place=False)
+    assert not found.is_guest(("marsby",), place=True)  # a place speaks for itself
+    assert not found.is_guest(("ana ruiz",), place=False)
+    assert not found.is_guest(("city council",), place=False)
+
+
+def test_an_article_that_labels_no_exchange_is_no_interview() -> None:
+    assert (
+        interview_of("The council met on Tuesday. Mayor Dahl said the bridge would open.") is None
+    )
+    # a label that never asks is a heading, not an interviewer
+    assert interview_of("Update One: the bridge is shut.\n\nUpdate Two: it reopens.") is None
+
+
+def test_a_question_or_an_interviewers_prompt_asks() -> None:
+    assert asks("Is that fair?")
+    assert asks("Tell us what is at the root of this conflict.")
+    assert not asks("The core issue stems from the levy.")
+
+
+NORLAND = re.compile(r"\bnorland(?:ers)?\b|\bnorlandic\b", re.IGNORECASE)
+
+
+def test_a_side_named_as_the_frame_holds_that_sentence_and_the_next() -> None:
+    frame = "On the Norlandic side, the rhetoric has hardened."
+    assert held(frame, "", NORLAND) == 1
+    assert held("The council is called 'the regime'.", frame, NORLAND) == 1
+    other = "On the Sudmark side, the rhetoric has hardened."
+    assert held("The council is called 'the regime'.", other, NORLAND) == -1
+    assert held("The council is called 'the regime'.", "", NORLAND) == 0
+
+
+def test_the_name_after_a_reporting_verb_holds_the_view_and_one_of_a_people_is_not_the_side(
+) -> None:  # fmt: skip
+    text = "The dam failed because Norland cut its budget, said Mira Toll, an engineer."
+    assert [text[a:b] for a, b in holder_spans(text)] == ["Mira Toll"]
+    assert held(text, "", NORLAND) == -1
+    assert held(text, "", re.compile(r"\bmira toll\b", re.IGNORECASE)) == 1
+    analyst = "Kari Dahl, a Norlandic water analyst, said the gates held."
+    assert held(analyst, "", NORLAND) == -1
+    assert held("Norland's government said the gates held.", "", NORLAND) == 1
