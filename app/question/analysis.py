@@ -140,7 +140,13 @@ def _unframed(question: str) -> str:
 # Whose account a question asks for, and the question without it: "According to the
 # Crisis Group's analyst, what is…", "…, according to Bahiss.", "In Bahiss's view, …",
 # "…the cycle of retaliation that Bahiss describes", "Why does the analyst think…".
-_HOLDER = r"(?P<holder>[^,?]{2,80}?)"
+# Who holds it: a name or a short description, up to six words with no question word or
+# verb among them ("the Crisis Group's Kabul analyst", not "Tesla what had been…").
+_WORD = (
+    r"(?!(?:what|who|whom|whose|which|when|where|why|how|is|are|was|were|does|do|did|has|"
+    r"have|had|can|could|will|would|should|may|might)\b)[\w’'&-]+(?:\.[\w’'&-]+)*"
+)
+_HOLDER = rf"(?P<holder>{_WORD}(?:\s+{_WORD}){{0,5}})"
 _ATTRIBUTED = (
     re.compile(rf"^\s*according\s+to\s+{_HOLDER}\s*,\s*(?P<rest>\S.*)$", re.IGNORECASE),
     re.compile(
@@ -152,14 +158,15 @@ _ATTRIBUTED = (
         re.IGNORECASE,
     ),
     re.compile(
-        r"^(?P<rest>.+?\b\w+)\s+(?:that|which|as)\s+(?P<holder>(?-i:[A-Z])[^,?]{1,60}?|"
-        r"the\s+[^,?]{2,60}?)\s+(?:describes|described|outlines|outlined|lays\s+out|laid\s+"
+        rf"^(?P<rest>.+?\b\w+)\s+(?:that|which|as)\s+(?=(?-i:[A-Z])|the\s){_HOLDER}\s+"
+        r"(?:describes|described|outlines|outlined|lays\s+out|laid\s+"
         r"out|sketches|sketched|explains|explained|sees|saw|predicts|predicted|talks\s+about|"
         r"talked\s+about|warns\s+(?:of|about)|warned\s+(?:of|about))\s*(?P<end>[.?!]?)\s*$",
         re.IGNORECASE,
     ),
     re.compile(
-        r"^\s*(?P<ask>why|how|when|where)\s+(?:does|do|did)\s+(?P<holder>[^?]{2,60}?)\s+"
+        # (not "Where did Luther say…": where he said it, not where it is)
+        rf"^\s*(?P<ask>why|how)\s+(?:does|do|did)\s+{_HOLDER}\s+"
         r"(?:think|believe|say|argue|feel|claim|reckon|suspect|expect)\s+(?:that\s+)?"
         r"(?!(?:about|of|on|regarding|towards?|so|it)\b)(?P<rest>\S.*)$",
         re.IGNORECASE,

@@ -211,9 +211,10 @@ def gather(
     side = question.holder or subject
     talks = interviews(store, {h.chunk.doc_id for h in top}) if _a_person(side) else {}
     found = candidate_sentences(question, top, store, meta, subject, weights, others, talks)
-    if question.holder is not None:
-        # "According to Bahiss, …" is answered by Bahiss's words, where the passages hold any.
-        found = [s for s in found if s.held == 1] or found
+    if question.holder is not None and any(s.speaker for s in found):
+        # "According to the Crisis Group analyst, …" is answered by the guest's own words
+        # (elsewhere, "according to Newton" often only frames what the passage explains).
+        found = [s for s in found if s.held == 1]
     return subject, others, found
 
 
@@ -319,7 +320,7 @@ def _held(span: _Span, side: Entity | None, guests: bool) -> int:
     they report another's."""
     if side is None:
         return 0
-    found = held(span.text, span.before, side.pattern())
+    found = held(span.text, span.before, side.pattern(), nation=side.country)
     return 1 if found == 0 and guests else found
 
 

@@ -95,17 +95,19 @@ _SIDE = re.compile(
 _ONE_OF = re.compile(r"\b(?:an?|one)\s+$", re.IGNORECASE)
 
 
-def _names_side(holder: str, names: re.Pattern[str]) -> bool:
+def _names_side(holder: str, names: re.Pattern[str], nation: bool) -> bool:
     """Whether ``holder`` is whoever ``names`` matches: "Afghanistan's Taliban
-    government" is Afghanistan, "an Afghan defense analyst" one person, not the side."""
-    return any(not _ONE_OF.search(holder[: m.start()]) for m in names.finditer(holder))
+    government" is Afghanistan, but "an Afghan defense analyst" (``nation``: the names
+    are a country's) is one of its people, not the side."""
+    return any(not (nation and _ONE_OF.search(holder[: m.start()])) for m in names.finditer(holder))
 
 
-def held(text: str, before: str, names: re.Pattern[str]) -> int:
-    """1 when the view ``text`` reports is held by whoever ``names`` matches, -1 when it
-    is someone else's, 0 when it reports no one's. A quotation going on from ``before``
-    (the sentence before it in its paragraph) is that sentence's speaker's, and so is
-    what follows a side named as the frame ("On the Afghan side, …")."""
+def held(text: str, before: str, names: re.Pattern[str], *, nation: bool = False) -> int:
+    """1 when the view ``text`` reports is held by whoever ``names`` matches (``nation``:
+    a country's names), -1 when it is someone else's, 0 when it reports no one's. A
+    quotation going on from ``before`` (the sentence before it in its paragraph) is that
+    sentence's speaker's, and so is what follows a side named as the frame ("On the
+    Afghan side, …")."""
     spans = holder_spans(text)
     if not spans and before and text.lstrip().startswith(("“", '"')):
         text, spans = before, holder_spans(before)
@@ -114,7 +116,7 @@ def held(text: str, before: str, names: re.Pattern[str]) -> int:
         if framed is not None:
             return 1 if names.search(framed.group("side")) else -1
         return 0
-    if any(_names_side(text[a:b], names) for a, b in spans):
+    if any(_names_side(text[a:b], names, nation) for a, b in spans):
         return 1
     # Someone else holds it: named outright, or a name stands before the reporting verb.
     if explicit_holders(text) or any(re.search(r"[A-Z]", text[a:b]) for a, b in spans):

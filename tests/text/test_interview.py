@@ -100,5 +100,5 @@ def test_the_name_after_a_reporting_verb_holds_the_view_and_one_of_a_people_is_n
     assert held(text, "", NORLAND) == -1
     assert held(text, "", re.compile(r"\bmira toll\b", re.IGNORECASE)) == 1
     analyst = "Kari Dahl, a Norlandic water analyst, said the gates held."
-    assert held(analyst, "", NORLAND) == -1
-    assert held("Norland's government said the gates held.", "", NORLAND) == 1
+    assert held(analyst, "", NORLAND, nation=True) == -1
+    assert held("Norland's government said the gates held.", "", NORLAND, nation=True) == 1

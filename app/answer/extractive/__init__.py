@@ -12,6 +12,7 @@ relevance the documents do not answer, and the closest passages are shown instea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -158,9 +159,19 @@ class ExtractiveAnswerer:
 
 
 def _unquoted(holder: Entity, ranked: Ranked) -> bool:
-    """Whether no passage gives ``holder``'s account or names them."""
+    """Whether no passage gives ``holder``'s account or names them (a capitalised word of
+    the name, whole: "Fermat" for "Fermat's theorem", but not "unite" for "United"). An
+    acronym may be spelled out unannounced ("the American Automobile Association" for
+    "the AAA"), so a name holding one is never said to be missing."""
+    names = [w for w in re.findall(r"[\w’'-]+", holder.name) if w[:1].isupper()]
+    if any(len(w) > 1 and w.isupper() for w in names):
+        return False
+    named = re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\b") if names else None
     sentences = (*ranked.sentences, *ranked.unread)
-    return not any(s.held == 1 or holder.pattern().search(s.text) for s in sentences)
+    return not any(
+        s.held == 1 or holder.pattern().search(s.text) or (named and named.search(s.text))
+        for s in sentences
+    )
 
 
 def _renumbered(
