@@ -59,6 +59,7 @@ class Sentence:
     # Who says it, where the passage does not name them: an interview's guest, when the
     # question is about them (the model reads "Ibraheem Bahiss: But my hope is…").
     speaker: str | None = None
+    caption: bool = False  # in a photo's caption (its paragraph ends with the credit)
     read: bool = False  # whether the reranking model read it
 
     @property

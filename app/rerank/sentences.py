@@ -30,7 +30,7 @@ from app.text.attribution import held
 from app.text.dates import date_spans
 from app.text.instructions import addresses_model
 from app.text.interview import Interview, asks, interview_of
-from app.text.sentences import breaks_paragraph
+from app.text.sentences import breaks_paragraph, credited
 from app.types import Chunk, Hit
 
 READING = ReadingWeights()  # the defaults, for callers without settings
@@ -154,6 +154,7 @@ class _Span:
     end: int
     text: str
     before: str
+    caption: bool  # its paragraph ends with a photo's credit
 
 
 def subject_of(question: Question, hits: Sequence[Hit]) -> Entity | None:
@@ -308,6 +309,7 @@ def candidate_sentences(
                 about=bool(named) and mentioned(span.text, named),
                 held=_held(span, side, turn),
                 speaker=talk.guest if turn and talk is not None else None,
+                caption=span.caption,
                 in_window=None if window is None else _in_window(dates, published, window),
             )
         )
@@ -385,16 +387,28 @@ def _spans(hits: Sequence[Hit]) -> list[_Span]:
     for hit in hits:
         chunk, spans = hit.chunk, hit.chunk.sentences
         texts = [chunk.text[a - chunk.start : b - chunk.start] for a, b in spans]
+        ends = _paragraph_ends(chunk)
         for k, (start, end) in enumerate(spans):
             if addresses_model(texts[k]):  # an order to an AI is never an answer to a person
                 continue
             before = texts[k - 1] if k and _joined(chunk, spans[k - 1], spans[k]) else ""
             known = found.get((chunk.doc_id, start))
             if known is None:
-                found[(chunk.doc_id, start)] = _Span(hit, start, end, texts[k], before)
+                caption = credited(texts[ends[k]])
+                found[(chunk.doc_id, start)] = _Span(hit, start, end, texts[k], before, caption)
             elif before and not known.before:  # the first chunk began with this sentence
                 found[(chunk.doc_id, start)] = replace(known, before=before)
     return list(found.values())
+
+
+def _paragraph_ends(chunk: Chunk) -> list[int]:
+    """For each sentence of ``chunk``, the last sentence of its paragraph (in the chunk)."""
+    spans = chunk.sentences
+    ends = list(range(len(spans)))
+    for k in range(len(spans) - 2, -1, -1):
+        if _joined(chunk, spans[k], spans[k + 1]):
+            ends[k] = ends[k + 1]
+    return ends
 
 
 def _joined(chunk: Chunk, first: tuple[int, int], second: tuple[int, int]) -> bool:

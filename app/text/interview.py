@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from app.text.analysis import analyse
-from app.text.sentences import split_sentences
+from app.text.sentences import credited, split_sentences
 
 __all__ = ["Interview", "asks", "interview_of"]
 
@@ -40,8 +40,6 @@ _LABEL = re.compile(
     r":\s+(?=\S)",
     re.MULTILINE,
 )
-# A photo caption ends with its credit ("AP Photo", "AP File Photo", "Getty Images").
-_CAPTION = re.compile(r"\b(?:photo|photograph|images?)\s*[.)]?\s*$", re.IGNORECASE)
 # How an article introduces someone: "Ibraheem Bahiss, a senior analyst in Kabul with the
 # International Crisis Group" (up to the end of the clause).
 _INTRODUCED = r",\s+(?:an?|the)\s+(?P<about>[^.;,()]{3,120}?)\s*(?=[.;,)]|$)"
@@ -119,7 +117,7 @@ def _guest_turns(text: str, guest: str, first: int) -> tuple[tuple[int, int], ..
             by_paragraph.setdefault(s.paragraph, []).append((max(s.start, first), s.end))
     turns: list[tuple[int, int]] = []
     for spans in by_paragraph.values():
-        if _CAPTION.search(text[spans[0][0] : spans[-1][1]]):
+        if credited(text[spans[0][0] : spans[-1][1]]):  # a photo's caption
             continue
         speaker: str | None = None  # who the current label says speaks (None: unlabelled)
         last_ask = max((k for k, (a, b) in enumerate(spans) if asks(text[a:b])), default=-1)

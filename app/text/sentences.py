@@ -7,10 +7,16 @@ from dataclasses import dataclass
 
 import blingfire
 
-__all__ = ["Sentence", "breaks_paragraph", "first_sentence", "split_sentences"]
+__all__ = ["Sentence", "breaks_paragraph", "credited", "first_sentence", "split_sentences"]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _SPACE = re.compile(r"\s")
+# A photo's credit ends its caption: "Ishtiaq Mahsud/ AP File Photo", "Getty Images".
+# Capitalised words only, so "…stored as digital images." is no credit.
+_CREDIT = re.compile(
+    r"(?:^|[.!?]\s+|/\s*)(?:[A-Z][\w.&’'-]*\s*/?\s*){0,5}(?:File\s+)?(?:Photo|Photograph|"
+    r"Images|PHOTO|IMAGES)\s*[.)]?\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,11 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
         begin = brk.end()
     spans.append((begin, len(text)))
     return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def credited(text: str) -> bool:
+    """Whether ``text`` ends with a photo's credit: the paragraph it ends is a caption."""
+    return _CREDIT.search(text) is not None
 
 
 def breaks_paragraph(gap: str) -> bool:

@@ -100,6 +100,20 @@ def test_a_cause_leads_with_the_cause_and_labels_each_named_sides_own_account() 
     assert plan.form == "positions"
 
 
+def test_a_photo_caption_gives_no_cause_and_the_next_sentence_explains_the_best() -> None:
+    question = analyse_question("Why did Norland back the union for so many years?")
+    best = sentence("Norland had backed the union since it formed in the 1990s.", 0.99, at=0)
+    why = sentence(
+        "The strategy, experts say, was to keep a friendly union in Marsby.", 0.0, at=60, cue=True
+    )
+    caption = sentence(
+        "Five years after the strike, the union is fractured, say residents.", 0.97, at=200,
+        cue=True, caption=True,
+    )  # fmt: skip
+    plan = composer_for(question.intent).compose(question, ranked(best, caption, why), SETTINGS)
+    assert [p.sentence.text for p in plan.picks] == [best.text, why.text]
+
+
 def test_a_position_is_the_sides_own_never_the_other_sides_account() -> None:
     question = analyse_question("What does Norland say about the dam?")
     assert question.subject is not None

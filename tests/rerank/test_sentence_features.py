@@ -1,4 +1,5 @@
-"""Cheap features of candidate sentences: whether a sentence is about the days asked."""
+"""Cheap features of candidate sentences: whether a sentence is about the days asked,
+holds the question's words, stands in a photo's caption."""
 
 from __future__ import annotations
 
@@ -77,3 +78,18 @@ def test_the_questions_unknown_words_are_those_no_document_uses_names_aside() ->
 
     asked = analyse_question("Which country offered to mediate between Norland and Sudmark?")
     assert unknown_terms(asked, Vocabulary()) == ("mediat",)
+
+
+def test_a_sentence_whose_paragraph_ends_with_a_photo_credit_is_in_a_caption() -> None:
+    text = (
+        "In this 2012 file photo, farmers walk the levee.  Five years after the flood, the "
+        "valley is quiet, say residents.  Ana Ruiz/ AP File Photo\n\n"
+        "The levee broke after the council cut its budget."
+    )
+    spans, at = [], 0
+    for part in text.replace("\n\n", "  ").split("  "):
+        spans.append((at, at + len(part)))
+        at += len(part) + 2
+    hits = [Hit(Chunk(0, 0, 0, len(text), text, tuple(spans)), 1.0, 1.0, 1.0)]
+    found = candidate_sentences(analyse_question("Why did the levee break?"), hits, _Flat())
+    assert [s.caption for s in found] == [True, True, True, False]

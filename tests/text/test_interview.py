@@ -102,3 +102,13 @@ def test_the_name_after_a_reporting_verb_holds_the_view_and_one_of_a_people_is_n
     analyst = "Kari Dahl, a Norlandic water analyst, said the gates held."
     assert held(analyst, "", NORLAND, nation=True) == -1
     assert held("Norland's government said the gates held.", "", NORLAND, nation=True) == 1
+
+
+def test_a_photo_credit_ends_a_caption_but_a_word_for_images_does_not() -> None:
+    from app.text.sentences import credited
+
+    assert credited("Workers clear debris, March 3, 2026. AP Photo")
+    assert credited("Ishtiaq Mahsud/ AP File Photo")
+    assert credited("Getty Images")
+    assert not credited("The scans are stored as digital images.")
+    assert not credited("He took a photo.")

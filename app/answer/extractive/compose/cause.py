@@ -76,7 +76,7 @@ class CauseComposer:
         w = settings.weights
         # Who acts in the question ("Why did Pakistan's air force hit Kabul?"): its first name.
         actor = question.entities[0] if question.entities else None
-        found = [s for s in usable(ranked) if s.cue]
+        found = [s for s in usable(ranked) if s.cue and not s.caption]  # a photo has no cause
         found.sort(key=lambda s: _score(s, w, actor), reverse=True)
         if not found or strays(found[0], ranked, w.stray_own_kind):
             explained = _explained(ranked)

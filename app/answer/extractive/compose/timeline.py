@@ -57,8 +57,9 @@ CAPTIONS_GIVE_WAY = 3
 
 
 def is_caption(sentence: Sentence) -> bool:
-    """Whether ``sentence`` is a photo caption (it ends with its dateline)."""
-    return _CAPTION.search(sentence.text) is not None
+    """Whether ``sentence`` is a photo caption (it ends with its dateline, or its paragraph
+    with the photo's credit)."""
+    return sentence.caption or _CAPTION.search(sentence.text) is not None
 
 
 def topic_terms(question: Question) -> set[str]:
