@@ -508,3 +508,14 @@ def test_why_someone_acted_is_not_answered_by_what_their_act_caused() -> None:
         cue=True,
     )
     assert texts(asked, (chain, cause))[0] == chain.text
+
+
+def test_whether_something_is_known_is_answered_by_the_sentence_saying_it_is_not() -> None:
+    flare = sentence("The flood of May 2 was the worst since 2019, leaving dozens dead.", 0.95)
+    unclear = sentence("The number of casualties from the May 2 flood was unclear.", 0.7, at=100)
+    asked = analyse_question("Do we know how many people died in the May 2 flood?")
+    assert texts(asked, (flare, unclear))[0] == unclear.text
+    # asked outright, the best sentence still leads
+    assert texts(analyse_question("How many people died in the flood?"), (flare, unclear))[0] == (
+        flare.text
+    )

@@ -102,6 +102,22 @@ _MEASURE = re.compile(
 )
 
 
+# "Do we know how many died?", "Has it been confirmed…?": whether something is known. A
+# relevant sentence saying it is not ("were unclear", "no official confirmation") answers.
+_WHETHER_KNOWN = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:(?:do|does|did)\s+(?:we|you|they|anyone|officials)\s+know|"
+    r"(?:is|was)\s+it\s+(?:known|clear|confirmed)|(?:has|have)\s+(?:it|this|that|anything|"
+    r"anyone)\s+been\s+(?:confirmed|verified)|is\s+there\s+(?:any\s+)?(?:confirmation|word))\b",
+    re.IGNORECASE,
+)
+_UNKNOWN = re.compile(
+    r"\b(?:unclear|unknown|unconfirmed|unverified|not\s+(?:yet\s+|immediately\s+)?(?:known|"
+    r"clear|confirmed|verified)|no\s+(?:official\s+)?(?:confirmation|word|details)|"
+    r"(?:could|can)\s*not\s+(?:be\s+)?(?:independently\s+)?(?:verif|confirm)\w*)\b",
+    re.IGNORECASE,
+)
+
+
 def _measured(sentence: Sentence) -> bool:
     """Whether ``sentence`` gives a number with a unit of length, area, time or weight."""
     return _MEASURE.search(sentence.text) is not None
@@ -255,5 +271,14 @@ class FactComposer:
             ]  # fmt: skip
             if measured:
                 chosen = [measured[0]] + [s for s in chosen if s is not measured[0]]
+        if _WHETHER_KNOWN.search(question.asked) and not _UNKNOWN.search(chosen[0].text):
+            # "Do we know how many died?": that it is not known is the answer, first.
+            unknown = [
+                s for s in found
+                if s.relevance >= ranked.min_relevance and s.in_window is not False
+                and _UNKNOWN.search(s.text)
+            ]  # fmt: skip
+            if unknown:
+                chosen = [unknown[0]] + [s for s in chosen if s is not unknown[0]]
         picks: list[Pick] = distinct(chosen, settings.max_sentences, settings.weights)
         return Plan(tuple(picks))
