@@ -16,6 +16,7 @@ finds the same answers as "Bahiss".
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -61,7 +62,8 @@ class Interview:
 
     def says(self, start: int, end: int) -> bool:
         """Whether the guest says ``text[start:end]``."""
-        return any(a <= start and end <= b for a, b in self.turns)
+        k = bisect.bisect_right(self.turns, (start, float("inf"))) - 1
+        return k >= 0 and end <= self.turns[k][1]
 
     def is_guest(self, aliases: tuple[str, ...], place: bool) -> bool:
         """Whether a phrase with these names (lower case) stands for the guest: it is
@@ -110,7 +112,8 @@ def _introduced(text: str, guest: str) -> str:
 
 def _guest_turns(text: str, guest: str, first: int) -> tuple[tuple[int, int], ...]:
     """The sentences the guest says from their first labelled turn on (see the module)."""
-    labelled = {m.start(): m.group("name") for m in _LABEL.finditer(text)}
+    found = [(m.start(), m.group("name")) for m in _LABEL.finditer(text)]
+    at = [a for a, _ in found]
     by_paragraph: dict[int, list[tuple[int, int]]] = {}
     for s in split_sentences(text):
         if s.end > first:
@@ -122,7 +125,8 @@ def _guest_turns(text: str, guest: str, first: int) -> tuple[tuple[int, int], ..
         speaker: str | None = None  # who the current label says speaks (None: unlabelled)
         last_ask = max((k for k, (a, b) in enumerate(spans) if asks(text[a:b])), default=-1)
         for k, (a, b) in enumerate(spans):
-            label = next((n for at, n in labelled.items() if a <= at < b), None)
+            k_label = bisect.bisect_left(at, a)  # the first label at or after the sentence
+            label = found[k_label][1] if k_label < len(at) and at[k_label] < b else None
             speaker = label or speaker
             if asks(text[a:b]) or (speaker is None and k <= last_ask):
                 continue  # a question, or what leads up to the interviewer's
