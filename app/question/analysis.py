@@ -12,7 +12,7 @@ from datetime import date
 
 from app.question.acronyms import asked_acronym
 from app.question.entities import Entity, entity_of, is_place
-from app.question.intent import Intent, read_intent
+from app.question.intent import Intent, Reading, read_intent
 from app.question.kinds import Kind, wanted
 from app.question.when import When, when_asked
 from app.text.analysis import analyse
@@ -87,12 +87,17 @@ def analyse_question(
     the intent, the subject and the time from its standalone form.
     """
     search = _unframed(search or asked)
-    # "According to Bahiss, what is…": what it asks is read without whose account.
-    rest, holder = attributed(search)
+    # "According to Bahiss, what is…": what it asks is read without whose account, when
+    # someone named holds it ("experts" is no one in particular).
+    rest, phrase = attributed(search)
+    holder = entity_of(phrase) if phrase and phrase != phrase.lower() else None
     day = as_of or date.today()
-    reading = read_intent(rest)
+    reading = read_intent(rest if holder is not None else search)
+    if holder is not None and reading.intent is Intent.DEFINITION:
+        # "In Pakistan's view, what is the TTP?" asks for Pakistan's view of it.
+        reading = Reading(Intent.POSITION, phrase)
     subject = entity_of(reading.subject) if reading.subject else None
-    entities = tuple(e for e in (entity_of(n) for n in names_in(rest)) if e is not None)
+    entities = tuple(e for e in (entity_of(n) for n in names_in(search)) if e is not None)
     return Question(
         asked=asked,
         search=search,
@@ -105,9 +110,8 @@ def analyse_question(
         as_of=as_of,
         intent=reading.intent,
         subject=subject,
-        # Only someone named is a holder to hold to ("experts" is no one in particular).
-        holder=entity_of(holder) if holder and holder != holder.lower() else None,
-        topic=rest if holder else None,
+        holder=holder,
+        topic=rest if holder is not None else None,
         entities=entities,
         when=when_asked(search, day),
     )

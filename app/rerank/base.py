@@ -54,7 +54,9 @@ class Sentence:
     # for words that only may be ("after"), 0 for none.
     cue: float = 0.0
     about: bool = False  # names the question's subject (or, without one, what it names)
-    held: int = 0  # 1: its view is the subject's own; -1: another's; 0: nobody's
+    # 1: its view is that of whose account is asked for (the holder, else the subject);
+    # -1: another's; 0: nobody's
+    held: int = 0
     in_window: bool | None = None  # whether it is about the days asked (None: none asked)
     # Who says it, where the passage does not name them: an interview's guest, when the
     # question is about them (the model reads "Ibraheem Bahiss: But my hope is…").

@@ -29,7 +29,15 @@ from app.question.entities import Entity, as_asked
 from app.question.intent import Intent
 from app.question.kinds import answer_spans
 from app.rerank.base import PairScorer, Ranked, Sentence
-from app.rerank.sentences import READING, asks, gather, prior, reading_order, unknown_terms
+from app.rerank.sentences import (
+    READING,
+    asks,
+    gather,
+    prior,
+    reading_order,
+    their_words,
+    unknown_terms,
+)
 from app.settings import ReadingWeights
 from app.store.base import Store
 from app.types import Hit
@@ -115,7 +123,37 @@ class CrossEncoderReranker:
         """Score the best sentences by the model; passages follow their best sentence."""
         hits = tuple(hits)
         subject, others, found = gather(question, hits, self.store, self.passages, self.weights)
-        plain = question.intent is Intent.FACT and question.when is None
+        # "According to the Crisis Group analyst, …": the guest's own words are read first,
+        # and every passage's only when none of them answers.
+        own = their_words(question, found)
+        scored, unread, passage_scores = self._read(question, own or found, subject, others)
+        if own and max((x.relevance for x in scored), default=0.0) < self.min_relevance:
+            scored, unread, passage_scores = self._read(question, found, subject, others)
+        best = next((k for k, s in enumerate(scored) if not s.asks), None)
+        # A refusal marks no answer, so the model need not look for one.
+        if best is not None and question.kind and scored[best].relevance >= self.min_relevance:
+            scored[best] = replace(scored[best], answer=self._answer(question, scored[best]))
+        return Ranked(
+            _by_best_sentence(hits, passage_scores),
+            tuple(scored),
+            self.min_relevance,
+            self.name,
+            unread,
+            subject,
+            # Read only for who or which place (one term lookup each, see FactComposer).
+            unknown_terms(question, self.store) if question.kind and question.kind.names else (),
+        )
+
+    def _read(
+        self,
+        question: Question,
+        found: list[Sentence],
+        subject: Entity | None,
+        others: tuple[Entity, ...],
+    ) -> tuple[list[Sentence], tuple[Sentence, ...], list[tuple[int, float]]]:
+        """The model's reading of the best of ``found``: the read ones best first, the
+        unread, and each read sentence's passage with the better of its two readings."""
+        plain = question.intent is Intent.FACT and question.when is None and not question.holder
         size = self.sentences if plain else self.analyst_sentences
         cheap = [prior(s, self.weights) for s in found]
         order = reading_order(question, found, cheap, self.sentences, self.weights)
@@ -155,20 +193,7 @@ class CrossEncoderReranker:
         ]
         passage_scores = [(s.chunk_id, standing[i]) for i, s in enumerate(pool)]
         scored.sort(key=lambda s: s.rank, reverse=True)
-        best = next((k for k, s in enumerate(scored) if not s.asks), None)
-        # A refusal marks no answer, so the model need not look for one.
-        if best is not None and question.kind and scored[best].relevance >= self.min_relevance:
-            scored[best] = replace(scored[best], answer=self._answer(question, scored[best]))
-        return Ranked(
-            _by_best_sentence(hits, passage_scores),
-            tuple(scored),
-            self.min_relevance,
-            self.name,
-            unread,
-            subject,
-            # Read only for who or which place (one term lookup each, see FactComposer).
-            unknown_terms(question, self.store) if question.kind and question.kind.names else (),
-        )
+        return scored, unread, passage_scores
 
     def _answer(self, question: Question, sentence: Sentence) -> str | None:
         """The span of the kind asked for whose absence the model misses most."""
@@ -189,9 +214,9 @@ def _reading(question: Question, side: Entity | None, pool: Sequence[Sentence]) 
     speaker = next((s.speaker for s in pool if s.speaker), None)
     if speaker is None or side is None or speaker.lower() in question.search.lower():
         return question.search
-    return re.sub(
-        rf"(?:\bthe\s+)?{re.escape(side.name)}(?:['’]s?)?",
-        speaker,
+    return re.sub(  # "In Bahiss's view" -> "In Ibraheem Bahiss's view"
+        rf"(?:\bthe\s+)?{re.escape(side.name)}\b(['’]s?)?",
+        lambda m: speaker + (m.group(1) or ""),
         question.search,
         count=1,
         flags=re.IGNORECASE,

@@ -13,6 +13,8 @@ the view it reports is the subject's own.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -48,6 +50,7 @@ __all__ = [
     "question_weights",
     "reading_order",
     "subject_of",
+    "their_words",
     "unknown_terms",
 ]
 
@@ -209,14 +212,20 @@ def gather(
     meta = store.document_meta(sorted({h.chunk.doc_id for h in top}))
     subject = subject_of(question, top)
     others = other_names(question, top)
-    side = question.holder or subject
+    # Whose words are asked for: the holder's, or the side of a position question.
+    side = question.holder or (subject if question.intent is Intent.POSITION else None)
     talks = interviews(store, {h.chunk.doc_id for h in top}) if _a_person(side) else {}
     found = candidate_sentences(question, top, store, meta, subject, weights, others, talks)
-    if question.holder is not None and any(s.speaker for s in found):
-        # "According to the Crisis Group analyst, …" is answered by the guest's own words
-        # (elsewhere, "according to Newton" often only frames what the passage explains).
-        found = [s for s in found if s.held == 1]
     return subject, others, found
+
+
+def their_words(question: Question, found: Sequence[Sentence]) -> list[Sentence]:
+    """The sentences of ``found`` in an interview guest's own words, when the question
+    asks for the guest's account ("According to the Crisis Group analyst, …"); else
+    none. Elsewhere, "according to Newton" often only frames what a passage explains."""
+    if question.holder is None or not any(s.speaker for s in found):
+        return []
+    return [s for s in found if s.held == 1]
 
 
 def _a_person(side: Entity | None) -> bool:
@@ -224,22 +233,30 @@ def _a_person(side: Entity | None) -> bool:
     return side is not None and not side.country
 
 
-# Interviews by (index version, document): read once from the document's whole text.
-_INTERVIEWS: dict[tuple[str, int], Interview | None] = {}
+# Interviews by (store, index version, document), read once from the document's whole
+# text; the least recently used are forgotten past ``_REMEMBERED``.
+_INTERVIEWS: OrderedDict[tuple[int, str, int], Interview | None] = OrderedDict()
 _REMEMBERED = 4096
+_LOCK = threading.Lock()
 
 
 def interviews(store: Store, doc_ids: set[int]) -> dict[int, Interview]:
     """The documents among ``doc_ids`` that are interviews, with their guests."""
     out = {}
     for doc_id in doc_ids:
-        key = (store.version, doc_id)
-        if key not in _INTERVIEWS:
-            if len(_INTERVIEWS) >= _REMEMBERED:
-                _INTERVIEWS.clear()
+        key = (id(store), store.version, doc_id)
+        with _LOCK:
+            known = key in _INTERVIEWS
+            found = _INTERVIEWS.get(key)
+            if known:
+                _INTERVIEWS.move_to_end(key)
+        if not known:
             document = store.document(doc_id)
-            _INTERVIEWS[key] = interview_of(document.text) if document is not None else None
-        found = _INTERVIEWS[key]
+            found = interview_of(document.text) if document is not None else None
+            with _LOCK:
+                _INTERVIEWS[key] = found
+                while len(_INTERVIEWS) > _REMEMBERED:
+                    _INTERVIEWS.popitem(last=False)
         if found is not None:
             out[doc_id] = found
     return out
@@ -272,10 +289,13 @@ def candidate_sentences(
     named = (subject,) if subject is not None else question.entities
     said = [(e, set(analyse([e.name])[0])) for e in others]
     side = question.holder or subject  # whose view ``held`` is about
+    # A guest is asked about by how the article introduces them only as a holder ("the
+    # Crisis Group analyst says…"); a subject names them ("What is the Crisis Group?").
     guest = {
         doc_id: talk
         for doc_id, talk in (talks or {}).items()
-        if side is not None and talk.is_guest(side.aliases, side.country)
+        if side is not None
+        and talk.is_guest(side.aliases, side.country, described=question.holder is not None)
     }
     out = []
     for span, terms, context in zip(spans, own, read, strict=True):
@@ -344,7 +364,7 @@ def reading_order(
     reads those), then the rest by what the question's intent, subject and time make of
     each sentence."""
     by_cheap = sorted(range(len(found)), key=cheap.__getitem__, reverse=True)
-    if question.intent is Intent.FACT and question.when is None:
+    if question.intent is Intent.FACT and question.when is None and question.holder is None:
         return by_cheap
     score = list(cheap)
     for i, s in enumerate(found):

@@ -19,7 +19,7 @@ from app.embeddings.question import QuestionEncoder
 from app.question.analysis import Question
 from app.question.kinds import answer_spans
 from app.rerank.base import Ranked
-from app.rerank.sentences import READING, gather, prior, reading_order
+from app.rerank.sentences import READING, gather, prior, reading_order, their_words
 from app.settings import ReadingWeights
 from app.store.base import Store
 from app.types import Hit
@@ -57,6 +57,7 @@ class SimilarityReranker:
         """The hits as retrieved; their best sentences scored the way described above."""
         hits = tuple(hits)
         subject, _, found = gather(question, hits, self.statistics, self.passages, self.weights)
+        found = their_words(question, found) or found  # a guest's account, in their words
         kind = question.kind if question.kind and question.kind.ranks else None
         typed = [
             self.weights.kind * bool(kind and answer_spans(kind, s.text, question.asked))

@@ -34,10 +34,17 @@ _OWNED = re.compile(
     rf"\s+(?:[\w-]+\s+){{0,2}}?(?:{_NOUNS})\b"
 )
 _VERB = re.compile(rf"\b(?:{_VERBS})\b")
-_NAMED_AFTER = re.compile(r"\s+(?:the\s+)?[A-Z]")
+_SPEECH = r"said|says|added|adds|wrote|writes|told|tells|noted|notes|argued|warned|explained"
+_SAID_BY = re.compile(
+    rf"(?:{_SPEECH})\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*(?=\s*(?:[,.;]|$))"
+)
 # ,” said Khalid Sultan / ," says the minister / according to officials in Kabul
 _AFTER = re.compile(
-    rf"(?:[”\"’],?\s*|,\s+|\bas\s+)(?:{_VERBS})\s+(?P<holder>(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
+    rf"(?:[”\"’],?\s*|\bas\s+)(?:{_VERBS})\s+(?P<holder>(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
+    # "…, said Amir Rana, the head of…": a speech verb after a comma, the name ending its
+    # clause (not "…, accused Islamabad of lying")
+    rf"|,\s+(?:{_SPEECH})\s+(?P<holder3>(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
+    r"(?=\s*(?:[,.;]|$))"
     r"|\baccording\s+to\s+(?P<holder2>(?:the\s+)?[\w’'-]+(?:\s+[A-Z][\w’'-]*)*)",
 )
 # "…, an allegation it denies": a pronoun right before the verb is its subject, and names
@@ -53,8 +60,9 @@ def holder_spans(sentence: str) -> list[tuple[int, int]]:
     explicit holders first (``explicit_holders``), then each reporting verb's clause."""
     spans = explicit_holders(sentence)
     for m in _VERB.finditer(sentence):
-        if sentence[: m.start()].rstrip().endswith(("”", '"', "’,", "”,", '",', ",")) and (
-            _NAMED_AFTER.match(sentence, m.end())
+        before = sentence[: m.start()].rstrip()
+        if before.endswith(("”", '"', "’,", "”,", '",')) or (
+            before.endswith(",") and _SAID_BY.match(sentence, m.start())
         ):
             continue  # ,” said X / …, said X: the holder comes after (above)
         start = max(0, m.start() - _LOOKBACK)
@@ -73,7 +81,7 @@ def explicit_holders(sentence: str) -> list[tuple[int, int]]:
     quotation, "according to X"."""
     spans = [m.span("holder") for m in _OWNED.finditer(sentence)]
     for m in _AFTER.finditer(sentence):
-        group = "holder" if m.group("holder") else "holder2"
+        group = next(g for g in ("holder", "holder2", "holder3") if m.group(g))
         spans.append(m.span(group))
     return spans
 
@@ -86,20 +94,33 @@ def quoted(sentence: str) -> bool:
 # "On the Afghan side, similarly, the rhetoric has become much more hardened.": a side
 # named as the frame of what follows, in its sentence and the next.
 _SIDE = re.compile(
-    r"^\W*(?:and\s+|but\s+|so\s+)?(?:on|from|for)\s+(?P<side>(?:the\s+)?[\w’'-]+(?:\s+"
-    r"[\w’'-]+)?)['’]?s?\s+(?:side|part|end|perspective)\b",
+    r"^\W*(?:and\s+|but\s+|so\s+)?(?:on|from|for)\s+(?!(?:the\s+)?(?:other|one|same|their|"
+    r"our|its|his|her|this|that)\b)(?P<side>(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)?)['’]?s?\s+"
+    # (not "On the Afghan side of the border, Pakistani shells…": a place)
+    r"(?:side|part|end|perspective)\b(?!\s+of\b)",
     re.IGNORECASE,
 )
 
 
 _ONE_OF = re.compile(r"\b(?:an?|one)\s+$", re.IGNORECASE)
+# …of a people, not its voice: "an Afghan defense analyst", but "a Pakistani military
+# spokesman" speaks for Pakistan.
+_PERSON = re.compile(
+    r"\W*(?:[\w-]+\s+){0,2}?(?:analyst|expert|resident|scholar|journalist|observer|"
+    r"commentator|academic|researcher|writer|student|professor|citizen|woman|man|"
+    r"businessman|refugee|activist)s?\b",
+    re.IGNORECASE,
+)
 
 
 def _names_side(holder: str, names: re.Pattern[str], nation: bool) -> bool:
     """Whether ``holder`` is whoever ``names`` matches: "Afghanistan's Taliban
     government" is Afghanistan, but "an Afghan defense analyst" (``nation``: the names
     are a country's) is one of its people, not the side."""
-    return any(not (nation and _ONE_OF.search(holder[: m.start()])) for m in names.finditer(holder))
+    return any(
+        not (nation and _ONE_OF.search(holder[: m.start()]) and _PERSON.match(holder, m.end()))
+        for m in names.finditer(holder)
+    )
 
 
 def held(text: str, before: str, names: re.Pattern[str], *, nation: bool = False) -> int:

@@ -41,6 +41,12 @@ _LABEL = re.compile(
     r":\s+(?=\S)",
     re.MULTILINE,
 )
+# "Parts of this interview have been lightly edited for length and clarity."
+_EDITED = re.compile(
+    r"\b(?:this|the)\s+(?:interview|conversation|transcript)\b[^.]{0,40}\b(?:edited|condensed)\b|"
+    r"\bedited\s+for\s+(?:length|clarity)\b",
+    re.IGNORECASE,
+)
 # How an article introduces someone: "Ibraheem Bahiss, a senior analyst in Kabul with the
 # International Crisis Group" (up to the end of the clause).
 _INTRODUCED = r",\s+(?:an?|the)\s+(?P<about>[^.;,()]{3,120}?)\s*(?=[.;,)]|$)"
@@ -65,33 +71,34 @@ class Interview:
         k = bisect.bisect_right(self.turns, (start, float("inf"))) - 1
         return k >= 0 and end <= self.turns[k][1]
 
-    def is_guest(self, aliases: tuple[str, ...], place: bool) -> bool:
+    def is_guest(self, aliases: tuple[str, ...], place: bool, described: bool = True) -> bool:
         """Whether a phrase with these names (lower case) stands for the guest: it is
-        their name or surname, or every word of it is in how they are introduced ("the
-        Crisis Group's Kabul analyst"). A place is never the guest ("Kabul" speaks for
+        their name or surname, or (``described``: the phrase may describe them) two or
+        more words all from how they are introduced ("the Crisis Group's Kabul analyst";
+        "analysts" alone is anyone). A place is never the guest ("Kabul" speaks for
         Afghanistan, not for an analyst in Kabul)."""
         names = {self.guest.lower(), self.guest.split()[-1].lower()}
         if names & set(aliases):
             return True
-        if place or not self.about:
+        if place or not described or not self.about:
             return False
         known = set(analyse([f"{self.guest} {self.about}"])[0])
-        return any((words := set(analyse([a])[0])) and words <= known for a in aliases)
+        return any(len(words := set(analyse([a])[0])) > 1 and words <= known for a in aliases)
 
 
 def interview_of(text: str) -> Interview | None:
-    """The interview ``text`` transcribes, or None when it is not one (it labels no
-    turn that asks and no other speaker's turn)."""
+    """The interview ``text`` transcribes, or None when it is not one: the guest is the
+    first labelled speaker answering a labelled turn that asks, the interviewer's (a
+    heading such as "Why It Matters: Will Khan return?" answered by no label is no
+    interview, and a guest's question back does not make them the interviewer)."""
     labels = list(_LABEL.finditer(text))
-    if len(labels) < 2:
-        return None
-    turns = [(m, text[m.end() : _turn_end(text, labels, k)]) for k, m in enumerate(labels)]
-    asking = {m.group("name") for m, said in turns if _has_question(said)}
-    guests = [m for m, said in turns if m.group("name") not in asking]
-    if not asking or not guests:
-        return None
-    guest = guests[0].group("name")
-    return Interview(guest, _introduced(text, guest), _guest_turns(text, guest, guests[0].start()))
+    asks_at = [_has_question(text[m.end() : _turn_end(text, labels, k)]) for k, m in
+               enumerate(labels)]  # fmt: skip
+    for k in range(1, len(labels)):
+        asker, guest = labels[k - 1].group("name"), labels[k].group("name")
+        if asks_at[k - 1] and guest != asker:
+            return Interview(guest, _introduced(text, guest), _guest_turns(text, guest, labels))
+    return None
 
 
 def _turn_end(text: str, labels: list[re.Match[str]], k: int) -> int:
@@ -110,10 +117,12 @@ def _introduced(text: str, guest: str) -> str:
     return found.group("about") if found else ""
 
 
-def _guest_turns(text: str, guest: str, first: int) -> tuple[tuple[int, int], ...]:
-    """The sentences the guest says from their first labelled turn on (see the module)."""
-    found = [(m.start(), m.group("name")) for m in _LABEL.finditer(text)]
+def _guest_turns(text: str, guest: str, labels: list[re.Match[str]]) -> tuple[tuple[int, int], ...]:
+    """The sentences the guest says from their first labelled turn on (see the module),
+    editor's notes left out."""
+    found = [(m.start(), m.group("name")) for m in labels]
     at = [a for a, _ in found]
+    first = next(a for a, name in found if name == guest)
     by_paragraph: dict[int, list[tuple[int, int]]] = {}
     for s in split_sentences(text):
         if s.end > first:
@@ -130,6 +139,6 @@ def _guest_turns(text: str, guest: str, first: int) -> tuple[tuple[int, int], ..
             speaker = label or speaker
             if asks(text[a:b]) or (speaker is None and k <= last_ask):
                 continue  # a question, or what leads up to the interviewer's
-            if (speaker or guest) == guest:
+            if (speaker or guest) == guest and not _EDITED.search(text[a:b]):
                 turns.append((a, b))
     return tuple(turns)

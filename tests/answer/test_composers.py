@@ -519,3 +519,10 @@ def test_whether_something_is_known_is_answered_by_the_sentence_saying_it_is_not
     assert texts(analyse_question("How many people died in the flood?"), (flare, unclear))[0] == (
         flare.text
     )
+
+
+def test_another_things_being_unclear_does_not_answer_whether_something_is_known() -> None:
+    claimed = sentence("The Delta Front claimed the courthouse bombing.", 0.95)
+    torkham = sentence("It is unclear when the Marsby crossing will reopen.", 0.3, at=100)
+    asked = analyse_question("Do we know who carried out the courthouse bombing?")
+    assert texts(asked, (claimed, torkham))[0] == claimed.text

@@ -362,7 +362,13 @@ def test_the_intent_is_read_from_what_is_asked_not_whose_account() -> None:
     )
     summary = analyse_question("Summarize how the levee dispute works, according to Mira Toll.")
     assert summary.intent is Intent.SUMMARY
-    assert [e.name for e in summary.entities] == []  # the holder is not what it is about
+    assert summary.holder is not None
+    assert summary.holder.name == "Mira Toll"
+    # asked for someone's view of a term, it is their position on it
+    view = analyse_question("In Norland's view, what is the levee board?")
+    assert view.intent is Intent.POSITION
+    assert view.subject is not None
+    assert view.subject.name == "Norland"
 
 
 @pytest.mark.parametrize(

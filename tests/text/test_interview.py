@@ -112,3 +112,33 @@ def test_a_photo_credit_ends_a_caption_but_a_word_for_images_does_not() -> None:
     assert credited("Getty Images")
     assert not credited("The scans are stored as digital images.")
     assert not credited("He took a photo.")
+
+
+def test_a_heading_is_no_speaker_and_a_guests_question_back_keeps_them_the_guest() -> None:
+    heading = (
+        "Mira Toll: A Profile\n\nThe mayor remains in office. Why It Matters: Will Toll "
+        "return? Few think so.\n\nThe council denies any role."
+    )
+    assert interview_of(heading) is None
+    back = interview_of("Ana Ruiz: Did you win? Tom Brenner: Why would we lose? We won.")
+    assert back is not None
+    assert back.guest == "Tom Brenner"
+    assert _said("Ana Ruiz: Did you win? Tom Brenner: Why would we lose? We won.") == ["We won."]
+
+
+def test_an_editors_note_is_not_the_guests() -> None:
+    said = _said(TRANSCRIPT + "\nThis interview has been lightly edited for length.\n")
+    assert not any("edited" in s for s in said)
+
+
+def test_an_object_after_a_comma_a_spokesman_and_a_place_are_read_as_they_are() -> None:
+    # "…, accused Norland of lying": Norland is accused, not the one accusing
+    assert (
+        held("Sudmark rejected it, accused Norland of lying and shut the road.", "", NORLAND) == -1
+    )
+    # a spokesman speaks for his side; an analyst is one of its people
+    spokesman = "A Norlandic military spokesman said the strikes hit depots."
+    assert held(spokesman, "", NORLAND, nation=True) == 1
+    # "the Norlandic side of the border" is a place, not a side's view
+    assert held("On the Norlandic side of the border, shells hit a school.", "", NORLAND) == 0
+    assert held("For their part, officials were silent.", "", NORLAND) == 0

@@ -60,7 +60,7 @@ class ExtractiveAnswerer:
 
     def answer_whole(self, question: Question, ranked: Ranked) -> Answer:
         """The answer, or a refusal (with its reason when the composer gives one)."""
-        if question.holder is not None and _unquoted(question.holder, ranked):
+        if question.holder is not None and _unattributed(question.holder, ranked):
             why = f"Nothing in the documents is attributed to {question.holder.name}."
             return self.refusal(question, ranked, why)  # "according to the United Nations"
         timed = question.intent is Intent.TIMELINE and question.when is not None
@@ -158,7 +158,7 @@ class ExtractiveAnswerer:
         return out
 
 
-def _unquoted(holder: Entity, ranked: Ranked) -> bool:
+def _unattributed(holder: Entity, ranked: Ranked) -> bool:
     """Whether no passage gives ``holder``'s account or names them (a capitalised word of
     the name, whole: "Fermat" for "Fermat's theorem", but not "unite" for "United"). An
     acronym may be spelled out unannounced ("the American Automobile Association" for

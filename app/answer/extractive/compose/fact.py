@@ -272,12 +272,9 @@ class FactComposer:
             if measured:
                 chosen = [measured[0]] + [s for s in chosen if s is not measured[0]]
         if _WHETHER_KNOWN.search(question.asked) and not _UNKNOWN.search(chosen[0].text):
-            # "Do we know how many died?": that it is not known is the answer, first.
-            unknown = [
-                s for s in found
-                if s.relevance >= ranked.min_relevance and s.in_window is not False
-                and _UNKNOWN.search(s.text)
-            ]  # fmt: skip
+            # "Do we know how many died?": that it is not known is the answer, first, when
+            # it is nearly as relevant as the best (not another thing's being unclear).
+            unknown = [s for s in chosen if s.in_window is not False and _UNKNOWN.search(s.text)]
             if unknown:
                 chosen = [unknown[0]] + [s for s in chosen if s is not unknown[0]]
         picks: list[Pick] = distinct(chosen, settings.max_sentences, settings.weights)
