@@ -62,6 +62,7 @@ class Sentence:
     # question is about them (the model reads "Ibraheem Bahiss: But my hope is…").
     speaker: str | None = None
     caption: bool = False  # in a photo's caption (its paragraph ends with the credit)
+    earlier: str = ""  # the sentence before ``before`` in its paragraph, or ""
     read: bool = False  # whether the reranking model read it
 
     @property

@@ -158,6 +158,7 @@ class _Span:
     text: str
     before: str
     caption: bool  # its paragraph ends with a photo's credit
+    earlier: str = ""  # the sentence before ``before`` in its paragraph, or ""
 
 
 def subject_of(question: Question, hits: Sequence[Hit]) -> Entity | None:
@@ -330,6 +331,7 @@ def candidate_sentences(
                 held=_held(span, side, turn),
                 speaker=talk.guest if turn and talk is not None else None,
                 caption=span.caption,
+                earlier=span.earlier,
                 in_window=None if window is None else _in_window(dates, published, window),
             )
         )
@@ -342,7 +344,7 @@ def _held(span: _Span, side: Entity | None, guests: bool) -> int:
     they report another's."""
     if side is None:
         return 0
-    found = held(span.text, span.before, side.pattern(), nation=side.country)
+    found = held(span.text, span.before, side.pattern(), nation=side.country, earlier=span.earlier)
     return 1 if found == 0 and guests else found
 
 
@@ -412,10 +414,13 @@ def _spans(hits: Sequence[Hit]) -> list[_Span]:
             if addresses_model(texts[k]):  # an order to an AI is never an answer to a person
                 continue
             before = texts[k - 1] if k and _joined(chunk, spans[k - 1], spans[k]) else ""
+            earlier = texts[k - 2] if before and k > 1 and _joined(chunk, *spans[k - 2 : k]) else ""
             known = found.get((chunk.doc_id, start))
             if known is None:
                 caption = credited(texts[ends[k]])
-                found[(chunk.doc_id, start)] = _Span(hit, start, end, texts[k], before, caption)
+                found[(chunk.doc_id, start)] = _Span(
+                    hit, start, end, texts[k], before, caption, earlier
+                )
             elif before and not known.before:  # the first chunk began with this sentence
                 found[(chunk.doc_id, start)] = replace(known, before=before)
     return list(found.values())

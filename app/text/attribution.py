@@ -123,17 +123,22 @@ def _names_side(holder: str, names: re.Pattern[str], nation: bool) -> bool:
     )
 
 
-def held(text: str, before: str, names: re.Pattern[str], *, nation: bool = False) -> int:
+def held(
+    text: str, before: str, names: re.Pattern[str], *, nation: bool = False, earlier: str = ""
+) -> int:
     """1 when the view ``text`` reports is held by whoever ``names`` matches (``nation``:
     a country's names), -1 when it is someone else's, 0 when it reports no one's. A
     quotation going on from ``before`` (the sentence before it in its paragraph) is that
-    sentence's speaker's, and so is what follows a side named as the frame ("On the
-    Afghan side, …")."""
+    sentence's speaker's, and so are the two sentences after a side named as the frame
+    ("On the Afghan side, …"; ``earlier``: the sentence before ``before``), unless the
+    one between names a holder of its own."""
     spans = holder_spans(text)
     if not spans and before and text.lstrip().startswith(("“", '"')):
         text, spans = before, holder_spans(before)
     if not spans:
         framed = _SIDE.match(text) or (_SIDE.match(before) if before else None)
+        if framed is None and earlier and before and not holder_spans(before):
+            framed = _SIDE.match(earlier)
         if framed is not None:
             return 1 if names.search(framed.group("side")) else -1
         return 0

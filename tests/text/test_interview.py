@@ -84,13 +84,18 @@ def test_a_question_or_an_interviewers_prompt_asks() -> None:
 NORLAND = re.compile(r"\bnorland(?:ers)?\b|\bnorlandic\b", re.IGNORECASE)
 
 
-def test_a_side_named_as_the_frame_holds_that_sentence_and_the_next() -> None:
+def test_a_side_named_as_the_frame_holds_its_sentence_and_the_two_after() -> None:
     frame = "On the Norlandic side, the rhetoric has hardened."
     assert held(frame, "", NORLAND) == 1
     assert held("The council is called 'the regime'.", frame, NORLAND) == 1
     other = "On the Sudmark side, the rhetoric has hardened."
     assert held("The council is called 'the regime'.", other, NORLAND) == -1
     assert held("The council is called 'the regime'.", "", NORLAND) == 0
+    # two sentences on, unless the one between names a holder of its own
+    called = "The council is called 'the regime'."
+    assert held("The language is that it hides.", called, NORLAND, earlier=frame) == 1
+    said = "Sudmark's mayor said the council hides."
+    assert held("The language is that it hides.", said, NORLAND, earlier=frame) == 0
 
 
 def test_the_name_after_a_reporting_verb_holds_the_view_and_one_of_a_people_is_not_the_side(

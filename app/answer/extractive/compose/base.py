@@ -153,4 +153,10 @@ def distinct(
 def held_by(sentence: Sentence, side: Entity) -> int:
     """Whether the view ``sentence`` reports is ``side``'s own (1), another's (-1) or
     no one's (0)."""
-    return held(sentence.text, sentence.before, side.pattern(), nation=side.country)
+    return held(
+        sentence.text,
+        sentence.before,
+        side.pattern(),
+        nation=side.country,
+        earlier=sentence.earlier,
+    )
