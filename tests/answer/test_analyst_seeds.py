@@ -106,7 +106,7 @@ def test_an_account_no_document_gives_is_a_refusal_that_names_whose(seeded: DocQ
         "How many Afghan fighters were killed according to the United Nations?", as_of=AS_OF
     )
     assert answer.refused
-    assert "United Nations" in answer.answer
+    assert "attributed to the United Nations" in answer.answer
 
 
 def test_a_window_with_no_report_is_a_refusal_that_says_so(seeded: DocQA) -> None:

@@ -61,7 +61,7 @@ class ExtractiveAnswerer:
     def answer_whole(self, question: Question, ranked: Ranked) -> Answer:
         """The answer, or a refusal (with its reason when the composer gives one)."""
         if question.holder is not None and _unattributed(question.holder, ranked):
-            why = f"Nothing in the documents is attributed to {question.holder.name}."
+            why = f"Nothing in the documents is attributed to {_as_asked(question)}."
             return self.refusal(question, ranked, why)  # "according to the United Nations"
         timed = question.intent is Intent.TIMELINE and question.when is not None
         if ranked.evidence < ranked.min_relevance and not timed:
@@ -156,6 +156,14 @@ class ExtractiveAnswerer:
                 )
             )
         return out
+
+
+def _as_asked(question: Question) -> str:
+    """The holder as the question names them ("the United Nations")."""
+    assert question.holder is not None
+    name = question.holder.name
+    found = re.search(rf"\b(?:the\s+)?{re.escape(name)}", question.asked, re.IGNORECASE)
+    return found.group() if found else name
 
 
 def _unattributed(holder: Entity, ranked: Ranked) -> bool:
