@@ -113,6 +113,9 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"\bstep\s+by\s+step\b|\b(?:chain|sequence|series)\s+of\s+(?:events|attacks|strikes|"
         r"clashes|developments|moves|incidents|reprisals)\b",
         r"\bwhat\s+(?:were|are)\s+the\s+(?:main|key|major|important)\s+(?:events|developments)\b",
+        # "anything reported out of Bajaur lately?", "any news from Kandahar?"
+        r"^\s*(?:is\s+there\s+|has\s+there\s+been\s+)?(?:anything(?:\s+new)?|any\s+(?:news|word|"
+        r"reports?|updates?))\s+(?:(?:been\s+)?reported\s+)?(?:out\s+of|from|about|on|in|regarding)\b",
     )),
     (Intent.SUMMARY, _any(
         r"^\s*(?:summari[sz]e|give\s+(?:me\s+|us\s+)?(?:an?\s+)?(?:(?:short|quick|brief)\s+)?"

@@ -69,6 +69,10 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("Lay out the May round of talks in order: who moved first?", Intent.TIMELINE, None),
         ("Why did they act in order to save the dam?", Intent.CAUSE, None),
         ("What is Mira Toll hoping will happen next?", Intent.POSITION, "Mira Toll"),
+        ("anything reported out of Marsby lately", Intent.TIMELINE, None),
+        ("Any news from Sudmark?", Intent.TIMELINE, None),
+        ("Is there any word on the levee talks?", Intent.TIMELINE, None),
+        ("Anything else I should know?", Intent.FACT, None),
         ("What are the unions saying about the levees?", Intent.POSITION, "the unions"),
     ],
 )

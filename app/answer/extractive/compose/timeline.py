@@ -44,6 +44,8 @@ _ASKING = set(
             "unfold unfolded early mid late end beginning start middle "
             # asking for it: "give me a chronology", "show us how"
             "give me us tell show provide overview rundown recap outline "
+            # "anything reported out of Bajaur lately?", "any news from Kandahar?"
+            "anything any reported report reports update updates word out "
             # words for the whole story, which no one event holds: "the tensions since 2021"
             "tensions situation"
         ]
