@@ -97,7 +97,8 @@ CUES: dict[Intent, re.Pattern[str]] = {
         r"\b(?:deteriorat\w+|improv\w+|worsen\w+|grow\w*|grew|increas\w*|decreas\w*|"
         r"declin\w+|risen|rose|surge\w*|spiral\w*|shift\w*|chang\w+|became|become|turned|"
         r"since|no\s+longer|increasingly|sharply|hardened|escalat\w+|backfired|foes?|ally|"
-        r"allies|once|used\s+to|now)\b",
+        r"allies|once|used\s+to|now|initially|at\s+first|originally|previously|formerly|"
+        r"more\s+recently|began\s+to|begun\s+to)\b",
         re.IGNORECASE,
     ),
 }

@@ -526,3 +526,18 @@ def test_another_things_being_unclear_does_not_answer_whether_something_is_known
     torkham = sentence("It is unclear when the Marsby crossing will reopen.", 0.3, at=100)
     asked = analyse_question("Do we know who carried out the courthouse bombing?")
     assert texts(asked, (claimed, torkham))[0] == claimed.text
+
+
+def test_a_sentence_denying_what_another_says_is_not_the_same_fact() -> None:
+    now = sentence(
+        "Norland has begun to accuse Sudmark of not only hiding the union, but funding it.", 0.99
+    )
+    then = sentence("Norland initially did not accuse Sudmark of funding the union.", 0.98, at=100)
+    again = sentence(
+        "Norland has begun to accuse Sudmark of funding the union.", 0.97, at=200, doc=1
+    )
+    picks = distinct([now, then, again], 3)
+    assert [p.sentence.text for p in picks] == [now.text, then.text]
+    assert picks[0].also == (again,)
+    changed = analyse_question("How have Norland's accusations against Sudmark evolved?")
+    assert texts(changed, (now, then))[:2] == [now.text, then.text]

@@ -114,10 +114,14 @@ def named_nowhere(subject: Entity, ranked: Ranked) -> bool:
     return bool(wanted) and not any(wanted & _terms(s.text) for s in sentences)
 
 
+_NOT = re.compile(r"\b(?:not(?!\s+only)|never|no\s+longer|neither|nor)\b|n['’]t\b", re.IGNORECASE)
+
+
 def same_fact(a: Sentence, b: Sentence, share: float) -> bool:
     """Whether ``a`` and ``b`` say the same thing (most of the content words of the
     shorter one, ``share`` of them, are in the other): never when they are about
-    different days (the council met on Tuesday, but not the same Tuesday)."""
+    different days (the council met on Tuesday, but not the same Tuesday), nor when
+    only one of them denies ("did not accuse" is not "has begun to accuse")."""
     if a.doc_id == b.doc_id and a.start == b.start:
         return True
     if (
@@ -126,6 +130,8 @@ def same_fact(a: Sentence, b: Sentence, share: float) -> bool:
         and not any(x.overlaps(y.first, y.last) for x in a.dates for y in b.dates)
     ):
         return False
+    if bool(_NOT.search(a.text)) != bool(_NOT.search(b.text)):
+        return False  # "initially did not accuse" and "has begun to accuse" say the opposite
     one, two = _terms(a.text), _terms(b.text)
     if not one or not two:
         return False
