@@ -92,20 +92,17 @@ def interview_of(text: str) -> Interview | None:
     heading such as "Why It Matters: Will Khan return?" answered by no label is no
     interview, and a guest's question back does not make them the interviewer)."""
     labels = list(_LABEL.finditer(text))
-    asks_at = [_has_question(text[m.end() : _turn_end(text, labels, k)]) for k, m in
-               enumerate(labels)]  # fmt: skip
     for k in range(1, len(labels)):
         asker, guest = labels[k - 1].group("name"), labels[k].group("name")
-        if asks_at[k - 1] and guest != asker:
+        if guest != asker and _has_question(_turn(text, labels[k - 1], labels[k])):
             return Interview(guest, _introduced(text, guest), _guest_turns(text, guest, labels))
     return None
 
 
-def _turn_end(text: str, labels: list[re.Match[str]], k: int) -> int:
-    """Where the turn labelled ``labels[k]`` ends: at the next label or paragraph break."""
-    end = labels[k + 1].start() if k + 1 < len(labels) else len(text)
-    brk = text.find("\n\n", labels[k].end(), end)
-    return end if brk < 0 else brk
+def _turn(text: str, label: re.Match[str], following: re.Match[str]) -> str:
+    """What ``label``'s speaker says: up to the next label or paragraph break."""
+    brk = text.find("\n\n", label.end(), following.start())
+    return text[label.end() : following.start() if brk < 0 else brk]
 
 
 def _has_question(said: str) -> bool:
@@ -132,12 +129,13 @@ def _guest_turns(text: str, guest: str, labels: list[re.Match[str]]) -> tuple[tu
         if credited(text[spans[0][0] : spans[-1][1]]):  # a photo's caption
             continue
         speaker: str | None = None  # who the current label says speaks (None: unlabelled)
-        last_ask = max((k for k, (a, b) in enumerate(spans) if asks(text[a:b])), default=-1)
+        asking = [asks(text[a:b]) for a, b in spans]
+        last_ask = max((k for k, q in enumerate(asking) if q), default=-1)
         for k, (a, b) in enumerate(spans):
             k_label = bisect.bisect_left(at, a)  # the first label at or after the sentence
             label = found[k_label][1] if k_label < len(at) and at[k_label] < b else None
             speaker = label or speaker
-            if asks(text[a:b]) or (speaker is None and k <= last_ask):
+            if asking[k] or (speaker is None and k <= last_ask):
                 continue  # a question, or what leads up to the interviewer's
             if (speaker or guest) == guest and not _EDITED.search(text[a:b]):
                 turns.append((a, b))
