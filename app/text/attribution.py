@@ -34,17 +34,17 @@ _OWNED = re.compile(
     rf"\s+(?:[\w-]+\s+){{0,2}}?(?:{_NOUNS})\b"
 )
 _VERB = re.compile(rf"\b(?:{_VERBS})\b")
+# A name after its verb: "Khalid Sultan", "the Foreign Ministry".
+_NAME = r"(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
+# "…, said Amir Rana, the head of…": a speech verb after a comma, the name ending its
+# clause (not "…, accused Islamabad of lying").
 _SPEECH = r"said|says|added|adds|wrote|writes|told|tells|noted|notes|argued|warned|explained"
-_SAID_BY = re.compile(
-    rf"(?:{_SPEECH})\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*(?=\s*(?:[,.;]|$))"
-)
+_NAME_ENDS_CLAUSE = r"(?=\s*(?:[,.;]|$))"
+_SAID_BY = re.compile(rf"(?:{_SPEECH})\s+{_NAME}{_NAME_ENDS_CLAUSE}")
 # ,” said Khalid Sultan / ," says the minister / according to officials in Kabul
 _AFTER = re.compile(
-    rf"(?:[”\"’],?\s*|\bas\s+)(?:{_VERBS})\s+(?P<holder>(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
-    # "…, said Amir Rana, the head of…": a speech verb after a comma, the name ending its
-    # clause (not "…, accused Islamabad of lying")
-    rf"|,\s+(?:{_SPEECH})\s+(?P<holder3>(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
-    r"(?=\s*(?:[,.;]|$))"
+    rf"(?:[”\"’],?\s*|\bas\s+)(?:{_VERBS})\s+(?P<holder>{_NAME})"
+    rf"|,\s+(?:{_SPEECH})\s+(?P<holder3>{_NAME}){_NAME_ENDS_CLAUSE}"
     r"|\baccording\s+to\s+(?P<holder2>(?:the\s+)?[\w’'-]+(?:\s+[A-Z][\w’'-]*)*)",
 )
 # "…, an allegation it denies": a pronoun right before the verb is its subject, and names
