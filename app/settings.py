@@ -379,6 +379,11 @@ class ComposerWeights(BaseModel):
     timeline_topic_share: float = Field(
         0.6, ge=0, le=1, description="Share of the question's topic terms a line must hold"
     )
+    timeline_read: float = _weight(
+        0.9,
+        "A line the model reads as at least this relevant is about the topic, whatever "
+        "share of its terms it holds ('the remainder of 1970' for 'the rest of 1970')",
+    )
     timeline_cue: float = _weight(0.4, "A line that reports an action")
     timeline_relevance: float = _weight(0.6, "The model's relevance of a line")
     timeline_topic: float = _weight(0.3, "A line about the question's topic")

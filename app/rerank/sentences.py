@@ -308,7 +308,9 @@ def candidate_sentences(
         turn = talk is not None and talk.says(span.start, span.end)
         spelled = bool(question.acronym) and defines(span.text, question.acronym or "")
         published = meta[span.hit.chunk.doc_id][2] if meta else None
-        dates = tuple(date_spans(span.text, published)) if published else ()
+        # An undated article's sentence is still dated by the dates it writes in full.
+        # An undated article's sentence is still dated by the dates it writes in full.
+        dates = tuple(date_spans(span.text, published))
         window = question.when
         out.append(
             Sentence(
@@ -392,11 +394,13 @@ def _in_window(dates: Sequence[Any], published: str | None, window: Any) -> bool
     """Whether the sentence is about days in the window: a date it names, else (for a
     sentence naming none) the days its article reports on, its date and the
     ``REPORTED_DAYS`` before it; None when neither says (an undated article's sentence
-    that names no date)."""
+    that names none of the days asked)."""
+    if published is None:
+        # An undated article's sentence is about the days it names, but naming other
+        # days does not put it outside them ("offered in 1942… acquired in 1997").
+        return True if any(window.holds(d.first, d.last) for d in dates) else None
     if dates:
         return any(window.holds(d.first, d.last) for d in dates)
-    if published is None:
-        return None
     try:
         day = date.fromisoformat(published)
     except ValueError:

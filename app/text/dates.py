@@ -177,6 +177,12 @@ _MON_ABBR = r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 _MONTH_WORD = rf"(?P<month>{_MON}|(?:{_MON_ABBR})\.?)"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR_OPT = r"(?:,?\s+(?P<year>(?:19|20)\d{2}))?"
+# "the 1998 NFL draft", "the 2014 election": a year naming an event (not "the 1500 men").
+_EVENT_NOUN = (
+    r"(?:season|elections?|census|war|crisis|campaign|draft|championship|olympics|games|"
+    r"cup|edition|version|budget|constitution|revolution|uprising|earthquake|floods?|"
+    r"famine|attacks?|bombings?|offensive|coup|summit|agreement|treaty|accord|deal|law|act)"
+)
 _EXPLICIT = re.compile(
     rf"""\b(?:
       (?P<iso>(?P<iy>(?:19|20)\d{{2}})-(?P<im>\d{{2}})-(?P<id>\d{{2}}))
@@ -185,9 +191,10 @@ _EXPLICIT = re.compile(
         (?:,?\s+(?P<year2>(?:19|20)\d{{2}}))?(?!\s*(?:19|20)\d{{2}}\b)
     | {_MONTH_WORD.replace("month", "month3")}(?:\s+of)?\s+(?P<year3>(?:19|20)\d{{2}})
     | (?:in|since|until|during|from|after|before|by)\s+{_MONTH_WORD.replace("month", "month4")}
-        (?!\s+\d)
+        (?!\s+(?:of\s+)?\d)
     | (?:in|of|since|until|during|by|around|circa|after|before|from)\s+
         (?P<year5>(?:1[5-9]|20)\d{{2}})(?!\s*[-–]\s*\d)
+    | the\s+(?P<year6>(?:1[5-9]|20)\d{{2}})(?=\s+(?-i:[A-Z])|\s+{_EVENT_NOUN}\b)
     )\b""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -240,7 +247,7 @@ def date_spans(text: str, reference: str | date | None) -> list[DateSpan]:
     for m in _EXPLICIT.finditer(text):
         span = _explicit(m, ref)
         if span is not None:
-            at = "year5" if m.group("year5") else "month4" if m.group("month4") else 0
+            at = next((g for g in ("year5", "year6", "month4") if m.group(g)), 0)
             found.append(DateSpan(*span, m.start(at), m.end(at)))
     if ref is not None:
         taken = [(d.start, d.end) for d in found]
@@ -283,8 +290,8 @@ def _explicit(m: re.Match[str], ref: date | None) -> tuple[date, date, str] | No
             year = _year_for(month, None, ref)
             return (date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]),
                     _month(year, month)[1])  # fmt: skip
-        if g["year5"]:
-            year = int(g["year5"])
+        if g["year5"] or g["year6"]:
+            year = int(g["year5"] or g["year6"])
             return date(year, 1, 1), date(year, 12, 31), str(year)
     except ValueError:  # 31 February
         return None

@@ -185,7 +185,9 @@ def test_a_timeline_around_a_day_takes_the_events_of_the_days_either_side() -> N
     assert [p.sentence.text for p in plan.picks] == [before.text, day.text, after.text]
 
 
-def _dated(text: str, published: str, relevance: float, at: int, cue: bool = True) -> Sentence:
+def _dated(
+    text: str, published: str | None, relevance: float, at: int, cue: bool = True
+) -> Sentence:
     return sentence(
         text,
         relevance,
@@ -219,6 +221,29 @@ def test_a_timeline_with_nothing_in_its_window_refuses_and_says_so() -> None:
     plan = composer_for(question.intent).compose(question, ranked(other), SETTINGS)
     assert plan.refusal is not None
     assert "3 January 2026" in plan.refusal
+
+
+def test_a_timeline_line_read_as_relevant_needs_no_share_of_the_topic_words() -> None:
+    question = analyse_question(
+        "What happened to the Orbis programme for the rest of 1970 after the tank incident?",
+        as_of=date(2026, 4, 10),
+    )
+    assert question.when is not None
+    # An undated article: the sentence is dated by the year it writes.
+    grounded = _dated("Orbis was grounded again for the remainder of 1970.", None, 0.95, 0)
+    other = _dated("Orbis flew twice in 1970.", None, 0.3, 60)
+    assert texts(question, (grounded, other)) == [grounded.text]
+
+
+def test_what_happened_answered_by_an_undated_sentence_is_a_plain_answer() -> None:
+    question = analyse_question("What happened to the Orbis budget after the first landing?")
+    assert question.intent is Intent.TIMELINE
+    # Undated articles: only a sentence writing a year has a date.
+    budget = _dated("The Orbis budget began to shrink after the landing.", None, 0.95, 0)
+    years = _dated("Orbis landed the first crews from 1969 to 1972.", None, 0.5, 60)
+    plan = composer_for(question.intent).compose(question, ranked(budget, years), SETTINGS)
+    assert plan.form != "timeline"
+    assert [p.sentence.text for p in plan.picks][:1] == [budget.text]
 
 
 def test_a_summary_takes_distinct_dated_points_from_several_articles() -> None:
@@ -296,6 +321,9 @@ def test_a_count_is_answered_by_a_sentence_with_a_number_or_refused() -> None:
     assert vague.text in texts(question, (dated, vague)), "a count in words is a count"
     unrelated = sentence("The mayor spoke for twenty minutes.", 0.1, at=200)
     assert texts(question, (dated, unrelated)) == [], "a count must come from a relevant sentence"
+    amount = analyse_question("How much has been written about the Marsby flood?")
+    written = sentence("The voluminous literature on the Marsby flood fills a library.", 0.9)
+    assert texts(amount, (written,)) == [written.text], "an amount in words is an amount"
 
 
 def test_an_accusation_is_a_weaker_cause_than_a_circumstance_that_grew() -> None:

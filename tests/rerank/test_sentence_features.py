@@ -21,7 +21,7 @@ class _Flat:
         return True
 
 
-def _windows(question: str, text: str, published: str) -> list[bool | None]:
+def _windows(question: str, text: str, published: str | None) -> list[bool | None]:
     spans, at = [], 0
     for part in text.split("  "):
         spans.append((at, at + len(part)))
@@ -40,6 +40,16 @@ def test_a_sentence_naming_no_day_is_about_the_days_its_article_reports() -> Non
     assert _windows(asked, text, "2026-03-03") == [True, False]
     # Published a week later, the same sentence is not about March 2.
     assert _windows(asked, text, "2026-03-09") == [False, False]
+
+
+def test_an_undated_articles_sentence_is_about_the_years_it_writes_and_no_others() -> None:
+    text = (
+        "The offer was made in 1942 by a firm later bought in 1997.  "
+        "The network was sold in 1943.  The network was sold."
+    )
+    # Naming 1942 puts a sentence in the window; naming only other years or none says
+    # nothing either way, without the article's date to go by.
+    assert _windows("Who made an offer in 1942?", text, None) == [True, None, None]
 
 
 def test_a_sentence_giving_another_name_the_passages_use_holds_the_questions_words() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.question.analysis import parse_day
-from app.text.dates import annotate, resolve_dates
+from app.text.dates import annotate, date_spans, resolve_dates
 
 PUBLISHED = "2026-03-03"  # a Tuesday
 
@@ -38,6 +38,21 @@ def test_resolves_against_the_publication_date(text: str, value: str, label: str
 def test_an_explicit_date_after_the_phrase_needs_no_help() -> None:
     assert resolve_dates("On Thursday, February 26, the border closed.", PUBLISHED) == []
     assert resolve_dates("on Monday 2 March", PUBLISHED) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("the price of oil in March of 1974", ["March 1974"]),
+        ("in March 1974", ["March 1974"]),
+        ("Manning was the first pick of the 1998 NFL draft.", ["1998"]),
+        ("after the 2014 election", ["2014"]),
+        ("the 1500 men of the garrison", []),
+        ("In 1992 it became a university.", ["1992"]),
+    ],
+)
+def test_dates_written_in_full_need_no_publication_date(text: str, labels: list[str]) -> None:
+    assert [d.label for d in date_spans(text, None)] == labels
 
 
 def test_no_date_no_resolution() -> None:

@@ -126,7 +126,10 @@ def _measured(sentence: Sentence) -> bool:
 # A count in words: "few", "a handful", "most", "little", "the majority".
 _VAGUE_COUNT = re.compile(
     r"\b(?:few|fewer|little|many|most|several|numerous|countless|none|single|handful|"
-    r"majority|minority|bulk|vast|scores|multiple|half|double|twice|thrice)\b",
+    r"majority|minority|bulk|vast|scores|multiple|half|double|twice|thrice|"
+    # an amount in words: "the voluminous literature on the subject"
+    r"voluminous|considerable|substantial|extensive|enormous|huge|immense|massive|abundant|"
+    r"ample|plenty|scant|scarce|great\s+deal|large\s+(?:amounts?|numbers?|quantit(?:y|ies)))\b",
     re.IGNORECASE,
 )
 
@@ -194,7 +197,10 @@ def _names_in_role(sentence: Sentence, question: Question, reach: int) -> bool:
 
 
 def _day(s: Sentence) -> str:
-    """The latest day a sentence is about, as ISO text (its article's date without one)."""
+    """The latest day a sentence is about, as ISO text (its article's date without one);
+    none for an undated article's, whose years say when, not how recent the report is."""
+    if not s.published:
+        return ""
     if s.dates:
         return max(d.last for d in s.dates).isoformat()
     return s.published or ""

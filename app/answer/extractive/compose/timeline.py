@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from app.answer.extractive.compose.base import Pick, Plan, distinct, read
+from app.answer.extractive.compose.base import Pick, Plan, distinct, read, strays, usable
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.question.entities import Entity
@@ -123,6 +123,21 @@ def _shares(
     return (subject and sentence.about) or held >= max(1, math.ceil(share * len(topic)))
 
 
+def _undated_answer(
+    question: Question,
+    ranked: Ranked,
+    scored: Sequence[tuple[float, DateSpan, bool, Sentence]],
+    share: float,
+) -> bool:
+    """Whether the most relevant sentence read has no date (an undated article's, naming
+    none) and no dated line of ``scored`` comes near it."""
+    top = max(usable(ranked), key=lambda s: s.relevance, default=None)
+    if top is None or event_date(top, question)[0] is not None:
+        return False
+    line = max((item[3] for item in scored), key=lambda s: s.relevance)
+    return strays(line, ranked, share)
+
+
 def _label(day: date) -> str:
     return f"{day.day} {day.strftime('%B')} {day.year}"
 
@@ -147,7 +162,7 @@ class TimelineComposer:
             shares = _shares(
                 topic, s, question.subject is not None, w.timeline_topic_share, countries, events
             )
-            if topic and not shares:
+            if topic and not shares and s.relevance < w.timeline_read:
                 continue
             score = (w.timeline_cue * s.cue + w.timeline_relevance * s.relevance
                      + w.timeline_topic * shares + w.timeline_dated * own
@@ -157,9 +172,11 @@ class TimelineComposer:
         plain = [item for item in scored if not is_caption(item[3])]
         if len(plain) >= CAPTIONS_GIVE_WAY:
             scored = plain
-        if not scored:
-            if window is None:  # "What happened to his lab?": no dates, a plain answer
-                return FactComposer().compose(question, ranked, settings)
+        if window is None and (not scored or _undated_answer(question, ranked, scored, w.stray)):
+            # "What happened to his lab?" with nothing dated, or answered by a sentence
+            # with no date: a plain answer, not the dated lines around it.
+            return FactComposer().compose(question, ranked, settings)
+        if window is not None and not scored:
             return Plan(refusal=f"The documents report nothing dated {window.label} about this.")
         if window is not None and window.first == window.last:
             # A day asked about: events of that very day, before those of its week.
