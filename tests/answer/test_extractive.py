@@ -103,6 +103,46 @@ def test_very_long_sentences_are_cut_at_clauses_around_the_question_terms(
     assert answer.citations[0].quote == sentence
 
 
+def test_a_cut_that_would_end_at_the_question_words_shows_what_follows_them(
+    service: DocQA, tmp_path: Path
+) -> None:
+    folder = tmp_path / "guild"
+    folder.mkdir()
+    things = ", ".join(["free ferry passes", "night shelters", "hot meals", "winter coats",
+                        "legal advice", "boat repairs", "fishing licences", "school books",
+                        "warm blankets", "lamp oil", "fresh bread", "rope and nets"])  # fmt: skip
+    sentence = (
+        "Among the many charities of the old port town, the most loved is the Harbour Guild, "
+        f'"which hands out {things} to the widows of the great storm of last winter, and '
+        'asks for nothing in return from anyone who ever knocks on its old blue door".'
+    )
+    (folder / "guild.txt").write_text(f"date 2026-01-02 {sentence}", encoding="utf-8")
+    service.index([folder])
+    answer = service.ask("What does the Harbour Guild hand out?")
+    assert not answer.refused
+    shown = answer.sentences[0].text
+    assert len(sentence) > len(shown)
+    # The clauses alone would end at "the Harbour Guild,": the words after them answer.
+    assert "free ferry passes" in shown
+    assert shown.startswith("Among the many charities")
+    assert shown.endswith(" …")
+    assert shown.removesuffix(" …") in answer.citations[0].quote
+
+
+def test_an_undated_article_is_dated_by_the_years_it_writes(service: DocQA, tmp_path: Path) -> None:
+    folder = tmp_path / "undated"
+    folder.mkdir()
+    (folder / "college.txt").write_text(
+        "The Marsby college opened in 1969 in the old mill. It became Marsby University in "
+        "1992 as part of the national process in which colleges became universities.",
+        encoding="utf-8",
+    )
+    service.index([folder])
+    answer = service.ask("What happened in 1992 in the national process?")
+    assert not answer.refused, answer.answer
+    assert "became Marsby University" in answer.answer
+
+
 def _ranked(service: DocQA, question: str) -> dict[str, Sentence]:
     """The question's sentences as reranking without a model scores them."""
     retriever = HybridRetriever(
