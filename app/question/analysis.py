@@ -29,6 +29,17 @@ _QUESTION_WORDS = {"what", "who", "whom", "whose", "when", "where", "why", "how"
                    "summarise", "tell", "give", "define", "explain", "describe",
                    "walk", "according", "in", "on", "the"}  # fmt: skip
 
+# Words that open a question with a capital without naming anything.
+_OPENERS = {"most", "many", "some", "several", "few", "other", "each", "every", "both",
+            "all", "any", "name", "list", "identify", "state", "give", "after", "before",
+            "during", "since", "until", "from", "under", "between", "along", "besides",
+            "aside", "apart", "approximately", "about", "around", "roughly", "nearly",
+            "over", "among", "against", "despite", "following", "prior", "within",
+            "without", "unlike", "like", "although", "though", "while", "once", "as", "at",
+            "by", "for", "if", "of", "to", "with", "can", "could", "has", "have", "had",
+            "will", "would", "should", "may", "might", "must", "not", "so", "then", "also",
+            "another", "upon"}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Question:
@@ -198,8 +209,11 @@ def names_in(question: str) -> list[str]:
     """The names a question mentions (capitalised runs and acronyms), question words
     and the capital that opens it left out."""
     out = []
+    opening = len(question) - len(question.lstrip())
     for found in _NAMED.finditer(question):
         words = found.group().split()
+        if found.start() == opening and words[0].lower() in _OPENERS:
+            words.pop(0)  # "Most schools…", "Name two series…", "After the war…"
         while words and _POSSESSIVE.sub("", words[0].lower()) in _QUESTION_WORDS:
             words.pop(0)
         if words:

@@ -37,15 +37,29 @@ class Entity:
     name: str
     aliases: tuple[str, ...]  # lower case, longest first
     country: bool = False
+    # Aliases that count only as written, capitalised: a surname ("Sultan said") names the
+    # person, while "justifying grace" does not name "Sanctifying Grace".
+    proper: tuple[str, ...] = ()
 
     def pattern(self) -> re.Pattern[str]:
         """A pattern matching any of the names as whole words (possessive included)."""
-        return _pattern(self.aliases)
+        return _pattern(self.alternatives())
+
+    def alternatives(self) -> str:
+        """The names as one case-insensitive regular expression alternation."""
+        return _alternatives(self.aliases, self.proper)
 
 
 @cache
-def _pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
-    words = "|".join(re.escape(a) for a in aliases)
+def _alternatives(aliases: tuple[str, ...], proper: tuple[str, ...]) -> str:
+    written = {p.lower(): p for p in proper}
+    return "|".join(
+        f"(?-i:{re.escape(written[a])})" if a in written else re.escape(a) for a in aliases
+    )
+
+
+@cache
+def _pattern(words: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{words})(?:['’]s?)?(?![\w-])", re.IGNORECASE)
 
 
@@ -117,14 +131,16 @@ def entity_of(phrase: str, acronyms: dict[str, str] | None = None) -> Entity | N
     if found is not None:  # named as the country is: "Afghanistan" for "the Afghan side"
         return Entity(found[0], found[1], country=True)
     aliases = {key}
+    proper: tuple[str, ...] = ()
     words = text.split()
     last = words[-1].lower() if words else ""
     if len(words) >= 2 and all(w[:1].isupper() for w in words) and not _country_name(last):
         aliases.add(last)  # a person's surname: "Sultan said" (not "Pakistan")
+        proper = (words[-1],)
     for short, long in (acronyms or {}).items():
         if key in (short.lower(), long.lower()):
             aliases |= {short.lower(), long.lower()}
-    return Entity(text, tuple(sorted(aliases, key=len, reverse=True)))
+    return Entity(text, tuple(sorted(aliases, key=len, reverse=True)), proper=proper)
 
 
 def _country_name(word: str) -> bool:
@@ -172,7 +188,7 @@ def widened(entity: Entity, aliases: set[str]) -> Entity:
     if aliases <= set(entity.aliases):
         return entity
     every = tuple(sorted(set(entity.aliases) | aliases, key=len, reverse=True))
-    return Entity(entity.name, every, entity.country)
+    return Entity(entity.name, every, entity.country, entity.proper)
 
 
 def as_asked(text: str, entities: Iterable[Entity]) -> str:

@@ -137,3 +137,32 @@ def test_what_someone_was_asked_to_do_is_no_question_of_what_they_did(
     question: str, intent: Intent
 ) -> None:
     assert analyse_question(question).intent is intent
+
+
+def test_a_surname_names_the_person_only_written_with_its_capital() -> None:
+    sultan = entity_of("Khalid Sultan")
+    grace = entity_of("Sanctifying Grace")
+    assert sultan is not None
+    assert grace is not None
+    assert sultan.pattern().search("Sultan said the talks failed.")
+    assert not sultan.pattern().search("the sultan's palace was shelled")
+    assert grace.pattern().search("Sanctifying grace enables us to respond.")
+    assert not grace.pattern().search("Justifying grace is also known as conversion.")
+    assert widened(sultan, {"the analyst"}).proper == sultan.proper
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Most schools established by the UMC are members of what group?", ["UMC"]),
+        ("Name two series that have been reboots.", []),
+        ("After Genghis Khan died, who ruled?", ["Genghis Khan"]),
+        ("What did the Most Holy Trinity order?", ["Most Holy Trinity"]),
+    ],
+)
+def test_a_capital_opening_a_question_names_nothing_unless_a_name_goes_on(
+    question: str, names: list[str]
+) -> None:
+    from app.question.analysis import names_in
+
+    assert names_in(question) == names

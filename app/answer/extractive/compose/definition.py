@@ -32,7 +32,7 @@ _BEFORE_NAME = r"(?:also\s+known\s+as|called|named|dubbed|spoke\s+to|led\s+by)\s
 
 def defining(sentence: Sentence, subject: Entity) -> bool:
     """Whether ``sentence`` says what ``subject`` is (and is not someone's claim)."""
-    names = "|".join(re.escape(a) for a in subject.aliases)
+    names = subject.alternatives()
     pattern = re.compile(rf"(?:{names}){_AFTER_NAME}|{_BEFORE_NAME}(?:{names})\b", re.I)
     return pattern.search(sentence.text) is not None and held_by(sentence, subject) >= 0
 
