@@ -300,6 +300,18 @@ def test_no_two_picks_say_the_same_thing_and_the_repeat_is_cited_beside() -> Non
     assert picks[0].also == (b,)
 
 
+def test_sentences_giving_different_numbers_or_one_articles_different_subjects_differ() -> None:
+    three = sentence("The average family size was 3.21 in the town.", 0.9)
+    four = sentence("In the county the average family size was 3.62.", 0.8, at=100)
+    assert len(distinct([three, four], 3)) == 2
+    deacons = sentence("Deacons are called by God and ordained by a bishop.", 0.9)
+    elders = sentence("Elders are called by God and ordained by a bishop.", 0.8, at=100)
+    assert len(distinct([deacons, elders], 3)) == 2
+    # Two articles reporting one thing, in their own words, are still one fact.
+    again = replace(sentence("Deacons are called by God, ordained by a bishop.", 0.7), doc_id=1)
+    assert [len(p.also) for p in distinct([deacons, again], 3)] == [1]
+
+
 def test_countries_are_named_by_capital_people_and_name() -> None:
     kabul = entity_of("Kabul's")
     assert kabul is not None

@@ -117,6 +117,15 @@ def named_nowhere(subject: Entity, ranked: Ranked) -> bool:
 _NOT = re.compile(r"\b(?:not(?!\s+only)|never|no\s+longer|neither|nor)\b|n['’]t\b", re.IGNORECASE)
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _opening(text: str) -> set[str]:
+    """The first content word of ``text``, as a term (what it is about, mostly)."""
+    terms = analyse([text])[0]
+    return set(terms[:1])
+
+
 def same_fact(a: Sentence, b: Sentence, share: float) -> bool:
     """Whether ``a`` and ``b`` say the same thing (most of the content words of the
     shorter one, ``share`` of them, are in the other): never when they are about
@@ -132,9 +141,14 @@ def same_fact(a: Sentence, b: Sentence, share: float) -> bool:
         return False
     if bool(_NOT.search(a.text)) != bool(_NOT.search(b.text)):
         return False  # "initially did not accuse" and "has begun to accuse" say the opposite
+    numbers = set(_NUMBER.findall(a.text)), set(_NUMBER.findall(b.text))
+    if all(numbers) and not numbers[0] & numbers[1]:
+        return False  # "the average family size was 3.21" is not "… was 3.62"
     one, two = _terms(a.text), _terms(b.text)
     if not one or not two:
         return False
+    if a.doc_id == b.doc_id and _opening(a.text) - two and _opening(b.text) - one:
+        return False  # one article's "Deacons are called by God…" and "Elders are called…"
     return len(one & two) / min(len(one), len(two)) >= share
 
 
