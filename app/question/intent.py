@@ -197,6 +197,14 @@ _IS = re.compile(r"\b(what|who|where|how|when|why)['’]s\b", _I)
 _ARE = re.compile(r"\b(what|who|where|how|when|why|they|we|you)['’]re\b", _I)
 
 
+# Words that stand for someone without naming them: no side to look for.
+_NO_ONE = re.compile(
+    r"(?:some|many|most|others?|few|several|people|they|them|he|she|it|we|you|i|one|"
+    r"someone|somebody|anyone|anybody|everyone|everybody|nobody|no\s+one|each|both|all)$",
+    _I,
+)
+
+
 def expanded(question: str) -> str:
     """``question`` with its contracted question words spelled out."""
     question = _HAS.sub(r"\1 has ", question)
@@ -214,5 +222,7 @@ def read_intent(question: str) -> Reading:
             subject = found.groupdict().get("subject")
             if intent is Intent.DEFINITION and not _definable(subject, question):
                 continue
+            if subject is not None and _NO_ONE.match(subject.strip()):
+                subject = None  # "What do some believe…", "What does he say…"
             return Reading(intent, subject.strip() if subject else None)
     return Reading(Intent.FACT)

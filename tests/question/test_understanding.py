@@ -74,6 +74,10 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("Is there any word on the levee talks?", Intent.TIMELINE, None),
         ("Anything else I should know?", Intent.FACT, None),
         ("What are the unions saying about the levees?", Intent.POSITION, "the unions"),
+        # A word standing for someone it does not name is no side to look for.
+        ("What do some believe the treaty helped?", Intent.POSITION, None),
+        ("What does he say about the levees?", Intent.POSITION, None),
+        ("What do critics say about the levees?", Intent.POSITION, "critics"),
     ],
 )
 def test_the_intent_and_subject_come_from_how_the_question_is_asked(
