@@ -129,6 +129,31 @@ def test_a_cut_that_would_end_at_the_question_words_shows_what_follows_them(
     assert shown.removesuffix(" …") in answer.citations[0].quote
 
 
+def test_a_cut_that_would_begin_at_the_question_words_shows_what_precedes_them(
+    service: DocQA, tmp_path: Path
+) -> None:
+    folder = tmp_path / "harbour"
+    folder.mkdir()
+    sentence = (
+        "The harbour has many kinds of workers, ranging from porters (who carry the cargo of "
+        "visiting ships from the quay to the warehouses behind the old customs house from "
+        "dawn until dusk) and clerks (who count every barrel and crate and sack that is "
+        "landed on the quay or loaded onto the carts) to netmakers, who mend the nets of "
+        "the fishing fleet for a small fee paid in fish and bread, and settle quarrels "
+        "between the captains in accordance with the customs of the port."
+    )
+    (folder / "harbour.txt").write_text(f"date 2026-01-02 {sentence}", encoding="utf-8")
+    service.index([folder])
+    answer = service.ask("Who mends the nets of the fishing fleet?")
+    assert not answer.refused
+    shown = answer.sentences[0].text
+    assert len(sentence) > len(shown)
+    # The clauses alone would begin at "who mend the nets": the word before answers.
+    assert "netmakers, who mend the nets" in shown
+    assert shown.startswith("… ")
+    assert shown.removeprefix("… ").removesuffix(" …") in answer.citations[0].quote
+
+
 def test_an_undated_article_is_dated_by_the_years_it_writes(service: DocQA, tmp_path: Path) -> None:
     folder = tmp_path / "undated"
     folder.mkdir()

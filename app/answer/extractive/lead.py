@@ -6,10 +6,10 @@ does not fit is left out, never shown cut). A longer lead is cut at its clause
 boundaries (commas, semicolons, dashes outside quotations) to the clauses around the
 words that answer the question (a name, a date, a figure of the kind asked for) and its
 heaviest terms; a single clause too long is cut to the words around them. Never through
-an answer. Clauses that would end at the question's own words are followed by the words
-after them, up to the room (an answer stands after the words asking for it); otherwise
-never inside a quotation. Relative dates ("last Thursday") get the date they mean from the
-article's date.
+an answer. Clauses that would begin or end at the question's own words are widened to
+the words around them, up to the room (an answer stands next to the words asking for
+it); otherwise never inside a quotation. Relative dates ("last Thursday") get the date
+they mean from the article's date.
 """
 
 from __future__ import annotations
@@ -143,12 +143,7 @@ def _clauses(
         # words around them, as a sentence too long for its clauses is cut.
         return _cut(text, weights, limit, span, kind_mass)
     *_, start, end = max(windows)  # the most weight; on a tie, the longest
-    if end < len(text) and _ends_at_question(text[start:end], weights):
-        # The clauses end at the question's own words, and what follows them (where an
-        # answer usually stands: "…reboots (for example, Battlestar Galactica…") does not
-        # fit whole: it is shown up to the room, cut between words.
-        ends = [m.end() for m in re.finditer(r"\S+", text) if end < m.end() <= start + room]
-        end = ends[-1] if ends else end
+    start, end = _past_the_question(text, start, end, weights, room)
     core = text[start:end].rstrip(" ,;:—–-")
     cut = ("… " if start > 0 else "") + core + (" …" if start + len(core) < len(text) else "")
     shift = 2 if start > 0 else 0
@@ -158,17 +153,36 @@ def _clauses(
     return cut, kept
 
 
-# A clause window with fewer words than this after its last word from the question shows
-# no answer to it.
-_TAIL_WORDS = 3
+# Clauses with fewer content words than this before their first word from the question,
+# or after their last, show no answer to it there.
+_MARGIN_WORDS = 3
 
 
-def _ends_at_question(text: str, weights: dict[str, float]) -> bool:
-    """Whether ``text`` ends within ``_TAIL_WORDS`` words of its last question term."""
-    words = _words(text)
-    last = max((k for k, (_, terms) in enumerate(words) if any(t in weights for t in terms)),
-               default=None)  # fmt: skip
-    return last is not None and len(words) - 1 - last < _TAIL_WORDS
+def _past_the_question(
+    text: str, start: int, end: int, weights: dict[str, float], room: int
+) -> tuple[int, int]:
+    """``text[start:end]``, clauses that begin or end at the question's own words, widened
+    to the words around them up to ``room`` characters (a third of the room before when
+    both sides need it, as answers more often follow): the answer stands next to the
+    words that ask for it ("…to ulemas, who teach of the laws of Islam…", "…reboots (for
+    example, Battlestar Galactica…")."""
+    words = _words(text[start:end])
+    asked = [k for k, (_, terms) in enumerate(words) if any(t in weights for t in terms)]
+    if not asked:
+        return start, end
+    content = [k for k, (_, terms) in enumerate(words) if terms]  # "which is called the"
+    back = start > 0 and sum(k < asked[0] for k in content) < _MARGIN_WORDS
+    on = end < len(text) and sum(k > asked[-1] for k in content) < _MARGIN_WORDS
+    spare = room - (end - start)
+    if back:
+        reach = spare // 3 if on else spare
+        before = re.finditer(r"\S+", text[:start])
+        starts = [m.start() for m in before if m.start() >= start - reach]
+        start = starts[0] if starts else start
+    if on:
+        ends = [m.end() for m in re.finditer(r"\S+", text) if end < m.end() <= start + room]
+        end = ends[-1] if ends else end
+    return start, end
 
 
 def _annotated(text: str, span: Span | None, published: str | None) -> tuple[str, Span | None]:
