@@ -309,7 +309,6 @@ def candidate_sentences(
         spelled = bool(question.acronym) and defines(span.text, question.acronym or "")
         published = meta[span.hit.chunk.doc_id][2] if meta else None
         # An undated article's sentence is still dated by the dates it writes in full.
-        # An undated article's sentence is still dated by the dates it writes in full.
         dates = tuple(date_spans(span.text, published))
         window = question.when
         out.append(

@@ -203,7 +203,7 @@ def _day(s: Sentence) -> str:
         return ""
     if s.dates:
         return max(d.last for d in s.dates).isoformat()
-    return s.published or ""
+    return s.published
 
 
 class FactComposer:
