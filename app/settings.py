@@ -333,8 +333,9 @@ class ComposerWeights(BaseModel):
         "relevance gives way to the plain fact answer (SQuAD's 'What did Luther refuse to do?')"
     )  # fmt: skip
     stray_own_kind: float = Field(
-        0.5, ge=0, le=1, description="The same for a sentence that defines, gives a cause, a "
-        "change or a side's own view: what such a question wants even when found less relevant"
+        0.5, ge=0, le=1, description="The same for a sentence that gives a cause, a change or "
+        "a side's own view: what such a question wants even when found less relevant (one "
+        "saying what the subject is always leads a definition)"
     )  # fmt: skip
     # Facts
     recent_close: float = Field(

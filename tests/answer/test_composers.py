@@ -80,6 +80,9 @@ def test_a_definition_is_the_sentence_that_says_what_the_subject_is() -> None:
         cue=True,
     )
     assert texts(question, (uses, says, claims))[0] == says.text
+    # However little the model makes of it: an apposition reads as barely relevant.
+    faint = replace(says, relevance=0.1, rank=0.1)
+    assert texts(question, (uses, faint))[0] == faint.text
     assert claims.text not in texts(question, (uses, says, claims))
 
 

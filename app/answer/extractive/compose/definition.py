@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from app.answer.extractive.compose.base import Plan, distinct, held_by, read, strays
+from app.answer.extractive.compose.base import Plan, distinct, held_by, read
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.question.entities import Entity
@@ -54,9 +54,10 @@ class DefinitionComposer:
         about = [s for s in read(ranked) if s.defines or (s.about and defining(s, subject))]
         if not about:
             return FactComposer().compose(question, ranked, settings)
+        # A sentence saying what the subject is leads however the model reads it: it
+        # often reads an apposition ("coordinated by Nexus, the Tyne and Wear Passenger
+        # Transport Executive") as barely relevant.
         about.sort(key=lambda s: (score(s), s.read), reverse=True)
-        if strays(about[0], ranked, w.stray_own_kind) and not about[0].defines:
-            return FactComposer().compose(question, ranked, settings)
         best = score(about[0])
         second = [s for s in about[1:] if s.read and score(s) >= best * settings.min_relative_score]
         return Plan(tuple(distinct([about[0], *second], 2, w)))
