@@ -265,3 +265,26 @@ def test_a_sentence_is_also_read_with_the_sentence_before_it(
     assert read[boats].rank > alone[boats].rank
     assert read[boats].relevance == alone[boats].relevance  # the refusal threshold's part
     assert read[horses].rank == alone[horses].rank  # first of its paragraph
+
+
+def test_a_cut_lead_follows_the_question_words_over_a_guessed_span_of_the_kind() -> None:
+    from types import SimpleNamespace
+
+    from app.answer.extractive.lead import shown_text
+    from app.text.analysis import analyse
+
+    question = analyse_question("How many tonnes of grain reach the harbour where the ships wait?")
+    text = (
+        "Each year 900 tonnes of grain leave the inland farms by cart, and the carts cross "
+        "the old stone bridge, pass the mill and the long road through the marsh villages, "
+        "stop at the toll gates of the county, then at the inn by the ford, then at the "
+        "market square, and at last 40 tonnes of grain reach the harbour of Marsby, where "
+        "the ships wait."
+    )
+    weights = dict.fromkeys(analyse([question.search])[0], 1.0)
+    # The span guessed is the other figure of the kind; the lead still shows the one the
+    # question's words stand beside.
+    lead = SimpleNamespace(text=text, answer="900", published=None)
+    shown = shown_text(question, lead, weights, None, True, long=200)
+    assert shown is not None
+    assert "40 tonnes of grain reach the harbour of Marsby" in shown.text

@@ -90,7 +90,10 @@ def shown_text(
     text = _SPACE.sub(" ", sentence.text).strip()
     span = answer_span(question, text, weights, sentence.answer) if plain else None
     if limit is None and len(text) > long:
-        text, span = _clauses(text, weights, long, span, kind_mass)
+        # The lead's clauses follow the question's words, the span of the kind asked for
+        # weighing in like them: the span guessed may be another figure or name of the
+        # kind than the one the question asks about.
+        text, span = _clauses(text, weights, long, span, kind_mass, hold_span=False)
     elif limit is not None and len(text) > limit:
         if not plain or limit < room:
             return None
@@ -115,8 +118,10 @@ def _clauses(
     limit: int,
     span: Span | None,
     kind_mass: float = _ANSWER.kind_mass,
+    hold_span: bool = True,
 ) -> tuple[str, Span | None]:
-    """The clauses of ``text`` around its answer and heaviest terms, within ``limit``."""
+    """The clauses of ``text`` around its answer and heaviest terms, within ``limit``;
+    ``hold_span``: only clauses holding ``span`` (else it weighs in, ``kind_mass``)."""
     quoted = _quoted_at(text)
     cuts = [0] + [
         m.end() for m in _CLAUSE_END.finditer(text)
@@ -136,7 +141,7 @@ def _clauses(
         for i in range(len(pieces))
         for j in range(i, len(pieces))
         if pieces[j][1] - pieces[i][0] <= room
-        and (span is None or pieces[i][0] <= span[0] < pieces[j][1])
+        and (span is None or not hold_span or pieces[i][0] <= span[0] < pieces[j][1])
     ]
     if not windows or max(windows)[0] <= 0:
         # No clause holding the answer fits, or none holds the question's words: the
@@ -164,8 +169,8 @@ def _past_the_question(
     """``text[start:end]``, clauses that begin or end at the question's own words, widened
     to the words around them up to ``room`` characters (a third of the room before when
     both sides need it, as answers more often follow): the answer stands next to the
-    words that ask for it ("…to ulemas, who teach of the laws of Islam…", "…reboots (for
-    example, Battlestar Galactica…")."""
+    words that ask for it ("…to netmakers, who mend the nets…", "…relaunched (for
+    example, the Harbour Guild…")."""
     words = _words(text[start:end])
     asked = [k for k, (_, terms) in enumerate(words) if any(t in weights for t in terms)]
     if not asked:
