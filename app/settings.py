@@ -383,7 +383,7 @@ class ComposerWeights(BaseModel):
     timeline_read: float = _weight(
         0.9,
         "A line the model reads as at least this relevant is about the topic, whatever "
-        "share of its terms it holds ('the remainder of 1970' for 'the rest of 1970')",
+        "share of its terms it holds ('the remainder of the season' for 'the rest of it')",
     )
     timeline_cue: float = _weight(0.4, "A line that reports an action")
     timeline_relevance: float = _weight(0.6, "The model's relevance of a line")

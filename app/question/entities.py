@@ -37,8 +37,8 @@ class Entity:
     name: str
     aliases: tuple[str, ...]  # lower case, longest first
     country: bool = False
-    # Aliases that count only as written, capitalised: a surname ("Sultan said") names the
-    # person, while "justifying grace" does not name "Sanctifying Grace".
+    # Aliases that count only as written, capitalised: a surname ("Grace said") names Mira
+    # Grace, while "a grace period" does not.
     proper: tuple[str, ...] = ()
 
     def pattern(self) -> re.Pattern[str]:

@@ -396,7 +396,7 @@ def _in_window(dates: Sequence[Any], published: str | None, window: Any) -> bool
     that names none of the days asked)."""
     if published is None:
         # An undated article's sentence is about the days it names, but naming other
-        # days does not put it outside them ("offered in 1942… acquired in 1997").
+        # days does not put it outside them ("opened in 1950… sold in 1990").
         return True if any(window.holds(d.first, d.last) for d in dates) else None
     if dates:
         return any(window.holds(d.first, d.last) for d in dates)

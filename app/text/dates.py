@@ -177,7 +177,7 @@ _MON_ABBR = r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 _MONTH_WORD = rf"(?P<month>{_MON}|(?:{_MON_ABBR})\.?)"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR_OPT = r"(?:,?\s+(?P<year>(?:19|20)\d{2}))?"
-# "the 1998 NFL draft", "the 2014 election": a year naming an event (not "the 1500 men").
+# "the 1998 draft", "the 2014 election": a year naming an event (not "the 1500 men").
 _EVENT_NOUN = (
     r"(?:season|elections?|census|war|crisis|campaign|draft|championship|olympics|games|"
     r"cup|edition|version|budget|constitution|revolution|uprising|earthquake|floods?|"

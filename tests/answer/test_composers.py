@@ -304,15 +304,17 @@ def test_no_two_picks_say_the_same_thing_and_the_repeat_is_cited_beside() -> Non
 
 
 def test_sentences_giving_different_numbers_or_one_articles_different_subjects_differ() -> None:
-    three = sentence("The average family size was 3.21 in the town.", 0.9)
-    four = sentence("In the county the average family size was 3.62.", 0.8, at=100)
-    assert len(distinct([three, four], 3)) == 2
-    deacons = sentence("Deacons are called by God and ordained by a bishop.", 0.9)
-    elders = sentence("Elders are called by God and ordained by a bishop.", 0.8, at=100)
-    assert len(distinct([deacons, elders], 3)) == 2
+    forty = sentence("The average farm in the town was 40 hectares.", 0.9)
+    more = sentence("In the county the average farm was 55 hectares.", 0.8, at=100)
+    assert len(distinct([forty, more], 3)) == 2
+    wardens = sentence("Wardens are elected by the council and paid by the town.", 0.9)
+    clerks = sentence("Clerks are elected by the council and paid by the town.", 0.8, at=100)
+    assert len(distinct([wardens, clerks], 3)) == 2
     # Two articles reporting one thing, in their own words, are still one fact.
-    again = replace(sentence("Deacons are called by God, ordained by a bishop.", 0.7), doc_id=1)
-    assert [len(p.also) for p in distinct([deacons, again], 3)] == [1]
+    again = replace(
+        sentence("Wardens are elected by the council, paid by the town.", 0.7), doc_id=1
+    )
+    assert [len(p.also) for p in distinct([wardens, again], 3)] == [1]
 
 
 def test_countries_are_named_by_capital_people_and_name() -> None:
@@ -337,7 +339,7 @@ def test_a_count_is_answered_by_a_sentence_with_a_number_or_refused() -> None:
     unrelated = sentence("The mayor spoke for twenty minutes.", 0.1, at=200)
     assert texts(question, (dated, unrelated)) == [], "a count must come from a relevant sentence"
     amount = analyse_question("How much has been written about the Marsby flood?")
-    written = sentence("The voluminous literature on the Marsby flood fills a library.", 0.9)
+    written = sentence("The extensive records of the Marsby flood fill a library.", 0.9)
     assert texts(amount, (written,)) == [written.text], "an amount in words is an amount"
 
 

@@ -141,21 +141,22 @@ def test_what_someone_was_asked_to_do_is_no_question_of_what_they_did(
 
 def test_a_surname_names_the_person_only_written_with_its_capital() -> None:
     sultan = entity_of("Khalid Sultan")
-    grace = entity_of("Sanctifying Grace")
+    grace = entity_of("Mira Grace")
     assert sultan is not None
     assert grace is not None
     assert sultan.pattern().search("Sultan said the talks failed.")
     assert not sultan.pattern().search("the sultan's palace was shelled")
-    assert grace.pattern().search("Sanctifying grace enables us to respond.")
-    assert not grace.pattern().search("Justifying grace is also known as conversion.")
+    assert grace.pattern().search("Grace said the levee would hold.")
+    assert grace.pattern().search("Mira Grace spoke; mira grace's office confirmed it.")
+    assert not grace.pattern().search("The council gave the town a grace period.")
     assert widened(sultan, {"the analyst"}).proper == sultan.proper
 
 
 @pytest.mark.parametrize(
     ("question", "names"),
     [
-        ("Most schools established by the UMC are members of what group?", ["UMC"]),
-        ("Name two series that have been reboots.", []),
+        ("Most ships built by the NSC are members of what fleet?", ["NSC"]),
+        ("Name two ferries that have been rebuilt.", []),
         ("After Genghis Khan died, who ruled?", ["Genghis Khan"]),
         ("What did the Most Holy Trinity order?", ["Most Holy Trinity"]),
     ],

@@ -143,12 +143,12 @@ def same_fact(a: Sentence, b: Sentence, share: float) -> bool:
         return False  # "initially did not accuse" and "has begun to accuse" say the opposite
     numbers = set(_NUMBER.findall(a.text)), set(_NUMBER.findall(b.text))
     if all(numbers) and not numbers[0] & numbers[1]:
-        return False  # "the average family size was 3.21" is not "… was 3.62"
+        return False  # "the average farm was 40 hectares" is not "… was 55 hectares"
     one, two = _terms(a.text), _terms(b.text)
     if not one or not two:
         return False
     if a.doc_id == b.doc_id and _opening(a.text) - two and _opening(b.text) - one:
-        return False  # one article's "Deacons are called by God…" and "Elders are called…"
+        return False  # one article's "Wardens are elected by…" and "Clerks are elected by…"
     return len(one & two) / min(len(one), len(two)) >= share
 
 

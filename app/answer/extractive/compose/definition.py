@@ -55,8 +55,8 @@ class DefinitionComposer:
         if not about:
             return FactComposer().compose(question, ranked, settings)
         # A sentence saying what the subject is leads however the model reads it: it
-        # often reads an apposition ("coordinated by Nexus, the Tyne and Wear Passenger
-        # Transport Executive") as barely relevant.
+        # often reads an apposition ("the ferries are run by Harbourlink, the port's
+        # transport authority") as barely relevant.
         about.sort(key=lambda s: (score(s), s.read), reverse=True)
         best = score(about[0])
         second = [s for s in about[1:] if s.read and score(s) >= best * settings.min_relative_score]

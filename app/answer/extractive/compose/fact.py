@@ -127,7 +127,7 @@ def _measured(sentence: Sentence) -> bool:
 _VAGUE_COUNT = re.compile(
     r"\b(?:few|fewer|little|many|most|several|numerous|countless|none|single|handful|"
     r"majority|minority|bulk|vast|scores|multiple|half|double|twice|thrice|"
-    # an amount in words: "the voluminous literature on the subject"
+    # an amount in words: "the extensive records of the flood"
     r"voluminous|considerable|substantial|extensive|enormous|huge|immense|massive|abundant|"
     r"ample|plenty|scant|scarce|great\s+deal|large\s+(?:amounts?|numbers?|quantit(?:y|ies)))\b",
     re.IGNORECASE,
