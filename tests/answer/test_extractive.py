@@ -78,20 +78,22 @@ def test_json_contract_shape(indexed: DocQA) -> None:
     assert data["timings_ms"]["total"] > 0
 
 
+def _index_one(service: DocQA, folder: Path, text: str) -> None:
+    """Index ``folder`` holding one article, ``text``."""
+    folder.mkdir()
+    (folder / "article.txt").write_text(text, encoding="utf-8")
+    service.index([folder])
+
+
 def test_very_long_sentences_are_cut_at_clauses_around_the_question_terms(
     service: DocQA, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "long"
-    folder.mkdir()
     filler = ", ".join(f"the {w} committee met in hall {n}" for n, w in enumerate(
         ["budget", "harbour", "school", "transport", "water", "housing", "library", "parks",
          "museum", "market", "bridge", "airport"]
     ))  # fmt: skip
     sentence = f"In the spring session {filler}, and the lighthouse keeper Mira Toll was elected."
-    (folder / "council.txt").write_text(
-        f"date 2026-01-02 {sentence} The session ended late.", encoding="utf-8"
-    )
-    service.index([folder])
+    _index_one(service, tmp_path / "long", f"date 2026-01-02 {sentence} The session ended late.")
     answer = service.ask("Which lighthouse keeper was elected?")
     assert not answer.refused
     assert len(sentence) > LONG
@@ -106,8 +108,6 @@ def test_very_long_sentences_are_cut_at_clauses_around_the_question_terms(
 def test_a_cut_that_would_end_at_the_question_words_shows_what_follows_them(
     service: DocQA, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "guild"
-    folder.mkdir()
     things = ", ".join(["free ferry passes", "night shelters", "hot meals", "winter coats",
                         "legal advice", "boat repairs", "fishing licences", "school books",
                         "warm blankets", "lamp oil", "fresh bread", "rope and nets"])  # fmt: skip
@@ -116,8 +116,7 @@ def test_a_cut_that_would_end_at_the_question_words_shows_what_follows_them(
         f'"which hands out {things} to the widows of the great storm of last winter, and '
         'asks for nothing in return from anyone who ever knocks on its old blue door".'
     )
-    (folder / "guild.txt").write_text(f"date 2026-01-02 {sentence}", encoding="utf-8")
-    service.index([folder])
+    _index_one(service, tmp_path / "guild", f"date 2026-01-02 {sentence}")
     answer = service.ask("What does the Harbour Guild hand out?")
     assert not answer.refused
     shown = answer.sentences[0].text
@@ -132,8 +131,6 @@ def test_a_cut_that_would_end_at_the_question_words_shows_what_follows_them(
 def test_a_cut_that_would_begin_at_the_question_words_shows_what_precedes_them(
     service: DocQA, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "harbour"
-    folder.mkdir()
     sentence = (
         "The harbour has many kinds of workers, ranging from porters (who carry the cargo of "
         "visiting ships from the quay to the warehouses behind the old customs house from "
@@ -142,8 +139,7 @@ def test_a_cut_that_would_begin_at_the_question_words_shows_what_precedes_them(
         "the fishing fleet for a small fee paid in fish and bread, and settle quarrels "
         "between the captains in accordance with the customs of the port."
     )
-    (folder / "harbour.txt").write_text(f"date 2026-01-02 {sentence}", encoding="utf-8")
-    service.index([folder])
+    _index_one(service, tmp_path / "harbour", f"date 2026-01-02 {sentence}")
     answer = service.ask("Who mends the nets of the fishing fleet?")
     assert not answer.refused
     shown = answer.sentences[0].text
@@ -155,14 +151,12 @@ def test_a_cut_that_would_begin_at_the_question_words_shows_what_precedes_them(
 
 
 def test_an_undated_article_is_dated_by_the_years_it_writes(service: DocQA, tmp_path: Path) -> None:
-    folder = tmp_path / "undated"
-    folder.mkdir()
-    (folder / "college.txt").write_text(
+    _index_one(
+        service,
+        tmp_path / "undated",
         "The Marsby college opened in 1969 in the old mill. It became Marsby University in "
         "1992 as part of the national process in which colleges became universities.",
-        encoding="utf-8",
     )
-    service.index([folder])
     answer = service.ask("What happened in 1992 in the national process?")
     assert not answer.refused, answer.answer
     assert "became Marsby University" in answer.answer
@@ -182,15 +176,13 @@ def _ranked(service: DocQA, question: str) -> dict[str, Sentence]:
 def test_a_sentence_is_ranked_with_the_sentence_before_it_in_its_paragraph(
     service: DocQA, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "museum"
-    folder.mkdir()
-    (folder / "harrow.txt").write_text(
+    _index_one(
+        service,
+        tmp_path / "museum",
         "date 2026-01-02 The Harrow clock museum stands by the river. "
         "Ada Brenn founded it in 1890. The Harrow clock museum opens daily.\n\n"
         "Tom Reed founded it in 1920 as a bakery. The bakery is busy.",
-        encoding="utf-8",
     )
-    service.index([folder])
     ranked = _ranked(service, "Who founded the Harrow clock museum?")
     ada = ranked["Ada Brenn founded it in 1890."]
     tom = ranked["Tom Reed founded it in 1920 as a bakery."]
@@ -202,14 +194,12 @@ def test_a_sentence_is_ranked_with_the_sentence_before_it_in_its_paragraph(
 def test_a_sentence_with_the_kind_of_answer_asked_for_ranks_higher(
     service: DocQA, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "bridge"
-    folder.mkdir()
-    (folder / "bridge.txt").write_text(
+    _index_one(
+        service,
+        tmp_path / "bridge",
         "date 2026-01-02 The Harrow bridge was opened by the mayor.\n\n"
         "The Harrow bridge was opened in 1890.",
-        encoding="utf-8",
     )
-    service.index([folder])
     when = _ranked(service, "When was the Harrow bridge opened?")
     dated, plain = (
         when["The Harrow bridge was opened in 1890."],
@@ -242,16 +232,14 @@ class _BagOfWords(Embeddings):
 def test_a_sentence_is_also_read_with_the_sentence_before_it(
     settings: Settings, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "festival"
-    folder.mkdir()
-    (folder / "festival.txt").write_text(
+    service = DocQA(settings, embeddings=_BagOfWords())
+    _index_one(
+        service,
+        tmp_path / "festival",
         "date 2026-01-02 The Harrow lantern festival is held each May. "
         "It opens with a parade of boats.\n\n"
         "The Kell fair opens with a parade of horses.",
-        encoding="utf-8",
     )
-    service = DocQA(settings, embeddings=_BagOfWords())
-    service.index([folder])
     question = "How does the Harrow lantern festival open?"
     read = _ranked(service, question)
     unread = ReadingWeights(context_dense=0.0)
