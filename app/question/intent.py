@@ -52,7 +52,9 @@ _SAYING = (
 )
 _STANCE = (
     r"position|view|views|stance|argument|arguments|case|line|claim|claims|demand|demands|"
-    r"perspective|take|opinion|response|reaction|side\s+of\s+the\s+story|account|version"
+    r"perspective|take|opinion|response|reaction|side\s+of\s+the\s+story|account|version|"
+    r"accusation|accusations|allegation|allegations|grievance|grievances|complaint|"
+    r"complaints|objection|objections|narrative|message|messaging|rhetoric"
 )
 _SUBJECT = r"(?P<subject>[^?]{1,80}?)"
 # "a militant group", "Khalid Sultan", "the Balochistan Liberation Army": what a definition
@@ -144,9 +146,11 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         rf"counter)[\s-]?)?(?:{_STANCE})\b",
         rf"\bwhat\s+(?:is|are|was|were)\s+the\s+(?:{_STANCE})\s+of\s+{_SUBJECT}(?:\s+on\b|\?|$)",
         rf"\bhow\s+(?:does|do|did)\s+{_SUBJECT}\s+(?:see|view|feel|regard|explain|justify|"
-        rf"describe|characteri[sz]e)\b",
+        rf"describe|characteri[sz]e|portray|depict|frame|paint|perceive|assess|interpret)\b",
         # "What is Bahiss hoping will happen?", "What are officials saying?"
-        rf"\bwhat\s+(?:is|are|was|were)\s+{_SUBJECT}\s+(?:saying|claiming|arguing|hoping|"
+        # "What has Kabul been saying?"
+        rf"\bwhat\s+(?:is|are|was|were|has|have|had)\s+{_SUBJECT}\s+(?:been\s+)?"
+        rf"(?:saying|claiming|arguing|hoping|"
         rf"expecting|suggesting|proposing|demanding|warning|asking\s+for|calling\s+for|"
         rf"predicting|insisting)\b",
     )),

@@ -174,6 +174,17 @@ class CrossEncoderReranker:
             for i, s in enumerate(pool)
             if self.read == "paragraph" and s.before and asks(s.before)
         ]
+        # A sentence whose view is the side's only by the sentence before it ("On the
+        # Afghan side, the rhetoric has hardened. The government is called 'the regime'.")
+        # is read after it too, and stands by that reading.
+        voiced = [
+            i
+            for i, s in enumerate(pool)
+            if self.read == "paragraph" and s.before and s.held == 1 and not s.about
+            and s.speaker is None  # an interview's answer is read as its guest's words
+            and (question.holder is not None or question.intent is Intent.POSITION)
+        ]  # fmt: skip
+        replies += [i for i in voiced if i not in replies]
         framed += [i for i in replies if i not in framed]
         # The model reads each sentence with the question's name for what it names
         # another way: "The Pakistani Taliban (TTP) emerged in 2007" for the TTP.

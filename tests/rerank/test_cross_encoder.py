@@ -152,6 +152,27 @@ def test_read_in_its_paragraph_a_sentence_moves_its_passage_not_the_answer(
     assert first.startswith("Storms" if read == "paragraph" else "So what")
 
 
+def test_a_sides_view_known_from_the_sentence_before_is_read_after_it(tmp_path: Path) -> None:
+    # "The council is called …" holds Sudmark's view only by the sentence before it.
+    articles = {
+        "dam.txt": "date 2026-03-02 Norland says the dam must stay closed. On the Sudmark "
+        "side, the tone has hardened too. The Norland council is now called the flood cartel.",
+    }
+    scorer = ScriptedScorer({"side, the tone has hardened too. The Norland": 0.9})
+    service = _service(tmp_path, scorer, articles, read="paragraph", framed=1)
+    reranker, retriever = _reranker(service)
+    question = analyse_question("How does Sudmark portray the Norland council?")
+    ranked = reranker.rerank(question, retriever.search(question))
+    read = [t for batch in scorer.read for t in batch]
+    assert (
+        "On the Sudmark side, the tone has hardened too. The Norland council is now "
+        "called the flood cartel." in read
+    )
+    lead = ranked.sentences[0]
+    assert lead.text == "The Norland council is now called the flood cartel."
+    assert (lead.held, lead.relevance) == (1, pytest.approx(0.9))
+
+
 def test_an_interviewers_question_never_leads_however_high_it_scores(tmp_path: Path) -> None:
     scorer = ScriptedScorer({"So what": 0.99, "Orla Brenn": 0.8})
     service = _service(tmp_path, scorer)
