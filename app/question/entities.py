@@ -28,6 +28,13 @@ __all__ = [
 
 _ARTICLES = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s?$")
+# Who speaks or acts for a group: "the Taliban leadership", "TTP commanders" are asked
+# about by what the group says and does.
+_ROLES = frozenset({
+    "leadership", "leaders", "leader", "government", "officials", "authorities",
+    "administration", "side", "spokesman", "spokesperson", "spokeswoman", "spokesmen",
+    "regime", "camp", "delegation", "representatives", "commanders", "command", "members",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -130,9 +137,14 @@ def entity_of(phrase: str, acronyms: dict[str, str] | None = None) -> Entity | N
             found = countries[first]
     if found is not None:  # named as the country is: "Afghanistan" for "the Afghan side"
         return Entity(found[0], found[1], country=True)
+    words = text.split()
+    if len(words) >= 2 and words[-1].lower() in _ROLES:  # "the Taliban leadership"
+        body = entity_of(" ".join(words[:-1]), acronyms)
+        if body is not None:
+            every = tuple(sorted({key, *body.aliases}, key=len, reverse=True))
+            return Entity(text, every, proper=body.proper)
     aliases = {key}
     proper: tuple[str, ...] = ()
-    words = text.split()
     last = words[-1].lower() if words else ""
     if len(words) >= 2 and all(w[:1].isupper() for w in words) and not _country_name(last):
         aliases.add(last)  # a person's surname: "Sultan said" (not "Pakistan")

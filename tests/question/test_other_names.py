@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.question.analysis import analyse_question
-from app.question.entities import Entity, as_asked, entity_of, known_as, widened
+from app.question.entities import Entity, as_asked, entity_of, known_as, mentioned, widened
 from app.question.intent import Intent
 
 TTP = entity_of("TTP", {"TTP": "Tehrik-e-Taliban Pakistan"})
@@ -69,6 +69,18 @@ def test_a_place_at_the_end_of_a_name_is_not_its_surname() -> None:
     assert person is not None
     assert long_form.aliases == ("tehrik-e-taliban pakistan",)  # "Pakistan" is not it
     assert person.aliases == ("khalid sultan", "sultan")  # "Sultan said" is him
+
+
+def test_who_speaks_or_acts_for_a_group_is_asked_about_by_the_groups_name() -> None:
+    leaders = entity_of("the Sudmark Guild leadership")
+    commanders = entity_of("NRA commanders", {"NRA": "Norland Rifle Association"})
+    assert leaders is not None
+    assert commanders is not None
+    assert leaders.name == "Sudmark Guild leadership"
+    assert leaders.aliases == ("sudmark guild leadership", "sudmark guild", "guild")
+    assert mentioned("The Sudmark Guild said no.", [leaders])
+    assert set(commanders.aliases) == {"nra commanders", "nra", "norland rifle association"}
+    assert entity_of("the leadership") == Entity("leadership", ("leadership",))
 
 
 @pytest.mark.parametrize(
