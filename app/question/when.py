@@ -5,7 +5,8 @@ before the day asked), "since October", "between March and May", "this week", "l
 week", "in October last year", "in the past 10 days" become a window of days ("the events
 that led up to" a day, or "around" it: the two weeks either side);
 "early", "mid" and "late" February (or "the end of" it) are its first, middle or last
-ten days; "the 1990s" its ten years ("since the 1990s", "1990s to today": up to the
+ten days; "the February 27 fighting" that day and the week after it (its aftermath);
+"the 1990s" its ten years ("since the 1990s", "1990s to today": up to the
 day); "recently", "latest", "now" and their kin ask for the most recent reports (the last
 ``RECENT_DAYS`` days, as a preference, not a limit).
 """
@@ -31,6 +32,17 @@ _AROUND = re.compile(
     re.IGNORECASE,
 )
 AROUND_DAYS = 14
+# "the February 27 fighting", "Pakistan's 3 March strikes": a day that names an event asks
+# about the event, whose aftermath (the dead buried, the replies) is reported in the days
+# after it.
+_EVENT_NAMED = re.compile(
+    r"^\s*(?:[\w'’-]+\s+){0,2}?(?:fighting|bombing|bombings|strike|strikes|airstrike|"
+    r"airstrikes|attack|attacks|clash|clashes|raid|raids|offensive|flare-up|violence|"
+    r"explosion|blast|shooting|massacre|incursion|assault|battle|killings|crash|flood|"
+    r"floods|earthquake|storm|fire|riot|riots|protest|protests|uprising|coup)\b",
+    re.IGNORECASE,
+)
+EVENT_DAYS = 7
 _UNTIL = re.compile(r"\b(?:until|till|before|to|and)\s+$", re.IGNORECASE)
 _RECENT = re.compile(
     r"\b(?:recent(?:ly)?|lately|latest|newest|now|currently|current|these\s+days|"
@@ -65,6 +77,9 @@ class When:
     label: str
     recent: bool = False
     around: bool = False  # the days around an event the question names, not the event
+    # The day of the event the question names by it ("the February 27 fighting"), whose
+    # aftermath the window's later days hold.
+    event: date | None = None
 
     def holds(self, first: date, last: date) -> bool:
         """Whether the days ``first``..``last`` fall in the window, at least in part."""
@@ -87,6 +102,9 @@ def when_asked(question: str, as_of: date) -> When | None:
                         f"around {first.label}", around=True)  # fmt: skip
         if _SINCE.search(before):
             return When(first.first, max(as_of, first.first), f"since {first.label}")
+        if first.first == first.last and _EVENT_NAMED.match(question[first.end :]):
+            end = max(first.last, min(as_of, first.last + timedelta(days=EVENT_DAYS)))
+            return When(first.first, end, f"{first.label} or the days after", event=first.first)
         return When(first.first, first.last, first.label)
     past = _PAST.search(question)
     if past is not None:

@@ -343,6 +343,26 @@ def test_a_count_is_answered_by_a_sentence_with_a_number_or_refused() -> None:
     assert texts(amount, (written,)) == [written.text], "an amount in words is an amount"
 
 
+def test_a_count_of_an_event_named_by_its_day_is_not_another_days_count() -> None:
+    question = analyse_question(
+        "How many people died in the March 2 flood in Marsby?", as_of=date(2026, 3, 20)
+    )
+    assert question.when is not None
+    assert (question.when.first, question.when.last) == (date(2026, 3, 2), date(2026, 3, 9))
+
+    def on(text: str, relevance: float, at: int) -> Sentence:
+        dates = tuple(date_spans(text, "2026-03-10"))
+        return sentence(text, relevance, at=at, dates=dates, in_window=True)
+
+    house = on("A house hit by the Marsby flood, seen on March 3, 2026.", 0.9, 0)
+    other = on("The March 5 storm left dozens dead in Lindqvist.", 0.4, 100)
+    assert texts(question, (house, other)) == [], "another day's dead are not the flood's"
+    toll = on("Twelve people died in the March 2 flood.", 0.5, 200)
+    assert texts(question, (house, other, toll))[:2] == [house.text, toll.text]
+    later = on("The toll of the flood has since risen to twenty.", 0.5, 300)
+    assert later.text in texts(question, (house, later)), "its toll, reported days later"
+
+
 def test_an_accusation_is_a_weaker_cause_than_a_circumstance_that_grew() -> None:
     from app.rerank.sentences import cue_of
     from app.settings import ReadingWeights

@@ -137,6 +137,10 @@ def test_the_intent_and_subject_come_from_how_the_question_is_asked(
         ("What has changed since the 1980s?", date(1980, 1, 1), AS_OF),
         # What led to an event: the days around it.
         ("The strikes that led to the February 20 vote", date(2026, 2, 6), AS_OF),
+        # A day naming an event: the event and the week after it, none after today.
+        ("Was anyone hurt in the February 20 fighting?", date(2026, 2, 20), date(2026, 2, 27)),
+        ("Who died in Norland's 1 March air strikes?", date(2026, 3, 1), AS_OF),
+        ("What happened on 20 February in the harbour?", date(2026, 2, 20), date(2026, 2, 20)),
     ],
 )
 def test_a_time_in_the_question_is_a_window_of_days(question: str, first: date, last: date) -> None:

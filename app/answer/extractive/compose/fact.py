@@ -196,6 +196,13 @@ def _names_in_role(sentence: Sentence, question: Question, reach: int) -> bool:
     return False
 
 
+def _another_day(s: Sentence, question: Question) -> bool:
+    """Whether ``s`` names only days other than that of the event the question names by
+    its day ("the February 22 strike"): what it counts is another day's."""
+    day = question.when.event if question.when is not None else None
+    return day is not None and bool(s.dates) and not any(d.first <= day <= d.last for d in s.dates)
+
+
 def _day(s: Sentence) -> str:
     """The latest day a sentence is about, as ISO text (its article's date without one);
     none for an undated article's, whose years say when, not how recent the report is."""
@@ -263,7 +270,7 @@ class FactComposer:
             counted = [
                 s for s in found
                 if s.relevance >= enough and s.in_window is not False
-                and holds_count(s, question)
+                and not _another_day(s, question) and holds_count(s, question)
             ]  # fmt: skip
             if not counted:
                 return Plan(refusal="")
