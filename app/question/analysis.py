@@ -16,6 +16,7 @@ from app.question.intent import Intent, Reading, read_intent
 from app.question.kinds import Kind, wanted
 from app.question.when import When, when_asked
 from app.text.analysis import analyse
+from app.text.dates import MONTHS, WEEKDAYS
 
 __all__ = ["Intent", "Question", "analyse_question", "parse_day"]
 
@@ -205,6 +206,9 @@ def attributed(question: str) -> tuple[str, str | None]:
     return question, None
 
 
+_CALENDAR = frozenset(MONTHS + WEEKDAYS) | {m[:3] for m in MONTHS} | {"sept"}
+
+
 def names_in(question: str) -> list[str]:
     """The names a question mentions (capitalised runs and acronyms), question words
     and the capital that opens it left out."""
@@ -216,6 +220,8 @@ def names_in(question: str) -> list[str]:
             words.pop(0)  # "Most schools…", "Name two series…", "After the war…"
         while words and _POSSESSIVE.sub("", words[0].lower()) in _QUESTION_WORDS:
             words.pop(0)
+        if words and all(w.lower().rstrip(".") in _CALENDAR for w in words):
+            continue  # "in February", "last Thursday": a time, not a name
         if words:
             name = " ".join(words)
             # "the Afghanistan-Pakistan tensions": two countries, each named.

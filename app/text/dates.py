@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 __all__ = [
     "MONTHS",
+    "WEEKDAYS",
     "DateMention",
     "DateSpan",
     "annotate",
@@ -26,7 +27,7 @@ __all__ = [
     "span_of",
 ]
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = (
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december",
@@ -35,7 +36,7 @@ _NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }  # fmt: skip
-_WD = "|".join(_WEEKDAYS)
+_WD = "|".join(WEEKDAYS)
 _MON = "|".join(MONTHS)
 _NUM = r"\d{1,2}|" + "|".join(_NUMBERS)
 
@@ -100,13 +101,13 @@ def _resolve(m: re.Match[str], published: date) -> tuple[str, str]:
         if name in g:
             return _day(published + timedelta(days=days))
     if "last_wd" in g:  # the most recent such day strictly before publication
-        back = (published.weekday() - _WEEKDAYS.index(g["last_wd"]) - 1) % 7 + 1
+        back = (published.weekday() - WEEKDAYS.index(g["last_wd"]) - 1) % 7 + 1
         return _day(published - timedelta(days=back))
     if "next_wd" in g:
-        ahead = (_WEEKDAYS.index(g["next_wd"]) - published.weekday() - 1) % 7 + 1
+        ahead = (WEEKDAYS.index(g["next_wd"]) - published.weekday() - 1) % 7 + 1
         return _day(published + timedelta(days=ahead))
     if "on_wd" in g:  # news usage: the past week, publication day included
-        back = (published.weekday() - _WEEKDAYS.index(g["on_wd"])) % 7
+        back = (published.weekday() - WEEKDAYS.index(g["on_wd"])) % 7
         return _day(published - timedelta(days=back))
     if "ago_n" in g:
         n = int(g["ago_n"]) if g["ago_n"].isdigit() else _NUMBERS[g["ago_n"]]

@@ -171,6 +171,11 @@ def test_a_surname_names_the_person_only_written_with_its_capital() -> None:
         ("Name two ferries that have been rebuilt.", []),
         ("After Genghis Khan died, who ruled?", ["Genghis Khan"]),
         ("What did the Most Holy Trinity order?", ["Most Holy Trinity"]),
+        # A month or a weekday is a time, not a name; a name may hold one.
+        ("Who died in the March 2 flood in Marsby?", ["Marsby"]),
+        ("What happened on Feb. 27 or last Thursday?", []),
+        ("What did the February Revolution change?", ["February Revolution"]),
+        ("Who is May Toll?", ["May Toll"]),
     ],
 )
 def test_a_capital_opening_a_question_names_nothing_unless_a_name_goes_on(
