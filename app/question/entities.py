@@ -23,6 +23,7 @@ __all__ = [
     "mentioned",
     "mentions",
     "place_of",
+    "titled_as",
     "widened",
 ]
 
@@ -195,6 +196,36 @@ def known_as(text: str, entity: Entity) -> set[str]:
     return out - set(entity.aliases)
 
 
+# "Pakistani Defense Minister Khawaja M Asif": a person's title, written before their name
+# (capitalised words ending in an office), then given names or initials.
+_TITLE = re.compile(
+    r"(?P<title>(?:[A-Z][a-z]+\s+){0,3}(?:Minister|Secretary|Spokesman|Spokesperson|"
+    r"Spokeswoman|Commander|Governor|Ambassador|Director|Chairman|Chairwoman|Envoy|Chief|"
+    r"Mayor|Adviser|Advisor|Officer))\s+(?:[A-Z][\w.’'-]*\s+){0,3}$"
+)
+
+
+def titled_as(text: str, entity: Entity) -> set[str]:
+    """The titles ``text`` gives the person ``entity`` names, as the role they are then
+    called by ("defense minister" for "Pakistani Defense Minister Khawaja M Asif": "the
+    Pakistani defense minister said…"); a one-word title ("Chief") says too little."""
+    if not entity.proper:
+        return set()
+    out = set()
+    for start, _ in mentions(text, entity):
+        found = _TITLE.search(text, max(0, start - 120), start)
+        if found is None:
+            continue
+        words = found.group("title").split()
+        while words and (
+            words[0].lower() in ("the", "a", "an") or (entity_of(words[0]) or _NOBODY).country
+        ):
+            words.pop(0)  # "The", "Pakistani", "Pakistan’s": whose office, not the office
+        if len(words) >= 2:
+            out.add(" ".join(words).lower())
+    return out - set(entity.aliases)
+
+
 def widened(entity: Entity, aliases: set[str]) -> Entity:
     """``entity`` going by ``aliases`` too."""
     if aliases <= set(entity.aliases):
@@ -221,3 +252,6 @@ def as_asked(text: str, entities: Iterable[Entity]) -> str:
 
 def _as_named(entity: Entity) -> Entity:
     return Entity(entity.name, (entity.name.lower(),))
+
+
+_NOBODY = Entity("", ())

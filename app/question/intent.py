@@ -48,7 +48,10 @@ _SAYING = (
     r"say|says|said|claim|claims|argue|argues|think|thinks|believe|believes|accuse|accuses|"
     r"allege|alleges|want|wants|demand|demands|insist|insists|maintain|maintains|deny|"
     r"denies|blame|blames|propose|proposes|warn|warns|suggest|suggests|want|"
-    r"expect|expects|fear|fears|hope|hopes|call\s+for|calls\s+for|make\s+of|feel"
+    r"expect|expects|fear|fears|hope|hopes|call\s+for|calls\s+for|make\s+of|feel|"
+    # "What has Kabul claimed?", "What has Pakistan accused the Taliban of?"
+    r"claimed|argued|thought|believed|accused|alleged|wanted|demanded|insisted|maintained|"
+    r"denied|blamed|proposed|warned|suggested|expected|feared|hoped|called\s+for|felt"
 )
 _STANCE = (
     r"position|view|views|stance|argument|arguments|case|line|claim|claims|demand|demands|"
@@ -141,7 +144,7 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"developing|developed|shifting|shifted)|what\s+has\s+changed|what\s+changed)\b",
     )),
     (Intent.POSITION, _any(
-        rf"\bwhat\s+(?:does|do|did|has|have)\s+{_SUBJECT}\s+(?:{_SAYING})\b",
+        rf"\bwhat(?:\s+else)?\s+(?:does|do|did|has|have)\s+{_SUBJECT}\s+(?:{_SAYING})\b",
         rf"\bwhat\s+(?:is|are|was|were)\s+{_SUBJECT}['’]s?\s+(?:(?:own|official|main|"
         rf"counter)[\s-]?)?(?:{_STANCE})\b",
         rf"\bwhat\s+(?:is|are|was|were)\s+the\s+(?:{_STANCE})\s+of\s+{_SUBJECT}(?:\s+on\b|\?|$)",

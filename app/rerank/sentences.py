@@ -23,7 +23,7 @@ from typing import Any
 
 from app.question.acronyms import defines, long_form
 from app.question.analysis import Question
-from app.question.entities import Entity, entity_of, known_as, mentioned, widened
+from app.question.entities import Entity, entity_of, known_as, mentioned, titled_as, widened
 from app.question.intent import Intent
 from app.rerank.base import Sentence
 from app.settings import ReadingWeights
@@ -195,7 +195,7 @@ def _as_passages_name(entity: Entity, hits: Sequence[Hit]) -> Entity:
             break
     others: set[str] = set()
     for hit in hits:
-        others |= known_as(hit.chunk.text, entity)
+        others |= known_as(hit.chunk.text, entity) | titled_as(hit.chunk.text, entity)
     return widened(entity, others)
 
 
@@ -292,6 +292,7 @@ def candidate_sentences(
     named = (subject,) if subject is not None else question.entities
     said = [(e, set(analyse([e.name])[0])) for e in others]
     side = question.holder or subject  # whose view ``held`` is about
+    aside = set(question.aside)
     # A guest is asked about by how the article introduces them only as a holder ("the
     # Crisis Group analyst says…"); a subject names them ("What is the Crisis Group?").
     guest = {
@@ -336,6 +337,7 @@ def candidate_sentences(
                 caption=span.caption,
                 earlier=span.earlier,
                 in_window=None if window is None else _in_window(dates, published, window),
+                aside=bool(aside) and 2 * len(aside & terms) >= len(aside),
             )
         )
     return out

@@ -128,6 +128,19 @@ def test_a_position_is_the_sides_own_never_the_other_sides_account() -> None:
     assert picked == [own.text]
 
 
+def test_what_is_said_of_a_side_in_no_ones_name_answers_when_it_reads_best() -> None:
+    question = analyse_question("What has Norland accused Sudmark of?")
+    assert question.intent is Intent.POSITION
+    own = sentence("Norland says the talks have stalled.", 0.6, cue=True, about=True)
+    unvoiced = sentence(
+        "Norland has made similar comments, accusing Sudmark of theft.", 0.9, at=100,
+        cue=True, about=True,
+    )  # fmt: skip
+    weaker = replace(unvoiced, relevance=0.4, rank=0.4)
+    assert texts(question, (own, unvoiced))[0] == unvoiced.text
+    assert texts(question, (own, weaker)) == [own.text], "the side's own words come first"
+
+
 def test_an_event_question_prefers_what_the_subject_did_over_what_was_done_to_it() -> None:
     question = analyse_question("How did Sudmark respond to the dam?")
     done_to = sentence(

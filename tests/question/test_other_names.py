@@ -71,6 +71,50 @@ def test_a_place_at_the_end_of_a_name_is_not_its_surname() -> None:
     assert person.aliases == ("khalid sultan", "sultan")  # "Sultan said" is him
 
 
+@pytest.mark.parametrize(
+    ("question", "rest", "aside"),
+    [
+        (
+            "Besides flooding the harbour, what else has the storm done?",
+            "What else has the storm done?",
+            "flooding the harbour",
+        ),
+        (
+            "What else did Norland demand, apart from the levee money?",
+            "What else did Norland demand?",
+            "the levee money",
+        ),
+        ("What other towns were hit besides Marsby?", "What other towns were hit?", "Marsby"),
+        ("Who other than Mira Toll spoke?", "Who other than Mira Toll spoke?", ""),
+        ("What is the harbour levy?", "What is the harbour levy?", ""),
+    ],
+)
+def test_what_a_question_sets_aside_is_not_what_it_asks(
+    question: str, rest: str, aside: str
+) -> None:
+    from app.question.analysis import set_aside
+    from app.text.analysis import analyse
+
+    terms = tuple(analyse([aside])[0]) if aside else ()
+    assert set_aside(question) == (rest, terms)
+    analysed = analyse_question(question)
+    assert (analysed.search, analysed.aside) == (rest, terms)
+
+
+def test_a_persons_title_before_their_name_is_a_name_they_go_by() -> None:
+    from app.question.entities import titled_as
+
+    toll = entity_of("Mira Toll")
+    assert toll is not None
+    assert titled_as("Norland's Harbour Minister Mira J. Toll resigned.", toll) == {
+        "harbour minister"
+    }
+    assert titled_as("The Prime Minister Mira Toll left.", toll) == {"prime minister"}
+    assert titled_as("Chief Toll spoke.", toll) == set(), "one word says too little"
+    assert titled_as("Mira Toll, the harbour minister, spoke.", toll) == set()
+    assert titled_as("The Harbour Minister Ivo Grace spoke.", toll) == set()
+
+
 def test_who_speaks_or_acts_for_a_group_is_asked_about_by_the_groups_name() -> None:
     leaders = entity_of("the Sudmark Guild leadership")
     commanders = entity_of("NRA commanders", {"NRA": "Norland Rifle Association"})

@@ -38,8 +38,14 @@ class PositionComposer:
         if named_nowhere(subject, ranked):  # "What is China's position?" and none is quoted
             return Plan(refusal=f"The documents don't mention {subject.name}.")
         own = [s for s in read(ranked) if held_by(s, subject) == 1]
-        if not own:  # nobody is quoted: what is said about the subject, not by another
-            own = [s for s in read(ranked) if s.about and s.cue and held_by(s, subject) == 0]
+        # What is said about the subject in no one else's name ("The defense minister has
+        # made similar comments, accusing…"): theirs too where the model reads it as the
+        # better answer, and all there is when nobody is quoted.
+        best = max((s.relevance for s in own), default=0.0)
+        own += [
+            s for s in read(ranked)
+            if s.about and s.cue and held_by(s, subject) == 0 and s.relevance > best
+        ]  # fmt: skip
         if not own:
             return FactComposer().compose(question, ranked, settings)
         own.sort(key=lambda s: (s.read, _score(s, w)), reverse=True)
