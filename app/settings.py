@@ -266,11 +266,6 @@ class ReadingWeights(BaseModel):
     kind: float = _weight(0.1, "Model none: a span of the kind asked for (a year, a number)")
     context_dense: float = _weight(0.3, "Model none: similarity read with the sentence before")
     reread: int = Field(4, ge=0, le=50, description="Model none: best sentences reread in context")
-    aside: float = _weight(
-        0.5,
-        "Share of its relevance a sentence keeps when it repeats what the question sets "
-        "aside ('besides harbouring the TTP, what else…')",
-    )
 
 
 class RerankSettings(BaseModel):

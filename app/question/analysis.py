@@ -18,7 +18,7 @@ from app.question.when import When, when_asked
 from app.text.analysis import analyse
 from app.text.dates import MONTHS, WEEKDAYS
 
-__all__ = ["Intent", "Question", "analyse_question", "parse_day", "set_aside"]
+__all__ = ["Intent", "Question", "analyse_question", "parse_day"]
 
 # Capitalised runs (with the particles names carry), and acronyms: what a question names.
 _NAMED = re.compile(
@@ -64,9 +64,6 @@ class Question:
     topic: str | None = None  # what it asks without whose account, when it names one
     entities: tuple[Entity, ...] = ()  # everything it names
     when: When | None = None  # the days it asks about, when it names a time
-    # What it asks for besides: the terms of what it sets aside ("Besides harbouring
-    # the TTP, what else…": harbour, ttp); an answer repeating it says nothing new.
-    aside: tuple[str, ...] = ()
 
     @property
     def lookup(self) -> str:
@@ -101,7 +98,7 @@ def analyse_question(
     The kind of answer comes from the question as asked, never from the one it follows;
     the intent, the subject and the time from its standalone form.
     """
-    search, aside = set_aside(_unframed(search or asked))
+    search = _unframed(search or asked)
     # "According to Bahiss, what is…": what it asks is read without whose account, when
     # someone named holds it ("experts" is no one in particular).
     rest, phrase = attributed(search)
@@ -129,34 +126,7 @@ def analyse_question(
         topic=rest if holder is not None else None,
         entities=entities,
         when=when_asked(search, day),
-        aside=aside,
     )
-
-
-# "Besides harbouring the TTP, what else…", "What else, apart from the strikes, …",
-# "What other groups did it fund besides the TTP?": what is asked for, and what not.
-_ASIDE = r"(?:besides|apart\s+from|aside\s+from|other\s+than|in\s+addition\s+to|except\s+for)"
-_ASIDE_FIRST = re.compile(
-    rf"^\s*{_ASIDE}\s+(?P<aside>[^,?;]{{2,80}}?)\s*,\s*(?P<rest>\S.*)$", re.IGNORECASE
-)
-_ASIDE_LAST = re.compile(
-    rf"^(?P<rest>.*\b(?:else|other|others|more)\b.*?)[\s,]+{_ASIDE}\s+"
-    rf"(?P<aside>[^,?;]{{2,80}}?)\s*(?P<end>[?.]?)\s*$",
-    re.IGNORECASE,
-)
-
-
-def set_aside(question: str) -> tuple[str, tuple[str, ...]]:
-    """``question`` without what it sets aside, and the terms of what it sets aside."""
-    found = _ASIDE_FIRST.match(question)
-    end = ""
-    if found is None:
-        found = _ASIDE_LAST.match(question)
-        end = found.group("end") if found is not None else ""
-    if found is None:
-        return question, ()
-    rest = found.group("rest").strip().rstrip(" ,") + end
-    return rest[:1].upper() + rest[1:], tuple(analyse([found.group("aside")])[0])
 
 
 # "In the Crisis Group interview, what is the PTI that gets mentioned?": where it was

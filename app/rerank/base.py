@@ -64,7 +64,6 @@ class Sentence:
     caption: bool = False  # in a photo's caption (its paragraph ends with the credit)
     earlier: str = ""  # the sentence before ``before`` in its paragraph, or ""
     read: bool = False  # whether the reranking model read it
-    aside: bool = False  # repeats what the question sets aside ("besides X, what else…")
 
     @property
     def when(self) -> DateSpan | None:

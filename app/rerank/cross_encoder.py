@@ -194,7 +194,6 @@ class CrossEncoderReranker:
         # A sentence that spells out the acronym asked about answers the question whole,
         # however the model reads it, as it does for the model-less reranker.
         own = [1.0 if s.defines else float(x) for s, x in zip(pool, read, strict=False)]
-        own = [x * self.weights.aside if s.aside else x for s, x in zip(pool, own, strict=True)]
         standing = dict(enumerate(own))
         for i, score in zip(framed, read[len(pool) :], strict=True):
             standing[i] = max(standing[i], float(score))

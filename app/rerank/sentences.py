@@ -292,7 +292,6 @@ def candidate_sentences(
     named = (subject,) if subject is not None else question.entities
     said = [(e, set(analyse([e.name])[0])) for e in others]
     side = question.holder or subject  # whose view ``held`` is about
-    aside = set(question.aside)
     # A guest is asked about by how the article introduces them only as a holder ("the
     # Crisis Group analyst says…"); a subject names them ("What is the Crisis Group?").
     guest = {
@@ -337,7 +336,6 @@ def candidate_sentences(
                 caption=span.caption,
                 earlier=span.earlier,
                 in_window=None if window is None else _in_window(dates, published, window),
-                aside=bool(aside) and 2 * len(aside & terms) >= len(aside),
             )
         )
     return out

@@ -94,7 +94,6 @@ class SimilarityReranker:
             # Relevance is on the 0-to-1 scale the seam promises: a sentence pointing away
             # from the question (negative cosine) has none, not less than none.
             weighed = cheap[i] + self.weights.dense * float(cos)
-            weighed *= self.weights.aside if s.aside else 1.0  # "besides X": not X again
             evidence = min(1.0, max(0.0, weighed))
             rank = weighed + self.weights.context * (s.context - s.lexical) + typed[i]
             rank += self.weights.context_dense * max(

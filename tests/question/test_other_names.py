@@ -71,36 +71,6 @@ def test_a_place_at_the_end_of_a_name_is_not_its_surname() -> None:
     assert person.aliases == ("khalid sultan", "sultan")  # "Sultan said" is him
 
 
-@pytest.mark.parametrize(
-    ("question", "rest", "aside"),
-    [
-        (
-            "Besides flooding the harbour, what else has the storm done?",
-            "What else has the storm done?",
-            "flooding the harbour",
-        ),
-        (
-            "What else did Norland demand, apart from the levee money?",
-            "What else did Norland demand?",
-            "the levee money",
-        ),
-        ("What other towns were hit besides Marsby?", "What other towns were hit?", "Marsby"),
-        ("Who other than Mira Toll spoke?", "Who other than Mira Toll spoke?", ""),
-        ("What is the harbour levy?", "What is the harbour levy?", ""),
-    ],
-)
-def test_what_a_question_sets_aside_is_not_what_it_asks(
-    question: str, rest: str, aside: str
-) -> None:
-    from app.question.analysis import set_aside
-    from app.text.analysis import analyse
-
-    terms = tuple(analyse([aside])[0]) if aside else ()
-    assert set_aside(question) == (rest, terms)
-    analysed = analyse_question(question)
-    assert (analysed.search, analysed.aside) == (rest, terms)
-
-
 def test_a_persons_title_before_their_name_is_a_name_they_go_by() -> None:
     from app.question.entities import titled_as
 

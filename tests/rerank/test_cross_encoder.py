@@ -173,24 +173,6 @@ def test_a_sides_view_known_from_the_sentence_before_is_read_after_it(tmp_path: 
     assert (lead.held, lead.relevance) == (1, pytest.approx(0.9))
 
 
-def test_a_sentence_repeating_what_the_question_sets_aside_keeps_half_its_relevance(
-    tmp_path: Path,
-) -> None:
-    articles = {
-        "storm.txt": "date 2026-03-02 The storm flooded the harbour of Lindqvist. The storm "
-        "also tore the roof off the ferry terminal.",
-    }
-    scorer = ScriptedScorer({"flooded": 0.9, "roof": 0.7})
-    service = _service(tmp_path, scorer, articles)
-    reranker, retriever = _reranker(service)
-    question = analyse_question("Besides flooding the harbour, what else did the storm do?")
-    ranked = reranker.rerank(question, retriever.search(question))
-    assert [(s.text[:20], s.aside, s.relevance) for s in ranked.sentences] == [
-        ("The storm also tore ", False, pytest.approx(0.7)),
-        ("The storm flooded th", True, pytest.approx(0.45)),
-    ]
-
-
 def test_an_interviewers_question_never_leads_however_high_it_scores(tmp_path: Path) -> None:
     scorer = ScriptedScorer({"So what": 0.99, "Orla Brenn": 0.8})
     service = _service(tmp_path, scorer)
