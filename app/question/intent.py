@@ -141,10 +141,16 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
     )),
     (Intent.CHANGE, _any(
         r"\b(?:how\s+(?:is|are|has|have|did)\s+.+?\s+(?:changing|changed|evolving|evolved|"
-        r"developing|developed|shifting|shifted)|what\s+has\s+changed|what\s+changed)\b",
+        r"developing|developed|shifting|shifted|hardening|hardened|softening|softened|"
+        r"worsening|worsened|deteriorating|deteriorated|escalating|escalated|intensifying|"
+        r"intensified)|what\s+has\s+changed|what\s+changed)\b",
     )),
     (Intent.POSITION, _any(
         rf"\bwhat(?:\s+else)?\s+(?:does|do|did|has|have)\s+{_SUBJECT}\s+(?:{_SAYING})\b",
+        # "Which foreign power does Islamabad say the Taliban serve?": a fact in X's words
+        rf"\bwhich\s+(?:\w+\s+){{1,3}}?(?:does|do|did|has|have)\s+{_SUBJECT}\s+"
+        rf"(?:say|says|claim|claims|allege|alleges|accuse|accuses|believe|believes|blame|"
+        rf"blames|said|claimed|alleged|accused|believed|blamed)\b",
         rf"\bwhat\s+(?:is|are|was|were)\s+{_SUBJECT}['’]s?\s+(?:(?:own|official|main|"
         rf"counter)[\s-]?)?(?:{_STANCE})\b",
         rf"\bwhat\s+(?:is|are|was|were)\s+the\s+(?:{_STANCE})\s+of\s+{_SUBJECT}(?:\s+on\b|\?|$)",

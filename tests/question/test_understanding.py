@@ -51,6 +51,8 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("Summarize the situation in Marsby.", Intent.SUMMARY, None),
         ("Give me an overview of the flood response.", Intent.SUMMARY, None),
         ("How has the strike evolved?", Intent.CHANGE, None),
+        ("How have Norland's demands hardened over time?", Intent.CHANGE, None),
+        ("Which town does Norland say the floods came from?", Intent.POSITION, "Norland"),
         ("What has changed since the election?", Intent.CHANGE, None),
         ("What happened on 3 March 2026?", Intent.TIMELINE, None),
         ("List the main events of the strike in order.", Intent.TIMELINE, None),
