@@ -196,6 +196,7 @@ def known_as(text: str, entity: Entity) -> set[str]:
     return out - set(entity.aliases)
 
 
+_NOBODY = Entity("", ())
 # "Pakistani Defense Minister Khawaja M Asif": a person's title, written before their name
 # (capitalised words ending in an office), then given names or initials.
 _TITLE = re.compile(
@@ -252,6 +253,3 @@ def as_asked(text: str, entities: Iterable[Entity]) -> str:
 
 def _as_named(entity: Entity) -> Entity:
     return Entity(entity.name, (entity.name.lower(),))
-
-
-_NOBODY = Entity("", ())
