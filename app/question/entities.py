@@ -139,11 +139,14 @@ def entity_of(phrase: str, acronyms: dict[str, str] | None = None) -> Entity | N
     if found is not None:  # named as the country is: "Afghanistan" for "the Afghan side"
         return Entity(found[0], found[1], country=True)
     words = text.split()
-    if len(words) >= 2 and words[-1].lower() in _ROLES:  # "the Taliban leadership"
+    # "the Taliban leadership", "TTP commanders": a named group's (not "local officials",
+    # and not "House" for "the White House spokesman": a group has no surname).
+    if len(words) >= 2 and words[-1].lower() in _ROLES and all(w[:1].isupper() for w in words[:-1]):
         body = entity_of(" ".join(words[:-1]), acronyms)
         if body is not None:
-            every = tuple(sorted({key, *body.aliases}, key=len, reverse=True))
-            return Entity(text, every, proper=body.proper)
+            own = {a for a in body.aliases if a not in {p.lower() for p in body.proper}}
+            every = tuple(sorted({key, *own}, key=len, reverse=True))
+            return Entity(text, every)
     aliases = {key}
     proper: tuple[str, ...] = ()
     last = words[-1].lower() if words else ""
@@ -200,10 +203,16 @@ _NOBODY = Entity("", ())
 # "Pakistani Defense Minister Khawaja M Asif": a person's title, written before their name
 # (capitalised words ending in an office), then given names or initials.
 _TITLE = re.compile(
-    r"(?P<title>(?:[A-Z][a-z]+\s+){0,3}(?:Minister|Secretary|Spokesman|Spokesperson|"
+    r"(?P<title>(?:[A-Z][a-z]+\s+)?(?:Minister|Secretary|Spokesman|Spokesperson|"
     r"Spokeswoman|Commander|Governor|Ambassador|Director|Chairman|Chairwoman|Envoy|Chief|"
-    r"Mayor|Adviser|Advisor|Officer))\s+(?:[A-Z][\w.’'-]*\s+){0,3}$"
+    r"Mayor|Adviser|Advisor|Officer))\s+(?P<given>(?:(?:[A-Z]\.?|[A-Z][\w’'-]+)\s+){0,3})$"
 )
+# Capitalised words that open a sentence or a phrase, not an office ("Yesterday Prime
+# Minister…" is the prime minister).
+_NOT_OFFICE = frozenset({
+    "yesterday", "today", "then", "but", "and", "on", "following", "after", "before", "when",
+    "while", "as", "meanwhile", "later", "earlier", "separately", "also", "the", "a", "an",
+})  # fmt: skip
 
 
 def titled_as(text: str, entity: Entity) -> set[str]:
@@ -212,16 +221,18 @@ def titled_as(text: str, entity: Entity) -> set[str]:
     Pakistani defense minister said…"); a one-word title ("Chief") says too little."""
     if not entity.proper:
         return set()
+    first = entity.name.split()[0][:1].lower()
     out = set()
     for start, _ in mentions(text, entity):
         found = _TITLE.search(text, max(0, start - 120), start)
         if found is None:
             continue
+        given = found.group("given").split()
+        if given and given[0][:1].lower() != first:
+            continue  # "Interior Minister Mohsin Khan" is not Imran Khan
         words = found.group("title").split()
-        while words and (
-            words[0].lower() in ("the", "a", "an") or (entity_of(words[0]) or _NOBODY).country
-        ):
-            words.pop(0)  # "The", "Pakistani", "Pakistan’s": whose office, not the office
+        if words[0].lower() in _NOT_OFFICE or (entity_of(words[0]) or _NOBODY).country:
+            words.pop(0)  # "Yesterday", "Pakistani", "Pakistan’s": not the office
         if len(words) >= 2:
             out.add(" ".join(words).lower())
     return out - set(entity.aliases)

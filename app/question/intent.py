@@ -48,10 +48,12 @@ _SAYING = (
     r"say|says|said|claim|claims|argue|argues|think|thinks|believe|believes|accuse|accuses|"
     r"allege|alleges|want|wants|demand|demands|insist|insists|maintain|maintains|deny|"
     r"denies|blame|blames|propose|proposes|warn|warns|suggest|suggests|want|"
-    r"expect|expects|fear|fears|hope|hopes|call\s+for|calls\s+for|make\s+of|feel|"
-    # "What has Kabul claimed?", "What has Pakistan accused the Taliban of?"
-    r"claimed|argued|thought|believed|accused|alleged|wanted|demanded|insisted|maintained|"
-    r"denied|blamed|proposed|warned|suggested|expected|feared|hoped|called\s+for|felt"
+    r"expect|expects|fear|fears|hope|hopes|call\s+for|calls\s+for|make\s+of|feel"
+)
+# "What has Kabul claimed?", "What has Pakistan accused the Taliban of?"
+_SAID = (
+    r"said|claimed|argued|thought|believed|accused|alleged|wanted|demanded|insisted|"
+    r"maintained|denied|blamed|proposed|warned|suggested|expected|feared|hoped|called\s+for"
 )
 _STANCE = (
     r"position|view|views|stance|argument|arguments|case|line|claim|claims|demand|demands|"
@@ -60,6 +62,10 @@ _STANCE = (
     r"complaints|objection|objections|narrative|message|messaging|rhetoric"
 )
 _SUBJECT = r"(?P<subject>[^?]{1,80}?)"
+# Who holds a view, as a short phrase without a clause in it: not "been" ("what has been
+# claimed"), nor "the man who…", nor "we know about the men" ("…the men accused of it").
+_CLAUSE_FREE = r"(?:(?!\b(?:been|done|who|whom|that|which|about|know|when)\b)[^?,]){1,60}?"
+_HOLDER = rf"(?P<subject>{_CLAUSE_FREE})"
 # "a militant group", "Khalid Sultan", "the Balochistan Liberation Army": what a definition
 # question asks about is a name or a short term, not a description with a verb in it.
 _TERM = r"(?P<subject>(?:the\s+|an?\s+)?[^?,;]{1,60}?)"
@@ -141,16 +147,18 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
     )),
     (Intent.CHANGE, _any(
         r"\b(?:how\s+(?:is|are|has|have|did)\s+.+?\s+(?:changing|changed|evolving|evolved|"
-        r"developing|developed|shifting|shifted|hardening|hardened|softening|softened|"
-        r"worsening|worsened|deteriorating|deteriorated|escalating|escalated|intensifying|"
-        r"intensified)|what\s+has\s+changed|what\s+changed)\b",
+        r"developing|developed|shifting|shifted)|what\s+has\s+changed|what\s+changed)\b",
+        # "How have Norland's demands hardened?" (not "how did X respond when it worsened")
+        rf"^\s*how\s+(?:is|are|has|have)\s+{_CLAUSE_FREE}\s+(?:hardening|hardened|softening|"
+        r"softened|worsening|worsened|deteriorating|deteriorated|escalating|escalated|"
+        r"intensifying|intensified)\b",
     )),
     (Intent.POSITION, _any(
         rf"\bwhat(?:\s+else)?\s+(?:does|do|did|has|have)\s+{_SUBJECT}\s+(?:{_SAYING})\b",
+        rf"\bwhat(?:\s+else)?\s+(?:has|have)\s+{_HOLDER}\s+(?:{_SAID})\b",
         # "Which foreign power does Islamabad say the Taliban serve?": a fact in X's words
-        rf"\bwhich\s+(?:\w+\s+){{1,3}}?(?:does|do|did|has|have)\s+{_SUBJECT}\s+"
-        rf"(?:say|says|claim|claims|allege|alleges|accuse|accuses|believe|believes|blame|"
-        rf"blames|said|claimed|alleged|accused|believed|blamed)\b",
+        rf"\bwhich\s+(?:\w+\s+){{1,3}}?(?:does|do|did)\s+{_HOLDER}\s+"
+        rf"(?:say|claim|allege|accuse|believe|blame)\b",
         rf"\bwhat\s+(?:is|are|was|were)\s+{_SUBJECT}['’]s?\s+(?:(?:own|official|main|"
         rf"counter)[\s-]?)?(?:{_STANCE})\b",
         rf"\bwhat\s+(?:is|are|was|were)\s+the\s+(?:{_STANCE})\s+of\s+{_SUBJECT}(?:\s+on\b|\?|$)",

@@ -36,13 +36,15 @@ AROUND_DAYS = 14
 # about the event, whose aftermath (the dead buried, the replies) is reported in the days
 # after it.
 _EVENT_NAMED = re.compile(
-    r"^\s*(?:[\w'’-]+\s+){0,2}?(?:fighting|bombing|bombings|strike|strikes|airstrike|"
+    r"^\s*(?:(?!(?:after|before|on|in|at|of|for|to|about|with|by|the|a|an)\b)[\w'’-]+\s+)"
+    r"{0,2}?(?:fighting|bombing|bombings|strike|strikes|airstrike|"
     r"airstrikes|attack|attacks|clash|clashes|raid|raids|offensive|flare-up|violence|"
     r"explosion|blast|shooting|massacre|incursion|assault|battle|killings|crash|flood|"
     r"floods|earthquake|storm|fire|riot|riots|protest|protests|uprising|coup)\b",
     re.IGNORECASE,
 )
 EVENT_DAYS = 7
+_NAMES_EVENT = re.compile(r"(?:\bthe|['’]s)\s+$", re.IGNORECASE)  # "the …", "Norland's …"
 _UNTIL = re.compile(r"\b(?:until|till|before|to|and)\s+$", re.IGNORECASE)
 _RECENT = re.compile(
     r"\b(?:recent(?:ly)?|lately|latest|newest|now|currently|current|these\s+days|"
@@ -102,7 +104,11 @@ def when_asked(question: str, as_of: date) -> When | None:
                         f"around {first.label}", around=True)  # fmt: skip
         if _SINCE.search(before):
             return When(first.first, max(as_of, first.first), f"since {first.label}")
-        if first.first == first.last and _EVENT_NAMED.match(question[first.end :]):
+        if (
+            first.first == first.last
+            and _NAMES_EVENT.search(before)
+            and _EVENT_NAMED.match(question[first.end :])
+        ):
             end = max(first.last, min(as_of, first.last + timedelta(days=EVENT_DAYS)))
             return When(first.first, end, f"{first.label} or the days after", event=first.first)
         return When(first.first, first.last, first.label)

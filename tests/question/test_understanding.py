@@ -53,6 +53,12 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("How has the strike evolved?", Intent.CHANGE, None),
         ("How have Norland's demands hardened over time?", Intent.CHANGE, None),
         ("Which town does Norland say the floods came from?", Intent.POSITION, "Norland"),
+        # Not a view: a past tense later in the question, a clause, a change in passing.
+        ("What do we know about the men accused of the theft?", Intent.FACT, None),
+        ("What has been claimed about the levee?", Intent.FACT, None),
+        ("Which town did the man who said he was a ferryman come from?", Intent.FACT, None),
+        ("How did Sudmark respond when the floods worsened?", Intent.EVENT, "Sudmark"),
+        ("How did the escalated strike affect trade?", Intent.FACT, None),
         ("What has changed since the election?", Intent.CHANGE, None),
         ("What happened on 3 March 2026?", Intent.TIMELINE, None),
         ("List the main events of the strike in order.", Intent.TIMELINE, None),
@@ -144,6 +150,12 @@ def test_the_intent_and_subject_come_from_how_the_question_is_asked(
         ("The strikes that led to the February 20 vote", date(2026, 2, 6), AS_OF),
         # A day naming an event: the event and the week after it, none after today.
         ("Was anyone hurt in the February 20 fighting?", date(2026, 2, 20), date(2026, 2, 27)),
+        (
+            "What did Norland say on 20 February about the strikes?",
+            date(2026, 2, 20),
+            date(2026, 2, 20),
+        ),
+        ("Did Norland on 20 February strike first?", date(2026, 2, 20), date(2026, 2, 20)),
         ("Who died in Norland's 1 March air strikes?", date(2026, 3, 1), AS_OF),
         ("What happened on 20 February in the harbour?", date(2026, 2, 20), date(2026, 2, 20)),
     ],

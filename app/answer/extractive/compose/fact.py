@@ -198,7 +198,8 @@ def _names_in_role(sentence: Sentence, question: Question, reach: int) -> bool:
 
 def _another_day(s: Sentence, question: Question) -> bool:
     """Whether ``s`` names only days other than that of the event the question names by
-    its day ("the February 22 strike"): what it counts is another day's."""
+    its day ("the February 22 strike"): taken to report another day's event (a later
+    report of its toll that names its own day is missed)."""
     day = question.when.event if question.when is not None else None
     return day is not None and bool(s.dates) and not any(d.first <= day <= d.last for d in s.dates)
 
@@ -249,7 +250,15 @@ class FactComposer:
                 return Plan(refusal="")
         when = question.when
         if when is not None:  # about the days asked first, each group by rank
-            found.sort(key=lambda s: (s.in_window is False, -s.rank))
+            # A count of an event named by its day: another day's count comes after.
+            counting = _COUNTS.search(question.asked) is not None
+            found.sort(
+                key=lambda s: (
+                    s.in_window is False,
+                    counting and _another_day(s, question),
+                    -s.rank,
+                )
+            )
             if when.recent and found:
                 # "recently": of the answers nearly as good as the best, the latest.
                 close = [
