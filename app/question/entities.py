@@ -144,8 +144,8 @@ def entity_of(phrase: str, acronyms: dict[str, str] | None = None) -> Entity | N
     if len(words) >= 2 and words[-1].lower() in _ROLES and all(w[:1].isupper() for w in words[:-1]):
         body = entity_of(" ".join(words[:-1]), acronyms)
         if body is not None:
-            own = {a for a in body.aliases if a not in {p.lower() for p in body.proper}}
-            every = tuple(sorted({key, *own}, key=len, reverse=True))
+            surname = {p.lower() for p in body.proper}
+            every = tuple(sorted({key, *body.aliases} - surname, key=len, reverse=True))
             return Entity(text, every)
     aliases = {key}
     proper: tuple[str, ...] = ()
@@ -199,7 +199,6 @@ def known_as(text: str, entity: Entity) -> set[str]:
     return out - set(entity.aliases)
 
 
-_NOBODY = Entity("", ())
 # "Pakistani Defense Minister Khawaja M Asif": a person's title, written before their name
 # (capitalised words ending in an office), then given names or initials.
 _TITLE = re.compile(
@@ -231,7 +230,7 @@ def titled_as(text: str, entity: Entity) -> set[str]:
         if given and given[0][:1].lower() != first:
             continue  # "Interior Minister Mohsin Khan" is not Imran Khan
         words = found.group("title").split()
-        if words[0].lower() in _NOT_OFFICE or (entity_of(words[0]) or _NOBODY).country:
+        if words[0].lower() in _NOT_OFFICE or is_place(words[0]):
             words.pop(0)  # "Yesterday", "Pakistani", "Pakistan’s": not the office
         if len(words) >= 2:
             out.add(" ".join(words).lower())

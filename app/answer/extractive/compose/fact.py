@@ -249,9 +249,9 @@ class FactComposer:
             if not found or found[0].relevance < ranked.min_relevance:
                 return Plan(refusal="")
         when = question.when
+        counting = _COUNTS.search(question.asked) is not None
         if when is not None:  # about the days asked first, each group by rank
             # A count of an event named by its day: another day's count comes after.
-            counting = _COUNTS.search(question.asked) is not None
             found.sort(
                 key=lambda s: (
                     s.in_window is False,
@@ -272,7 +272,7 @@ class FactComposer:
             return Plan(refusal="")
         floor = found[0].rank * settings.min_relative_score
         chosen = [s for s in found if s.rank >= floor]
-        if _COUNTS.search(question.asked):
+        if counting:
             # A count no relevant sentence about the days asked gives is not answered by
             # the best of them.
             enough = min(ranked.min_relevance, found[0].relevance * settings.min_relative_score)

@@ -37,14 +37,14 @@ class PositionComposer:
             return FactComposer().compose(question, ranked, settings)
         if named_nowhere(subject, ranked):  # "What is China's position?" and none is quoted
             return Plan(refusal=f"The documents don't mention {subject.name}.")
-        own = [s for s in read(ranked) if held_by(s, subject) == 1]
+        holds = [(s, held_by(s, subject)) for s in read(ranked)]
+        own = [s for s, h in holds if h == 1]
         # What is said about the subject in no one else's name ("The defense minister has
         # made similar comments, accusing…"): theirs too where the model reads it as the
         # better answer, and all there is when nobody is quoted.
-        best = max((s.relevance for s in own), default=0.0)
+        quoted = max((s.relevance for s in own), default=0.0)
         own += [
-            s for s in read(ranked)
-            if s.about and s.cue and held_by(s, subject) == 0 and s.relevance > best
+            s for s, h in holds if h == 0 and s.about and s.cue and s.relevance > quoted
         ]  # fmt: skip
         if not own:
             return FactComposer().compose(question, ranked, settings)
