@@ -314,7 +314,14 @@ class RerankSettings(BaseModel):
     framed: int = Field(
         3, ge=1, le=200, description="Sentences (first by the cheap score) also read in context"
     )
-    threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores")
+    threads: int | None = Field(
+        None,
+        ge=1,
+        description="CPU threads reading a question alone; default: all cores, at most 4",
+    )
+    concurrent: int | None = Field(
+        None, ge=1, description="Questions read at once, one thread each; default: cores + 1"
+    )
     weights: ReadingWeights = ReadingWeights()
 
 

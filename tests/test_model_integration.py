@@ -102,6 +102,22 @@ def test_concurrent_questions_get_the_same_vectors() -> None:
         np.testing.assert_allclose(result, expected, atol=1e-5)
 
 
+def test_questions_read_together_score_as_a_question_read_alone() -> None:
+    model = CrossEncoder(concurrent=3)
+    question = "What did Pakistan bomb on February 27?"
+    alone = model.score(question, TEXTS)  # alone: every core, spinning
+    runs = []
+    together = model._together.run
+    model._together.run = lambda inputs: runs.append(1) or together(inputs)  # type: ignore[method-assign]
+    # Read alongside others (this thread holds a turn too), each question runs on one
+    # thread; the scores must not move.
+    with model.turn(), ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: model.score(question, TEXTS), range(12)))
+    assert runs
+    for result in results:
+        np.testing.assert_array_equal(result, alone)
+
+
 def test_released_memory_is_allocated_again_and_never_under_a_running_call() -> None:
     embeddings = make_embeddings(EmbeddingSettings(runtime="openvino-int8"))
     assert isinstance(embeddings, openvino.OpenVinoEmbeddings)

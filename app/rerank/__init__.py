@@ -17,7 +17,11 @@ def make_pair_scorer(settings: Settings) -> PairScorer | None:
         return None
     from app.rerank.cross_encoder import CrossEncoder
 
-    return CrossEncoder(max_tokens=settings.rerank.max_tokens, threads=settings.rerank.threads)
+    return CrossEncoder(
+        max_tokens=settings.rerank.max_tokens,
+        threads=settings.rerank.threads,
+        concurrent=settings.rerank.concurrent,
+    )
 
 
 def make_reranker(

@@ -9,6 +9,7 @@ one gives the model the passages in this order.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -127,4 +128,9 @@ class PairScorer(Protocol):
 
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """The relevance of each text to the question."""
+        ...
+
+    def turn(self) -> AbstractContextManager[None]:
+        """Hold the model for one question's whole reading: a model that serves a
+        limited number of questions at once admits them in the order they came."""
         ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -33,6 +34,9 @@ class ScriptedScorer:
 
     def warm(self) -> None:
         self.warmed = True
+
+    def turn(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
         self.read.append(list(texts))

@@ -4,6 +4,7 @@ and reading words, so the production reranker's path is the one tested."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 
@@ -17,6 +18,9 @@ class TermScorer:
 
     def warm(self) -> None:
         """Nothing to load."""
+
+    def turn(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
         asked = {w.strip("?.,").lower() for w in question.split() if len(w) > 3}

@@ -1,0 +1,87 @@
+"""Turns at a model: a limited number of holders, admitted in the order they came."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from app.models.turns import Turns
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def test_waiters_are_admitted_in_the_order_they_came_and_a_newcomer_queues_behind() -> None:
+    turns = Turns(1)
+    order: list[str] = []
+    release_first = threading.Event()
+
+    def take(name: str, hold: threading.Event | None = None) -> None:
+        with turns.turn():
+            order.append(name)
+            if hold is not None:
+                hold.wait(5)
+
+    first = threading.Thread(target=take, args=("first", release_first))
+    first.start()
+    _wait_until(lambda: turns.holders == 1)
+    waiters = []
+    for k, name in enumerate(("b", "c", "d")):
+        t = threading.Thread(target=take, args=(name,))
+        t.start()
+        _wait_until(lambda k=k: turns.waiting == k + 1)
+        waiters.append(t)
+    release_first.set()
+    first.join(5)
+    # Whoever asks now comes after the three already waiting, not ahead of them.
+    take("late")
+    for t in waiters:
+        t.join(5)
+    assert order == ["first", "b", "c", "d", "late"]
+    assert turns.holders == 0
+    assert turns.waiting == 0
+
+
+def test_no_more_than_the_places_hold_at_once() -> None:
+    turns = Turns(3)
+    lock = threading.Lock()
+    now, most = 0, 0
+
+    def work() -> None:
+        nonlocal now, most
+        for _ in range(20):
+            with turns.turn():
+                with lock:
+                    now += 1
+                    most = max(most, now)
+                time.sleep(0.0005)
+                with lock:
+                    now -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert most == 3
+    assert turns.holders == 0
+
+
+def test_a_place_is_given_back_when_the_block_raises() -> None:
+    turns = Turns(1)
+    with pytest.raises(RuntimeError), turns.turn():
+        raise RuntimeError("boom")
+    with turns.turn():
+        assert turns.holders == 1
+
+
+def test_places_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        Turns(0)
