@@ -6,8 +6,8 @@ package's code is run): an int8 ONNX graph and its tokenizer, each checked again
 SHA-256 before use, run by ONNX Runtime. Its score is the logit through a sigmoid: 0 to
 1, the model's belief that the text answers the question (MS MARCO's training target).
 
-Reading costs 3 to 10 ms a pair on two cores, by its length, so only the best ``sentences`` by a cheap
-score are read: their term coverage and their passage's standing.
+Reading costs 3 to 10 ms a pair on two cores, by its length, so only the best
+``sentences`` by a cheap score are read: their term coverage and their passage's standing.
 
 Where the question asks who, when, where or how many and the best sentence holds more
 than one span of that kind, the model reads the sentence once more with each span left
