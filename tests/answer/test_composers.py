@@ -377,6 +377,30 @@ def test_a_count_of_an_event_named_by_its_day_is_not_another_days_count() -> Non
     assert texts(question, (louder, toll))[0] == toll.text
     later = on("The toll of the flood has since risen to twenty.", 0.5, 300)
     assert later.text in texts(question, (house, later)), "its toll, reported days later"
+    # A sentence naming the day and another time: the count stands by the other time.
+    earlier = on(
+        "The March 2 flood was the worst since January 2025, when the river broke its "
+        "banks, leaving dozens dead.", 0.95, 400,
+    )  # fmt: skip
+    assert texts(question, (earlier,)) == [], "January's dead are not the flood's"
+    assert texts(question, (earlier, toll))[0] == toll.text
+    # The same sentence answers a count of the other time.
+    january = analyse_question(
+        "How many people died in January 2025 in Marsby?", as_of=date(2026, 3, 20)
+    )
+    assert texts(january, (earlier,)) == [earlier.text]
+    # A count stands by the date nearest it, before or after it.
+    grown = on("Twelve were missing on March 2 and five on March 20.", 0.95, 500)
+    assert texts(question, (grown,)) == [grown.text]
+
+
+def test_a_count_is_led_by_a_sentence_that_gives_one() -> None:
+    question = analyse_question("How many people were hurt in the Marsby flood?")
+    event = sentence("The Marsby flood swept through the harbour district.", 0.9)
+    counted = sentence("Dozens of people were hurt when the levee broke.", 0.6, at=100)
+    assert texts(question, (event, counted))[0] == counted.text
+    faint = replace(counted, relevance=0.3, rank=0.3)
+    assert texts(question, (event, faint))[0] == event.text, "not one far less relevant"
 
 
 def test_an_accusation_is_a_weaker_cause_than_a_circumstance_that_grew() -> None:

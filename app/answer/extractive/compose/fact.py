@@ -14,7 +14,7 @@ from app.question.kinds import Kind, answer_spans
 from app.rerank.base import Ranked, Sentence
 from app.settings import AnswerSettings
 from app.text.analysis import analyse
-from app.text.dates import date_spans
+from app.text.dates import DateSpan, date_spans
 
 __all__ = ["FactComposer", "owners_office"]
 
@@ -204,6 +204,32 @@ def _another_day(s: Sentence, question: Question) -> bool:
     return day is not None and bool(s.dates) and not any(d.first <= day <= d.last for d in s.dates)
 
 
+def _counted_another_time(s: Sentence, question: Question) -> bool:
+    """Whether each count ``s`` gives stands nearer a date outside the days asked than any
+    date inside them: "The attacks on February 27 mark the worst flare up since October
+    2025, when fierce fighting erupted…, leaving dozens dead" counts October's dead, not
+    February 27's."""
+    window = question.when
+    if window is None or len(s.dates) < 2:
+        return False
+    counts = [
+        (a, b) for a, b in answer_spans(Kind.QUANTITY, s.text, question.asked)
+        if not any(d.start < b and a < d.end for d in s.dates)
+    ]  # fmt: skip
+
+    def nearest(a: int, b: int) -> DateSpan:
+        return min(s.dates, key=lambda d: max(d.start - b, a - d.end, 0))
+
+    return bool(counts) and not any(
+        window.holds(near.first, near.last) for near in (nearest(a, b) for a, b in counts)
+    )
+
+
+def _elsewhen(s: Sentence, question: Question) -> bool:
+    """Whether ``s``'s count is of another time than the one asked about."""
+    return _another_day(s, question) or _counted_another_time(s, question)
+
+
 def _day(s: Sentence) -> str:
     """The latest day a sentence is about, as ISO text (its article's date without one);
     none for an undated article's, whose years say when, not how recent the report is."""
@@ -255,7 +281,7 @@ class FactComposer:
             found.sort(
                 key=lambda s: (
                     s.in_window is False,
-                    counting and _another_day(s, question),
+                    counting and _elsewhen(s, question),
                     -s.rank,
                 )
             )
@@ -279,10 +305,13 @@ class FactComposer:
             counted = [
                 s for s in found
                 if s.relevance >= enough and s.in_window is not False
-                and not _another_day(s, question) and holds_count(s, question)
+                and not _elsewhen(s, question) and holds_count(s, question)
             ]  # fmt: skip
             if not counted:
                 return Plan(refusal="")
+            # "How many were killed…": of the sentences nearly as good as the best, one
+            # that gives a count leads, not one that reports the event without it.
+            chosen = [s for s in chosen if s in counted] + [s for s in chosen if s not in counted]
         if _MEASURES.search(question.asked) and not _measured(chosen[0]):
             # "How long is the border?": the best sentence gives no length; one that
             # does, read as relevant, answers first.
