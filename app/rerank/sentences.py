@@ -32,7 +32,7 @@ from app.text.analysis import analyse
 from app.text.attribution import held
 from app.text.dates import DateSpan, date_spans
 from app.text.instructions import addresses_model
-from app.text.interview import Interview, asks, interview_of
+from app.text.interview import Interview, announces, asks, interview_of
 from app.text.sentences import breaks_paragraph, credited
 from app.types import Chunk, Hit
 
@@ -326,7 +326,8 @@ def candidate_sentences(
                 context=1.0 if spelled else coverage(weights, terms, context),
                 standing=span.hit.score / best,
                 defines=spelled,
-                asks=asks(span.text),
+                # An announcement of what follows answers nothing either.
+                asks=asks(span.text) or announces(span.text),
                 published=published,
                 dates=dates,
                 cue=cue_of(question.intent, span.text, reading.weak_cue),

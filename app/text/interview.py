@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from app.text.analysis import analyse
 from app.text.sentences import credited, split_sentences
 
-__all__ = ["Interview", "asks", "interview_of"]
+__all__ = ["Interview", "announces", "asks", "interview_of"]
 
 # A sentence that ends with a question mark (before closing quotes) asks; it does not answer.
 _ASKS = re.compile(r"\?[\s\"'”’»)\]]*$")
@@ -50,6 +50,29 @@ _EDITED = re.compile(
 # How an article introduces someone: "Ibraheem Bahiss, a senior analyst in Kabul with the
 # International Crisis Group" (up to the end of the clause).
 _INTRODUCED = r",\s+(?:an?|the)\s+(?P<about>[^.;,()]{3,120}?)\s*(?=[.;,)]|$)"
+
+
+# A speaker's line that only announces what follows: "So, I think we've gotten a couple of
+# important precedents.", "There are two things here." (a count of discourse things and
+# nothing after them, said in the first person or as "there are").
+_ANNOUNCES = re.compile(
+    r"^\s*(?:(?:so|well|and|now|look|again|i\s+mean),?\s+)*"
+    r"(?:i\s+(?:think|would\s+say|['’]d\s+say|believe|guess)\s+)?"
+    r"(?:there\s+(?:are|were)|(?:we|i|you)(?:\s+have|['’]ve)(?:\s+(?:got(?:ten)?|seen|had))?|"
+    r"i\s+see)\s+"
+    r"(?:a\s+couple\s+of|a\s+few|a\s+number\s+of|several|two|three|four|some)\s+"
+    r"(?:(?:very|really|quite)\s+)?(?:[\w-]+\s+)?"
+    r"(?:things|points|reasons|factors|precedents|issues|aspects|elements|lessons|problems|"
+    r"challenges|dimensions|layers|angles|trends|dynamics|developments|considerations)"
+    r"(?:\s+(?:here|there|at\s+play|at\s+work|to\s+consider))?\s*[.:!]?[\s\"”’]*$",
+    re.IGNORECASE,
+)
+
+
+def announces(text: str) -> bool:
+    """Whether ``text`` only announces what the next sentences say ("I think there are a
+    couple of important precedents."): by itself it answers nothing."""
+    return _ANNOUNCES.match(text) is not None
 
 
 def asks(text: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from app.text.attribution import held, holder_spans
-from app.text.interview import asks, interview_of
+from app.text.interview import announces, asks, interview_of
 
 TRANSCRIPT = """Flooding closed the Marsby bridge on Tuesday.
 
@@ -79,6 +79,17 @@ def test_a_question_or_an_interviewers_prompt_asks() -> None:
     assert asks("Is that fair?")
     assert asks("Tell us what is at the root of this conflict.")
     assert not asks("The core issue stems from the levy.")
+
+
+def test_a_line_that_only_announces_what_follows_is_told_from_one_that_says_it() -> None:
+    assert announces("So, I think we’ve gotten a couple of important precedents.")
+    assert announces("There are two things here.")
+    assert announces("Well, I would say there are several key factors at play:")
+    assert announces("We have seen a few worrying trends.")
+    assert not announces("There are two reasons: the levy and the drought.")
+    assert not announces("The war had three phases.")
+    assert not announces("There are three main types of dam in Norland.")
+    assert not announces("I think the challenge is that neither side can back down.")
 
 
 NORLAND = re.compile(r"\bnorland(?:ers)?\b|\bnorlandic\b", re.IGNORECASE)
