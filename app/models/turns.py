@@ -50,7 +50,7 @@ class Turns:
                 ticket.acquire()
                 self._waiting.append(ticket)
         if ticket is not None:
-            ticket.acquire()  # released by the holder whose place this becomes
+            self._wait(ticket)
         with self._lock:
             self._holders += 1
         try:
@@ -58,7 +58,24 @@ class Turns:
         finally:
             with self._lock:
                 self._holders -= 1
-                if self._waiting:
-                    self._waiting.popleft().release()  # the place passes on, never freed
+                self._pass_on()
+
+    def _wait(self, ticket: threading.Lock) -> None:
+        """Until the holder whose place this becomes releases ``ticket``; a wait cut
+        short (Ctrl-C) leaves the queue, or passes on the place it was just given."""
+        try:
+            ticket.acquire()
+        except BaseException:
+            with self._lock:
+                if ticket in self._waiting:
+                    self._waiting.remove(ticket)
                 else:
-                    self._free += 1
+                    self._pass_on()
+            raise
+
+    def _pass_on(self) -> None:
+        """A place given up (the lock held): to the longest waiter, else freed."""
+        if self._waiting:
+            self._waiting.popleft().release()
+        else:
+            self._free += 1

@@ -85,3 +85,36 @@ def test_a_place_is_given_back_when_the_block_raises() -> None:
 def test_places_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Turns(0)
+
+
+def test_a_wait_cut_short_leaves_the_queue_and_loses_no_place() -> None:
+    import signal
+
+    turns = Turns(1)
+    holding, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with turns.turn():
+            holding.set()
+            done.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(5)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(TimeoutError), turns.turn():
+            pass  # never reached: the wait is cut short (Ctrl-C does the same)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert turns.waiting == 0
+    done.set()
+    holder.join(5)
+    with turns.turn():  # the holder's place was freed, not handed to the gone waiter
+        assert turns.holders == 1
