@@ -14,7 +14,7 @@ from app.errors import QuestionError
 from app.langchain import DocQARetriever, answer_runnable
 from app.service import DocQA
 from app.settings import Settings
-from tests.conftest import CountingFakeEmbeddings
+from tests.conftest import REPO, CountingFakeEmbeddings
 from tests.support.org import reader, write_archive
 
 
@@ -99,3 +99,18 @@ def test_the_answer_runnable_answers_as_its_reader(org: DocQA) -> None:
     seen = [*finance["citations"], *finance["closest"]]
     assert not any("hr/" in c["source"] for c in seen)
     assert answer_runnable(org).batch(["Tillby snow", "Tillby budget"])[0]["question"]
+
+
+def test_the_benchmarks_reference_pipeline_takes_docqas_embedder_as_langchains() -> None:
+    # LangChain's FAISS store embeds a query only through an ``Embeddings`` instance; a
+    # fresh process, since importing app.langchain anywhere in this one makes it so.
+    import subprocess
+    import sys
+
+    check = (
+        "from langchain_core.embeddings import Embeddings\n"
+        "from tests.bench.tutorial import SentenceTransformerEmbeddings\n"
+        "assert isinstance(SentenceTransformerEmbeddings(), Embeddings)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import app.langchain  # noqa: F401  # makes docqa's embedders LangChain Embeddings
 from app.embeddings.torch_st import SentenceTransformerEmbeddings
 
 
