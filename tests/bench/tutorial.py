@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import app.langchain  # noqa: F401  # makes docqa's embedders LangChain Embeddings
 from app.embeddings.torch_st import SentenceTransformerEmbeddings
@@ -30,6 +30,7 @@ def build_tutorial(folder: Path) -> TutorialIndex:
     """Split and embed every ``.txt`` in ``folder`` the way the tutorial does."""
     from langchain_community.vectorstores import FAISS
     from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     embeddings = SentenceTransformerEmbeddings(batch_size=32)
@@ -43,5 +44,6 @@ def build_tutorial(folder: Path) -> TutorialIndex:
         chunk_size=1000, chunk_overlap=200, add_start_index=True
     )
     chunks = splitter.split_documents(documents)
-    store = FAISS.from_documents(chunks, embeddings)
+    # An Embeddings by registration (app.langchain), which a type checker cannot see.
+    store = FAISS.from_documents(chunks, cast("Embeddings", embeddings))
     return TutorialIndex(store, len(documents), len(chunks), time.perf_counter() - started)
