@@ -165,11 +165,6 @@ _ROLE = re.compile(
 )
 
 
-# Between a role and what it is the role of, nothing that ends a phrase: "the TTP's
-# leader", "the head of the TTP", not "…in Afghanistan, said Amir Rana, the head of…".
-_PHRASE_BREAK = re.compile(r"[,;:()\[\]—–]|\s-\s")
-
-
 def _people(sentence: Sentence, question: Question) -> list[tuple[int, int]]:
     """Spans of names in ``sentence`` that may be a person's: not stated in the question,
     not an acronym, no word of them a country's."""
@@ -190,18 +185,10 @@ def _names_in_role(sentence: Sentence, question: Question, reach: int) -> bool:
     Taliban's spiritual leader Mullah Haibatullah Akhundzada"."""
     text = sentence.text
     mentions = [m.span() for e in question.entities for m in e.pattern().finditer(text)]
-
-    def owns(a: int, b: int) -> bool:  # a mention next to the role, in the same phrase
-        return any(
-            m_a - reach <= b
-            and a <= m_b + reach
-            and not _PHRASE_BREAK.search(text[min(b, m_b) : max(a, m_a)])
-            for m_a, m_b in mentions
-        )
-
     roles = [
         (a, b) for a, b in (m.span() for m in _ROLE.finditer(text))
-        if not question.entities or owns(a, b)  # the role is what the question names' own
+        if not question.entities  # the role is what the question names' own
+        or any(m_a - reach <= b and a <= m_b + reach for m_a, m_b in mentions)
     ]  # fmt: skip
     for a, b in _people(sentence, question):
         if any(r_a - reach <= b and a <= r_b + reach for r_a, r_b in roles):
@@ -269,18 +256,14 @@ class FactComposer:
             # mediate?"): the best sentence is about the rest of the question.
             return Plan(refusal="")
         leads = _ASKS_LEADER.search(question.asked) and question.entities
-        reach = settings.weights.role_reach
-        if leads and found and not _names_in_role(found[0], question, reach):
-            # Who leads something named, and the best sentence names no one in the role: a
-            # sentence naming a person in it, read or not (the model often misses the name
-            # beside the role). None: a best sentence naming no one at all is a refusal
-            # ("the chief administrators of the church" may well be bishops, but the TTP's
-            # leader is a person); one naming someone else stands.
+        if leads and found and not _people(found[0], question):
+            # Who leads something named, and the best sentence names no one: a sentence
+            # naming a person in the role, read or not (the model often misses the name
+            # beside the role), or a refusal ("the chief administrators of the church" may
+            # well be bishops, but the TTP's leader is a person).
+            reach = settings.weights.role_reach
             named = [s for s in read(ranked) if _names_in_role(s, question, reach)]
-            if named:
-                return Plan(tuple(distinct(named, 1, settings.weights)))
-            if not _people(found[0], question):
-                return Plan(refusal="")
+            return Plan(tuple(distinct(named, 1, settings.weights))) if named else Plan(refusal="")
         asked = owners_office(question)
         if asked is not None:
             found = [s for s in found if not _of_another(s, *asked)]
