@@ -326,8 +326,8 @@ def candidate_sentences(
                 context=1.0 if spelled else coverage(weights, terms, context),
                 standing=span.hit.score / best,
                 defines=spelled,
-                # An announcement of what follows answers nothing either.
-                asks=asks(span.text) or announces(span.text),
+                # A guest's line announcing what follows answers nothing either.
+                asks=asks(span.text) or (turn and announces(span.text)),
                 published=published,
                 dates=dates,
                 cue=cue_of(question.intent, span.text, reading.weak_cue),

@@ -54,14 +54,15 @@ _INTRODUCED = r",\s+(?:an?|the)\s+(?P<about>[^.;,()]{3,120}?)\s*(?=[.;,)]|$)"
 
 # A speaker's line that only announces what follows: "So, I think we've gotten a couple of
 # important precedents.", "There are two things here." (a count of discourse things and
-# nothing after them, said in the first person or as "there are").
+# nothing after them, said in the first person or as "there are"). Only an interview
+# guest's lines are read so: "There are three unresolved issues." in a report is a fact.
 _ANNOUNCES = re.compile(
-    r"^\s*(?:(?:so|well|and|now|look|again|i\s+mean),?\s+)*"
+    r"^[\s\"“‘']*(?:(?:so|well|and|now|look|again|i\s+mean),?\s+)*"
     r"(?:i\s+(?:think|would\s+say|['’]d\s+say|believe|guess)\s+)?"
-    r"(?:there\s+(?:are|were)|(?:we|i|you)(?:\s+have|['’]ve)(?:\s+(?:got(?:ten)?|seen|had))?|"
-    r"i\s+see)\s+"
-    r"(?:a\s+couple\s+of|a\s+few|a\s+number\s+of|several|two|three|four|some)\s+"
-    r"(?:(?:very|really|quite)\s+)?(?:[\w-]+\s+)?"
+    r"(?:there\s+are|(?:we|i|you)(?:\s+have|['’]ve)(?:\s+(?:got(?:ten)?|seen|had))?)\s+"
+    r"(?:a\s+couple\s+of|a\s+few|a\s+number\s+of|several|two|three|four)\s+"
+    r"(?:(?:very|really|quite)\s+)?(?:(?:important|key|main|major|big|different|separate|"
+    r"distinct|crucial|critical|interesting|significant|basic|fundamental|worrying)\s+)?"
     r"(?:things|points|reasons|factors|precedents|issues|aspects|elements|lessons|problems|"
     r"challenges|dimensions|layers|angles|trends|dynamics|developments|considerations)"
     r"(?:\s+(?:here|there|at\s+play|at\s+work|to\s+consider))?\s*[.:!]?[\s\"”’]*$",
@@ -70,8 +71,8 @@ _ANNOUNCES = re.compile(
 
 
 def announces(text: str) -> bool:
-    """Whether ``text`` only announces what the next sentences say ("I think there are a
-    couple of important precedents."): by itself it answers nothing."""
+    """Whether ``text``, a speaker's line, only announces what the next sentences say ("I
+    think there are a couple of important precedents."): by itself it answers nothing."""
     return _ANNOUNCES.match(text) is not None
 
 

@@ -90,6 +90,10 @@ def test_a_line_that_only_announces_what_follows_is_told_from_one_that_says_it()
     assert not announces("The war had three phases.")
     assert not announces("There are three main types of dam in Norland.")
     assert not announces("I think the challenge is that neither side can back down.")
+    assert announces("“There are two things here.”")
+    for fact in ("There were some problems.", "There are several unresolved issues.",
+                 "There were two military developments.", "We've had some issues."):  # fmt: skip
+        assert not announces(fact), fact
 
 
 NORLAND = re.compile(r"\bnorland(?:ers)?\b|\bnorlandic\b", re.IGNORECASE)
