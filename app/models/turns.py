@@ -45,14 +45,13 @@ class Turns:
             ticket = None
             if self._free and not self._waiting:
                 self._free -= 1
+                self._holders += 1
             else:
                 ticket = threading.Lock()
                 ticket.acquire()
                 self._waiting.append(ticket)
         if ticket is not None:
             self._wait(ticket)
-        with self._lock:
-            self._holders += 1
         try:
             yield
         finally:
@@ -61,8 +60,9 @@ class Turns:
                 self._pass_on()
 
     def _wait(self, ticket: threading.Lock) -> None:
-        """Until the holder whose place this becomes releases ``ticket``; a wait cut
-        short (Ctrl-C) leaves the queue, or passes on the place it was just given."""
+        """Until the holder whose place this becomes releases ``ticket`` (it counts the
+        new holder first); a wait cut short (Ctrl-C) leaves the queue, or passes on the
+        place it was just given."""
         try:
             ticket.acquire()
         except BaseException:
@@ -70,12 +70,15 @@ class Turns:
                 if ticket in self._waiting:
                     self._waiting.remove(ticket)
                 else:
+                    self._holders -= 1
                     self._pass_on()
             raise
 
     def _pass_on(self) -> None:
-        """A place given up (the lock held): to the longest waiter, else freed."""
+        """A place given up (the lock held): to the longest waiter, counted as holding it
+        at once (so ``holders`` is never short), else freed."""
         if self._waiting:
+            self._holders += 1
             self._waiting.popleft().release()
         else:
             self._free += 1

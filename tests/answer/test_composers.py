@@ -389,9 +389,12 @@ def test_a_count_of_an_event_named_by_its_day_is_not_another_days_count() -> Non
         "How many people died in January 2025 in Marsby?", as_of=date(2026, 3, 20)
     )
     assert texts(january, (earlier,)) == [earlier.text]
-    # A count stands by the date nearest it, before or after it.
+    # Only a count in another date's "when" clause is that date's.
     grown = on("Twelve were missing on March 2 and five on March 20.", 0.95, 500)
     assert texts(question, (grown,)) == [grown.text]
+    risen = on("The river, which had risen since February 20, killed 12 people on March 2.",
+               0.95, 600)  # fmt: skip
+    assert texts(question, (risen,)) == [risen.text]
 
 
 def test_a_count_is_led_by_a_sentence_that_gives_one() -> None:
@@ -401,6 +404,10 @@ def test_a_count_is_led_by_a_sentence_that_gives_one() -> None:
     assert texts(question, (event, counted))[0] == counted.text
     faint = replace(counted, relevance=0.3, rank=0.3)
     assert texts(question, (event, faint))[0] == event.text, "not one far less relevant"
+    for other in ("The river rose 3 metres during the Marsby flood.",
+                  "A single levee held during the Marsby flood."):  # fmt: skip
+        measured = replace(counted, text=other)
+        assert texts(question, (event, measured))[0] == event.text, other
 
 
 def test_an_accusation_is_a_weaker_cause_than_a_circumstance_that_grew() -> None:

@@ -23,14 +23,19 @@ def test_waiters_are_admitted_in_the_order_they_came_and_a_newcomer_queues_behin
     order: list[str] = []
     release_first = threading.Event()
 
-    def take(name: str, hold: threading.Event | None = None) -> None:
+    def take(name: str) -> None:
         with turns.turn():
             order.append(name)
-            if hold is not None:
-                hold.wait(5)
 
-    first = threading.Thread(target=take, args=("first", release_first))
-    first.start()
+    def first() -> None:
+        with turns.turn():
+            order.append("first")
+            release_first.wait(5)
+        # Asking again at once, while three wait: behind them, not ahead.
+        take("first again")
+
+    holder = threading.Thread(target=first)
+    holder.start()
     _wait_until(lambda: turns.holders == 1)
     waiters = []
     for k, name in enumerate(("b", "c", "d")):
@@ -39,12 +44,9 @@ def test_waiters_are_admitted_in_the_order_they_came_and_a_newcomer_queues_behin
         _wait_until(lambda k=k: turns.waiting == k + 1)
         waiters.append(t)
     release_first.set()
-    first.join(5)
-    # Whoever asks now comes after the three already waiting, not ahead of them.
-    take("late")
-    for t in waiters:
+    for t in (holder, *waiters):
         t.join(5)
-    assert order == ["first", "b", "c", "d", "late"]
+    assert order == ["first", "b", "c", "d", "first again"]
     assert turns.holders == 0
     assert turns.waiting == 0
 
@@ -105,13 +107,20 @@ def test_a_wait_cut_short_leaves_the_queue_and_loses_no_place() -> None:
     def interrupt(signum: int, frame: object) -> None:
         raise TimeoutError
 
+    main = threading.main_thread().ident
+    assert main is not None
+    assert threading.get_ident() == main
+
+    def cut_short() -> None:  # once this thread waits, as Ctrl-C would
+        _wait_until(lambda: turns.waiting == 1)
+        signal.pthread_kill(main, signal.SIGALRM)
+
     previous = signal.signal(signal.SIGALRM, interrupt)
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        threading.Thread(target=cut_short).start()
         with pytest.raises(TimeoutError), turns.turn():
-            pass  # never reached: the wait is cut short (Ctrl-C does the same)
+            pass  # never reached: the wait is cut short
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert turns.waiting == 0
     done.set()

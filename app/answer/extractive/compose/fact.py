@@ -14,7 +14,7 @@ from app.question.kinds import Kind, answer_spans
 from app.rerank.base import Ranked, Sentence
 from app.settings import AnswerSettings
 from app.text.analysis import analyse
-from app.text.dates import DateSpan, date_spans
+from app.text.dates import date_spans
 
 __all__ = ["FactComposer", "owners_office"]
 
@@ -74,6 +74,19 @@ def _of_another(sentence: Sentence, owner: Entity, office: str) -> bool:
         if side is not None and side.country and side.aliases != owner.aliases:
             return True
     return False
+
+
+def _gives_count(sentence: Sentence, question: Question) -> bool:
+    """Whether ``sentence`` gives a number (in figures or words) that is not a date, not
+    a measure with its unit, and not stated in the question."""
+    text = sentence.text
+    dates = sentence.dates or tuple(date_spans(text, sentence.published or question.day))
+    measures = [m.span() for m in _MEASURE.finditer(text)]
+    return any(
+        not any(d.start < b and a < d.end for d in dates)
+        and not any(m_a <= a and b <= m_b for m_a, m_b in measures)
+        for a, b in answer_spans(Kind.QUANTITY, text, question.asked)
+    )
 
 
 # "How many…", "what share of…": a count is asked for, which only a number or a number
@@ -205,10 +218,10 @@ def _another_day(s: Sentence, question: Question) -> bool:
 
 
 def _counted_another_time(s: Sentence, question: Question) -> bool:
-    """Whether each count ``s`` gives stands nearer a date outside the days asked than any
-    date inside them: "The attacks on February 27 mark the worst flare up since October
-    2025, when fierce fighting erupted…, leaving dozens dead" counts October's dead, not
-    February 27's."""
+    """Whether each count ``s`` gives belongs to a time outside the days asked: it stands
+    in the "when" clause of such a date, with no other date between ("The attacks on
+    February 27 mark the worst flare up since October 2025, when fierce fighting
+    erupted…, leaving dozens dead" counts October's dead, not February 27's)."""
     window = question.when
     if window is None or len(s.dates) < 2:
         return False
@@ -217,12 +230,20 @@ def _counted_another_time(s: Sentence, question: Question) -> bool:
         if not any(d.start < b and a < d.end for d in s.dates)
     ]  # fmt: skip
 
-    def nearest(a: int, b: int) -> DateSpan:
-        return min(s.dates, key=lambda d: max(d.start - b, a - d.end, 0))
+    def of_another_time(a: int) -> bool:
+        before = [d for d in s.dates if d.end <= a]
+        if not before:
+            return False
+        last = max(before, key=lambda d: d.end)
+        return not window.holds(last.first, last.last) and bool(
+            _WHEN_CLAUSE.match(s.text, last.end, a)
+        )
 
-    return bool(counts) and not any(
-        window.holds(near.first, near.last) for near in (nearest(a, b) for a, b in counts)
-    )
+    return bool(counts) and all(of_another_time(a) for a, _ in counts)
+
+
+# After a date, the clause that tells what happened then: ", when fierce fighting …".
+_WHEN_CLAUSE = re.compile(r"[\s,]*when\b[^;.]*$")
 
 
 def _elsewhen(s: Sentence, question: Question) -> bool:
@@ -310,8 +331,10 @@ class FactComposer:
             if not counted:
                 return Plan(refusal="")
             # "How many were killed…": of the sentences nearly as good as the best, one
-            # that gives a count leads, not one that reports the event without it.
-            chosen = [s for s in chosen if s in counted] + [s for s in chosen if s not in counted]
+            # that gives a count in figures or number words leads, not one that reports
+            # the event without it (nor a measure, "rose 3 metres", nor "a single levee").
+            figures = [s for s in chosen if s in counted and _gives_count(s, question)]
+            chosen = figures + [s for s in chosen if s not in figures]
         if _MEASURES.search(question.asked) and not _measured(chosen[0]):
             # "How long is the border?": the best sentence gives no length; one that
             # does, read as relevant, answers first.
