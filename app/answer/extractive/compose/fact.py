@@ -78,10 +78,12 @@ def _of_another(sentence: Sentence, owner: Entity, office: str) -> bool:
 
 def _gives_count(sentence: Sentence, question: Question) -> bool:
     """Whether ``sentence`` gives a number (in figures or words) that is not a date, not
-    a measure with its unit, and not stated in the question."""
+    a measure (unless the question asks in a unit), and not stated in the question."""
     text = sentence.text
     dates = sentence.dates or tuple(date_spans(text, sentence.published or question.day))
-    measures = [m.span() for m in _MEASURE.finditer(text)]
+    # "rose 3 metres" counts no people; it counts for "how many metres"
+    measured = () if _ASKS_UNIT.search(question.asked) else _MEASURE.finditer(text)
+    measures = [m.span() for m in measured]
     return any(
         not any(d.start < b and a < d.end for d in dates)
         and not any(m_a <= a and b <= m_b for m_a, m_b in measures)
@@ -104,15 +106,19 @@ _MEASURES = re.compile(
     r"^\s*(?:and\s+|so\s+)?how\s+(?:long|far|wide|tall|high|deep|big|large|old|heavy)\b",
     re.IGNORECASE,
 )
+_UNITS = (
+    r"(?:miles?|mi|km|kilomet(?:er|re)s?|met(?:er|re)s?|m|feet|foot|ft|yards?|inch(?:es)?|"
+    r"cm|acres?|hectares?|square|sq|days?|weeks?|months?|years?|decades?|centur(?:y|ies)|"
+    r"hours?|minutes?|seconds?|kg|kilograms?|tons?|tonnes?|pounds?|lbs?)"
+)
 _MEASURE = re.compile(
     r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
     r"thirty|forty|fifty|hundred|thousand|dozen|several|few)[\s-]*"
-    r"(?:(?:hundred|thousand|million|billion)[\s-]+)?"
-    r"(?:miles?|mi|km|kilomet(?:er|re)s?|met(?:er|re)s?|m|feet|foot|ft|yards?|inch(?:es)?|"
-    r"cm|acres?|hectares?|square|sq|days?|weeks?|months?|years?|decades?|centur(?:y|ies)|"
-    r"hours?|minutes?|seconds?|kg|kilograms?|tons?|tonnes?|pounds?|lbs?)\b",
+    rf"(?:(?:hundred|thousand|million|billion)[\s-]+)?{_UNITS}\b",
     re.IGNORECASE,
 )
+# "How many miles…", "how many tons…": the count asked for is a measure.
+_ASKS_UNIT = re.compile(rf"\b{_UNITS}\b", re.IGNORECASE)
 
 
 # "Do we know how many died?", "Has it been confirmed…?": whether something is known. A
