@@ -9,13 +9,11 @@ from collections.abc import Callable
 import pytest
 
 from app.models.turns import Turns
+from tests.support.waiting import until
 
 
 def _wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
+    until(condition, seconds, step=0.001, what="timed out")
 
 
 def test_waiters_are_admitted_in_the_order_they_came_and_a_newcomer_queues_behind() -> None:

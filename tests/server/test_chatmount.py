@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from app.server import create_app
 from app.server.chatmount import ChatMount
 from app.service import DocQA
+from tests.support.waiting import until
 
 
 def _server(chat: ChatMount) -> FastAPI:
@@ -44,10 +45,7 @@ def _held_chat(release: threading.Event, told: list[str]) -> ChatMount:
 
 
 def _until(check: Callable[[], bool], seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "not reached in time"
-        time.sleep(0.02)
+    until(check, seconds)
 
 
 def test_the_api_answers_while_the_chat_opens_and_the_chat_follows() -> None:

@@ -18,6 +18,7 @@ from app.service import DocQA
 from tests.support.org import (
     ACCESS,
 )
+from tests.support.waiting import until
 
 
 def test_index_watch_keeps_a_folder_in_sync(service: DocQA, archive: Path) -> None:
@@ -48,10 +49,7 @@ def _sources_now(service: DocQA) -> set[str]:
 
 
 def _until(condition: Any, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the watch did not catch up"
-        time.sleep(0.1)
+    until(condition, seconds, step=0.1, what="the watch did not catch up")
 
 
 @pytest.mark.parametrize(
