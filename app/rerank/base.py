@@ -42,8 +42,8 @@ class Sentence:
     context: float  # the same, counting the sentence before it
     standing: float  # its passage's retrieval score over the best passage's, 0 to 1
     defines: bool  # spells out the acronym the question asks about
-    asks: bool  # is itself a question (an interviewer's) or only announces what follows
-    # ("there are two reasons."), so never an answer
+    asks: bool  # is itself a question (an interviewer's), or a guest's line that only
+    # announces what follows ("there are two reasons."), so never an answer
     relevance: float = 0.0
     rank: float = 0.0
     # The words of ``text`` that answer a who/when/where/how-many question, as the

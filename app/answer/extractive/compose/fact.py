@@ -76,18 +76,25 @@ def _of_another(sentence: Sentence, owner: Entity, office: str) -> bool:
     return False
 
 
+def _numbers(sentence: Sentence, question: Question) -> list[tuple[int, int]]:
+    """Spans of the numbers (in figures or words) ``sentence`` gives that are not part of
+    a date and that the question does not state itself."""
+    dates = sentence.dates or tuple(date_spans(sentence.text, sentence.published or question.day))
+    return [
+        (a, b) for a, b in answer_spans(Kind.QUANTITY, sentence.text, question.asked)
+        if not any(d.start < b and a < d.end for d in dates)
+    ]  # fmt: skip
+
+
 def _gives_count(sentence: Sentence, question: Question) -> bool:
-    """Whether ``sentence`` gives a number (in figures or words) that is not a date, not
-    a measure (unless the question asks in a unit), and not stated in the question."""
-    text = sentence.text
-    dates = sentence.dates or tuple(date_spans(text, sentence.published or question.day))
+    """Whether ``sentence`` gives a number (see ``_numbers``) that is not a measure,
+    unless the question asks in a unit."""
     # "rose 3 metres" counts no people; it counts for "how many metres"
-    measured = () if _ASKS_UNIT.search(question.asked) else _MEASURE.finditer(text)
+    measured = () if _ASKS_UNIT.search(question.asked) else _MEASURE.finditer(sentence.text)
     measures = [m.span() for m in measured]
     return any(
-        not any(d.start < b and a < d.end for d in dates)
-        and not any(m_a <= a and b <= m_b for m_a, m_b in measures)
-        for a, b in answer_spans(Kind.QUANTITY, text, question.asked)
+        not any(m_a <= a and b <= m_b for m_a, m_b in measures)
+        for a, b in _numbers(sentence, question)
     )
 
 
@@ -156,13 +163,7 @@ _VAGUE_COUNT = re.compile(
 def holds_count(sentence: Sentence, question: Question) -> bool:
     """Whether ``sentence`` holds a number or a number word that is not part of a date
     and that the question does not state itself, or a count in words ("few")."""
-    if _VAGUE_COUNT.search(sentence.text):
-        return True
-    dates = sentence.dates or tuple(date_spans(sentence.text, sentence.published or question.day))
-    return any(
-        not any(d.start < b and a < d.end for d in dates)
-        for a, b in answer_spans(Kind.QUANTITY, sentence.text, question.asked)
-    )
+    return _VAGUE_COUNT.search(sentence.text) is not None or bool(_numbers(sentence, question))
 
 
 # "Who leads the TTP?", "Who is the Taliban's spiritual leader?", "Who founded it?": a
@@ -231,10 +232,7 @@ def _counted_another_time(s: Sentence, question: Question) -> bool:
     window = question.when
     if window is None or len(s.dates) < 2:
         return False
-    counts = [
-        (a, b) for a, b in answer_spans(Kind.QUANTITY, s.text, question.asked)
-        if not any(d.start < b and a < d.end for d in s.dates)
-    ]  # fmt: skip
+    counts = _numbers(s, question)
 
     def of_another_time(a: int) -> bool:
         before = [d for d in s.dates if d.end <= a]
