@@ -45,7 +45,14 @@ from tests.bench.hostile import flat_html, many_page_pdf, nested_html, paragraph
 from tests.bench.intents import intent_latency
 from tests.bench.load import run_load
 from tests.bench.memory import indexing_memory
-from tests.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
+from tests.bench.squad import (
+    SquadQuestion,
+    lead,
+    load_squad,
+    normalise_answer,
+    sample,
+    write_corpus,
+)
 from tests.bench.startup import startup
 from tests.bench.verification import claim_cases, report_verification, search_verification
 
@@ -137,7 +144,7 @@ def bench_docqa(corpus: Path, questions: list[SquadQuestion], work: Path) -> dic
         answer = service.ask(q.question, record=False)
         latency.append((time.perf_counter() - started) * 1000)
         answers += _answer_hit(answer.answer, q)
-        leads += _contains(answer.answer.split("[", 1)[0], q)
+        leads += _contains(lead(answer.answer), q)
         if answer.sentences and (span := answer.sentences[0].answer_span):
             with_span += 1
             in_span += _contains(answer.sentences[0].text[span[0] : span[1]], q)

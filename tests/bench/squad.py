@@ -31,6 +31,18 @@ def normalise_answer(text: str) -> str:
     return " ".join(text.split())
 
 
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def lead(answer: str) -> str:
+    """An answer's first sentence: its text before the first citation marker ``[n]``.
+
+    Only a numbered marker ends it: a document's own brackets ("[citation needed]",
+    "[note 3]", "[when?]") are part of the sentence they stand in.
+    """
+    return _MARKER.split(answer, maxsplit=1)[0]
+
+
 def load_squad(path: Path) -> tuple[dict[str, str], list[SquadQuestion]]:
     """Articles as ``{file name: text}`` and every question with its offsets."""
     data = json.loads(path.read_text(encoding="utf-8"))["data"]

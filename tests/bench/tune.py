@@ -24,7 +24,14 @@ import numpy as np
 
 from app.service import DocQA
 from app.settings import Settings
-from tests.bench.squad import SquadQuestion, load_squad, normalise_answer, sample, write_corpus
+from tests.bench.squad import (
+    SquadQuestion,
+    lead,
+    load_squad,
+    normalise_answer,
+    sample,
+    write_corpus,
+)
 
 __all__ = ["main"]
 
@@ -95,7 +102,7 @@ def measure(service: DocQA, questions: list[SquadQuestion]) -> dict[str, Any]:
         started = time.perf_counter()
         answer = service.ask(q.question, record=False)
         latency.append((time.perf_counter() - started) * 1000)
-        leads += _contains(answer.answer.split("[", 1)[0], q)
+        leads += _contains(lead(answer.answer), q)
         answers += _contains(answer.answer[:300], q)
         refused += answer.refused
     n = len(questions)
