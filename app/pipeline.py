@@ -17,7 +17,7 @@ from typing import Any
 
 from app.answer import Answerer, final_answer
 from app.answer.evidence import calibrated
-from app.question.analysis import Question, analyse_question
+from app.question.analysis import Question, analyse_question, as_documents_name
 from app.question.condense import Condenser
 from app.rerank.base import Ranked, Reranker
 from app.retrieval.hybrid import HybridRetriever
@@ -105,6 +105,9 @@ class Pipeline:
         question = self.analyse(query)
         clock.lap("analyse")
         hits = self.retrieve(question)
+        # A name the passages give something else is read as theirs ("…TTP, also known
+        # as the Pakistani Taliban"), not as the country it seemed to name.
+        question = as_documents_name(question, (h.chunk.text for h in hits))
         clock.lap("retrieve")
         ranked = self.rerank(question, hits)
         clock.lap("rerank")

@@ -6,19 +6,21 @@ the question text again.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from app.question.acronyms import asked_acronym
-from app.question.entities import Entity, entity_of, is_place
+from app.question.entities import Entity, defined_as, entity_of, is_place
 from app.question.intent import Intent, Reading, read_intent
 from app.question.kinds import Kind, wanted
 from app.question.when import When, when_asked
 from app.text.analysis import analyse
 from app.text.dates import MONTHS, WEEKDAYS
 
-__all__ = ["Intent", "Question", "analyse_question", "parse_day"]
+__all__ = ["Intent", "Question", "analyse_question", "as_documents_name", "parse_day"]
 
 # Capitalised runs (with the particles names carry), and acronyms: what a question names.
 _NAMED = re.compile(
@@ -64,6 +66,9 @@ class Question:
     topic: str | None = None  # what it asks without whose account, when it names one
     entities: tuple[Entity, ...] = ()  # everything it names
     when: When | None = None  # the days it asks about, when it names a time
+    # It asks what onlookers make of it ("Why do experts say…", "What do analysts
+    # think…"), not what the sides it names say for themselves.
+    onlookers: bool = False
 
     @property
     def lookup(self) -> str:
@@ -126,7 +131,49 @@ def analyse_question(
         topic=rest if holder is not None else None,
         entities=entities,
         when=when_asked(search, day),
+        onlookers=_ONLOOKERS.search(search) is not None,
     )
+
+
+_ONLOOKERS = re.compile(
+    r"\b(?:experts?|analysts?|observers|commentators|scholars|historians|researchers|"
+    r"critics|pundits|think[\s-]tanks?)\b",
+    re.IGNORECASE,
+)
+
+
+def as_documents_name(question: Question, texts: Iterable[str]) -> Question:
+    """``question`` with a name read as a country's read as what ``texts`` say it names:
+    "the Pakistani Taliban" is the TTP, not Pakistan, where a passage says "…Tehrik-e-
+    Taliban Pakistan (TTP) extremist group, also known as the Pakistani Taliban"."""
+    asked = (*question.entities, question.subject, question.holder)
+    phrases = {e.phrase for e in asked if e is not None and e.phrase}
+    if not phrases:
+        return question
+    found: dict[str, Entity] = {}
+    for text in texts:
+        for phrase in phrases - found.keys():
+            if (named := defined_as(text, phrase)) is not None:
+                found[phrase] = _named_as(phrase, *named)
+    if not found:
+        return question
+
+    def read(entity: Entity | None) -> Entity | None:
+        return found.get(entity.phrase, entity) if entity is not None else None
+
+    return dataclasses.replace(
+        question,
+        entities=tuple(found.get(e.phrase, e) for e in question.entities),
+        subject=read(question.subject),
+        holder=read(question.holder),
+    )
+
+
+def _named_as(phrase: str, name: str, short: str | None) -> Entity:
+    """What ``phrase`` names, where the documents call ``name`` (``short``) by it."""
+    body = entity_of(name, {short: name} if short else None)
+    aliases = {phrase.lower(), *(body.aliases if body is not None else (name.lower(),))}
+    return Entity(phrase, tuple(sorted(aliases, key=len, reverse=True)))
 
 
 # "In the Crisis Group interview, what is the PTI that gets mentioned?": where it was

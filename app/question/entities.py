@@ -18,6 +18,7 @@ from functools import cache
 __all__ = [
     "Entity",
     "as_asked",
+    "defined_as",
     "entity_of",
     "known_as",
     "mentioned",
@@ -48,6 +49,9 @@ class Entity:
     # Aliases that count only as written, capitalised: a surname ("Grace said") names Mira
     # Grace, while "a grace period" does not.
     proper: tuple[str, ...] = ()
+    # A country read from a longer name ("the Pakistani Taliban"): the name, which the
+    # documents may give to something else ("…TTP, also known as the Pakistani Taliban").
+    phrase: str = ""
 
     def pattern(self) -> re.Pattern[str]:
         """A pattern matching any of the names as whole words (possessive included)."""
@@ -132,12 +136,16 @@ def entity_of(phrase: str, acronyms: dict[str, str] | None = None) -> Entity | N
     key = text.lower()
     countries = _countries()
     found = countries.get(key)
+    phrase = ""
     if found is None:  # "the Afghan government", "Pakistani officials", "Kabul's leaders"
-        first = key.split()[0]
-        if first in countries and len(key.split()) <= 3:
+        first, *rest = key.split()
+        if first in countries and len(rest) <= 2:
             found = countries[first]
+            named = text.split()[1:]
+            if named and all(w[:1].isupper() and w.lower() not in _ROLES for w in named):
+                phrase = text  # "Pakistani Taliban": maybe a group's name
     if found is not None:  # named as the country is: "Afghanistan" for "the Afghan side"
-        return Entity(found[0], found[1], country=True)
+        return Entity(found[0], found[1], country=True, phrase=phrase)
     words = text.split()
     # "the Taliban leadership", "TTP commanders": a named group's (not "local officials",
     # and not "House" for "the White House spokesman": a group has no surname).
@@ -178,15 +186,41 @@ def mentioned(text: str, entities: Iterable[Entity]) -> bool:
 # "…Tehrik-e-Taliban Pakistan (TTP) extremist group, also known as the Pakistani Taliban":
 # after a name (its acronym in brackets, a word describing a group and a group noun, each
 # optional, may follow it), a comma, then the capitalised name it is also known by.
-_KNOWN_AS = re.compile(
-    r"(?:\s*\([^()]{1,12}\))?"
+_ALSO_KNOWN_AS = (
     r"(?:\s+(?:extremist|militant|insurgent|terrorist|armed|rebel|political|separatist|"
     r"jihadist|islamist))?"
     r"(?:\s+(?:group|organi[sz]ation|movement|militia|party|network|faction|outfit|"
     r"alliance|coalition))?"
     r"\s*,\s*(?:also\s+|better\s+|commonly\s+|sometimes\s+)?(?:known|referred\s+to)\s+as\s+"
-    r"(?:the\s+)?(?P<name>[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|al-[\w’'-]+)){0,3})"
+    r"(?:the\s+)?"
 )
+_KNOWN_AS = re.compile(
+    r"(?:\s*\([^()]{1,12}\))?" + _ALSO_KNOWN_AS
+    + r"(?P<name>[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|al-[\w’'-]+)){0,3})"
+)  # fmt: skip
+
+
+def defined_as(text: str, phrase: str) -> tuple[str, str | None] | None:
+    """The name, and its acronym, that ``text`` says is also known as ``phrase``:
+    ("Tehrik-e-Taliban Pakistan", "TTP") for "…Tehrik-e-Taliban Pakistan (TTP) extremist
+    group, also known as the Pakistani Taliban"; None when it says no such thing."""
+    if phrase.lower() not in text.lower():
+        return None
+    found = _defined(" ".join(phrase.split()).lower()).search(text)
+    if found is None:
+        return None
+    return _ARTICLES.sub("", found.group("name")), found.group("short")
+
+
+@cache
+def _defined(phrase: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(?P<name>(?-i:[A-Z][\w’'-]*)(?:\s+(?-i:[A-Z][\w’'-]*)){0,4})"
+        r"(?:\s*\((?P<short>(?-i:[A-Z]{2,8}))\))?" + _ALSO_KNOWN_AS
+        + r"\s+".join(re.escape(w) for w in phrase.split())
+        + r"(?![\w-])(?!\s+(?-i:[A-Z]))",  # the whole name: not "…Taliban Movement"
+        re.IGNORECASE,
+    )  # fmt: skip
 
 
 def known_as(text: str, entity: Entity) -> set[str]:

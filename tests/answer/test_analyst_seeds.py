@@ -78,6 +78,20 @@ def test_a_position_question_cites_only_the_named_sides_own_view(seeded: DocQA) 
     _exact(seeded, answer)
 
 
+def test_a_name_the_articles_give_a_group_is_that_group_not_its_country(
+    seeded: DocQA,
+) -> None:
+    # "…Tehrik-e-Taliban Pakistan (TTP) extremist group, also known as the Pakistani
+    # Taliban": the question is about the TTP and Kabul, not a quarrel of two countries.
+    answer = seeded.ask(
+        "Why do experts doubt Kabul will break with the Pakistani Taliban?", as_of=AS_OF
+    )
+    assert not answer.refused
+    assert "tribal ties between the TTP and Afghan Taliban" in answer.answer[:600]
+    assert not any(s.label == "Pakistan" for s in answer.sentences)
+    _exact(seeded, answer)
+
+
 INTERVIEW = "000_fce48783007ea49c.txt"
 
 

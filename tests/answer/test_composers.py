@@ -103,6 +103,23 @@ def test_a_cause_leads_with_the_cause_and_labels_each_named_sides_own_account() 
     assert plan.form == "positions"
 
 
+def test_why_onlookers_say_something_is_their_account_not_each_sides() -> None:
+    question = analyse_question("Why do experts doubt Norland will break with Sudmark?")
+    assert question.onlookers
+    ties = sentence(
+        "That is unlikely, experts say, given the two sides' close ties.", 0.7, cue=True
+    )
+    north = sentence("Norland says the dam was built on its own land.", 0.4, at=100, cue=True)
+    south = sentence(
+        "Sudmark argues that the dam has halved its water supply.", 0.4, at=200, cue=True
+    )
+    plan = composer_for(question.intent).compose(question, ranked(ties, north, south), SETTINGS)
+    assert plan.picks[0].sentence.text == ties.text
+    assert not any(p.label for p in plan.picks)
+    assert plan.form == "prose"
+    assert not analyse_question("Why are Norland and Sudmark fighting?").onlookers
+
+
 def test_a_photo_caption_gives_no_cause_and_the_next_sentence_explains_the_best() -> None:
     question = analyse_question("Why did Norland back the union for so many years?")
     best = sentence("Norland had backed the union since it formed in the 1990s.", 0.99, at=0)

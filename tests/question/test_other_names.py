@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from app.question.analysis import analyse_question
-from app.question.entities import Entity, as_asked, entity_of, known_as, mentioned, widened
+from app.question.analysis import analyse_question, as_documents_name
+from app.question.entities import (
+    Entity,
+    as_asked,
+    defined_as,
+    entity_of,
+    known_as,
+    mentioned,
+    widened,
+)
 from app.question.intent import Intent
 
 TTP = entity_of("TTP", {"TTP": "Tehrik-e-Taliban Pakistan"})
@@ -39,6 +47,57 @@ def test_a_name_the_documents_say_something_is_also_known_by(
 ) -> None:
     assert name is not None
     assert known_as(text, name) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "expected"),
+    [
+        (REPORT, "Pakistani Taliban", ("Tehrik-e-Taliban Pakistan", "TTP")),
+        (
+            "The Ruhr Valley, also known as the Ruhrgebiet, is clean.",
+            "Ruhrgebiet",
+            ("Ruhr Valley", None),
+        ),
+        ("The Pakistani Taliban emerged in 2007.", "Pakistani Taliban", None),  # no definition
+        # Known as something longer than the name asked about is not that name.
+        (
+            REPORT.replace("Pakistani Taliban", "Pakistani Taliban Movement"),
+            "Pakistani Taliban",
+            None,
+        ),
+        ("Pakistan, also known as the Islamic Republic, voted.", "Pakistani Taliban", None),
+    ],
+)
+def test_the_name_the_documents_say_goes_by_another(
+    text: str, phrase: str, expected: tuple[str, str | None] | None
+) -> None:
+    assert defined_as(text, phrase) == expected
+
+
+def test_a_countrys_people_before_a_name_may_name_a_group_the_documents_define() -> None:
+    asked = analyse_question("Why do Kabul and the Pakistani Taliban get along?")
+    pakistan = asked.entities[-1]
+    assert (pakistan.name, pakistan.country, pakistan.phrase) == (
+        "Pakistan", True, "Pakistani Taliban"
+    )  # fmt: skip
+    # "Pakistani officials" or "the Afghan side" speak for the country: no group's name.
+    assert entity_of("Pakistani officials").phrase == ""  # type: ignore[union-attr]
+    assert entity_of("the Afghan side").phrase == ""  # type: ignore[union-attr]
+    read = as_documents_name(asked, ["Kabul is calm.", REPORT])
+    kabul, group = read.entities
+    assert kabul == asked.entities[0]
+    assert (group.name, group.country) == ("Pakistani Taliban", False)
+    assert set(group.aliases) == {"pakistani taliban", "tehrik-e-taliban pakistan", "ttp"}
+    # Where no passage defines it, it stays the country.
+    assert as_documents_name(asked, ["Kabul is calm."]) == asked
+    # As the one whose account is asked, too.
+    held = analyse_question("According to the Pakistani Taliban, what is the war about?")
+    assert held.holder is not None
+    assert held.holder.country
+    holder = as_documents_name(held, [REPORT]).holder
+    assert holder is not None
+    assert "ttp" in holder.aliases
+    assert not holder.country
 
 
 def test_a_sentence_is_read_with_the_questions_name_after_the_other_one() -> None:

@@ -84,7 +84,8 @@ class CauseComposer:
                 return Plan(explained)
             return FactComposer().compose(question, ranked, settings)
         lead = distinct(found[:2], 2, w)
-        sides = list(question.entities)
+        # Each side's account, unless it asks someone else's ("Why do experts say…").
+        sides = [] if question.onlookers or question.holder else list(question.entities)
         if len(sides) < 2:
             return Plan(tuple(lead[: settings.max_sentences]))
         picks: list[Pick] = lead[:1]
