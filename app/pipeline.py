@@ -22,6 +22,8 @@ from app.question.condense import Condenser
 from app.rerank.base import Ranked, Reranker
 from app.retrieval.hybrid import HybridRetriever
 from app.store import Store
+from app.text.analysis import terms
+from app.text.spelling import respelled
 from app.types import Answer, Delta, Hit, Reader
 
 __all__ = ["Pipeline", "Query"]
@@ -86,6 +88,8 @@ class Pipeline:
     def analyse(self, query: Query) -> Question:
         """Condense and analyse: everything later stages need to know about the question."""
         search = self.condenser.standalone(query.question, query.history)
+        # "neighbours" asked of articles that write "neighbors": searched as they write it.
+        search = respelled(search, lambda word: self.store.knows_any(terms(word)))
         groups = query.reader.groups if query.reader is not None else None
         return analyse_question(
             query.question, search, query.since, query.until, groups, as_of=query.as_of

@@ -92,6 +92,15 @@ def test_a_name_the_articles_give_a_group_is_that_group_not_its_country(
     _exact(seeded, answer)
 
 
+def test_a_british_spelling_finds_the_american_articles_words(seeded: DocQA) -> None:
+    asked = "What lies at the heart of the hostility between the two neighbours?"
+    answer = seeded.ask(asked, as_of=AS_OF)
+    assert not answer.refused
+    assert "The core issue between the two neighbors" in answer.sentences[0].text
+    assert answer.question == asked  # searched respelled, shown as asked
+    _exact(seeded, answer)
+
+
 INTERVIEW = "000_fce48783007ea49c.txt"
 
 
