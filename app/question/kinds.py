@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-__all__ = ["NOT_NAMES", "Kind", "answer_spans", "times_in", "wanted"]
+__all__ = ["NOT_NAMES", "Kind", "answer_spans", "asked_role", "times_in", "wanted"]
 
 
 class Kind(Enum):
@@ -45,6 +45,13 @@ _NUMBER_WORDS = (
 )
 _ORDINAL_WORDS = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
 
+# Words for a person: "which minister", "the name of the spokesman".
+_PEOPLE = (
+    r"(?:person|people|man|woman|king|queen|president|leader|minister|general|emperor|"
+    r"artist|author|writer|scientist|player|coach|ruler|pope|architect|composer|inventor|"
+    r"spokesman|spokeswoman|spokesperson|commander|founder|official|officer|envoy|"
+    r"ambassador|governor|mayor|chief|analyst|journalist|reporter|correspondent)"
+)
 # The question: its wh-phrase, wherever it stands ("In what year…", "…ended when?").
 _ASKS = (
     (
@@ -68,9 +75,9 @@ _ASKS = (
     (
         Kind.PERSON,
         re.compile(
-            r"\bwho(?:m|se)?\b|\b(?:what|which)\s+(?:person|people|man|woman|king|queen|"
-            r"president|leader|minister|general|emperor|artist|author|writer|scientist|"
-            r"player|coach|ruler|pope|architect|composer|inventor)\b",
+            rf"\bwho(?:m|se)?\b|\b(?:what|which)\s+{_PEOPLE}\b|"
+            # "What is the name of the Taliban spokesman who…"
+            rf"\bname\s+of\s+(?:the|a|an|its|their)\s+(?:[\w’'-]+\s+){{0,3}}?{_PEOPLE}\b",
             re.IGNORECASE,
         ),
     ),
@@ -147,6 +154,26 @@ def wanted(question: str) -> Kind | None:
             if not bare or _opens_clause(question, match.start()):
                 return kind
     return None
+
+
+# The role a person is asked for by: "which minister", "the name of the Taliban
+# spokesman who…", "who is the group's spokesman".
+_ROLE = re.compile(
+    rf"\b(?:what|which)\s+(?P<which>{_PEOPLE})\b|"
+    rf"\bname\s+of\s+(?:the|a|an|its|their)\s+(?:[\w’'-]+\s+){{0,3}}?(?P<named>{_PEOPLE})\b|"
+    rf"\bwho\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?:[\w’'-]+\s+){{0,3}}?(?P<who>{_PEOPLE})"
+    r"(?=\s+(?:of|who|that|for|in|at|on)\b|\s*[?.!]|\s*$)",
+    re.IGNORECASE,
+)
+
+
+def asked_role(question: str) -> str | None:
+    """The word for the person ``question`` asks for ("spokesman" in "What is the name
+    of the Taliban spokesman?"), lower case; None when it names no role."""
+    found = _ROLE.search(question)
+    if found is None:
+        return None
+    return next(r for r in found.groups() if r).lower()
 
 
 def _opens_clause(question: str, at: int) -> bool:

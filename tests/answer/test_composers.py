@@ -368,6 +368,13 @@ def test_a_count_is_answered_by_a_sentence_with_a_number_or_refused() -> None:
     assert vague.text in texts(question, (dated, vague)), "a count in words is a count"
     unrelated = sentence("The mayor spoke for twenty minutes.", 0.1, at=200)
     assert texts(question, (dated, unrelated)) == [], "a count must come from a relevant sentence"
+    # Only a sentence far below the best gives a count, and not of what is counted.
+    raid = sentence("Norland jets bombed Marsby's harbour and its bridges.", 0.95)
+    stormed = sentence("Norland troops stormed dozens of border posts.", 0.4, at=300)
+    jets = analyse_question("How many Norland jets bombed Marsby?")
+    assert texts(jets, (raid, stormed)) == [], "dozens of posts is no count of jets"
+    posts = analyse_question("How many border posts did Norland bomb?")
+    assert texts(posts, (raid, stormed)), "a count of posts answers how many posts"
     amount = analyse_question("How much has been written about the Marsby flood?")
     written = sentence("The extensive records of the Marsby flood fill a library.", 0.9)
     assert texts(amount, (written,)) == [written.text], "an amount in words is an amount"
@@ -593,6 +600,12 @@ def test_who_or_where_asked_with_a_word_no_document_uses_needs_a_strong_reading(
     # Read as a near-certain answer, a misspelt word ("goovernment") does not stop it.
     strong = replace(ranked(replace(topical, relevance=0.99, rank=0.99)), unknown=("goovern",))
     assert composer_for(asked.intent).compose(asked, strong, SETTINGS).refusal is None
+    # A person asked for by a role no document speaks of: however well the rest reads.
+    named = analyse_question("What is the name of the Norland spokesman who denied it?")
+    denied = replace(ranked(replace(topical, relevance=0.99, rank=0.99)), unknown=("spokesman",))
+    assert composer_for(named.intent).compose(named, denied, SETTINGS).refusal == ""
+    known = replace(denied, unknown=("deni",))
+    assert composer_for(named.intent).compose(named, known, SETTINGS).refusal is None
     # A question of another kind is not refused for such a word.
     how = analyse_question("How did the mediation between Norland and Sudmark go?")
     assert composer_for(how.intent).compose(how, weak, SETTINGS).refusal is None

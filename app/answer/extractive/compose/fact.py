@@ -10,11 +10,12 @@ import re
 from app.answer.extractive.compose.base import Pick, Plan, distinct, read, usable
 from app.question.analysis import Question
 from app.question.entities import Entity, entity_of
-from app.question.kinds import Kind, answer_spans
+from app.question.kinds import Kind, answer_spans, asked_role
 from app.rerank.base import Ranked, Sentence
 from app.settings import AnswerSettings
 from app.text.analysis import analyse
 from app.text.dates import date_spans
+from app.text.spelling import american
 
 __all__ = ["FactComposer", "owners_office"]
 
@@ -31,13 +32,12 @@ _POST = re.compile(
     r"chair(?:man|woman|person)?|emir)\b",
     re.IGNORECASE,
 )
-_SPELLINGS = {"defence": "defense", "labour": "labor"}
 
 
 def _terms(text: str) -> set[str]:
     """The search terms of ``text``, British spellings read as American ones."""
     words = re.findall(r"[\w-]+", text.lower())
-    return set(analyse([" ".join(_SPELLINGS.get(w, w) for w in words)])[0])
+    return set(analyse([" ".join(american(w) for w in words)])[0])
 
 
 def _office_words(office: str) -> set[str]:
@@ -160,6 +160,27 @@ _VAGUE_COUNT = re.compile(
 )
 
 
+# "How many Pakistani jets…", "how many of the provinces…": the thing counted, a plural
+# within three words (not "how many were", nor "how many people", which any count fits).
+_COUNTED = re.compile(
+    r"\bhow\s+many\s+(?:(?:more|of|the|its|their|his|her)\s+)*"
+    r"(?:(?!(?:were|was|are|is|did|do|does|have|has|had|will|would|can|could)\b)[\w’'-]+\s+)"
+    r"{0,2}?(?P<noun>[a-z][\w-]*[^s\W]s)\b",
+    re.IGNORECASE,
+)
+_ANY_COUNT = frozenset({"times", "years", "days", "months", "weeks", "hours", "minutes", "ones"})
+
+
+def _counted_noun(question: str) -> str | None:
+    """The term of what ``question`` counts ("jet"), or None when it names nothing any
+    count would not fit."""
+    found = _COUNTED.search(question)
+    if found is None or found.group("noun").lower() in _ANY_COUNT:
+        return None
+    counted = _terms(found.group("noun"))
+    return next(iter(counted)) if len(counted) == 1 else None
+
+
 def holds_count(sentence: Sentence, question: Question) -> bool:
     """Whether ``sentence`` holds a number or a number word that is not part of a date
     and that the question does not state itself, or a count in words ("few")."""
@@ -280,6 +301,11 @@ class FactComposer:
             # Who or where something no document speaks of ("Which country offered to
             # mediate?"): the best sentence is about the rest of the question.
             return Plan(refusal="")
+        role = asked_role(question.asked) if question.kind is Kind.PERSON else None
+        if role is not None and set(analyse([role])[0]) <= set(ranked.unknown):
+            # "What is the name of the Taliban spokesman…" where no document speaks of a
+            # spokesman: however relevant the best sentence, it names no one in the role.
+            return Plan(refusal="")
         leads = _ASKS_LEADER.search(question.asked) and question.entities
         if leads and found and not _people(found[0], question):
             # Who leads something named, and the best sentence names no one: a sentence
@@ -327,10 +353,14 @@ class FactComposer:
             # A count no relevant sentence about the days asked gives is not answered by
             # the best of them.
             enough = min(ranked.min_relevance, found[0].relevance * settings.min_relative_score)
+            # One far below the best counts what the question counts: "stormed dozens of
+            # border positions" gives no number of jets.
+            noun = _counted_noun(question.asked)
             counted = [
                 s for s in found
                 if s.relevance >= enough and s.in_window is not False
                 and not _elsewhen(s, question) and holds_count(s, question)
+                and (s in chosen or noun is None or noun in _terms(s.text))
             ]  # fmt: skip
             if not counted:
                 return Plan(refusal="")
