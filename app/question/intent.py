@@ -167,7 +167,7 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         # "What is Bahiss hoping will happen?", "What are officials saying?"
         # "What has Kabul been saying?"
         rf"\bwhat\s+(?:is|are|was|were|has|have|had)\s+{_SUBJECT}\s+(?:been\s+)?"
-        rf"(?:saying|claiming|arguing|hoping|"
+        rf"(?:saying|claiming|arguing|hoping|accusing|alleging|blaming|denying|maintaining|"
         rf"expecting|suggesting|proposing|demanding|warning|asking\s+for|calling\s+for|"
         rf"predicting|insisting)\b",
     )),

@@ -145,6 +145,26 @@ def test_a_position_is_the_sides_own_never_the_other_sides_account() -> None:
     assert picked == [own.text]
 
 
+def test_asked_what_a_side_accuses_its_accusations_lead_not_one_it_never_made() -> None:
+    def said(text: str, relevance: float, at: int) -> Sentence:
+        return sentence(text, relevance, at=at, cue=True, about=True)
+
+    demanded = said("Norland demanded that Sudmark open the dam.", 0.99, 0)
+    never = said("Norland did not at first accuse Sudmark of theft.", 0.98, 100)
+    accuses = said("Norland accuses Sudmark of stealing its water.", 0.7, 200)
+    warned = said("Norland also warned of a flood.", 0.97, 300)
+    every = (demanded, never, accuses, warned)
+    question = analyse_question("What is Norland accusing Sudmark of?")
+    assert question.intent is Intent.POSITION
+    picked = texts(question, every)
+    assert picked[0] == accuses.text
+    assert picked.index(demanded.text) < picked.index(never.text)
+    # Asked what it says, the best of what it says leads.
+    assert texts(analyse_question("What does Norland say about Sudmark?"), every)[0] == (
+        demanded.text
+    )
+
+
 def test_what_is_said_of_a_side_in_no_ones_name_answers_when_it_reads_best() -> None:
     question = analyse_question("What has Norland accused Sudmark of?")
     assert question.intent is Intent.POSITION

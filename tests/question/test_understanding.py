@@ -80,6 +80,8 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("How does the council portray the farmers?", Intent.POSITION, "the council"),
         ("How do the unions frame the closure?", Intent.POSITION, "the unions"),
         ("What has Sudmark been saying about the dam?", Intent.POSITION, "Sudmark"),
+        ("What is Norland accusing Sudmark of?", Intent.POSITION, "Norland"),
+        ("What are the unions blaming the council for?", Intent.POSITION, "the unions"),
         ("What has Norland accused the council of?", Intent.POSITION, "Norland"),
         ("What have the farmers demanded?", Intent.POSITION, "the farmers"),
         ("What else did Mira Toll say?", Intent.POSITION, "Mira Toll"),

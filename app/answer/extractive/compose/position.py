@@ -4,6 +4,7 @@ passage names is a refusal that says so."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from app.answer.extractive.compose.base import (
@@ -18,12 +19,36 @@ from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.rerank.base import Ranked, Sentence
 from app.settings import AnswerSettings, ComposerWeights
+from app.text.analysis import terms
 
 __all__ = ["PositionComposer"]
 
 
 def _score(s: Sentence, w: ComposerWeights) -> float:
     return s.relevance + w.position_cue * s.cue
+
+
+# Acts of saying specific enough that a sentence doing the same answers best: "What is
+# Islamabad accusing the Taliban of?" is answered by its accusations ("say" and "think"
+# are anything anyone says).
+_ACTS = frozenset(
+    terms("accuse allege blame deny demand claim warn threaten insist propose condemn")
+)
+# "did not actually accuse", "never claimed": an act not done.
+_NOT_DONE = re.compile(r"\b(?:not|never|n['’]t)\s+(?:\w+\s+){0,2}?$", re.IGNORECASE)
+
+
+def _asked_act(question: Question) -> str | None:
+    """The specific act of saying the question asks about (its term), if any."""
+    return next((t for t in question.terms if t in _ACTS), None)
+
+
+def _does(s: Sentence, act: str) -> bool:
+    """Whether ``s`` reports the act ``act`` done, not denied having been done."""
+    for found in re.finditer(r"[\w’'-]+", s.text):
+        if terms(found.group()) == [act] and not _NOT_DONE.search(s.text[: found.start()]):
+            return True
+    return False
 
 
 class PositionComposer:
@@ -56,4 +81,7 @@ class PositionComposer:
         kept = [own[0]] + [
             s for s in own[1:] if s.read and _score(s, w) >= best * settings.min_relative_score
         ]
+        act = _asked_act(question)
+        if act is not None:  # its accusations first, when asked what it accuses
+            kept.sort(key=lambda s: not _does(s, act))
         return Plan(tuple(distinct(kept, settings.max_sentences, w)))
