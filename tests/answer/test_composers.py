@@ -118,6 +118,10 @@ def test_why_onlookers_say_something_is_their_account_not_each_sides() -> None:
     assert not any(p.label for p in plan.picks)
     assert plan.form == "prose"
     assert not analyse_question("Why are Norland and Sudmark fighting?").onlookers
+    # Nor is a cause split by side where the question asks of no conflict between them.
+    exiled = analyse_question("Why did Norland exile the envoy Sudmark sent?")
+    plan = composer_for(exiled.intent).compose(exiled, ranked(ties, north, south), SETTINGS)
+    assert not any(p.label for p in plan.picks)
 
 
 def test_a_photo_caption_gives_no_cause_and_the_next_sentence_explains_the_best() -> None:

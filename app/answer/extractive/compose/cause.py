@@ -38,6 +38,17 @@ _LINK = re.compile(
 )
 
 
+# A conflict between the sides a question names: "Why are Afghanistan and Pakistan
+# fighting?", "the root of the dispute", "Why have relations soured?"
+_CONFLICT = re.compile(
+    r"\b(?:fight\w*|fought|conflict\w*|war|wars|warring|tensions?|clash\w*|dispute\w*|"
+    r"hostilit\w*|feud\w*|rift|quarrel\w*|standoff|stand-off|at\s+odds|enmity|rivalry|"
+    r"confrontation\w*|escalat\w*|retaliat\w*|tit[\s-]for[\s-]tat|relations|relationship|"
+    r"ties|falling[\s-]out|fell\s+out|split|broke\s+with|break\s+with)\b",
+    re.IGNORECASE,
+)
+
+
 def _actor_is_the_cause(text: str, actor: Entity) -> bool:
     """Whether ``text`` gives what ``actor`` did as the cause of something else, not
     the cause of what it did: named only after the word that links the two ("The clashes
@@ -84,8 +95,14 @@ class CauseComposer:
                 return Plan(explained)
             return FactComposer().compose(question, ranked, settings)
         lead = distinct(found[:2], 2, w)
-        # Each side's account, unless it asks someone else's ("Why do experts say…").
-        sides = [] if question.onlookers or question.holder else list(question.entities)
+        # Each side's account of a conflict between them, unless it asks someone else's
+        # ("Why do experts say…"); "Why did Temüjin kill Jamukha's men?" has no sides.
+        quarrel = _CONFLICT.search(question.search) is not None
+        sides = (
+            list(question.entities)
+            if quarrel and not (question.onlookers or question.holder)
+            else []
+        )
         if len(sides) < 2:
             return Plan(tuple(lead[: settings.max_sentences]))
         picks: list[Pick] = lead[:1]
