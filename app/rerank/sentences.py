@@ -33,7 +33,7 @@ from app.text.attribution import held
 from app.text.dates import DateSpan, date_spans
 from app.text.instructions import addresses_model
 from app.text.interview import Interview, announces, asks, interview_of
-from app.text.sentences import breaks_paragraph, credited
+from app.text.sentences import breaks_paragraph, credited, quotes_whole
 from app.types import Chunk, Hit
 
 READING = ReadingWeights()  # the defaults, for callers without settings
@@ -429,9 +429,10 @@ def _spans(hits: Sequence[Hit]) -> list[_Span]:
     """Each distinct sentence of ``hits`` once, in retrieval order, with the one before it."""
     found: dict[tuple[int, int], _Span] = {}
     for hit in hits:
-        chunk, spans = hit.chunk, hit.chunk.sentences
+        chunk = hit.chunk
+        spans = quotes_whole(chunk.text, list(chunk.sentences), chunk.start)
         texts = [chunk.text[a - chunk.start : b - chunk.start] for a, b in spans]
-        ends = _paragraph_ends(chunk)
+        ends = _paragraph_ends(chunk, spans)
         for k, (start, end) in enumerate(spans):
             if _addresses_model(texts[k]):  # an order to an AI is never an answer to a person
                 continue
@@ -448,9 +449,9 @@ def _spans(hits: Sequence[Hit]) -> list[_Span]:
     return list(found.values())
 
 
-def _paragraph_ends(chunk: Chunk) -> list[int]:
-    """For each sentence of ``chunk``, the last sentence of its paragraph (in the chunk)."""
-    spans = chunk.sentences
+def _paragraph_ends(chunk: Chunk, spans: list[tuple[int, int]]) -> list[int]:
+    """For each sentence of ``chunk`` (``spans``), the last sentence of its paragraph (in
+    the chunk)."""
     ends = list(range(len(spans)))
     for k in range(len(spans) - 2, -1, -1):
         if _joined(chunk, spans[k], spans[k + 1]):

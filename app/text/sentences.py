@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 import blingfire
 
-__all__ = ["Sentence", "breaks_paragraph", "credited", "first_sentence", "split_sentences"]
+__all__ = [
+    "Sentence",
+    "breaks_paragraph",
+    "credited",
+    "first_sentence",
+    "quotes_whole",
+    "split_sentences",
+]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _SPACE = re.compile(r"\s")
@@ -85,6 +92,40 @@ def split_sentences(text: str, max_chars: int = 600) -> list[Sentence]:
             for a, b in _cap(block, start, end, max_chars):
                 sentences.append(Sentence(p_start + a, p_start + b, number))
     return sentences
+
+
+_WHOLE_QUOTE_CHARS = 600  # a quotation longer than this is shown sentence by sentence
+_WHOLE_QUOTE_SENTENCES = 3
+
+
+def _open_quote(text: str) -> bool:
+    """Whether ``text`` opens a quotation it does not close: typographic quotes only, which
+    say which way they face (straight ones also mark inches, and stray ones are common)."""
+    return text.count("“") > text.count("”")
+
+
+def quotes_whole(text: str, spans: list[tuple[int, int]], offset: int = 0) -> list[tuple[int, int]]:
+    """``spans`` of sentences of ``text`` (at ``offset`` in its document), each quotation
+    whole: a sentence that opens a quotation is one with those after it up to the one that
+    closes it ("…wrote on X, “Our cup of patience has overflowed. Now it is open war
+    between us and you.”"), in one paragraph, up to three sentences and 600 characters; a
+    quotation not closed by then is left sentence by sentence."""
+    out: list[tuple[int, int]] = []
+    k = 0
+    while k < len(spans):
+        start, end = spans[k]
+        joined = k
+        if _open_quote(text[start - offset : end - offset]):
+            for n in range(k + 1, min(len(spans), k + _WHOLE_QUOTE_SENTENCES)):
+                gap = text[spans[n - 1][1] - offset : spans[n][0] - offset]
+                if breaks_paragraph(gap) or spans[n][1] - start > _WHOLE_QUOTE_CHARS:
+                    break
+                if not _open_quote(text[start - offset : spans[n][1] - offset]):
+                    joined = n
+                    break
+        out.append((start, spans[joined][1]))
+        k = joined + 1
+    return out
 
 
 # Syndication and site furniture that opens many articles but never names them.
