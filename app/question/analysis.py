@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.question.acronyms import asked_acronym
-from app.question.entities import Entity, defined_as, entity_of, is_place
+from app.question.entities import Entity, defined_as, entity_of, is_place, places_in
 from app.question.intent import Intent, Reading, read_intent
 from app.question.kinds import Kind, wanted
 from app.question.when import When, when_asked
@@ -107,14 +107,19 @@ def analyse_question(
     # "According to Bahiss, what is…": what it asks is read without whose account, when
     # someone named holds it ("experts" is no one in particular).
     rest, phrase = attributed(search)
-    holder = entity_of(phrase) if phrase and phrase != phrase.lower() else None
+    # (a name: capitalised, or a country however typed, "according to kabul")
+    named = phrase is not None and (phrase != phrase.lower() or is_place(phrase))
+    holder = entity_of(phrase) if phrase and named else None
     day = as_of or date.today()
     reading = read_intent(rest if holder is not None else search)
     if holder is not None and reading.intent is Intent.DEFINITION:
         # "In Pakistan's view, what is the TTP?" asks for Pakistan's view of it.
         reading = Reading(Intent.POSITION, phrase)
     subject = entity_of(reading.subject) if reading.subject else None
-    entities = tuple(e for e in (entity_of(n) for n in names_in(search)) if e is not None)
+    names = names_in(search)
+    if search == search.lower():  # typed in lower case: its countries are names still
+        names += places_in(search)
+    entities = tuple(e for e in (entity_of(n) for n in names) if e is not None)
     return Question(
         asked=asked,
         search=search,

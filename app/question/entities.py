@@ -24,6 +24,7 @@ __all__ = [
     "mentioned",
     "mentions",
     "place_of",
+    "places_in",
     "titled_as",
     "widened",
 ]
@@ -101,6 +102,22 @@ def is_place(name: str) -> bool:
         return True
     entity = entity_of(name)
     return entity is not None and entity.country
+
+
+def places_in(text: str) -> list[str]:
+    """The countries and capitals ``text`` names in any case, by name, capital or people
+    ("kabul", "the afghan side", "afghanistan-pakistan"), as written, in order: for a
+    question typed in lower case, whose names have no capitals to find them by."""
+    return [m.group() for m in _place_words().finditer(text)]
+
+
+@cache
+def _place_words() -> re.Pattern[str]:
+    forms = sorted(_countries(), key=len, reverse=True)
+    return re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(f) for f in forms) + r")(?:['’]s)?(?!\w)",
+        re.IGNORECASE,
+    )
 
 
 @cache

@@ -135,6 +135,9 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"brief\s+me|catch\s+me\s+up|overview\s+of|(?:what(?:['’]s|\s+is)|tell\s+me)\s+"
         r"(?:the\s+)?(?:situation|state\s+of\s+(?:play|affairs)|latest|news)\b|"
         r"what(?:['’]s|\s+is)\s+going\s+on\b|key\s+(?:points|takeaways))",
+        # "quick rundown of the crisis", "tl;dr of the section"
+        r"^\s*(?:an?\s+|the\s+)?(?:(?:short|quick|brief)\s+)?(?:overview|summary|rundown|"
+        r"run-down|recap|roundup|round-up|gist|tl;?dr)\s+(?:of|on)\b",
     )),
     (Intent.CAUSE, _any(
         r"^\s*(?:and\s+)?(?:why\b|what\s+(?:led|leads|has\s+led|drove|pushed|prompted|"

@@ -81,6 +81,9 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("How do the unions frame the closure?", Intent.POSITION, "the unions"),
         ("What has Sudmark been saying about the dam?", Intent.POSITION, "Sudmark"),
         ("What is Norland accusing Sudmark of?", Intent.POSITION, "Norland"),
+        ("quick rundown of the harbour crisis", Intent.SUMMARY, None),
+        ("A short overview of the dispute, please.", Intent.SUMMARY, None),
+        ("tl;dr of the budget debate?", Intent.SUMMARY, None),
         ("What are the unions blaming the council for?", Intent.POSITION, "the unions"),
         ("What has Norland accused the council of?", Intent.POSITION, "Norland"),
         ("What have the farmers demanded?", Intent.POSITION, "the farmers"),
@@ -103,6 +106,24 @@ def test_the_intent_and_subject_come_from_how_the_question_is_asked(
 ) -> None:
     reading = read_intent(question)
     assert (reading.intent, reading.subject) == (intent, subject)
+
+
+def test_a_question_typed_in_lower_case_still_names_its_countries() -> None:
+    asked = analyse_question("why did islamabad bomb kabul after the afghanistan-pakistan talks")
+    assert [e.name for e in asked.entities] == [
+        "Pakistan",
+        "Afghanistan",
+        "Afghanistan",
+        "Pakistan",
+    ]
+    held = analyse_question("according to kabul, whose problem is the TTP")
+    assert held.holder is not None
+    assert held.holder.name == "Afghanistan"
+    # Not in a question with capitals (where a lower-case "turkey" is a bird), and
+    # "experts" is still no one's account.
+    assert analyse_question("How is turkey cooked in Marsby?").entities[0].name == "Marsby"
+    assert len(analyse_question("How is turkey cooked in Marsby?").entities) == 1
+    assert analyse_question("according to experts, what went wrong").holder is None
 
 
 @pytest.mark.parametrize(
