@@ -105,12 +105,16 @@ def test_very_long_sentences_are_cut_at_clauses_around_the_question_terms(
     assert answer.citations[0].quote == sentence
 
 
+SETTINGS_LONG_LEAD = AnswerSettings().long_lead
+
+
 def test_a_cut_that_would_end_at_the_question_words_shows_what_follows_them(
     service: DocQA, tmp_path: Path
 ) -> None:
     things = ", ".join(["free ferry passes", "night shelters", "hot meals", "winter coats",
                         "legal advice", "boat repairs", "fishing licences", "school books",
-                        "warm blankets", "lamp oil", "fresh bread", "rope and nets"])  # fmt: skip
+                        "warm blankets", "lamp oil", "fresh bread", "rope and nets",
+                        "sail cloth", "fishing hooks"])  # fmt: skip
     sentence = (
         "Among the many charities of the old port town, the most loved is the Harbour Guild, "
         f'"which hands out {things} to the widows of the great storm of last winter, and '
@@ -126,6 +130,22 @@ def test_a_cut_that_would_end_at_the_question_words_shows_what_follows_them(
     assert shown.startswith("Among the many charities")
     assert shown.endswith(" …")
     assert shown.removesuffix(" …") in answer.citations[0].quote
+    assert len(sentence) > SETTINGS_LONG_LEAD
+
+
+def test_a_lead_a_cut_would_only_end_early_is_shown_whole(service: DocQA, tmp_path: Path) -> None:
+    # 403 characters: over the plain answer's 300, under the 420 a lead is shown whole.
+    sentence = (
+        "Among the many charities of the old port town, the most loved is the Harbour Guild, "
+        '"which hands out free ferry passes, night shelters, hot meals, winter coats, legal '
+        "advice, boat repairs, fishing licences, school books, warm blankets, lamp oil, fresh "
+        "bread, rope and nets to the widows of the great storm of last winter, and asks for "
+        'nothing in return from anyone who ever knocks on its old blue door".'
+    )
+    assert 300 < len(sentence) <= SETTINGS_LONG_LEAD
+    _index_one(service, tmp_path / "guild", f"date 2026-01-02 {sentence}")
+    answer = service.ask("What does the Harbour Guild hand out?")
+    assert answer.sentences[0].text == sentence
 
 
 def test_a_cut_that_would_begin_at_the_question_words_shows_what_precedes_them(

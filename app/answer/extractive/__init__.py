@@ -103,8 +103,12 @@ class ExtractiveAnswerer:
                 plain,
                 dated=plan.form != "timeline",
                 # A plain question of fact cuts its lead at clauses past the answer's
-                # length budget, so the words that answer stay near the start.
-                long=self.settings.max_chars if plain else self.settings.long_lead,
+                # length budget, so the words that answer stay near the start; someone's
+                # account ("according to Kabul, …") is shown whole.
+                long=self.settings.max_chars
+                if plain and question.holder is None
+                else self.settings.long_lead,
+                whole=self.settings.long_lead,
                 room=self.settings.min_window_chars,
                 kind_mass=self.settings.kind_mass,
             )

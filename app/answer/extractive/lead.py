@@ -78,11 +78,14 @@ def shown_text(
     *,
     dated: bool = True,
     long: int = _ANSWER.long_lead,
+    whole: int = _ANSWER.long_lead,
     room: int = _ANSWER.min_window_chars,
     kind_mass: float = _ANSWER.kind_mass,
 ) -> LeadText | None:
     """What is shown for ``sentence`` (a reranked ``Sentence``): whole, or (the lead,
-    ``limit`` None) cut at clause boundaries past ``long``. A further sentence that does
+    ``limit`` None) cut at clause boundaries past ``long``, unless the cut would only end
+    it early and it is no longer than ``whole`` (the words that answer stand in its first
+    ``long`` characters either way: a lead is not cut for nothing). A further sentence that does
     not fit ``limit`` is, for a question of fact (``plain``), cut at its clauses to fit
     (the words that answer may be in it, weighing ``kind_mass``), when at least ``room``
     characters are left; otherwise it is left out (None). ``dated``: relative dates
@@ -93,7 +96,9 @@ def shown_text(
         # The lead's clauses follow the question's words, the span of the kind asked for
         # weighing in like them: the span guessed may be another figure or name of the
         # kind than the one the question asks about.
-        text, span = _clauses(text, weights, long, span, kind_mass, hold_span=False)
+        cut = _clauses(text, weights, long, span, kind_mass, hold_span=False)
+        if cut[0].startswith("…") or len(text) > whole:
+            text, span = cut
     elif limit is not None and len(text) > limit:
         if not plain or limit < room:
             return None
