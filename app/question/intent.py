@@ -146,7 +146,8 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"are|were)\s+(?:behind|the\s+(?:root|roots|cause|causes|reason|reasons|origin|origins|"
         r"source|driver|drivers|trigger|background)\b)|how\s+did\s+.+?\s+(?:start|begin)\b)",
         # "What was Islamabad's reasoning for…", "the rationale behind…"
-        r"\b(?:reasoning|rationale|motive|motives|motivation|logic)\s+(?:for|behind|of)\b",
+        r"\b(?:reasoning|rationale|motive|motives|motivation|logic|thinking|calculation|"
+        r"calculus|strategy)\s+(?:for|behind|of)\b",
     )),
     (Intent.CHANGE, _any(
         r"\b(?:how\s+(?:is|are|has|have|did)\s+.+?\s+(?:changing|changed|evolving|evolved|"

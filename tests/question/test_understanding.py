@@ -28,6 +28,11 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("Why did the talks collapse?", Intent.CAUSE, None),
         ("What led the union to strike?", Intent.CAUSE, None),
         ("What is the root of the dispute?", Intent.CAUSE, None),
+        (
+            "what was the thinking behind the council's long backing of the mayor",
+            Intent.CAUSE,
+            None,
+        ),
         ("What does the council say about the levees?", Intent.POSITION, "the council"),
         ("What is Norland's position on the dam?", Intent.POSITION, "Norland"),
         ("How do farmers feel about the new rules?", Intent.POSITION, "farmers"),
