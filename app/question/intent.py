@@ -108,7 +108,8 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"^\s*(?:list|give|show|outline|describe|walk\s+me\s+through|trace)\b[^?]*?\b(?:events|"
         r"developments|timeline|chronology)\b",
         r"\b(?:timeline|chronology|chronological\s+order|in\s+order)\s*[.?]?\s*$",
-        r"^\s*(?:(?:give|show)\s+(?:me\s+)?)?(?:an?\s+|the\s+)?(?:timeline|chronology|sequence\s+"
+        r"^\s*(?:(?:give|show)\s+(?:me\s+)?)?(?:an?\s+|the\s+)?(?:(?:short|brief|quick)\s+)?"
+        r"(?:timeline|chronology|sequence\s+"
         r"of\s+events|history)\s+of\s+(?P<subject>[^?:,;.]{1,60}?)\s*(?:[:?,;.]|$|\s+(?:since|"
         r"from|in|during|between|over|until|up\s+to)\b)",
         r"^\s*(?:put|place|arrange|order|sort|rank)\b[^?]*?\b(?:events|developments)\b",

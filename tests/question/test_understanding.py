@@ -87,6 +87,7 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("What has Sudmark been saying about the dam?", Intent.POSITION, "Sudmark"),
         ("What is Norland accusing Sudmark of?", Intent.POSITION, "Norland"),
         ("quick rundown of the harbour crisis", Intent.SUMMARY, None),
+        ("A brief history of the Marsby Union.", Intent.TIMELINE, "the Marsby Union"),
         ("A short overview of the dispute, please.", Intent.SUMMARY, None),
         ("tl;dr of the budget debate?", Intent.SUMMARY, None),
         ("What are the unions blaming the council for?", Intent.POSITION, "the unions"),
