@@ -534,6 +534,13 @@ def test_who_leads_is_answered_by_a_person_named_in_that_role_or_refused() -> No
     assert texts(question, (unions, other), unread=(leader,)) == [leader.text]
     named = sentence("Ada Lund spoke for the Marsby Union on Monday.", 0.98, at=300)
     assert texts(question, (named, unions))[0] == named.text, "a best sentence naming someone"
+    # Someone the sentence says is an analyst (a reporter, a spokesman) is not its leader.
+    analyst = sentence(
+        "Per Holm, a Swedish labour analyst, said the Marsby Union must call off the strike.",
+        0.99, at=400,
+    )  # fmt: skip
+    assert texts(question, (analyst, unions)) == []
+    assert texts(question, (analyst, unions), unread=(leader,)) == [leader.text]
 
 
 def test_the_composers_read_their_weights_from_the_answer_settings() -> None:

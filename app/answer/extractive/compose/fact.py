@@ -220,6 +220,26 @@ def _people(sentence: Sentence, question: Question) -> list[tuple[int, int]]:
     return out
 
 
+# "Mohammad Naeem Ghayur, an Afghan defense analyst,": a person said to be one who
+# comments, reports or advises, not one who leads.
+_DESCRIBED = re.compile(
+    r",\s+(?:an?|the)\s+(?:[\w’'-]+\s+){0,4}?(?:analyst|expert|researcher|scholar|professor|"
+    r"journalist|reporter|correspondent|spokes(?:man|woman|person)|writer|author|commentator|"
+    r"observer|diplomat|lawyer|resident|witness|student|teacher|doctor|host|adviser|"
+    r"advisor|fellow)s?\b",
+    re.IGNORECASE,
+)
+
+
+def _unplaced(sentence: Sentence, question: Question) -> list[tuple[int, int]]:
+    """``_people`` in ``sentence``, less those it describes as commenting, reporting or
+    advising ("Ghayur, an Afghan defense analyst, said…")."""
+    return [
+        (a, b) for a, b in _people(sentence, question)
+        if not _DESCRIBED.match(sentence.text, b)
+    ]  # fmt: skip
+
+
 def _names_in_role(sentence: Sentence, question: Question, reach: int) -> bool:
     """Whether ``sentence`` names a person (see ``_people``) next to a word for a leading
     role that is itself next to what the question names (when it names anything): "the
@@ -307,8 +327,9 @@ class FactComposer:
             # spokesman: however relevant the best sentence, it names no one in the role.
             return Plan(refusal="")
         leads = _ASKS_LEADER.search(question.asked) and question.entities
-        if leads and found and not _people(found[0], question):
-            # Who leads something named, and the best sentence names no one: a sentence
+        if leads and found and not _unplaced(found[0], question):
+            # Who leads something named, and the best sentence names no one (or only people
+            # it says are something else: "Ghayur, an Afghan defense analyst"): a sentence
             # naming a person in the role, read or not (the model often misses the name
             # beside the role), or a refusal ("the chief administrators of the church" may
             # well be bishops, but the TTP's leader is a person).
