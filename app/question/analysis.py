@@ -103,7 +103,7 @@ def analyse_question(
     The kind of answer comes from the question as asked, never from the one it follows;
     the intent, the subject and the time from its standalone form.
     """
-    search = _unframed(search or asked)
+    search = _asked_in_full(_unframed(search or asked))
     # "According to Bahiss, what is…": what it asks is read without whose account, when
     # someone named holds it ("experts" is no one in particular).
     rest, phrase = attributed(search)
@@ -124,7 +124,7 @@ def analyse_question(
         asked=asked,
         search=search,
         terms=tuple(analyse([search])[0]),
-        kind=wanted(asked),
+        kind=wanted(asked) or wanted(_asked_in_full(asked)),
         acronym=asked_acronym(search),
         since=since,
         until=until,
@@ -194,6 +194,30 @@ _MENTIONED = re.compile(
     r"(?:\s+(?:there|here|in\s+it))?(?=\s*\??\s*$)",
     re.IGNORECASE,
 )
+
+
+# "length of the afghan-pak frontier?": a measure asked by its name alone, as the
+# question it stands for ("How long is the afghan-pak frontier?").
+_TELEGRAPHIC = re.compile(
+    r"^\s*(?:the\s+)?(?P<measure>length|distance|height|depth|width|age|date|death\s+toll)"
+    r"\s+of\s+(?P<rest>[^?]{2,120}?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+_IN_FULL = {
+    "length": "How long is {}?", "distance": "How far is {}?", "height": "How high is {}?",
+    "depth": "How deep is {}?", "width": "How wide is {}?", "age": "How old is {}?",
+    "date": "When was {}?", "death toll": "How many people died in {}?",
+}  # fmt: skip
+
+
+def _asked_in_full(question: str) -> str:
+    """``question`` as a question when it is only the name of a measure and what it is of
+    ("length of the border?"), else as it is."""
+    found = _TELEGRAPHIC.match(question)
+    if found is None:
+        return question
+    measure = " ".join(found.group("measure").lower().split())
+    return _IN_FULL[measure].format(found.group("rest"))
 
 
 def _unframed(question: str) -> str:

@@ -447,3 +447,17 @@ def test_a_question_naming_no_one_in_particular_has_no_holder(question: str) -> 
     analysed = analyse_question(question)
     assert analysed.holder is None
     assert analysed.lookup == analysed.search
+
+
+def test_a_measure_asked_by_its_name_alone_is_asked_in_full() -> None:
+    from app.question.kinds import Kind
+
+    asked = analyse_question("length of the afghan-pak frontier?")
+    assert asked.search == "How long is the afghan-pak frontier?"
+    assert asked.kind is Kind.QUANTITY
+    assert asked.asked == "length of the afghan-pak frontier?"
+    assert analyse_question("Date of the Marsby flood").search == "When was the Marsby flood?"
+    # A question that only mentions a length is left as asked.
+    assert analyse_question("What is the length of the border?").search == (
+        "What is the length of the border?"
+    )
