@@ -40,6 +40,16 @@ _ROLES = frozenset({
 })  # fmt: skip
 
 
+# A person named after a description ending in what they are: "think-tank head Rana".
+_TITLED = re.compile(
+    r"^(?P<title>.*?\b(?:head|analyst|expert|minister|spokes(?:man|woman|person)|chief|"
+    r"leader|commander|director|president|chairman|chairwoman|founder|researcher|scholar|"
+    r"professor|journalist|reporter|correspondent|envoy|ambassador|official|general|guy|"
+    r"guest|host))\s+(?P<name>(?-i:[A-Z])[\w’'.-]*(?:\s+(?-i:[A-Z])[\w’'.-]*){0,3})$",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Entity:
     """A thing a question is about: how it was asked, and every name it goes by."""
@@ -150,6 +160,10 @@ def entity_of(phrase: str, acronyms: dict[str, str] | None = None) -> Entity | N
     text = _POSSESSIVE.sub("", _ARTICLES.sub("", " ".join(phrase.split()))).strip(" ,.?")
     if not text:
         return None
+    titled = _TITLED.match(text)
+    if titled is not None and any(w.islower() for w in titled.group("title").split()):
+        # "the think-tank head Rana", "the Afghan defense analyst Ghayur": the person
+        return entity_of(titled.group("name"), acronyms)
     key = text.lower()
     countries = _countries()
     found = countries.get(key)

@@ -261,3 +261,15 @@ def test_a_capital_opening_a_question_names_nothing_unless_a_name_goes_on(
     from app.question.analysis import names_in
 
     assert names_in(question) == names
+
+
+def test_a_person_named_after_what_they_are_is_that_person() -> None:
+    for phrase in ("the think-tank head Rana", "the Crisis Group analyst Bahiss"):
+        person = entity_of(phrase)
+        assert person is not None
+        assert person.aliases == (phrase.split()[-1].lower(),)
+    # A title written as a name stays whole, and "the leader of the TTP" is no one's name.
+    asif = entity_of("Defense Minister Khawaja Asif")
+    assert asif is not None
+    assert "asif" in asif.aliases
+    assert entity_of("the leader of the TTP").name == "leader of the TTP"  # type: ignore[union-attr]
