@@ -237,6 +237,13 @@ def expanded(question: str) -> str:
     return _ARE.sub(r"\1 are", _IS.sub(r"\1 is", question))
 
 
+# Words between the one asked about and the verb that say how or when, not who.
+_ADVERBS = re.compile(
+    r"(?:\s+(?-i:[a-z]+ly|often|always|ever|still|now|then|first|again|also|even|"
+    r"really|actually|currently|recently))+$"
+)
+
+
 def read_intent(question: str) -> Reading:
     """What ``question`` asks for, and whom it names as the one asked about."""
     question = expanded(question)
@@ -250,5 +257,8 @@ def read_intent(question: str) -> Reading:
                 continue
             if subject is not None and _NO_ONE.match(subject.strip()):
                 subject = None  # "What do some believe…", "What does he say…"
-            return Reading(intent, subject.strip() if subject else None)
+            if subject is not None:  # "How does Norland usually respond…": Norland
+                bare = _ADVERBS.sub("", subject.strip())
+                subject = bare if bare.lower() not in ("", "the", "a", "an") else subject
+            return Reading(intent, subject or None)
     return Reading(Intent.FACT)

@@ -714,3 +714,17 @@ def test_a_sentence_denying_what_another_says_is_not_the_same_fact() -> None:
     assert picks[0].also == (again,)
     changed = analyse_question("How have Norland's accusations against Sudmark evolved?")
     assert texts(changed, (now, then))[:2] == [now.text, then.text]
+
+
+def test_asked_what_a_side_usually_does_what_it_does_as_a_rule_leads() -> None:
+    question = analyse_question("How does Norland usually respond when Sudmark shells its towns?")
+    assert question.intent is Intent.EVENT
+    once = sentence("In retaliation, Norland launched rockets at Sudmark's posts.", 0.95, cue=True)
+    other = sentence(
+        "Sudmark, at times, has responded by shelling Norland.", 0.97, at=100, cue=True
+    )
+    rule = sentence("Usually, Norland retaliates by closing the border.", 0.9, at=200, cue=True)
+    assert texts(question, (once, other, rule))[0] == rule.text
+    # Asked what it did, the best report of what it did leads.
+    did = analyse_question("How did Norland respond when Sudmark shelled its towns?")
+    assert texts(did, (once, other, rule))[0] != rule.text

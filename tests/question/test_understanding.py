@@ -85,6 +85,8 @@ AS_OF = date(2026, 3, 4)  # a Wednesday
         ("How does the council portray the farmers?", Intent.POSITION, "the council"),
         ("How do the unions frame the closure?", Intent.POSITION, "the unions"),
         ("What has Sudmark been saying about the dam?", Intent.POSITION, "Sudmark"),
+        ("How does Norland usually respond to the raids?", Intent.EVENT, "Norland"),
+        ("what does italy say about the dam", Intent.POSITION, "italy"),
         ("What is Norland accusing Sudmark of?", Intent.POSITION, "Norland"),
         ("quick rundown of the harbour crisis", Intent.SUMMARY, None),
         ("A brief history of the Marsby Union.", Intent.TIMELINE, "the Marsby Union"),

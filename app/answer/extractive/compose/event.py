@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import re
 
-from app.answer.extractive.compose.base import Plan, distinct, named_nowhere, strays, usable
+from app.answer.extractive.compose.base import (
+    Plan,
+    distinct,
+    held_by,
+    named_nowhere,
+    strays,
+    usable,
+)
 from app.answer.extractive.compose.fact import FactComposer
 from app.question.analysis import Question
 from app.question.entities import Entity
@@ -35,6 +42,18 @@ _RESPONSE = re.compile(
 )
 _ASKS_RESPONSE = re.compile(
     r"\b(?:respond\w*|react\w*|retaliat\w*|repl(?:y|ied|ies)|answer\w*|hit\s+back)\b", re.I
+)
+
+
+# "How does the Afghan side usually react…": what it does as a rule, which a sentence
+# says with "usually", "every time", "at times", "has always".
+_AS_A_RULE = (
+    r"usually|typically|normally|generally|habitually|routinely|as\s+a\s+rule|every\s+time|"
+    r"each\s+time|whenever|tends?\s+to"
+)
+_ASKS_AS_A_RULE = re.compile(rf"\b(?:{_AS_A_RULE})\b", re.IGNORECASE)
+_SAYS_AS_A_RULE = re.compile(
+    rf"\b(?:{_AS_A_RULE}|at\s+times|often|always|precedent|again\s+and\s+again)\b", re.IGNORECASE
 )
 
 
@@ -94,4 +113,14 @@ class EventComposer:
             return FactComposer().compose(question, ranked, settings)
         best = score(found[0])
         kept = [s for s in found if score(s) >= best * settings.min_relative_score]
+        if subject is not None and _ASKS_AS_A_RULE.search(question.search):
+            # what the subject itself does as a rule, first
+            kept.sort(
+                key=lambda s: (
+                    not (
+                        _SAYS_AS_A_RULE.search(s.text)
+                        and (acts(s, subject) or held_by(s, subject) == 1)
+                    )
+                )
+            )
         return Plan(tuple(distinct(kept, 2, w)))
