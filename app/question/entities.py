@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from app.text.analysis import STOPWORDS
+
 __all__ = [
     "Entity",
     "as_asked",
@@ -116,9 +118,24 @@ def is_place(name: str) -> bool:
 
 def places_in(text: str) -> list[str]:
     """The countries and capitals ``text`` names in any case, by name, capital or people
-    ("kabul", "the afghan side", "afghanistan-pakistan"), as written, in order: for a
-    question typed in lower case, whose names have no capitals to find them by."""
-    return [m.group() for m in _place_words().finditer(text)]
+    ("kabul", "the afghan side", "afghanistan-pakistan"), in order, for a question typed
+    in lower case, whose names have no capitals to find them by: a people with the word
+    after it, capitalised ("pakistani taliban" is "Pakistani Taliban", which may be a
+    group's name), the others as written."""
+    out = []
+    for found in _place_words().finditer(text):
+        word = found.group()
+        after = _NEXT_WORD.match(text, found.end())
+        people = place_of(word) is None and not _country_name(word.lower())
+        if people and after is not None and after.group(1) not in _ROLES | _STOP:
+            out.append(f"{word} {after.group(1)}".title())
+        else:
+            out.append(word)
+    return out
+
+
+_NEXT_WORD = re.compile(r"\s+([a-z][a-z’'-]+)")
+_STOP = frozenset(STOPWORDS)
 
 
 @cache

@@ -124,6 +124,9 @@ def test_a_question_typed_in_lower_case_still_names_its_countries() -> None:
         "Afghanistan",
         "Pakistan",
     ]
+    # A people before a word may be a group's name, as written with capitals.
+    group = analyse_question("what does the pakistani taliban want").entities[0]
+    assert (group.name, group.phrase) == ("Pakistan", "Pakistani Taliban")
     held = analyse_question("according to kabul, whose problem is the TTP")
     assert held.holder is not None
     assert held.holder.name == "Afghanistan"
