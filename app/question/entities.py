@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from app.text.analysis import STOPWORDS
 
@@ -125,6 +125,8 @@ def places_in(text: str) -> list[str]:
     out = []
     for found in _place_words().finditer(text):
         word = found.group()
+        if word.lower() in _ORDINARY or text[: found.start()].lower().endswith("new "):
+            continue  # "turkey farms", "new jersey"
         after = _NEXT_WORD.match(text, found.end())
         people = place_of(word) is None and not _country_name(word.lower())
         if people and after is not None and after.group(1) not in _ROLES | _STOP:
@@ -134,6 +136,12 @@ def places_in(text: str) -> list[str]:
     return out
 
 
+# Places whose names are more often ordinary words or people's names, in lower case.
+_ORDINARY = frozenset({
+    "chad", "china", "georgia", "guinea", "jersey", "jordan", "turkey", "polish", "douglas",
+    "hamilton", "kingston", "plymouth", "stanley", "victoria", "santiago", "lima", "sucre",
+    "sofia", "the valley", "male", "malé",
+})  # fmt: skip
 _NEXT_WORD = re.compile(r"\s+([a-z][a-z’'-]+)")
 _STOP = frozenset(STOPWORDS)
 
@@ -260,7 +268,7 @@ def defined_as(text: str, phrase: str) -> tuple[str, str | None] | None:
     return _ARTICLES.sub("", found.group("name")), found.group("short")
 
 
-@cache
+@lru_cache(maxsize=256)
 def _defined(phrase: str) -> re.Pattern[str]:
     return re.compile(
         r"(?P<name>(?-i:[A-Z][\w’'-]*)(?:\s+(?-i:[A-Z][\w’'-]*)){0,4})"

@@ -138,7 +138,7 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"what(?:['’]s|\s+is)\s+going\s+on\b|key\s+(?:points|takeaways))",
         # "quick rundown of the crisis", "tl;dr of the section"
         r"^\s*(?:an?\s+|the\s+)?(?:(?:short|quick|brief)\s+)?(?:overview|summary|rundown|"
-        r"run-down|recap|roundup|round-up|gist|tl;?dr)\s+(?:of|on)\b",
+        r"run-down|recap|roundup|round-up|tl;?dr)\s+(?:of|on)\b",
     )),
     (Intent.CAUSE, _any(
         r"^\s*(?:and\s+)?(?:why\b|what\s+(?:led|leads|has\s+led|drove|pushed|prompted|"
@@ -147,8 +147,8 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"are|were)\s+(?:behind|the\s+(?:root|roots|cause|causes|reason|reasons|origin|origins|"
         r"source|driver|drivers|trigger|background)\b)|how\s+did\s+.+?\s+(?:start|begin)\b)",
         # "What was Islamabad's reasoning for…", "the rationale behind…"
-        r"\b(?:reasoning|rationale|motive|motives|motivation|logic|thinking|calculation|"
-        r"calculus|strategy)\s+(?:for|behind|of)\b",
+        r"\b(?:reasoning|rationale|motive|motives|motivation|logic)\s+(?:for|behind|of)\b",
+        r"\b(?:thinking|calculation|calculus|strategy)\s+behind\b",
     )),
     (Intent.CHANGE, _any(
         r"\b(?:how\s+(?:is|are|has|have|did)\s+.+?\s+(?:changing|changed|evolving|evolved|"
@@ -159,7 +159,7 @@ _RULES: tuple[tuple[Intent, tuple[re.Pattern[str], ...]], ...] = (
         r"intensifying|intensified)\b",
     )),
     (Intent.POSITION, _any(
-        rf"\bwhat(?:\s+else)?\s+(?:does|do|did|has|have)\s+{_SUBJECT}\s+(?:{_SAYING})\b",
+        rf"\bwhat(?:\s+else)?\s+(?:does|do|did|has|have)\s+{_SUBJECT}\s+(?:{_SAYING})(?![\w-])",
         rf"\bwhat(?:\s+else)?\s+(?:has|have)\s+{_HOLDER}\s+(?:{_SAID})\b",
         # "Which foreign power does Islamabad say the Taliban serve?": a fact in X's words
         rf"\bwhich\s+(?:\w+\s+){{1,3}}?(?:does|do|did)\s+{_HOLDER}\s+"
@@ -239,8 +239,10 @@ def expanded(question: str) -> str:
 
 # Words between the one asked about and the verb that say how or when, not who.
 _ADVERBS = re.compile(
-    r"(?:\s+(?-i:[a-z]+ly|often|always|ever|still|now|then|first|again|also|even|"
-    r"really|actually|currently|recently))+$"
+    r"(?:\s+(?:usually|typically|normally|generally|often|always|ever|still|now|then|first|"
+    r"initially|originally|eventually|finally|again|also|even|really|actually|currently|"
+    r"recently|officially|publicly|reportedly|routinely))+$",
+    re.IGNORECASE,
 )
 
 

@@ -49,8 +49,13 @@ _ORDINAL_WORDS = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|ten
 _PEOPLE = (
     r"(?:person|people|man|woman|king|queen|president|leader|minister|general|emperor|"
     r"artist|author|writer|scientist|player|coach|ruler|pope|architect|composer|inventor|"
-    r"spokesman|spokeswoman|spokesperson|commander|founder|official|officer|envoy|"
-    r"ambassador|governor|mayor|chief|analyst|journalist|reporter|correspondent)"
+    r"spokesman|spokeswoman|spokesperson|commander|founder|envoy|ambassador|governor|mayor|"
+    r"analyst|journalist|reporter|correspondent)"
+)
+# Offices a person is asked for by, which no synonym in the articles would stand for.
+_OFFICES = (
+    r"(?:spokesman|spokeswoman|spokesperson|leader|commander|founder|minister|president|"
+    r"envoy|ambassador|governor|mayor|king|queen|emperor|pope)"
 )
 # The question: its wh-phrase, wherever it stands ("In what year…", "…ended when?").
 _ASKS = (
@@ -156,12 +161,11 @@ def wanted(question: str) -> Kind | None:
     return None
 
 
-# The role a person is asked for by: "which minister", "the name of the Taliban
-# spokesman who…", "who is the group's spokesman".
+# The office a person is asked for by: "the name of the Taliban spokesman who…", "who is
+# the group's spokesman" ("which journalist" may be answered by "the host").
 _ROLE = re.compile(
-    rf"\b(?:what|which)\s+(?P<which>{_PEOPLE})\b|"
-    rf"\bname\s+of\s+(?:the|a|an|its|their)\s+(?:[\w’'-]+\s+){{0,3}}?(?P<named>{_PEOPLE})\b|"
-    rf"\bwho\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?:[\w’'-]+\s+){{0,3}}?(?P<who>{_PEOPLE})"
+    rf"\bname\s+of\s+(?:the|a|an|its|their)\s+(?:[\w’'-]+\s+){{0,3}}?(?P<named>{_OFFICES})\b|"
+    rf"\bwho\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?:[\w’'-]+\s+){{0,3}}?(?P<who>{_OFFICES})"
     r"(?=\s+(?:of|who|that|for|in|at|on)\b|\s*[?.!]|\s*$)",
     re.IGNORECASE,
 )

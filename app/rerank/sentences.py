@@ -439,14 +439,22 @@ def _spans(hits: Sequence[Hit]) -> list[_Span]:
             before = texts[k - 1] if k and _joined(chunk, spans[k - 1], spans[k]) else ""
             earlier = texts[k - 2] if before and k > 1 and _joined(chunk, *spans[k - 2 : k]) else ""
             known = found.get((chunk.doc_id, start))
-            if known is None:
+            if known is None or end > known.end:  # a quotation whole where a chunk holds it
                 caption = credited(texts[ends[k]])
+                before = before or (known.before if known is not None else "")
                 found[(chunk.doc_id, start)] = _Span(
                     hit, start, end, texts[k], before, caption, earlier
                 )
             elif before and not known.before:  # the first chunk began with this sentence
                 found[(chunk.doc_id, start)] = replace(known, before=before)
-    return list(found.values())
+    # A sentence inside a quotation read whole elsewhere is read there only.
+    spans_of: dict[int, list[tuple[int, int]]] = {}
+    for doc, begin in found:
+        spans_of.setdefault(doc, []).append((begin, found[(doc, begin)].end))
+    return [
+        s for (doc, begin), s in found.items()
+        if not any(a <= begin and s.end <= b and (a, b) != (begin, s.end) for a, b in spans_of[doc])
+    ]  # fmt: skip
 
 
 def _paragraph_ends(chunk: Chunk, spans: list[tuple[int, int]]) -> list[int]:

@@ -26,9 +26,14 @@ def _other_spelling() -> dict[str, str]:
 
 def american(word: str) -> str:
     """``word`` (lower case) in its American spelling: "defence" is "defense"."""
+    return _american().get(word, word)
+
+
+@cache
+def _american() -> dict[str, str]:
     from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
-    return BRITISH_ENGLISH_SPELLINGS.get(word, word)
+    return BRITISH_ENGLISH_SPELLINGS
 
 
 def respelled(text: str, knows: Callable[[str], bool]) -> str:

@@ -41,3 +41,26 @@ def test_a_quotation_stops_at_its_paragraph() -> None:
 def test_closed_quotations_are_left_alone() -> None:
     text = "“Stop,” she said. “Go on,” he said."
     assert _whole(text) == [text[a:b] for a, b in _spans(text)]
+
+
+def test_a_quotation_split_by_chunks_is_read_whole_once_in_either_order() -> None:
+    from app.chunks import chunk_text
+    from app.rerank.sentences import _spans
+    from app.types import Chunk, Hit
+
+    text = (
+        "The army spoke at dawn. The minister wrote on X, “Our patience has run out. "
+        "Now it is open war.” The army said nothing more."
+    )
+    spans = chunk_text(text, max_chars=90, overlap_sentences=1)
+    assert len(spans) >= 2
+    hits = [
+        Hit(Chunk(n, 7, c.start, c.end, text[c.start : c.end], tuple(c.sentences)), 1.0, 1.0, 1.0)
+        for n, c in enumerate(spans)
+    ]
+    quotation = "The minister wrote on X, “Our patience has run out. Now it is open war.”"
+    for order in (hits, hits[::-1]):
+        read = [s.text for s in _spans(order)]
+        assert quotation in read
+        assert "Now it is open war.”" not in read
+        assert "The minister wrote on X, “Our patience has run out." not in read

@@ -164,11 +164,18 @@ _VAGUE_COUNT = re.compile(
 # within three words (not "how many were", nor "how many people", which any count fits).
 _COUNTED = re.compile(
     r"\bhow\s+many\s+(?:(?:more|of|the|its|their|his|her)\s+)*"
-    r"(?:(?!(?:were|was|are|is|did|do|does|have|has|had|will|would|can|could)\b)[\w’'-]+\s+)"
+    r"(?:(?!(?:were|was|are|is|did|do|does|have|has|had|will|would|can|could|in|on|at|by|"
+    r"for|from|of|during|after|before|since)\b)(?![\w’'-]*(?:ed|ing)\b)[\w’'-]+\s+)"
     r"{0,2}?(?P<noun>[a-z][\w-]*[^s\W]s)\b",
     re.IGNORECASE,
 )
-_ANY_COUNT = frozenset({"times", "years", "days", "months", "weeks", "hours", "minutes", "ones"})
+# Counted things any count fits, or that the articles count by other words ("deaths":
+# "killed", "troops": "security personnel").
+_ANY_COUNT = frozenset({
+    "times", "years", "days", "months", "weeks", "hours", "minutes", "ones", "deaths",
+    "casualties", "fatalities", "victims", "injuries", "lives", "troops", "soldiers",
+    "fighters", "militants", "civilians", "persons", "residents", "members",
+})  # fmt: skip
 
 
 def _counted_noun(question: str) -> str | None:
@@ -223,7 +230,8 @@ def _people(sentence: Sentence, question: Question) -> list[tuple[int, int]]:
 # "Mohammad Naeem Ghayur, an Afghan defense analyst,": a person said to be one who
 # comments, reports or advises, not one who leads.
 _DESCRIBED = re.compile(
-    r",\s+(?:an?|the)\s+(?:[\w’'-]+\s+){0,4}?(?:analyst|expert|researcher|scholar|professor|"
+    r",\s+(?:an?|the)\s+(?:(?!(?:who|which|that|whom|whose)\b)[\w’'-]+\s+){0,3}?"
+    r"(?:analyst|expert|researcher|scholar|professor|"
     r"journalist|reporter|correspondent|spokes(?:man|woman|person)|writer|author|commentator|"
     r"observer|diplomat|lawyer|resident|witness|student|teacher|doctor|host|adviser|"
     r"advisor|fellow)s?\b",

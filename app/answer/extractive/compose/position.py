@@ -35,7 +35,7 @@ _ACTS = frozenset(
     terms("accuse allege blame deny demand claim warn threaten insist propose condemn")
 )
 # "did not actually accuse", "never claimed": an act not done.
-_NOT_DONE = re.compile(r"\b(?:not|never|n['’]t)\s+(?:\w+\s+){0,2}?$", re.IGNORECASE)
+_NOT_DONE = re.compile(r"\b(?:not(?!\s+only)|never|n['’]t)\s+(?:\w+\s+){0,2}?$", re.IGNORECASE)
 
 
 def _asked_act(question: Question) -> str | None:
