@@ -196,6 +196,8 @@ _EXPLICIT = re.compile(
     | (?:in|of|since|until|during|by|around|circa|after|before|from)\s+
         (?P<year5>(?:1[5-9]|20)\d{{2}})(?!\s*[-–]\s*\d)
     | the\s+(?P<year6>(?:1[5-9]|20)\d{{2}})(?=\s+(?-i:[A-Z])|\s+{_EVENT_NOUN}\b)
+    | (?:in|since|until|during|by|from|after|before|around)\s+the\s+
+        (?P<decade>(?:1[5-9]|20)\d0s)
     )\b""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -248,7 +250,7 @@ def date_spans(text: str, reference: str | date | None) -> list[DateSpan]:
     for m in _EXPLICIT.finditer(text):
         span = _explicit(m, ref)
         if span is not None:
-            at = next((g for g in ("year5", "year6", "month4") if m.group(g)), 0)
+            at = next((g for g in ("year5", "year6", "month4", "decade") if m.group(g)), 0)
             found.append(DateSpan(*span, m.start(at), m.end(at)))
     if ref is not None:
         taken = [(d.start, d.end) for d in found]
@@ -294,6 +296,9 @@ def _explicit(m: re.Match[str], ref: date | None) -> tuple[date, date, str] | No
         if g["year5"] or g["year6"]:
             year = int(g["year5"] or g["year6"])
             return date(year, 1, 1), date(year, 12, 31), str(year)
+        if g["decade"]:  # "in the 1990s"
+            first = int(g["decade"][:-1])
+            return date(first, 1, 1), date(first + 9, 12, 31), f"{first}s"
     except ValueError:  # 31 February
         return None
     return None

@@ -74,3 +74,16 @@ def test_parse_day() -> None:
     assert parse_day(None) is None
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_day("27/02/2026")
+
+
+def test_a_decade_after_a_preposition_is_its_ten_years() -> None:
+    from datetime import date
+
+    from app.text.dates import date_spans
+
+    text = "The group has been backed since the 1990s."
+    (span,) = date_spans(text, "2026-02-28")
+    assert (span.first, span.last, span.label) == (date(1990, 1, 1), date(1999, 12, 31), "1990s")
+    assert text[span.start : span.end] == "1990s"
+    # "the 1990s recruits" names recruits, not a time.
+    assert date_spans("Most of the 1990s recruits left.", "2026-02-28") == []
