@@ -52,6 +52,8 @@ _PEOPLE = (
     r"spokesman|spokeswoman|spokesperson|commander|founder|envoy|ambassador|governor|mayor|"
     r"analyst|journalist|reporter|correspondent)"
 )
+# "the name of the Taliban spokesman": up to three words before the word for the person.
+_NAME_OF = r"\bname\s+of\s+(?:the|a|an|its|their)\s+(?:[\w’'-]+\s+){0,3}?"
 # Offices a person is asked for by, which no synonym in the articles would stand for.
 _OFFICES = (
     r"(?:spokesman|spokeswoman|spokesperson|leader|commander|founder|minister|president|"
@@ -82,7 +84,7 @@ _ASKS = (
         re.compile(
             rf"\bwho(?:m|se)?\b|\b(?:what|which)\s+{_PEOPLE}\b|"
             # "What is the name of the Taliban spokesman who…"
-            rf"\bname\s+of\s+(?:the|a|an|its|their)\s+(?:[\w’'-]+\s+){{0,3}}?{_PEOPLE}\b",
+            rf"{_NAME_OF}{_PEOPLE}\b",
             re.IGNORECASE,
         ),
     ),
@@ -164,7 +166,7 @@ def wanted(question: str) -> Kind | None:
 # The office a person is asked for by: "the name of the Taliban spokesman who…", "who is
 # the group's spokesman" ("which journalist" may be answered by "the host").
 _ROLE = re.compile(
-    rf"\bname\s+of\s+(?:the|a|an|its|their)\s+(?:[\w’'-]+\s+){{0,3}}?(?P<named>{_OFFICES})\b|"
+    rf"{_NAME_OF}(?P<named>{_OFFICES})\b|"
     rf"\bwho\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?:[\w’'-]+\s+){{0,3}}?(?P<who>{_OFFICES})"
     r"(?=\s+(?:of|who|that|for|in|at|on)\b|\s*[?.!]|\s*$)",
     re.IGNORECASE,

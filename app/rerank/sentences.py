@@ -447,14 +447,16 @@ def _spans(hits: Sequence[Hit]) -> list[_Span]:
                 )
             elif before and not known.before:  # the first chunk began with this sentence
                 found[(chunk.doc_id, start)] = replace(known, before=before)
-    # A sentence inside a quotation read whole elsewhere is read there only.
-    spans_of: dict[int, list[tuple[int, int]]] = {}
-    for doc, begin in found:
-        spans_of.setdefault(doc, []).append((begin, found[(doc, begin)].end))
-    return [
-        s for (doc, begin), s in found.items()
-        if not any(a <= begin and s.end <= b and (a, b) != (begin, s.end) for a, b in spans_of[doc])
-    ]  # fmt: skip
+    # A sentence inside a quotation read whole elsewhere is read there only: in start
+    # order, one ending no later than an earlier one reaches.
+    inside: set[tuple[int, int]] = set()
+    reach: dict[int, int] = {}
+    for doc, begin in sorted(found):
+        end = found[(doc, begin)].end
+        if reach.get(doc, -1) >= end:
+            inside.add((doc, begin))
+        reach[doc] = max(reach.get(doc, -1), end)
+    return [s for key, s in found.items() if key not in inside]
 
 
 def _paragraph_ends(chunk: Chunk, spans: list[tuple[int, int]]) -> list[int]:
